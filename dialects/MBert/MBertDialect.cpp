@@ -1,0 +1,119 @@
+//===- MBertDialect.cpp - the MobileBERT model dialect --------------------===//
+
+#include "dialects/MBert/MBertOps.h"
+
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/DialectImplementation.h"
+#include "mlir/IR/OpImplementation.h"
+#include "llvm/ADT/TypeSwitch.h"
+
+using namespace mlir;
+using namespace mbert::model;
+
+#include "dialects/MBert/MBertOpsDialect.cpp.inc"
+#include "dialects/MBert/MBertOpsEnums.cpp.inc"
+
+#define GET_ATTRDEF_CLASSES
+#include "dialects/MBert/MBertOpsAttributes.cpp.inc"
+
+#define GET_OP_CLASSES
+#include "dialects/MBert/MBertOps.cpp.inc"
+
+void MBertDialect::initialize() {
+  addAttributes<
+#define GET_ATTRDEF_LIST
+#include "dialects/MBert/MBertOpsAttributes.cpp.inc"
+      >();
+  addOperations<
+#define GET_OP_LIST
+#include "dialects/MBert/MBertOps.cpp.inc"
+      >();
+}
+
+namespace {
+
+RankedTensorType staticTensor(Value value) {
+  auto type = dyn_cast<RankedTensorType>(value.getType());
+  return type && type.hasStaticShape() ? type : RankedTensorType();
+}
+
+/// `vector` must be 1-D with `size` elements: a per-channel parameter.
+LogicalResult verifyChannelVector(Operation *op, Value vector, StringRef name,
+                                  int64_t size) {
+  RankedTensorType type = staticTensor(vector);
+  if (!type || type.getRank() != 1 || type.getDimSize(0) != size)
+    return op->emitOpError() << name << " must be a static 1-D tensor of " << size
+                             << " elements, got " << vector.getType();
+  return success();
+}
+
+} // namespace
+
+LogicalResult LinearOp::verify() {
+  RankedTensorType input = staticTensor(getInput());
+  RankedTensorType weight = staticTensor(getWeight());
+  RankedTensorType result = staticTensor(getResult());
+  if (!input || !weight || !result)
+    return emitOpError("operands and result must have static shapes");
+  if (weight.getRank() != 2)
+    return emitOpError("weight must be 2-D [K, N], got rank ") << weight.getRank();
+  if (input.getRank() < 1 || input.getShape().back() != weight.getDimSize(0))
+    return emitOpError("input's last dimension must equal weight's K = ")
+           << weight.getDimSize(0);
+  SmallVector<int64_t> expected(input.getShape().drop_back());
+  expected.push_back(weight.getDimSize(1));
+  if (result.getShape() != ArrayRef(expected))
+    return emitOpError("result shape must be input shape with the last dimension ")
+           << weight.getDimSize(1);
+  if (getBias() && failed(verifyChannelVector(*this, getBias(), "bias", weight.getDimSize(1))))
+    return failure();
+  if (getResidual() && getResidual().getType() != result)
+    return emitOpError("residual must have the result type ") << result;
+  return success();
+}
+
+LogicalResult NoNormOp::verify() {
+  RankedTensorType input = staticTensor(getInput());
+  if (!input || input.getRank() < 1)
+    return emitOpError("input must be a static tensor of rank >= 1");
+  if (getResult().getType() != input)
+    return emitOpError("result type must equal the input type");
+  int64_t channels = input.getShape().back();
+  if (failed(verifyChannelVector(*this, getGamma(), "gamma", channels)) ||
+      failed(verifyChannelVector(*this, getBeta(), "beta", channels)))
+    return failure();
+  return success();
+}
+
+LogicalResult AttentionOp::verify() {
+  RankedTensorType query = staticTensor(getQuery());
+  RankedTensorType key = staticTensor(getKey());
+  RankedTensorType value = staticTensor(getValue());
+  if (!query || !key || !value || query.getRank() != 3 || key.getRank() != 3 ||
+      value.getRank() != 3)
+    return emitOpError("query, key and value must be static [B, S, H*D] tensors");
+  if (key.getShape() != value.getShape())
+    return emitOpError("key and value shapes differ");
+  if (query.getDimSize(0) != key.getDimSize(0) || query.getDimSize(2) != key.getDimSize(2))
+    return emitOpError("query and key differ in batch or channels");
+  if (query.getDimSize(2) % getNumHeads() != 0)
+    return emitOpError("channels (") << query.getDimSize(2)
+                                     << ") are not divisible by num_heads (" << getNumHeads()
+                                     << ")";
+  if (getResult().getType() != query)
+    return emitOpError("result type must equal the query type");
+  if (Value mask = getMaskBias()) {
+    RankedTensorType maskType = staticTensor(mask);
+    SmallVector<int64_t> scores = {query.getDimSize(0), static_cast<int64_t>(getNumHeads()),
+                                   query.getDimSize(1),
+                                   key.getDimSize(1)};
+    if (!maskType || maskType.getRank() > 4)
+      return emitOpError("mask_bias must be static of rank <= 4");
+    for (int64_t d = 0; d < maskType.getRank(); ++d) {
+      int64_t dim = maskType.getShape()[maskType.getRank() - 1 - d];
+      if (dim != 1 && dim != scores[3 - d])
+        return emitOpError("mask_bias ") << maskType << " does not broadcast to [B, H, Sq, Sk]";
+    }
+  }
+  return success();
+}

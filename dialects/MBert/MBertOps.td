@@ -1,0 +1,92 @@
+//===- MBertOps.td - the MobileBERT model dialect ----------*- tablegen -*-===//
+//
+// Model-level ops that the raising passes produce from the import dialect:
+// what MobileBERT computes, in units the optimizer reasons about (a linear
+// layer with its epilogue, a NoNorm, a fused multi-head attention).
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef MBERT_MBERT_OPS
+#define MBERT_MBERT_OPS
+
+include "mlir/IR/OpBase.td"
+include "mlir/IR/AttrTypeBase.td"
+include "mlir/IR/EnumAttr.td"
+include "mlir/Interfaces/SideEffectInterfaces.td"
+
+def MBert_Dialect : Dialect {
+  let name = "mbert";
+  let cppNamespace = "::mbert::model";
+  let summary = "MobileBERT model-level ops";
+  let description = [{
+    Ops at the level of the MobileBERT architecture. Operands are ranked
+    tensors with static shapes; weights are operands (usually constants) so
+    that folding passes can rewrite them at compile time.
+  }];
+  let useDefaultAttributePrinterParser = 1;
+}
+
+def MBert_Activation : I32EnumAttr<"Activation", "activation applied in a linear's epilogue", [
+    I32EnumAttrCase<"None", 0, "none">,
+    I32EnumAttrCase<"Relu", 1, "relu">
+  ]> {
+  let cppNamespace = "::mbert::model";
+  let genSpecializedAttr = 0;
+}
+
+def MBert_ActivationAttr : EnumAttr<MBert_Dialect, MBert_Activation, "activation"> {
+  let assemblyFormat = "`<` $value `>`";
+}
+
+class MBert_Op<string mnemonic, list<Trait> traits = []>
+    : Op<MBert_Dialect, mnemonic, !listconcat(traits, [Pure])>;
+
+def MBert_LinearOp : MBert_Op<"linear", [AttrSizedOperandSegments]> {
+  let summary = "x @ W with a fused bias / residual / activation epilogue";
+  let description = [{
+    `result = activation(input @ weight + bias + residual)`, where `input` is
+    `[..., K]`, `weight` is `[K, N]` (the ONNX MatMul layout, the transpose of
+    PyTorch's), `bias` is `[N]` and `residual` has the result's shape. Bias
+    and residual are optional.
+  }];
+  let arguments = (ins F32Tensor:$input, F32Tensor:$weight,
+                       Optional<F32Tensor>:$bias, Optional<F32Tensor>:$residual,
+                       DefaultValuedAttr<MBert_ActivationAttr,
+                                         "::mbert::model::Activation::None">:$activation);
+  let results = (outs F32Tensor:$result);
+  let assemblyFormat = [{
+    $input `,` $weight (`bias` `(` $bias^ `)`)? (`residual` `(` $residual^ `)`)?
+    attr-dict `:` functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+}
+
+def MBert_NoNormOp : MBert_Op<"no_norm"> {
+  let summary = "MobileBERT's NoNorm: x * gamma + beta on the last axis";
+  let arguments = (ins F32Tensor:$input, F32Tensor:$gamma, F32Tensor:$beta);
+  let results = (outs F32Tensor:$result);
+  let assemblyFormat = "operands attr-dict `:` functional-type(operands, results)";
+  let hasVerifier = 1;
+}
+
+def MBert_AttentionOp : MBert_Op<"attention"> {
+  let summary = "multi-head scaled dot-product attention with a mask bias";
+  let description = [{
+    `query` is `[B, Sq, H*D]`, `key` and `value` are `[B, Sk, H*D]`, with the
+    heads interleaved as ONNX exports lay them out (head h owns channels
+    `h*D .. h*D+D-1`). For every batch and head:
+    `softmax(scale * Q K^T + mask_bias) V`, heads merged back to `[B, Sq, H*D]`.
+    `mask_bias` (optional) broadcasts to `[B, H, Sq, Sk]`.
+  }];
+  let arguments = (ins F32Tensor:$query, F32Tensor:$key, F32Tensor:$value,
+                       Optional<F32Tensor>:$mask_bias,
+                       ConfinedAttr<I64Attr, [IntPositive]>:$num_heads, F32Attr:$scale);
+  let results = (outs F32Tensor:$result);
+  let assemblyFormat = [{
+    $query `,` $key `,` $value (`mask` `(` $mask_bias^ `)`)? attr-dict `:`
+    functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+}
+
+#endif // MBERT_MBERT_OPS

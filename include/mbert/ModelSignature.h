@@ -1,0 +1,73 @@
+//===- ModelSignature.h - the model's external interface --------*- C++ -*-===//
+//
+// The importer records the graph's inputs and outputs (names, dtypes, shapes)
+// on the module. Bufferization, the memory planner and LLVM lowering all
+// reshape the entry function's arguments, so the passes that build the ABI and
+// the header writer read this record instead of the function signature.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef MBERT_MODELSIGNATURE_H
+#define MBERT_MODELSIGNATURE_H
+
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/Support/LLVM.h"
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace mbert {
+
+/// Module attribute: the model's C identifier (symbols are `<name>_run`, ...).
+inline constexpr llvm::StringLiteral kModelNameAttr = "mbert.model_name";
+/// Module attribute: the graph's inputs and outputs, see ModelSignature.
+inline constexpr llvm::StringLiteral kSignatureAttr = "mbert.signature";
+/// Module attribute: workspace bytes the planned entry point needs.
+inline constexpr llvm::StringLiteral kWorkspaceSizeAttr = "mbert.workspace_size";
+/// Module attribute: the largest sum of simultaneously live buffer bytes.
+inline constexpr llvm::StringLiteral kPeakLiveBytesAttr = "mbert.peak_live_bytes";
+
+/// Byte alignment of the workspace and of every buffer placed in it.
+inline constexpr uint64_t kWorkspaceAlignment = 64;
+
+/// Status codes returned by the entry point (mbert_status_t in the runtime).
+inline constexpr int32_t kStatusOk = 0;
+inline constexpr int32_t kStatusInputOutOfRange = 2;
+
+struct TensorSignature {
+  std::string name;
+  int32_t onnxDataType; // TensorProto numbering, as mbert_dtype_t
+  std::vector<int64_t> shape;
+  /// Inputs used as gather indices must lie in [0, indexBound).
+  std::optional<int64_t> indexBound;
+};
+
+struct ModelSignature {
+  std::string modelName;
+  std::vector<TensorSignature> inputs;
+  std::vector<TensorSignature> outputs;
+  uint64_t workspaceSize = 0;
+};
+
+/// The ONNX TensorProto data type of an MLIR element type, or 0 if none.
+int32_t getOnnxDataType(mlir::Type elementType);
+/// The C type spelling of an ONNX data type ("float", "int64_t", ...).
+llvm::StringRef getCTypeName(int32_t onnxDataType);
+
+/// `<modelName>_run`, the entry function's symbol.
+std::string getEntryFunctionName(llvm::StringRef modelName);
+
+/// Records the signature (everything but the workspace size) on `module`.
+void setModelSignature(mlir::ModuleOp module, const ModelSignature &signature);
+/// Reads the signature and workspace size back; fails with a diagnostic on
+/// the module when the importer's record is missing or malformed.
+mlir::FailureOr<ModelSignature> getModelSignature(mlir::ModuleOp module);
+
+/// The entry function `<name>_run` of a module produced by the importer.
+mlir::Operation *lookupEntryFunction(mlir::ModuleOp module);
+
+} // namespace mbert
+
+#endif // MBERT_MODELSIGNATURE_H

@@ -1,0 +1,37 @@
+//===- Pipelines.h - the compiler's pass pipelines --------------*- C++ -*-===//
+//
+// The driver runs these stages in order; `--emit` stops after one of them.
+// Each is also registered with mbert-opt under the name in its comment.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef MBERT_PIPELINES_H
+#define MBERT_PIPELINES_H
+
+#include "mlir/Pass/PassManager.h"
+
+namespace mbert {
+
+struct PipelineOptions {
+  /// Run the MobileBERT-specific passes (raising, fusion, folding). Without
+  /// them every op takes the generic lowering path; -O0 turns them off.
+  bool enableModelPasses = true;
+};
+
+/// import -> model level (`mbert-import-to-model`): validates index inputs,
+/// raises ONNX idioms to mbert ops, folds and cleans up.
+void buildImportToModelPipeline(mlir::OpPassManager &pm, const PipelineOptions &options);
+
+/// model level -> linalg on tensors (`mbert-model-to-linalg`).
+void buildModelToLinalgPipeline(mlir::OpPassManager &pm, const PipelineOptions &options);
+
+/// linalg on tensors -> LLVM dialect with the object ABI (`mbert-linalg-to-llvm`):
+/// bufferization, memory planning, loops, entry point, descriptor.
+void buildLinalgToLLVMPipeline(mlir::OpPassManager &pm, const PipelineOptions &options);
+
+/// Registers the pipelines above with the pass registry.
+void registerPipelines();
+
+} // namespace mbert
+
+#endif // MBERT_PIPELINES_H

@@ -1,0 +1,54 @@
+//===- Target.h - LLVM code generation, C header, executable link -*- C++ -*-===//
+
+#ifndef MBERT_TARGET_TARGET_H
+#define MBERT_TARGET_TARGET_H
+
+#include "mbert/ModelSignature.h"
+
+#include "mlir/IR/BuiltinOps.h"
+#include "llvm/IR/LLVMContext.h"
+#include "llvm/IR/Module.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <memory>
+#include <string>
+
+namespace mbert {
+
+struct TargetOptions {
+  /// Target triple as users write it (aarch64-linux-gnu, x86_64-linux-gnu,
+  /// aarch64-linux-android, arm64-apple-ios); normalized internally.
+  std::string triple = "aarch64-linux-gnu";
+  /// CPU name for LLVM (e.g. cortex-a76); "native" means this host's CPU.
+  std::string cpu;
+  /// LLVM target features (e.g. +dotprod,+i8mm).
+  std::string features;
+  /// LLVM optimization level, 0 to 3.
+  unsigned optLevel = 2;
+};
+
+enum class CodeKind { Assembly, Object };
+
+/// Translates an LLVM-dialect module to LLVM IR for the target and runs LLVM's
+/// optimization pipeline on it. Errors are reported on the module.
+std::unique_ptr<llvm::Module> translateAndOptimize(mlir::ModuleOp module,
+                                                   llvm::LLVMContext &llvmContext,
+                                                   const TargetOptions &options);
+
+/// Emits assembly or a relocatable object for `llvmModule`, in process.
+mlir::LogicalResult emitCode(llvm::Module &llvmModule, const TargetOptions &options,
+                             CodeKind kind, llvm::raw_pwrite_stream &os,
+                             std::string &errorMessage);
+
+/// Writes the C header of docs/ABI.md for a compiled model.
+void writeModelHeader(const ModelSignature &signature, llvm::raw_ostream &os);
+
+/// Links `objectPath` with the runtime and the generic runner into an
+/// executable for the target. `runtimeDir` holds lib/<triple>/ subfolders.
+mlir::LogicalResult linkExecutable(llvm::StringRef objectPath, llvm::StringRef outputPath,
+                                   llvm::StringRef modelName, const TargetOptions &options,
+                                   llvm::StringRef runtimeDir, std::string &errorMessage);
+
+} // namespace mbert
+
+#endif // MBERT_TARGET_TARGET_H

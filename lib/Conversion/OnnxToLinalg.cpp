@@ -1,0 +1,639 @@
+//===- OnnxToLinalg.cpp - the import dialect to linalg on tensors ---------===//
+//
+// The generic path of the compiler: every ONNX op the raising passes left in
+// place lowers here, one op at a time, with ONNX semantics (numpy
+// broadcasting, negative axes and indices, clamped slice bounds). Shapes must
+// be static; shape operands (Slice bounds, pads) must be constants.
+//
+//===----------------------------------------------------------------------===//
+
+#include "mbert/Conversion/LowerToLinalg.h"
+
+#include "StructuredBuilders.h"
+#include "dialects/Onnx/OnnxOps.h"
+#include "dialects/Onnx/OnnxShapes.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Dialect/Utils/StaticValueUtils.h"
+
+using namespace mlir;
+namespace onnx = mbert::onnx_import;
+
+namespace mbert {
+
+namespace {
+
+//===----------------------------------------------------------------------===//
+// Constants
+//===----------------------------------------------------------------------===//
+
+/// Constant, Shape and ConstantOfShape are compile-time constants once shapes
+/// are static; the ops' own folders compute the value, so the lowering and
+/// the folding cannot disagree.
+template <typename OpTy>
+class ConstantResultLowering : public OpRewritePattern<OpTy> {
+public:
+  using OpRewritePattern<OpTy>::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(OpTy op, PatternRewriter &rewriter) const override {
+    SmallVector<OpFoldResult> folded;
+    if (failed(op->fold(folded)) || folded.size() != 1)
+      return rewriter.notifyMatchFailure(op, "the result is not a compile-time constant "
+                                             "(is the shape it depends on dynamic?)");
+    auto value = dyn_cast_if_present<TypedAttr>(dyn_cast<Attribute>(folded.front()));
+    if (!value || value.getType() != op->getResult(0).getType())
+      return rewriter.notifyMatchFailure(op, "the folded value does not have the result type");
+    rewriter.replaceOpWithNewOp<arith::ConstantOp>(op, value);
+    return success();
+  }
+};
+
+//===----------------------------------------------------------------------===//
+// Elementwise
+//===----------------------------------------------------------------------===//
+
+/// Builds one element of an elementwise op from its operands' elements.
+using ScalarFunction = Value (*)(OpBuilder &, Location, ValueRange);
+
+Value addScalars(OpBuilder &b, Location loc, ValueRange args) {
+  return createAdd(b, loc, args[0], args[1]);
+}
+
+Value subtractScalars(OpBuilder &b, Location loc, ValueRange args) {
+  if (isa<FloatType>(args[0].getType()))
+    return arith::SubFOp::create(b, loc, args[0], args[1]);
+  return arith::SubIOp::create(b, loc, args[0], args[1]);
+}
+
+Value multiplyScalars(OpBuilder &b, Location loc, ValueRange args) {
+  return createMul(b, loc, args[0], args[1]);
+}
+
+Value divideScalars(OpBuilder &b, Location loc, ValueRange args) {
+  if (isa<FloatType>(args[0].getType()))
+    return arith::DivFOp::create(b, loc, args[0], args[1]);
+  // ONNX integer division truncates toward zero, which is what divsi does.
+  return arith::DivSIOp::create(b, loc, args[0], args[1]);
+}
+
+Value compareEqual(OpBuilder &b, Location loc, ValueRange args) {
+  if (isa<FloatType>(args[0].getType()))
+    return arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OEQ, args[0], args[1]);
+  return arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, args[0], args[1]);
+}
+
+Value selectScalar(OpBuilder &b, Location loc, ValueRange args) {
+  return arith::SelectOp::create(b, loc, args[0], args[1], args[2]);
+}
+
+Value reluScalar(OpBuilder &b, Location loc, ValueRange args) {
+  return createRelu(b, loc, args[0]);
+}
+
+/// An op whose operands all broadcast to its result: one generic.
+template <typename OpTy>
+class ElementwiseLowering : public StaticShapeLowering<OpTy> {
+public:
+  ElementwiseLowering(MLIRContext *context, ScalarFunction scalarFunction)
+      : StaticShapeLowering<OpTy>(context), scalarFunction(scalarFunction) {}
+
+protected:
+  LogicalResult lowerStatic(OpTy op, PatternRewriter &rewriter) const override {
+    rewriter.replaceOp(op, buildElementwise(rewriter, op.getLoc(),
+                                            getTensorType(op->getResult(0)),
+                                            op->getOperands(), scalarFunction));
+    return success();
+  }
+
+private:
+  ScalarFunction scalarFunction;
+};
+
+/// Converts one element with ONNX Cast semantics: integers are signed except
+/// bool, which converts as 0/1; a cast to bool tests for non-zero.
+Value castScalar(OpBuilder &b, Location loc, Value value, Type to) {
+  Type from = value.getType();
+  if (from == to)
+    return value;
+  if (to.isInteger(1)) {
+    Value zero = arith::ConstantOp::create(b, loc, b.getZeroAttr(from));
+    // Unordered: NaN is non-zero, so it casts to true (as in numpy).
+    if (isa<FloatType>(from))
+      return arith::CmpFOp::create(b, loc, arith::CmpFPredicate::UNE, value, zero);
+    return arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ne, value, zero);
+  }
+  bool fromBool = from.isInteger(1);
+  unsigned fromWidth = from.getIntOrFloatBitWidth();
+  unsigned toWidth = to.getIntOrFloatBitWidth();
+  if (isa<FloatType>(to)) {
+    if (fromBool)
+      return arith::UIToFPOp::create(b, loc, to, value);
+    if (isa<IntegerType>(from))
+      return arith::SIToFPOp::create(b, loc, to, value);
+    if (fromWidth < toWidth)
+      return arith::ExtFOp::create(b, loc, to, value);
+    if (fromWidth > toWidth)
+      return arith::TruncFOp::create(b, loc, to, value);
+    // Same width, different formats (f16 <-> bf16): f32 holds both exactly.
+    Value wide = arith::ExtFOp::create(b, loc, b.getF32Type(), value);
+    return arith::TruncFOp::create(b, loc, to, wide);
+  }
+  if (isa<FloatType>(from))
+    return arith::FPToSIOp::create(b, loc, to, value);
+  if (fromWidth > toWidth)
+    return arith::TruncIOp::create(b, loc, to, value);
+  if (fromBool)
+    return arith::ExtUIOp::create(b, loc, to, value);
+  return arith::ExtSIOp::create(b, loc, to, value);
+}
+
+class CastLowering : public StaticShapeLowering<onnx::CastOp> {
+public:
+  using StaticShapeLowering::StaticShapeLowering;
+
+protected:
+  LogicalResult lowerStatic(onnx::CastOp op, PatternRewriter &rewriter) const override {
+    RankedTensorType resultType = getTensorType(op.getOutput());
+    if (op.getInput().getType() == resultType) {
+      rewriter.replaceOp(op, op.getInput());
+      return success();
+    }
+    Type to = resultType.getElementType();
+    rewriter.replaceOp(op, buildElementwise(rewriter, op.getLoc(), resultType, op.getInput(),
+                                            [to](OpBuilder &b, Location loc, ValueRange args) {
+                                              return castScalar(b, loc, args[0], to);
+                                            }));
+    return success();
+  }
+};
+
+class ExpandLowering : public StaticShapeLowering<onnx::ExpandOp> {
+public:
+  using StaticShapeLowering::StaticShapeLowering;
+
+protected:
+  LogicalResult lowerStatic(onnx::ExpandOp op, PatternRewriter &rewriter) const override {
+    rewriter.replaceOp(op, buildElementwise(rewriter, op.getLoc(),
+                                            getTensorType(op.getOutput()), op.getInput(),
+                                            [](OpBuilder &, Location, ValueRange args) {
+                                              return args[0];
+                                            }));
+    return success();
+  }
+};
+
+//===----------------------------------------------------------------------===//
+// Linear algebra
+//===----------------------------------------------------------------------===//
+
+/// Numpy matmul as one contraction. Loops are the result's dimensions (batch,
+/// then m when lhs is a matrix, n when rhs is a matrix) followed by k; a 1-D
+/// operand simply has no m (or n) dimension, which is numpy's promotion and
+/// removal of the size-1 dimension in one step.
+class MatMulLowering : public StaticShapeLowering<onnx::MatMulOp> {
+public:
+  using StaticShapeLowering::StaticShapeLowering;
+
+protected:
+  LogicalResult lowerStatic(onnx::MatMulOp op, PatternRewriter &rewriter) const override {
+    ArrayRef<int64_t> lhsShape = getTensorType(op.getLhs()).getShape();
+    ArrayRef<int64_t> rhsShape = getTensorType(op.getRhs()).getShape();
+    RankedTensorType resultType = getTensorType(op.getOutput());
+    bool lhsIsMatrix = lhsShape.size() > 1, rhsIsMatrix = rhsShape.size() > 1;
+    int64_t resultRank = resultType.getRank();
+    int64_t batchRank = resultRank - lhsIsMatrix - rhsIsMatrix;
+    ArrayRef<int64_t> batchExtents = resultType.getShape().take_front(batchRank);
+    MLIRContext *context = rewriter.getContext();
+    AffineExpr k = getAffineDimExpr(resultRank, context);
+
+    SmallVector<AffineExpr> lhsExprs, rhsExprs;
+    if (lhsIsMatrix) {
+      lhsExprs = getBroadcastExprs(lhsShape.drop_back(2), batchExtents, context);
+      lhsExprs.push_back(getAffineDimExpr(batchRank, context));
+    }
+    lhsExprs.push_back(k);
+    if (rhsIsMatrix)
+      rhsExprs = getBroadcastExprs(rhsShape.drop_back(2), batchExtents, context);
+    rhsExprs.push_back(k);
+    if (rhsIsMatrix)
+      rhsExprs.push_back(getAffineDimExpr(resultRank - 1, context));
+
+    Value zeros = createFilledTensor(rewriter, op.getLoc(), resultType,
+                                     rewriter.getZeroAttr(resultType.getElementType()));
+    rewriter.replaceOp(
+        op, buildContraction(rewriter, op.getLoc(), op.getLhs(),
+                             AffineMap::get(resultRank + 1, 0, lhsExprs, context), op.getRhs(),
+                             AffineMap::get(resultRank + 1, 0, rhsExprs, context), zeros));
+    return success();
+  }
+};
+
+/// alpha * op(A) op(B) + beta * C: the transposes are indexing maps, the
+/// scaling and C an elementwise epilogue (skipped when it would be identity).
+class GemmLowering : public StaticShapeLowering<onnx::GemmOp> {
+public:
+  using StaticShapeLowering::StaticShapeLowering;
+
+protected:
+  LogicalResult lowerStatic(onnx::GemmOp op, PatternRewriter &rewriter) const override {
+    RankedTensorType resultType = getTensorType(op.getOutput());
+    Type elementType = resultType.getElementType();
+    double alpha = op.getAlpha().convertToDouble();
+    double beta = op.getBeta().convertToDouble();
+    Value c = op.getC();
+    bool scalesProduct = alpha != 1.0, scalesC = c && beta != 1.0;
+    if (!isa<FloatType>(elementType) && (scalesProduct || scalesC))
+      return rewriter.notifyMatchFailure(op, "an integer Gemm needs alpha = beta = 1");
+
+    // Loops (m, n, k).
+    MLIRContext *context = rewriter.getContext();
+    AffineExpr m = getAffineDimExpr(0, context), n = getAffineDimExpr(1, context),
+               k = getAffineDimExpr(2, context);
+    AffineMap aMap = AffineMap::get(3, 0, op.getTransA() ? ArrayRef{k, m} : ArrayRef{m, k},
+                                    context);
+    AffineMap bMap = AffineMap::get(3, 0, op.getTransB() ? ArrayRef{n, k} : ArrayRef{k, n},
+                                    context);
+    Location loc = op.getLoc();
+    Value zeros = createFilledTensor(rewriter, loc, resultType, rewriter.getZeroAttr(elementType));
+    Value product = buildContraction(rewriter, loc, op.getA(), aMap, op.getB(), bMap, zeros);
+    if (!scalesProduct && !c) {
+      rewriter.replaceOp(op, product);
+      return success();
+    }
+
+    SmallVector<Value> inputs = {product};
+    if (c)
+      inputs.push_back(c);
+    auto scale = [&](OpBuilder &b, Location bodyLoc, Value value, double factor) -> Value {
+      Value factorValue =
+          arith::ConstantOp::create(b, bodyLoc, b.getFloatAttr(elementType, factor));
+      return arith::MulFOp::create(b, bodyLoc, factorValue, value);
+    };
+    rewriter.replaceOp(
+        op, buildElementwise(rewriter, loc, resultType, inputs,
+                             [&](OpBuilder &b, Location bodyLoc, ValueRange args) {
+                               Value result = args[0];
+                               if (scalesProduct)
+                                 result = scale(b, bodyLoc, result, alpha);
+                               if (!c)
+                                 return result;
+                               Value addend = scalesC ? scale(b, bodyLoc, args[1], beta) : args[1];
+                               return createAdd(b, bodyLoc, result, addend);
+                             }));
+    return success();
+  }
+};
+
+class SoftmaxLowering : public StaticShapeLowering<onnx::SoftmaxOp> {
+public:
+  using StaticShapeLowering::StaticShapeLowering;
+
+protected:
+  LogicalResult lowerStatic(onnx::SoftmaxOp op, PatternRewriter &rewriter) const override {
+    RankedTensorType type = getTensorType(op.getInput());
+    if (!isa<FloatType>(type.getElementType()))
+      return rewriter.notifyMatchFailure(op, "softmax needs a float element type");
+    std::optional<int64_t> axis = onnx::normalizeAxis(op.getAxis(), type.getRank());
+    if (!axis)
+      return rewriter.notifyMatchFailure(op, "axis is out of range");
+    rewriter.replaceOp(op, buildSoftmax(rewriter, op.getLoc(), op.getInput(), *axis));
+    return success();
+  }
+};
+
+//===----------------------------------------------------------------------===//
+// Data movement
+//===----------------------------------------------------------------------===//
+
+/// A generic over the result that reads `data` with tensor.extract at the
+/// gathered index. Indices are wrapped (negative counts from the end) and then
+/// clamped into the axis, so that no input can read outside `data`: the entry
+/// point rejects out-of-range token ids before computing, but the generated
+/// code must be memory-safe on its own.
+class GatherLowering : public StaticShapeLowering<onnx::GatherOp> {
+public:
+  using StaticShapeLowering::StaticShapeLowering;
+
+protected:
+  LogicalResult lowerStatic(onnx::GatherOp op, PatternRewriter &rewriter) const override {
+    RankedTensorType dataType = getTensorType(op.getData());
+    RankedTensorType indicesType = getTensorType(op.getIndices());
+    RankedTensorType resultType = getTensorType(op.getOutput());
+    std::optional<int64_t> axis = onnx::normalizeAxis(op.getAxis(), dataType.getRank());
+    if (!axis)
+      return rewriter.notifyMatchFailure(op, "axis is out of range");
+    int64_t extent = dataType.getDimSize(*axis);
+    if (extent == 0)
+      return rewriter.notifyMatchFailure(op, "gathers from an empty axis");
+    int64_t indexRank = indicesType.getRank();
+
+    // Result dimensions axis .. axis + indexRank - 1 walk the indices.
+    MLIRContext *context = rewriter.getContext();
+    SmallVector<AffineExpr> indexExprs;
+    for (int64_t d = 0; d < indexRank; ++d)
+      indexExprs.push_back(getAffineDimExpr(*axis + d, context));
+    AffineMap indicesMap = AffineMap::get(resultType.getRank(), 0, indexExprs, context);
+
+    Value data = op.getData();
+    auto gatherElement = [&](OpBuilder &b, Location loc, ValueRange args) -> Value {
+      Value index = arith::IndexCastOp::create(b, loc, b.getIndexType(), args[0]);
+      Value zero = arith::ConstantIndexOp::create(b, loc, 0);
+      Value isNegative =
+          arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, index, zero);
+      Value fromEnd =
+          arith::AddIOp::create(b, loc, index, arith::ConstantIndexOp::create(b, loc, extent));
+      Value wrapped = arith::SelectOp::create(b, loc, isNegative, fromEnd, index);
+      Value clamped = arith::MinSIOp::create(
+          b, loc, arith::MaxSIOp::create(b, loc, wrapped, zero),
+          arith::ConstantIndexOp::create(b, loc, extent - 1));
+      SmallVector<Value> dataIndices;
+      for (int64_t d = 0; d < *axis; ++d)
+        dataIndices.push_back(linalg::IndexOp::create(b, loc, d));
+      dataIndices.push_back(clamped);
+      for (int64_t d = *axis + 1; d < dataType.getRank(); ++d)
+        dataIndices.push_back(linalg::IndexOp::create(b, loc, d - 1 + indexRank));
+      return tensor::ExtractOp::create(b, loc, data, dataIndices);
+    };
+    rewriter.replaceOp(op, buildParallelGeneric(rewriter, op.getLoc(), resultType,
+                                                op.getIndices(), indicesMap, gatherElement));
+    return success();
+  }
+};
+
+/// The constant values of an optional operand: nullopt inside when absent,
+/// failure when present but not constant.
+FailureOr<std::optional<SmallVector<int64_t>>> getOptionalConstantInts(Value operand) {
+  if (!operand)
+    return std::optional<SmallVector<int64_t>>();
+  std::optional<SmallVector<int64_t>> values = onnx::getConstantIntValues(operand);
+  if (!values)
+    return failure();
+  return values;
+}
+
+std::optional<ArrayRef<int64_t>> asOptionalRef(const std::optional<SmallVector<int64_t>> &values) {
+  if (!values)
+    return std::nullopt;
+  return ArrayRef<int64_t>(*values);
+}
+
+/// Forward slices are a strided tensor.extract_slice; a negative step walks
+/// backwards, which extract_slice cannot express, so those read each element
+/// with tensor.extract at start + i * step.
+class SliceLowering : public StaticShapeLowering<onnx::SliceOp> {
+public:
+  using StaticShapeLowering::StaticShapeLowering;
+
+protected:
+  LogicalResult lowerStatic(onnx::SliceOp op, PatternRewriter &rewriter) const override {
+    std::optional<SmallVector<int64_t>> starts = onnx::getConstantIntValues(op.getStarts());
+    std::optional<SmallVector<int64_t>> ends = onnx::getConstantIntValues(op.getEnds());
+    FailureOr<std::optional<SmallVector<int64_t>>> axes = getOptionalConstantInts(op.getAxes());
+    FailureOr<std::optional<SmallVector<int64_t>>> steps =
+        getOptionalConstantInts(op.getSteps());
+    if (!starts || !ends || failed(axes) || failed(steps))
+      return rewriter.notifyMatchFailure(op, "starts, ends, axes and steps must be constants");
+    RankedTensorType dataType = getTensorType(op.getData());
+    RankedTensorType resultType = getTensorType(op.getOutput());
+    std::optional<SmallVector<onnx::SliceRange>> ranges = onnx::computeSliceRanges(
+        dataType.getShape(), *starts, *ends, asOptionalRef(*axes), asOptionalRef(*steps));
+    if (!ranges)
+      return rewriter.notifyMatchFailure(op, "inconsistent starts, ends, axes or steps");
+    if (!llvm::equal(*ranges, resultType.getShape(),
+                     [](const onnx::SliceRange &range, int64_t dim) { return range.size == dim; }))
+      return rewriter.notifyMatchFailure(op, "slice bounds disagree with the result type");
+
+    Location loc = op.getLoc();
+    if (resultType.getNumElements() == 0) {
+      // An empty slice reads nothing; its clamped start may even be the extent.
+      rewriter.replaceOpWithNewOp<tensor::EmptyOp>(op, resultType.getShape(),
+                                                   resultType.getElementType());
+      return success();
+    }
+    bool allForward =
+        llvm::all_of(*ranges, [](const onnx::SliceRange &range) { return range.step > 0; });
+    if (allForward) {
+      SmallVector<int64_t> offsets, strides;
+      for (const onnx::SliceRange &range : *ranges) {
+        offsets.push_back(range.start);
+        strides.push_back(range.step);
+      }
+      MLIRContext *context = rewriter.getContext();
+      rewriter.replaceOpWithNewOp<tensor::ExtractSliceOp>(
+          op, resultType, op.getData(), getAsIndexOpFoldResult(context, offsets),
+          getAsIndexOpFoldResult(context, resultType.getShape()),
+          getAsIndexOpFoldResult(context, strides));
+      return success();
+    }
+
+    Value data = op.getData();
+    auto readElement = [&](OpBuilder &b, Location bodyLoc, ValueRange) -> Value {
+      SmallVector<Value> dataIndices;
+      for (auto [dim, range] : llvm::enumerate(*ranges)) {
+        Value index = linalg::IndexOp::create(b, bodyLoc, dim);
+        if (range.step != 1)
+          index = arith::MulIOp::create(
+              b, bodyLoc, index, arith::ConstantIndexOp::create(b, bodyLoc, range.step));
+        if (range.start != 0)
+          index = arith::AddIOp::create(
+              b, bodyLoc, index, arith::ConstantIndexOp::create(b, bodyLoc, range.start));
+        dataIndices.push_back(index);
+      }
+      return tensor::ExtractOp::create(b, bodyLoc, data, dataIndices);
+    };
+    rewriter.replaceOp(op, buildParallelGeneric(rewriter, loc, resultType, ValueRange(), {},
+                                                readElement));
+    return success();
+  }
+};
+
+/// Constant-mode Pad. Negative pads remove elements, so the lowering first
+/// crops them with extract_slice and then pads the positive remainder.
+class PadLowering : public StaticShapeLowering<onnx::PadOp> {
+public:
+  using StaticShapeLowering::StaticShapeLowering;
+
+protected:
+  LogicalResult lowerStatic(onnx::PadOp op, PatternRewriter &rewriter) const override {
+    if (op.getMode() != "constant")
+      return rewriter.notifyMatchFailure(op, "only constant mode is supported");
+    std::optional<SmallVector<int64_t>> pads = onnx::getConstantIntValues(op.getPads());
+    if (!pads)
+      return rewriter.notifyMatchFailure(op, "pads must be a constant");
+    RankedTensorType dataType = getTensorType(op.getData());
+    RankedTensorType resultType = getTensorType(op.getOutput());
+    int64_t rank = dataType.getRank();
+    if (static_cast<int64_t>(pads->size()) != 2 * rank)
+      return rewriter.notifyMatchFailure(op, "pads must hold 2 * rank values");
+
+    SmallVector<int64_t> cropOffsets, croppedShape, lowPads, highPads;
+    for (int64_t d = 0; d < rank; ++d) {
+      int64_t low = (*pads)[d], high = (*pads)[d + rank];
+      int64_t offset = std::max<int64_t>(-low, 0);
+      cropOffsets.push_back(offset);
+      croppedShape.push_back(dataType.getDimSize(d) - offset - std::max<int64_t>(-high, 0));
+      lowPads.push_back(std::max<int64_t>(low, 0));
+      highPads.push_back(std::max<int64_t>(high, 0));
+    }
+    if (llvm::any_of(croppedShape, [](int64_t dim) { return dim < 0; }))
+      return rewriter.notifyMatchFailure(op, "negative pads remove more than the extent");
+    Value constantValue = op.getConstantValue();
+    if (constantValue && getTensorType(constantValue).getNumElements() != 1)
+      return rewriter.notifyMatchFailure(op, "constant_value must hold one element");
+
+    Location loc = op.getLoc();
+    MLIRContext *context = rewriter.getContext();
+    Value result = op.getData();
+    if (croppedShape != dataType.getShape())
+      result = tensor::ExtractSliceOp::create(
+          rewriter, loc, RankedTensorType::get(croppedShape, dataType.getElementType()), result,
+          getAsIndexOpFoldResult(context, cropOffsets),
+          getAsIndexOpFoldResult(context, croppedShape),
+          getAsIndexOpFoldResult(context, SmallVector<int64_t>(rank, 1)));
+    if (getTensorType(result) != resultType) {
+      Value padValue;
+      if (constantValue) {
+        SmallVector<Value> origin;
+        if (int64_t valueRank = getTensorType(constantValue).getRank())
+          origin.assign(valueRank, arith::ConstantIndexOp::create(rewriter, loc, 0));
+        padValue = tensor::ExtractOp::create(rewriter, loc, constantValue, origin);
+      } else {
+        padValue = arith::ConstantOp::create(
+            rewriter, loc, rewriter.getZeroAttr(resultType.getElementType()));
+      }
+      result = tensor::PadOp::create(rewriter, loc, resultType, result,
+                                     getAsIndexOpFoldResult(context, lowPads),
+                                     getAsIndexOpFoldResult(context, highPads), padValue);
+    }
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+};
+
+/// Each input is inserted into an empty result at its running offset.
+class ConcatLowering : public StaticShapeLowering<onnx::ConcatOp> {
+public:
+  using StaticShapeLowering::StaticShapeLowering;
+
+protected:
+  LogicalResult lowerStatic(onnx::ConcatOp op, PatternRewriter &rewriter) const override {
+    RankedTensorType resultType = getTensorType(op.getOutput());
+    int64_t rank = resultType.getRank();
+    std::optional<int64_t> axis = onnx::normalizeAxis(op.getAxis(), rank);
+    if (!axis)
+      return rewriter.notifyMatchFailure(op, "axis is out of range");
+    Location loc = op.getLoc();
+    MLIRContext *context = rewriter.getContext();
+    Value result = tensor::EmptyOp::create(rewriter, loc, resultType.getShape(),
+                                           resultType.getElementType());
+    SmallVector<int64_t> offsets(rank, 0);
+    for (Value input : op.getInputs()) {
+      ArrayRef<int64_t> shape = getTensorType(input).getShape();
+      result = tensor::InsertSliceOp::create(rewriter, loc, input, result,
+                                             getAsIndexOpFoldResult(context, offsets),
+                                             getAsIndexOpFoldResult(context, shape),
+                                             getAsIndexOpFoldResult(context,
+                                                                    SmallVector<int64_t>(rank, 1)));
+      offsets[*axis] += shape[*axis];
+    }
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+};
+
+/// Each result is the extract_slice at its running offset; the result types
+/// already carry the part sizes.
+class SplitLowering : public StaticShapeLowering<onnx::SplitOp> {
+public:
+  using StaticShapeLowering::StaticShapeLowering;
+
+protected:
+  LogicalResult lowerStatic(onnx::SplitOp op, PatternRewriter &rewriter) const override {
+    RankedTensorType inputType = getTensorType(op.getInput());
+    int64_t rank = inputType.getRank();
+    std::optional<int64_t> axis = onnx::normalizeAxis(op.getAxis(), rank);
+    if (!axis)
+      return rewriter.notifyMatchFailure(op, "axis is out of range");
+    int64_t covered = 0;
+    for (Value output : op.getOutputs())
+      covered += getTensorType(output).getDimSize(*axis);
+    if (covered != inputType.getDimSize(*axis))
+      return rewriter.notifyMatchFailure(op, "the parts do not cover the split axis");
+    MLIRContext *context = rewriter.getContext();
+    SmallVector<int64_t> offsets(rank, 0);
+    SmallVector<Value> parts;
+    for (Value output : op.getOutputs()) {
+      RankedTensorType partType = getTensorType(output);
+      parts.push_back(tensor::ExtractSliceOp::create(
+          rewriter, op.getLoc(), partType, op.getInput(), getAsIndexOpFoldResult(context, offsets),
+          getAsIndexOpFoldResult(context, partType.getShape()),
+          getAsIndexOpFoldResult(context, SmallVector<int64_t>(rank, 1))));
+      offsets[*axis] += partType.getDimSize(*axis);
+    }
+    rewriter.replaceOp(op, parts);
+    return success();
+  }
+};
+
+/// Reshape, Squeeze and Unsqueeze only change the shape, which the static
+/// result type already states; the data operand is the first one.
+template <typename OpTy>
+class ReshapeLikeLowering : public StaticShapeLowering<OpTy> {
+public:
+  using StaticShapeLowering<OpTy>::StaticShapeLowering;
+
+protected:
+  LogicalResult lowerStatic(OpTy op, PatternRewriter &rewriter) const override {
+    Value data = op->getOperand(0);
+    RankedTensorType resultType = getTensorType(op->getResult(0));
+    if (getTensorType(data).getNumElements() != resultType.getNumElements())
+      return rewriter.notifyMatchFailure(op, "element counts of input and result differ");
+    rewriter.replaceOp(op, buildStaticReshape(rewriter, op.getLoc(), data, resultType));
+    return success();
+  }
+};
+
+class TransposeLowering : public StaticShapeLowering<onnx::TransposeOp> {
+public:
+  using StaticShapeLowering::StaticShapeLowering;
+
+protected:
+  LogicalResult lowerStatic(onnx::TransposeOp op, PatternRewriter &rewriter) const override {
+    RankedTensorType resultType = getTensorType(op.getOutput());
+    int64_t rank = resultType.getRank();
+    // ONNX reverses the dimensions when perm is absent.
+    SmallVector<int64_t> permutation =
+        op.getPerm() ? SmallVector<int64_t>(*op.getPerm())
+                     : llvm::to_vector(llvm::reverse(llvm::seq<int64_t>(0, rank)));
+    Value init = tensor::EmptyOp::create(rewriter, op.getLoc(), resultType.getShape(),
+                                         resultType.getElementType());
+    rewriter.replaceOp(op, linalg::TransposeOp::create(rewriter, op.getLoc(), op.getData(),
+                                                       init, permutation)
+                               ->getResult(0));
+    return success();
+  }
+};
+
+} // namespace
+
+void populateOnnxToLinalgPatterns(RewritePatternSet &patterns) {
+  MLIRContext *context = patterns.getContext();
+  patterns.add<ConstantResultLowering<onnx::ConstantOp>,
+               ConstantResultLowering<onnx::ShapeOp>,
+               ConstantResultLowering<onnx::ConstantOfShapeOp>, CastLowering, ExpandLowering,
+               MatMulLowering, GemmLowering, SoftmaxLowering, GatherLowering, SliceLowering,
+               PadLowering, ConcatLowering, SplitLowering,
+               ReshapeLikeLowering<onnx::ReshapeOp>, ReshapeLikeLowering<onnx::SqueezeOp>,
+               ReshapeLikeLowering<onnx::UnsqueezeOp>, TransposeLowering>(context);
+  patterns.add<ElementwiseLowering<onnx::AddOp>>(context, addScalars);
+  patterns.add<ElementwiseLowering<onnx::SubOp>>(context, subtractScalars);
+  patterns.add<ElementwiseLowering<onnx::MulOp>>(context, multiplyScalars);
+  patterns.add<ElementwiseLowering<onnx::DivOp>>(context, divideScalars);
+  patterns.add<ElementwiseLowering<onnx::EqualOp>>(context, compareEqual);
+  patterns.add<ElementwiseLowering<onnx::WhereOp>>(context, selectScalar);
+  patterns.add<ElementwiseLowering<onnx::ReluOp>>(context, reluScalar);
+}
+
+} // namespace mbert

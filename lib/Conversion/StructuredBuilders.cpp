@@ -1,0 +1,233 @@
+//===- StructuredBuilders.cpp - linalg building blocks for the lowerings --===//
+
+#include "StructuredBuilders.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Dialect/Utils/ReshapeOpsUtils.h"
+
+using namespace mlir;
+
+namespace mbert {
+
+namespace {
+
+bool isLowerableTensor(Type type) {
+  auto tensorType = dyn_cast<RankedTensorType>(type);
+  if (!tensorType || !tensorType.hasStaticShape())
+    return false;
+  Type elementType = tensorType.getElementType();
+  return isa<FloatType>(elementType) || elementType.isSignlessInteger();
+}
+
+/// Reduces `input` along `axis` with `combine`, starting from `initValue`;
+/// the result drops the axis so that every indexing map stays a projected
+/// permutation.
+Value buildReduction(OpBuilder &b, Location loc, Value input, int64_t axis,
+                     TypedAttr initValue, ScalarBodyBuilder combine) {
+  auto inputType = cast<RankedTensorType>(input.getType());
+  int64_t rank = inputType.getRank();
+  SmallVector<int64_t> reducedShape(inputType.getShape());
+  reducedShape.erase(reducedShape.begin() + axis);
+  auto reducedType = RankedTensorType::get(reducedShape, inputType.getElementType());
+  Value init = createFilledTensor(b, loc, reducedType, initValue);
+  AffineMap identity = b.getMultiDimIdentityMap(rank);
+  SmallVector<utils::IteratorType> iterators(rank, utils::IteratorType::parallel);
+  iterators[axis] = utils::IteratorType::reduction;
+  auto reduction = linalg::GenericOp::create(
+      b, loc, reducedType, input, init, {identity, identity.dropResult(axis)}, iterators,
+      [&](OpBuilder &nested, Location nestedLoc, ValueRange args) {
+        linalg::YieldOp::create(nested, nestedLoc, combine(nested, nestedLoc, args));
+      });
+  return reduction.getResult(0);
+}
+
+/// Collapses a static tensor to 1-D (a rank-0 tensor expands to one element).
+Value flatten(OpBuilder &b, Location loc, Value source) {
+  auto type = cast<RankedTensorType>(source.getType());
+  auto flatType = RankedTensorType::get({type.getNumElements()}, type.getElementType());
+  if (type.getRank() == 1)
+    return source;
+  if (type.getRank() == 0)
+    return tensor::ExpandShapeOp::create(b, loc, flatType, source,
+                                         ArrayRef<ReassociationIndices>{});
+  ReassociationIndices allDims = llvm::to_vector(llvm::seq<int64_t>(0, type.getRank()));
+  return tensor::CollapseShapeOp::create(b, loc, flatType, source, ArrayRef{allDims});
+}
+
+/// The inverse of flatten: a 1-D tensor to `resultType`.
+Value unflatten(OpBuilder &b, Location loc, Value flat, RankedTensorType resultType) {
+  if (resultType.getRank() == 1)
+    return flat;
+  if (resultType.getRank() == 0)
+    return tensor::CollapseShapeOp::create(b, loc, resultType, flat,
+                                           ArrayRef<ReassociationIndices>{});
+  ReassociationIndices allDims =
+      llvm::to_vector(llvm::seq<int64_t>(0, resultType.getRank()));
+  return tensor::ExpandShapeOp::create(b, loc, resultType, flat, ArrayRef{allDims});
+}
+
+} // namespace
+
+LogicalResult checkStaticTensors(Operation *op, PatternRewriter &rewriter) {
+  auto reportFirstUnlowerable = [&](StringRef kind, TypeRange types) -> LogicalResult {
+    for (unsigned index = 0; index < types.size(); ++index) {
+      Type type = types[index];
+      if (!isLowerableTensor(type))
+        return rewriter.notifyMatchFailure(op, [&](Diagnostic &diag) {
+          diag << kind << " #" << index << " (" << type
+               << ") is not a static tensor of floats or signless integers";
+        });
+    }
+    return success();
+  };
+  if (failed(reportFirstUnlowerable("operand", op->getOperandTypes())))
+    return failure();
+  return reportFirstUnlowerable("result", op->getResultTypes());
+}
+
+RankedTensorType getTensorType(Value value) {
+  return cast<RankedTensorType>(value.getType());
+}
+
+Value createFilledTensor(OpBuilder &b, Location loc, RankedTensorType type,
+                         TypedAttr fillValue) {
+  Value empty = tensor::EmptyOp::create(b, loc, type.getShape(), type.getElementType());
+  Value scalar = arith::ConstantOp::create(b, loc, fillValue);
+  return linalg::FillOp::create(b, loc, ValueRange{scalar}, ValueRange{empty}).getResult(0);
+}
+
+SmallVector<AffineExpr> getBroadcastExprs(ArrayRef<int64_t> operandShape,
+                                          ArrayRef<int64_t> loopExtents,
+                                          MLIRContext *context) {
+  assert(operandShape.size() <= loopExtents.size() && "operand outranks the loops");
+  size_t firstLoop = loopExtents.size() - operandShape.size();
+  SmallVector<AffineExpr> exprs;
+  for (auto [dim, extent] : llvm::enumerate(operandShape)) {
+    int64_t loop = firstLoop + dim;
+    assert((extent == 1 || extent == loopExtents[loop]) && "not broadcastable");
+    exprs.push_back(extent == 1 && loopExtents[loop] != 1
+                        ? getAffineConstantExpr(0, context)
+                        : getAffineDimExpr(loop, context));
+  }
+  return exprs;
+}
+
+Value buildParallelGeneric(OpBuilder &b, Location loc, RankedTensorType resultType,
+                           ValueRange inputs, ArrayRef<AffineMap> inputMaps,
+                           ScalarBodyBuilder body) {
+  int64_t rank = resultType.getRank();
+  SmallVector<AffineMap> maps(inputMaps);
+  maps.push_back(b.getMultiDimIdentityMap(rank));
+  Value init = tensor::EmptyOp::create(b, loc, resultType.getShape(),
+                                       resultType.getElementType());
+  auto generic = linalg::GenericOp::create(
+      b, loc, resultType, inputs, init, maps,
+      SmallVector<utils::IteratorType>(rank, utils::IteratorType::parallel),
+      [&](OpBuilder &nested, Location nestedLoc, ValueRange args) {
+        Value result = body(nested, nestedLoc, args.drop_back());
+        linalg::YieldOp::create(nested, nestedLoc, result);
+      });
+  return generic.getResult(0);
+}
+
+Value buildElementwise(OpBuilder &b, Location loc, RankedTensorType resultType,
+                       ValueRange inputs, ScalarBodyBuilder body) {
+  SmallVector<AffineMap> maps;
+  for (Value input : inputs)
+    maps.push_back(AffineMap::get(
+        resultType.getRank(), 0,
+        getBroadcastExprs(getTensorType(input).getShape(), resultType.getShape(),
+                          b.getContext()),
+        b.getContext()));
+  return buildParallelGeneric(b, loc, resultType, inputs, maps, body);
+}
+
+Value buildContraction(OpBuilder &b, Location loc, Value lhs, AffineMap lhsMap, Value rhs,
+                       AffineMap rhsMap, Value init) {
+  auto resultType = getTensorType(init);
+  int64_t rank = resultType.getRank();
+  AffineMap outputMap = AffineMap::getMultiDimIdentityMap(rank + 1, b.getContext())
+                            .dropResult(rank);
+  SmallVector<utils::IteratorType> iterators(rank, utils::IteratorType::parallel);
+  iterators.push_back(utils::IteratorType::reduction);
+  auto contraction = linalg::GenericOp::create(
+      b, loc, resultType, ValueRange{lhs, rhs}, init, {lhsMap, rhsMap, outputMap},
+      iterators, [](OpBuilder &nested, Location nestedLoc, ValueRange args) {
+        Value product = createMul(nested, nestedLoc, args[0], args[1]);
+        linalg::YieldOp::create(nested, nestedLoc,
+                                createAdd(nested, nestedLoc, args[2], product));
+      });
+  return contraction.getResult(0);
+}
+
+Value buildSoftmax(OpBuilder &b, Location loc, Value input, int64_t axis) {
+  auto type = getTensorType(input);
+  auto elementType = cast<FloatType>(type.getElementType());
+  AffineMap identity = b.getMultiDimIdentityMap(type.getRank());
+  AffineMap reducedMap = identity.dropResult(axis);
+
+  auto negativeInfinity = FloatAttr::get(
+      elementType, APFloat::getInf(elementType.getFloatSemantics(), /*Negative=*/true));
+  Value rowMax = buildReduction(
+      b, loc, input, axis, negativeInfinity,
+      [](OpBuilder &nested, Location nestedLoc, ValueRange args) -> Value {
+        return arith::MaximumFOp::create(nested, nestedLoc, args[0], args[1]);
+      });
+  // Subtracting the row maximum keeps exp from overflowing; the quotient is
+  // mathematically unchanged.
+  Value exponentials = buildParallelGeneric(
+      b, loc, type, {input, rowMax}, {identity, reducedMap},
+      [](OpBuilder &nested, Location nestedLoc, ValueRange args) -> Value {
+        Value shifted = arith::SubFOp::create(nested, nestedLoc, args[0], args[1]);
+        return math::ExpOp::create(nested, nestedLoc, shifted);
+      });
+  Value rowSum = buildReduction(
+      b, loc, exponentials, axis, FloatAttr::get(elementType, 0.0),
+      [](OpBuilder &nested, Location nestedLoc, ValueRange args) -> Value {
+        return arith::AddFOp::create(nested, nestedLoc, args[0], args[1]);
+      });
+  return buildParallelGeneric(
+      b, loc, type, {exponentials, rowSum}, {identity, reducedMap},
+      [](OpBuilder &nested, Location nestedLoc, ValueRange args) -> Value {
+        return arith::DivFOp::create(nested, nestedLoc, args[0], args[1]);
+      });
+}
+
+Value buildStaticReshape(OpBuilder &b, Location loc, Value source,
+                         RankedTensorType resultType) {
+  auto sourceType = getTensorType(source);
+  if (sourceType == resultType)
+    return source;
+  if (sourceType.getRank() > 0 && resultType.getRank() > 0)
+    if (std::optional<SmallVector<ReassociationIndices>> reassociation =
+            getReassociationIndicesForReshape(sourceType, resultType)) {
+      if (sourceType.getRank() > resultType.getRank())
+        return tensor::CollapseShapeOp::create(b, loc, resultType, source, *reassociation);
+      return tensor::ExpandShapeOp::create(b, loc, resultType, source, *reassociation);
+    }
+  return unflatten(b, loc, flatten(b, loc, source), resultType);
+}
+
+Value createAdd(OpBuilder &b, Location loc, Value lhs, Value rhs) {
+  if (isa<FloatType>(lhs.getType()))
+    return arith::AddFOp::create(b, loc, lhs, rhs);
+  return arith::AddIOp::create(b, loc, lhs, rhs);
+}
+
+Value createMul(OpBuilder &b, Location loc, Value lhs, Value rhs) {
+  if (isa<FloatType>(lhs.getType()))
+    return arith::MulFOp::create(b, loc, lhs, rhs);
+  return arith::MulIOp::create(b, loc, lhs, rhs);
+}
+
+Value createRelu(OpBuilder &b, Location loc, Value x) {
+  Value zero = arith::ConstantOp::create(b, loc, b.getZeroAttr(x.getType()));
+  if (isa<FloatType>(x.getType()))
+    return arith::MaximumFOp::create(b, loc, x, zero);
+  return arith::MaxSIOp::create(b, loc, x, zero);
+}
+
+} // namespace mbert

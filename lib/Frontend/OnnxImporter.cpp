@@ -1,0 +1,810 @@
+//===- OnnxImporter.cpp - ONNX protobuf to the import dialect -------------===//
+//
+// Walks an ONNX ModelProto the way onnx-mlir does: initializers become
+// constants, the remaining graph inputs become arguments of the entry
+// function, nodes are translated in order through a table keyed by op type,
+// and the graph outputs are returned. Every op is located at its node name.
+//
+// Each op is folded as soon as it is built. Exports compute reshape targets
+// from Shape ops at run time; with input shapes fixed those fold to constants
+// here, so the next node already sees a static shape.
+//
+//===----------------------------------------------------------------------===//
+
+#include "mbert/Frontend/OnnxImporter.h"
+
+#include "dialects/Onnx/OnnxOps.h"
+#include "mbert/ModelSignature.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/BuiltinAttributes.h"
+#include "mlir/IR/Diagnostics.h"
+#include "mlir/IR/Verifier.h"
+#include "llvm/ADT/StringMap.h"
+#include "llvm/ADT/StringSet.h"
+#include "llvm/Support/MathExtras.h"
+#include "llvm/Support/MemoryBuffer.h"
+
+#include <onnx/onnx_pb.h>
+
+#include <functional>
+
+using namespace mlir;
+using namespace mbert::onnx_import;
+
+namespace mbert {
+namespace {
+
+/// The opsets whose operator semantics the handlers below implement.
+constexpr int64_t kMinOpset = 11;
+constexpr int64_t kMaxOpset = 17;
+
+/// Largest tensor (in elements) the importer accepts; beyond this a declared
+/// shape is corrupt rather than a model anyone could run on a phone.
+constexpr int64_t kMaxTensorElements = int64_t(1) << 34;
+
+bool isDefaultDomain(const std::string &domain) {
+  return domain.empty() || domain == "ai.onnx";
+}
+
+/// Element type of an ONNX TensorProto data type; null when unsupported.
+Type getElementType(MLIRContext *context, int32_t dataType) {
+  switch (dataType) {
+  case onnx::TensorProto::FLOAT:
+    return Float32Type::get(context);
+  case onnx::TensorProto::DOUBLE:
+    return Float64Type::get(context);
+  case onnx::TensorProto::INT64:
+    return IntegerType::get(context, 64);
+  case onnx::TensorProto::INT32:
+    return IntegerType::get(context, 32);
+  case onnx::TensorProto::INT8:
+    return IntegerType::get(context, 8);
+  case onnx::TensorProto::UINT8:
+    return IntegerType::get(context, 8, IntegerType::Unsigned);
+  case onnx::TensorProto::BOOL:
+    return IntegerType::get(context, 1);
+  default:
+    return {};
+  }
+}
+
+std::string getDataTypeName(int32_t dataType) {
+  if (onnx::TensorProto::DataType_IsValid(dataType))
+    return onnx::TensorProto::DataType_Name(static_cast<onnx::TensorProto::DataType>(dataType));
+  return "data type " + std::to_string(dataType);
+}
+
+class OnnxImporter;
+using NodeHandler = std::function<LogicalResult(OnnxImporter &, const onnx::NodeProto &,
+                                                ArrayRef<Value>, SmallVectorImpl<Value> &)>;
+
+class OnnxImporter {
+public:
+  OnnxImporter(MLIRContext &context, StringRef path, const ImportOptions &options)
+      : context(context), builder(&context), path(path.str()), options(options),
+        fileLoc(FileLineColLoc::get(&context, path, 0, 0)) {}
+
+  OwningOpRef<ModuleOp> run();
+
+  //===--------------------------------------------------------------------===//
+  // Helpers for node handlers
+  //===--------------------------------------------------------------------===//
+
+  Location getNodeLoc(const onnx::NodeProto &node) const {
+    std::string name = node.name().empty() ? node.op_type() + "#" + std::to_string(nodeIndex)
+                                           : node.name();
+    return NameLoc::get(StringAttr::get(&context, name), fileLoc);
+  }
+
+  InFlightDiagnostic emitNodeError(const onnx::NodeProto &node) {
+    return mlir::emitError(getNodeLoc(node)) << node.op_type() << ": ";
+  }
+
+  /// Builds `OpTy` with result types inferred from operands and attributes,
+  /// reporting (instead of asserting on) operands whose shapes do not fit,
+  /// verifies it and folds it. `args` are the op's ODS builder arguments after
+  /// the result types.
+  template <typename OpTy, typename... Args>
+  FailureOr<SmallVector<Value>> build(const onnx::NodeProto &node, Args &&...args) {
+    Location loc = getNodeLoc(node);
+    OperationState state(loc, OpTy::getOperationName());
+    OpTy::build(builder, state, TypeRange(), std::forward<Args>(args)...);
+    SmallVector<Type> resultTypes;
+    if (failed(OpTy::inferReturnTypes(&context, loc, state.operands,
+                                      state.attributes.getDictionary(&context),
+                                      state.getRawProperties(), state.regions, resultTypes)))
+      return failure();
+    state.addTypes(resultTypes);
+    Operation *op = builder.create(state);
+    if (failed(mlir::verify(op)))
+      return failure();
+    SmallVector<Value> folded;
+    if (succeeded(builder.tryFold(op, folded)) && !folded.empty()) {
+      op->erase();
+      return folded;
+    }
+    return SmallVector<Value>(op->getResults());
+  }
+
+  /// A 1-D int64 constant, for attributes that newer opsets take as inputs.
+  Value buildI64Constant(const onnx::NodeProto &node, ArrayRef<int64_t> values) {
+    auto type = RankedTensorType::get({static_cast<int64_t>(values.size())}, builder.getI64Type());
+    return ConstantOp::create(builder, getNodeLoc(node), DenseElementsAttr::get(type, values));
+  }
+
+  FailureOr<DenseElementsAttr> convertTensor(const onnx::TensorProto &tensor, Location loc);
+  FailureOr<Attribute> convertConstantAttribute(const onnx::NodeProto &node,
+                                                const onnx::AttributeProto &attr);
+
+  int64_t getOpset() const { return opset; }
+  OpBuilder &getBuilder() { return builder; }
+  MLIRContext &getContext() { return context; }
+
+private:
+  LogicalResult readModel(onnx::ModelProto &model);
+  LogicalResult checkOpsets(const onnx::ModelProto &model);
+  LogicalResult importInitializers(const onnx::GraphProto &graph);
+  FailureOr<SmallVector<int64_t>> resolveInputShape(const onnx::ValueInfoProto &input);
+  LogicalResult importNode(const onnx::NodeProto &node);
+  LogicalResult importOutputs(const onnx::GraphProto &graph, func::FuncOp func,
+                              ModelSignature &signature);
+
+  InFlightDiagnostic emitFileError() { return mlir::emitError(fileLoc); }
+
+  MLIRContext &context;
+  OpBuilder builder;
+  std::string path;
+  const ImportOptions &options;
+  Location fileLoc;
+  int64_t opset = 0;
+  int nodeIndex = 0;
+  llvm::StringMap<Value> values;
+  ModuleOp module;
+};
+
+//===----------------------------------------------------------------------===//
+// Attributes
+//===----------------------------------------------------------------------===//
+
+const onnx::AttributeProto *findAttribute(const onnx::NodeProto &node, StringRef name) {
+  for (const onnx::AttributeProto &attr : node.attribute())
+    if (attr.name() == name)
+      return &attr;
+  return nullptr;
+}
+
+FailureOr<int64_t> getIntAttribute(OnnxImporter &importer, const onnx::NodeProto &node,
+                                   StringRef name, std::optional<int64_t> defaultValue) {
+  const onnx::AttributeProto *attr = findAttribute(node, name);
+  if (!attr) {
+    if (defaultValue)
+      return *defaultValue;
+    return importer.emitNodeError(node) << "missing required attribute '" << name << "'";
+  }
+  if (attr->type() != onnx::AttributeProto::INT)
+    return importer.emitNodeError(node) << "attribute '" << name << "' must be an integer";
+  return attr->i();
+}
+
+FailureOr<SmallVector<int64_t>> getIntsAttribute(OnnxImporter &importer,
+                                                 const onnx::NodeProto &node, StringRef name) {
+  const onnx::AttributeProto *attr = findAttribute(node, name);
+  if (!attr)
+    return importer.emitNodeError(node) << "missing required attribute '" << name << "'";
+  if (attr->type() != onnx::AttributeProto::INTS)
+    return importer.emitNodeError(node) << "attribute '" << name << "' must be a list of integers";
+  return SmallVector<int64_t>(attr->ints().begin(), attr->ints().end());
+}
+
+FailureOr<float> getFloatAttribute(OnnxImporter &importer, const onnx::NodeProto &node,
+                                   StringRef name, float defaultValue) {
+  const onnx::AttributeProto *attr = findAttribute(node, name);
+  if (!attr)
+    return defaultValue;
+  if (attr->type() != onnx::AttributeProto::FLOAT)
+    return importer.emitNodeError(node) << "attribute '" << name << "' must be a float";
+  return attr->f();
+}
+
+/// Every attribute of `node` must be one the handler understands; silently
+/// ignoring one would compute something other than what the model says.
+LogicalResult checkAttributes(OnnxImporter &importer, const onnx::NodeProto &node,
+                              std::initializer_list<StringRef> known) {
+  for (const onnx::AttributeProto &attr : node.attribute())
+    if (llvm::find(known, StringRef(attr.name())) == known.end())
+      return importer.emitNodeError(node) << "unsupported attribute '" << attr.name() << "'";
+  return success();
+}
+
+/// Operands `[0, required)` must be present; the rest may be absent.
+LogicalResult checkOperandCount(OnnxImporter &importer, const onnx::NodeProto &node,
+                                ArrayRef<Value> operands, size_t required, size_t maximum) {
+  if (operands.size() < required || operands.size() > maximum)
+    return importer.emitNodeError(node) << "expects " << required
+                                        << (required == maximum ? "" : " to " + std::to_string(maximum))
+                                        << " inputs, got " << operands.size();
+  for (size_t i = 0; i < required; ++i)
+    if (!operands[i])
+      return importer.emitNodeError(node) << "required input " << i << " is empty";
+  return success();
+}
+
+Value getOptionalOperand(ArrayRef<Value> operands, size_t index) {
+  return index < operands.size() ? operands[index] : Value();
+}
+
+//===----------------------------------------------------------------------===//
+// Tensors
+//===----------------------------------------------------------------------===//
+
+FailureOr<DenseElementsAttr> OnnxImporter::convertTensor(const onnx::TensorProto &tensor,
+                                                         Location loc) {
+  auto fail = [&]() { return mlir::emitError(loc) << "tensor '" << tensor.name() << "': "; };
+  Type elementType = getElementType(&context, tensor.data_type());
+  if (!elementType)
+    return fail() << "unsupported data type " << getDataTypeName(tensor.data_type());
+  if (tensor.data_location() == onnx::TensorProto::EXTERNAL)
+    return fail() << "external data is not supported; save the model with its weights inside";
+  SmallVector<int64_t> shape;
+  int64_t count = 1;
+  for (int64_t dim : tensor.dims()) {
+    if (dim < 0)
+      return fail() << "negative dimension " << dim;
+    if (dim != 0 && count > kMaxTensorElements / dim)
+      return fail() << "declared shape has more than " << kMaxTensorElements << " elements";
+    count *= dim;
+    shape.push_back(dim);
+  }
+  auto type = RankedTensorType::get(shape, elementType);
+  // bool is one byte per element in raw_data; MLIR's i1 storage differs, so
+  // convert it element by element like the typed fields.
+  unsigned byteWidth = elementType.isInteger(1) ? 1 : elementType.getIntOrFloatBitWidth() / 8;
+  if (tensor.has_raw_data()) {
+    const std::string &raw = tensor.raw_data();
+    if (static_cast<int64_t>(raw.size()) != count * static_cast<int64_t>(byteWidth))
+      return fail() << "raw_data holds " << raw.size() << " bytes, shape needs "
+                    << count * byteWidth;
+    if (elementType.isInteger(1)) {
+      SmallVector<bool> bools;
+      for (char byte : raw)
+        bools.push_back(byte != 0);
+      return DenseElementsAttr::get(type, bools);
+    }
+    return DenseElementsAttr::getFromRawBuffer(type, ArrayRef<char>(raw.data(), raw.size()));
+  }
+  auto checkCount = [&](int64_t fieldSize) -> LogicalResult {
+    if (fieldSize != count)
+      return fail() << "holds " << fieldSize << " values, shape needs " << count;
+    return success();
+  };
+  switch (tensor.data_type()) {
+  case onnx::TensorProto::FLOAT:
+    if (failed(checkCount(tensor.float_data_size())))
+      return failure();
+    return DenseElementsAttr::get(type, ArrayRef<float>(tensor.float_data().data(), count));
+  case onnx::TensorProto::DOUBLE:
+    if (failed(checkCount(tensor.double_data_size())))
+      return failure();
+    return DenseElementsAttr::get(type, ArrayRef<double>(tensor.double_data().data(), count));
+  case onnx::TensorProto::INT64:
+    if (failed(checkCount(tensor.int64_data_size())))
+      return failure();
+    return DenseElementsAttr::get(type, ArrayRef<int64_t>(tensor.int64_data().data(), count));
+  default: {
+    // int32, int8, uint8 and bool all travel in int32_data.
+    if (failed(checkCount(tensor.int32_data_size())))
+      return failure();
+    SmallVector<APInt> ints;
+    unsigned width = elementType.getIntOrFloatBitWidth();
+    for (int32_t value : tensor.int32_data())
+      ints.push_back(APInt(width, elementType.isInteger(1) ? value != 0 : value,
+                           /*isSigned=*/!elementType.isUnsignedInteger(), /*implicitTrunc=*/true));
+    return DenseElementsAttr::get(type, ints);
+  }
+  }
+}
+
+FailureOr<Attribute> OnnxImporter::convertConstantAttribute(const onnx::NodeProto &node,
+                                                            const onnx::AttributeProto &attr) {
+  Location loc = getNodeLoc(node);
+  auto f32 = builder.getF32Type();
+  auto i64 = builder.getI64Type();
+  if (attr.name() == "value" && attr.type() == onnx::AttributeProto::TENSOR)
+    return convertTensor(attr.t(), loc);
+  if (attr.name() == "value_float" && attr.type() == onnx::AttributeProto::FLOAT)
+    return Attribute(DenseElementsAttr::get(RankedTensorType::get({}, f32), attr.f()));
+  if (attr.name() == "value_int" && attr.type() == onnx::AttributeProto::INT)
+    return Attribute(DenseElementsAttr::get(RankedTensorType::get({}, i64), attr.i()));
+  if (attr.name() == "value_floats" && attr.type() == onnx::AttributeProto::FLOATS)
+    return Attribute(DenseElementsAttr::get(
+        RankedTensorType::get({attr.floats_size()}, f32),
+        ArrayRef<float>(attr.floats().data(), attr.floats_size())));
+  if (attr.name() == "value_ints" && attr.type() == onnx::AttributeProto::INTS)
+    return Attribute(DenseElementsAttr::get(
+        RankedTensorType::get({attr.ints_size()}, i64),
+        ArrayRef<int64_t>(attr.ints().data(), attr.ints_size())));
+  return emitNodeError(node) << "unsupported constant attribute '" << attr.name() << "'";
+}
+
+//===----------------------------------------------------------------------===//
+// Node handlers
+//===----------------------------------------------------------------------===//
+
+template <typename OpTy>
+NodeHandler binaryHandler() {
+  return [](OnnxImporter &importer, const onnx::NodeProto &node, ArrayRef<Value> operands,
+            SmallVectorImpl<Value> &results) -> LogicalResult {
+    if (failed(checkAttributes(importer, node, {})) ||
+        failed(checkOperandCount(importer, node, operands, 2, 2)))
+      return failure();
+    auto built = importer.build<OpTy>(node, operands[0], operands[1]);
+    if (failed(built))
+      return failure();
+    results.append(built->begin(), built->end());
+    return success();
+  };
+}
+
+/// Handlers whose op is built from the operands and a few attributes share
+/// this shape; `buildOp` does the op-specific part.
+template <typename BuildFn>
+NodeHandler handler(std::initializer_list<StringRef> attributes, size_t required,
+                    size_t maximum, BuildFn buildOp) {
+  std::vector<StringRef> known(attributes);
+  return [known, required, maximum, buildOp](OnnxImporter &importer,
+                                             const onnx::NodeProto &node,
+                                             ArrayRef<Value> operands,
+                                             SmallVectorImpl<Value> &results) -> LogicalResult {
+    for (const onnx::AttributeProto &attr : node.attribute())
+      if (llvm::find(known, StringRef(attr.name())) == known.end())
+        return importer.emitNodeError(node) << "unsupported attribute '" << attr.name() << "'";
+    if (failed(checkOperandCount(importer, node, operands, required, maximum)))
+      return failure();
+    FailureOr<SmallVector<Value>> built = buildOp(importer, node, operands);
+    if (failed(built))
+      return failure();
+    results.append(built->begin(), built->end());
+    return success();
+  };
+}
+
+using Built = FailureOr<SmallVector<Value>>;
+
+/// Squeeze, Unsqueeze and Split took their axes/sizes as an attribute before
+/// opset 13 and as an input since; both become the input form.
+FailureOr<Value> getListOperand(OnnxImporter &importer, const onnx::NodeProto &node,
+                                ArrayRef<Value> operands, size_t index, StringRef attrName) {
+  if (importer.getOpset() >= 13)
+    return getOptionalOperand(operands, index);
+  if (!findAttribute(node, attrName))
+    return Value();
+  FailureOr<SmallVector<int64_t>> list = getIntsAttribute(importer, node, attrName);
+  if (failed(list))
+    return failure();
+  return importer.buildI64Constant(node, *list);
+}
+
+llvm::StringMap<NodeHandler> createNodeHandlers() {
+  llvm::StringMap<NodeHandler> handlers;
+  handlers["Add"] = binaryHandler<AddOp>();
+  handlers["Sub"] = binaryHandler<SubOp>();
+  handlers["Mul"] = binaryHandler<MulOp>();
+  handlers["Div"] = binaryHandler<DivOp>();
+  handlers["Equal"] = binaryHandler<EqualOp>();
+  handlers["MatMul"] = binaryHandler<MatMulOp>();
+
+  handlers["Where"] = handler({}, 3, 3, [](OnnxImporter &im, const onnx::NodeProto &node,
+                                           ArrayRef<Value> ops) -> Built {
+    return im.build<WhereOp>(node, ops[0], ops[1], ops[2]);
+  });
+  handlers["Relu"] = handler({}, 1, 1, [](OnnxImporter &im, const onnx::NodeProto &node,
+                                          ArrayRef<Value> ops) -> Built {
+    return im.build<ReluOp>(node, ops[0]);
+  });
+  handlers["Gemm"] = handler({"alpha", "beta", "transA", "transB"}, 2, 3,
+                             [](OnnxImporter &im, const onnx::NodeProto &node,
+                                ArrayRef<Value> ops) -> Built {
+    auto alpha = getFloatAttribute(im, node, "alpha", 1.0f);
+    auto beta = getFloatAttribute(im, node, "beta", 1.0f);
+    auto transA = getIntAttribute(im, node, "transA", 0);
+    auto transB = getIntAttribute(im, node, "transB", 0);
+    if (failed(alpha) || failed(beta) || failed(transA) || failed(transB))
+      return failure();
+    return im.build<GemmOp>(node, ops[0], ops[1], getOptionalOperand(ops, 2), *alpha, *beta,
+                            *transA, *transB);
+  });
+  handlers["Softmax"] = handler({"axis"}, 1, 1, [](OnnxImporter &im, const onnx::NodeProto &node,
+                                                   ArrayRef<Value> ops) -> Built {
+    // Before opset 13 Softmax flattened the input to 2-D at `axis` (default
+    // 1); that equals the one-axis form exactly when axis is the last one.
+    bool legacy = im.getOpset() < 13;
+    auto axis = getIntAttribute(im, node, "axis", legacy ? 1 : -1);
+    if (failed(axis))
+      return failure();
+    if (legacy) {
+      auto type = dyn_cast<RankedTensorType>(ops[0].getType());
+      if (!type || (*axis != -1 && *axis != type.getRank() - 1))
+        return im.emitNodeError(node)
+               << "opset " << im.getOpset() << " Softmax over axis " << *axis
+               << " coerces the input to 2-D; only the last axis is supported";
+    }
+    return im.build<SoftmaxOp>(node, ops[0], *axis);
+  });
+  handlers["Gather"] = handler({"axis"}, 2, 2, [](OnnxImporter &im, const onnx::NodeProto &node,
+                                                  ArrayRef<Value> ops) -> Built {
+    auto axis = getIntAttribute(im, node, "axis", 0);
+    if (failed(axis))
+      return failure();
+    return im.build<GatherOp>(node, ops[0], ops[1], *axis);
+  });
+  handlers["Slice"] = handler({}, 3, 5, [](OnnxImporter &im, const onnx::NodeProto &node,
+                                           ArrayRef<Value> ops) -> Built {
+    return im.build<SliceOp>(node, ops[0], ops[1], ops[2], getOptionalOperand(ops, 3),
+                             getOptionalOperand(ops, 4));
+  });
+  handlers["Pad"] = handler({"mode"}, 2, 3, [](OnnxImporter &im, const onnx::NodeProto &node,
+                                               ArrayRef<Value> ops) -> Built {
+    std::string mode = "constant";
+    if (const onnx::AttributeProto *attr = findAttribute(node, "mode"))
+      mode = attr->s();
+    return im.build<PadOp>(node, ops[0], ops[1], getOptionalOperand(ops, 2), mode);
+  });
+  handlers["Concat"] = handler({"axis"}, 1, SIZE_MAX, [](OnnxImporter &im,
+                                                         const onnx::NodeProto &node,
+                                                         ArrayRef<Value> ops) -> Built {
+    auto axis = getIntAttribute(im, node, "axis", std::nullopt);
+    if (failed(axis))
+      return failure();
+    return im.build<ConcatOp>(node, ValueRange(ops), *axis);
+  });
+  handlers["Split"] = handler({"axis", "split"}, 1, 2, [](OnnxImporter &im,
+                                                          const onnx::NodeProto &node,
+                                                          ArrayRef<Value> ops) -> Built {
+    auto axis = getIntAttribute(im, node, "axis", 0);
+    FailureOr<Value> split = getListOperand(im, node, ops, 1, "split");
+    if (failed(axis) || failed(split))
+      return failure();
+    return im.build<SplitOp>(node, ops[0], *split, *axis,
+                             static_cast<int64_t>(node.output_size()));
+  });
+  handlers["Reshape"] = handler({"allowzero"}, 2, 2, [](OnnxImporter &im,
+                                                        const onnx::NodeProto &node,
+                                                        ArrayRef<Value> ops) -> Built {
+    auto allowZero = getIntAttribute(im, node, "allowzero", 0);
+    if (failed(allowZero))
+      return failure();
+    return im.build<ReshapeOp>(node, ops[0], ops[1], *allowZero);
+  });
+  handlers["Transpose"] = handler({"perm"}, 1, 1, [](OnnxImporter &im,
+                                                     const onnx::NodeProto &node,
+                                                     ArrayRef<Value> ops) -> Built {
+    DenseI64ArrayAttr perm;
+    if (findAttribute(node, "perm")) {
+      auto values = getIntsAttribute(im, node, "perm");
+      if (failed(values))
+        return failure();
+      perm = im.getBuilder().getDenseI64ArrayAttr(*values);
+    }
+    return im.build<TransposeOp>(node, ops[0], perm);
+  });
+  handlers["Unsqueeze"] = handler({"axes"}, 1, 2, [](OnnxImporter &im,
+                                                     const onnx::NodeProto &node,
+                                                     ArrayRef<Value> ops) -> Built {
+    FailureOr<Value> axes = getListOperand(im, node, ops, 1, "axes");
+    if (failed(axes))
+      return failure();
+    if (!*axes)
+      return im.emitNodeError(node) << "axes are required";
+    return im.build<UnsqueezeOp>(node, ops[0], *axes);
+  });
+  handlers["Squeeze"] = handler({"axes"}, 1, 2, [](OnnxImporter &im, const onnx::NodeProto &node,
+                                                   ArrayRef<Value> ops) -> Built {
+    FailureOr<Value> axes = getListOperand(im, node, ops, 1, "axes");
+    if (failed(axes))
+      return failure();
+    return im.build<SqueezeOp>(node, ops[0], *axes);
+  });
+  handlers["Cast"] = handler({"to", "saturate"}, 1, 1, [](OnnxImporter &im,
+                                                          const onnx::NodeProto &node,
+                                                          ArrayRef<Value> ops) -> Built {
+    auto to = getIntAttribute(im, node, "to", std::nullopt);
+    if (failed(to))
+      return failure();
+    Type elementType = getElementType(&im.getContext(), static_cast<int32_t>(*to));
+    if (!elementType)
+      return im.emitNodeError(node) << "cast to unsupported type "
+                                    << getDataTypeName(static_cast<int32_t>(*to));
+    return im.build<CastOp>(node, ops[0], TypeAttr::get(elementType));
+  });
+  handlers["Shape"] = handler({"start", "end"}, 1, 1, [](OnnxImporter &im,
+                                                         const onnx::NodeProto &node,
+                                                         ArrayRef<Value> ops) -> Built {
+    auto start = getIntAttribute(im, node, "start", 0);
+    if (failed(start))
+      return failure();
+    IntegerAttr end;
+    if (findAttribute(node, "end")) {
+      auto value = getIntAttribute(im, node, "end", std::nullopt);
+      if (failed(value))
+        return failure();
+      end = im.getBuilder().getI64IntegerAttr(*value);
+    }
+    return im.build<ShapeOp>(node, ops[0], im.getBuilder().getI64IntegerAttr(*start), end);
+  });
+  handlers["ConstantOfShape"] = handler({"value"}, 1, 1, [](OnnxImporter &im,
+                                                            const onnx::NodeProto &node,
+                                                            ArrayRef<Value> ops) -> Built {
+    ElementsAttr value;
+    if (const onnx::AttributeProto *attr = findAttribute(node, "value")) {
+      FailureOr<Attribute> converted = im.convertConstantAttribute(node, *attr);
+      if (failed(converted))
+        return failure();
+      value = cast<ElementsAttr>(*converted);
+    }
+    return im.build<ConstantOfShapeOp>(node, ops[0], value);
+  });
+  handlers["Expand"] = handler({}, 2, 2, [](OnnxImporter &im, const onnx::NodeProto &node,
+                                            ArrayRef<Value> ops) -> Built {
+    return im.build<ExpandOp>(node, ops[0], ops[1]);
+  });
+  handlers["Constant"] = handler({"value", "value_float", "value_floats", "value_int",
+                                  "value_ints"},
+                                 0, 0, [](OnnxImporter &im, const onnx::NodeProto &node,
+                                          ArrayRef<Value>) -> Built {
+    if (node.attribute_size() != 1)
+      return im.emitNodeError(node) << "needs exactly one value attribute";
+    FailureOr<Attribute> value = im.convertConstantAttribute(node, node.attribute(0));
+    if (failed(value))
+      return failure();
+    return im.build<ConstantOp>(node, cast<ElementsAttr>(*value));
+  });
+  // Identity and inference-mode Dropout forward their input unchanged.
+  handlers["Identity"] = handler({}, 1, 1, [](OnnxImporter &, const onnx::NodeProto &,
+                                              ArrayRef<Value> ops) -> Built {
+    return SmallVector<Value>{ops[0]};
+  });
+  handlers["Dropout"] = handler({"seed", "ratio"}, 1, 3, [](OnnxImporter &im,
+                                                            const onnx::NodeProto &node,
+                                                            ArrayRef<Value> ops) -> Built {
+    if (node.output_size() > 1 && !node.output(1).empty())
+      return im.emitNodeError(node) << "the mask output of Dropout is not supported";
+    return SmallVector<Value>{ops[0]};
+  });
+  return handlers;
+}
+
+//===----------------------------------------------------------------------===//
+// Graph
+//===----------------------------------------------------------------------===//
+
+LogicalResult OnnxImporter::readModel(onnx::ModelProto &model) {
+  llvm::ErrorOr<std::unique_ptr<llvm::MemoryBuffer>> file =
+      llvm::MemoryBuffer::getFile(path, /*IsText=*/false, /*RequiresNullTerminator=*/false);
+  if (!file)
+    return emitFileError() << "cannot read the model file: " << file.getError().message();
+  StringRef bytes = (*file)->getBuffer();
+  if (bytes.size() > static_cast<size_t>(INT_MAX))
+    return emitFileError() << "file is larger than protobuf's 2 GB limit";
+  if (!model.ParseFromArray(bytes.data(), static_cast<int>(bytes.size())))
+    return emitFileError() << "not a valid ONNX model: protobuf parsing failed "
+                              "(the file is corrupt, truncated or not ONNX)";
+  if (!model.has_graph())
+    return emitFileError() << "not a valid ONNX model: it has no graph";
+  return success();
+}
+
+LogicalResult OnnxImporter::checkOpsets(const onnx::ModelProto &model) {
+  for (const onnx::OperatorSetIdProto &opsetId : model.opset_import())
+    if (isDefaultDomain(opsetId.domain()))
+      opset = opsetId.version();
+  if (opset == 0)
+    return emitFileError() << "model imports no version of the default ONNX domain";
+  if (opset < kMinOpset || opset > kMaxOpset)
+    return emitFileError() << "opset " << opset << " is not supported (supported: "
+                           << kMinOpset << " to " << kMaxOpset << ")";
+  return success();
+}
+
+LogicalResult OnnxImporter::importInitializers(const onnx::GraphProto &graph) {
+  for (const onnx::TensorProto &tensor : graph.initializer()) {
+    Location loc = NameLoc::get(StringAttr::get(&context, tensor.name()), fileLoc);
+    FailureOr<DenseElementsAttr> value = convertTensor(tensor, loc);
+    if (failed(value))
+      return failure();
+    values[tensor.name()] = ConstantOp::create(builder, loc, *value);
+  }
+  return success();
+}
+
+FailureOr<SmallVector<int64_t>>
+OnnxImporter::resolveInputShape(const onnx::ValueInfoProto &input) {
+  auto fail = [&]() { return emitFileError() << "graph input '" << input.name() << "': "; };
+  if (!input.type().has_tensor_type() || !input.type().tensor_type().has_shape())
+    return fail() << "has no tensor shape";
+  const auto &dims = input.type().tensor_type().shape().dim();
+  SmallVector<int64_t> shape;
+  for (int i = 0; i < dims.size(); ++i) {
+    // By the convention of every BERT export, axis 0 is the batch and axis 1
+    // the sequence; the command line fixes them.
+    std::optional<int64_t> requested =
+        i == 0 ? options.batchSize : (i == 1 ? options.sequenceLength : std::nullopt);
+    StringRef flag = i == 0 ? "--batch" : "--seq-len";
+    if (dims[i].has_dim_value()) {
+      int64_t dim = dims[i].dim_value();
+      if (dim < 0 || dim > kMaxTensorElements)
+        return fail() << "dimension " << i << " has invalid size " << dim;
+      if (requested && *requested != dim)
+        return fail() << "the model fixes dimension " << i << " to " << dim << ", but "
+                      << flag << "=" << *requested << " was requested";
+      shape.push_back(dim);
+      continue;
+    }
+    if (!requested) {
+      if (i == 0) {
+        shape.push_back(1);
+        continue;
+      }
+      return fail() << "dimension " << i << " ('" << dims[i].dim_param()
+                    << "') is symbolic; give its size with "
+                    << (i == 1 ? "--seq-len" : "a model with static shapes");
+    }
+    shape.push_back(*requested);
+  }
+  int64_t count = 1;
+  for (int64_t dim : shape)
+    if (dim != 0 && llvm::MulOverflow(count, dim, count))
+      return fail() << "shape overflows";
+  if (count > kMaxTensorElements)
+    return fail() << "shape has more than " << kMaxTensorElements << " elements";
+  return shape;
+}
+
+LogicalResult OnnxImporter::importNode(const onnx::NodeProto &node) {
+  static const llvm::StringMap<NodeHandler> handlers = createNodeHandlers();
+  if (!isDefaultDomain(node.domain()))
+    return emitNodeError(node) << "operator domain '" << node.domain()
+                               << "' is not supported (only the default ONNX domain)";
+  auto found = handlers.find(node.op_type());
+  if (found == handlers.end())
+    return emitNodeError(node) << "unsupported operator " << node.op_type() << " (domain ai.onnx, opset "
+                               << opset << ")";
+  SmallVector<Value> operands;
+  for (const std::string &input : node.input()) {
+    if (input.empty()) {
+      operands.push_back(Value());
+      continue;
+    }
+    auto value = values.find(input);
+    if (value == values.end())
+      return emitNodeError(node) << "input '" << input
+                                 << "' is not produced by an earlier node, an initializer or a graph input";
+    operands.push_back(value->second);
+  }
+  // Trailing absent optional inputs are the same as not listing them.
+  while (!operands.empty() && !operands.back())
+    operands.pop_back();
+  SmallVector<Value> results;
+  if (failed(found->second(*this, node, operands, results)))
+    return failure();
+  if (results.size() < static_cast<size_t>(llvm::count_if(node.output(), [](const std::string &o) {
+        return !o.empty();
+      })))
+    return emitNodeError(node) << "produces " << results.size() << " results, the node names "
+                               << node.output_size();
+  for (auto [name, value] : llvm::zip(node.output(), results))
+    if (!name.empty())
+      values[name] = value;
+  return success();
+}
+
+LogicalResult OnnxImporter::importOutputs(const onnx::GraphProto &graph, func::FuncOp func,
+                                          ModelSignature &signature) {
+  SmallVector<Value> results;
+  for (const onnx::ValueInfoProto &output : graph.output()) {
+    auto fail = [&]() { return emitFileError() << "graph output '" << output.name() << "': "; };
+    auto value = values.find(output.name());
+    if (value == values.end())
+      return fail() << "is not produced by any node";
+    auto type = dyn_cast<RankedTensorType>(value->second.getType());
+    if (!type || !type.hasStaticShape())
+      return fail() << "its shape could not be determined statically (got "
+                    << value->second.getType() << ")";
+    if (output.type().has_tensor_type()) {
+      const onnx::TypeProto_Tensor &declared = output.type().tensor_type();
+      Type declaredElement = getElementType(&context, declared.elem_type());
+      if (declared.elem_type() != 0 && declaredElement != type.getElementType())
+        return fail() << "declared as " << getDataTypeName(declared.elem_type())
+                      << " but computes " << type.getElementType();
+      if (declared.has_shape()) {
+        if (declared.shape().dim_size() != type.getRank())
+          return fail() << "declared rank " << declared.shape().dim_size() << " but computes "
+                        << type;
+        for (int i = 0; i < declared.shape().dim_size(); ++i)
+          if (declared.shape().dim(i).has_dim_value() &&
+              declared.shape().dim(i).dim_value() != type.getDimSize(i))
+            return fail() << "declared dimension " << i << " = "
+                          << declared.shape().dim(i).dim_value() << " but computes " << type;
+      }
+    }
+    int32_t dataType = getOnnxDataType(type.getElementType());
+    signature.outputs.push_back(
+        {output.name(), dataType, std::vector<int64_t>(type.getShape().begin(), type.getShape().end()),
+         std::nullopt});
+    results.push_back(value->second);
+  }
+  if (results.empty())
+    return emitFileError() << "the graph has no outputs";
+  func::ReturnOp::create(builder, fileLoc, results);
+  SmallVector<Type> argumentTypes(func.getArgumentTypes());
+  func.setType(builder.getFunctionType(argumentTypes, ValueRange(results).getTypes()));
+  return success();
+}
+
+OwningOpRef<ModuleOp> OnnxImporter::run() {
+  context.loadDialect<OnnxDialect, func::FuncDialect>();
+  onnx::ModelProto model;
+  if (failed(readModel(model)) || failed(checkOpsets(model)))
+    return {};
+  const onnx::GraphProto &graph = model.graph();
+
+  OwningOpRef<ModuleOp> owner = ModuleOp::create(fileLoc);
+  module = *owner;
+  builder.setInsertionPointToEnd(module.getBody());
+  ModelSignature signature;
+  signature.modelName = options.modelName;
+
+  llvm::StringSet<> initializerNames;
+  for (const onnx::TensorProto &tensor : graph.initializer())
+    initializerNames.insert(tensor.name());
+  SmallVector<Type> argumentTypes;
+  SmallVector<const onnx::ValueInfoProto *> graphInputs;
+  for (const onnx::ValueInfoProto &input : graph.input()) {
+    // Opsets before IR version 4 also list initializers as inputs.
+    if (initializerNames.contains(input.name()))
+      continue;
+    FailureOr<SmallVector<int64_t>> shape = resolveInputShape(input);
+    if (failed(shape))
+      return {};
+    int32_t dataType = input.type().tensor_type().elem_type();
+    Type elementType = getElementType(&context, dataType);
+    if (!elementType)
+      return emitFileError() << "graph input '" << input.name() << "': unsupported data type "
+                             << getDataTypeName(dataType),
+             nullptr;
+    argumentTypes.push_back(RankedTensorType::get(*shape, elementType));
+    signature.inputs.push_back(
+        {input.name(), dataType, std::vector<int64_t>(shape->begin(), shape->end()), std::nullopt});
+    graphInputs.push_back(&input);
+  }
+
+  auto func = func::FuncOp::create(builder, fileLoc, getEntryFunctionName(options.modelName),
+                                   builder.getFunctionType(argumentTypes, {}));
+  Block *body = func.addEntryBlock();
+  for (auto [argument, input] : llvm::zip(func.getArguments(), graphInputs))
+    values[input->name()] = argument;
+  builder.setInsertionPointToEnd(body);
+
+  if (failed(importInitializers(graph)))
+    return {};
+  for (const onnx::NodeProto &node : graph.node()) {
+    if (failed(importNode(node)))
+      return {};
+    ++nodeIndex;
+  }
+  if (failed(importOutputs(graph, func, signature)))
+    return {};
+  setModelSignature(module, signature);
+  return owner;
+}
+
+} // namespace
+
+OwningOpRef<ModuleOp> importOnnxModel(MLIRContext &context, StringRef path,
+                                      const ImportOptions &options) {
+  OnnxImporter importer(context, path, options);
+  return importer.run();
+}
+
+} // namespace mbert

@@ -1,0 +1,80 @@
+//===- Passes.td - mbert passes ----------------------------*- tablegen -*-===//
+//
+// Every pass of the compiler, in pipeline order. Pipelines that chain them
+// are registered in Pipelines.cpp so each stage is reachable from mbert-opt.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef MBERT_PASSES
+#define MBERT_PASSES
+
+include "mlir/Pass/PassBase.td"
+
+def RaiseToMBertPass : Pass<"mbert-raise-to-mbert", "mlir::func::FuncOp"> {
+  let summary = "Raise import-level subgraphs to mbert model ops";
+  let description = [{
+    Pattern-based raising: MatMul with a constant 2-D weight, optionally
+    followed by an Add of a constant per-channel bias, becomes `mbert.linear`;
+    Mul by a per-channel constant followed by Add of a per-channel constant
+    becomes `mbert.no_norm`. Subgraphs that do not match stay as they are and
+    lower through the generic path.
+  }];
+  let dependentDialects = ["mbert::model::MBertDialect"];
+}
+
+def AnnotateIndexInputsPass : Pass<"mbert-annotate-index-inputs", "mlir::ModuleOp"> {
+  let summary = "Record the valid range of graph inputs used as gather indices";
+  let description = [{
+    Follows each integer graph input through shape-only ops (Cast, Reshape,
+    Squeeze, Unsqueeze) to the Gathers that use it as indices, and records
+    the smallest table extent as the input's `index_bound` in the module's
+    `mbert.signature`.
+    The entry point later checks inputs against it before computing, so an
+    out-of-range token id is reported instead of reading out of bounds.
+  }];
+}
+
+def LowerToLinalgPass : Pass<"mbert-lower-to-linalg", "mlir::func::FuncOp"> {
+  let summary = "Lower the onnx and mbert dialects to linalg on tensors";
+  let dependentDialects = ["mlir::linalg::LinalgDialect", "mlir::tensor::TensorDialect",
+                           "mlir::arith::ArithDialect", "mlir::math::MathDialect"];
+}
+
+def PlanMemoryPass : Pass<"mbert-plan-memory", "mlir::ModuleOp"> {
+  let summary = "Place every intermediate buffer in one workspace arena";
+  let description = [{
+    Runs on bufferized IR. Each `memref.alloc` in the model's entry function
+    gets an offset in a single workspace buffer, chosen by liveness: buffers
+    whose lifetimes (first definition to last use, through views) do not
+    overlap may share bytes. The allocs become `memref.view`s of a new
+    trailing `workspace` argument and the arena size is recorded on the
+    module as `mbert.workspace_size`. No allocation remains.
+  }];
+  let dependentDialects = ["mlir::arith::ArithDialect"];
+}
+
+def FinalizeEntryPointPass : Pass<"mbert-finalize-entry-point", "mlir::ModuleOp"> {
+  let summary = "Give the entry point its C ABI: status result, index checks, pool";
+  let description = [{
+    Turns the bufferized entry function into the ABI of docs/ABI.md: it
+    returns an i32 status, takes a trailing opaque thread-pool pointer, and
+    first checks every input with an `index_bound` in the signature, returning
+    MBERT_ERROR_INPUT_OUT_OF_RANGE (2) before any computation when a value
+    is negative or not below the bound.
+  }];
+  let dependentDialects = ["mlir::cf::ControlFlowDialect", "mlir::scf::SCFDialect",
+                           "mlir::arith::ArithDialect", "mlir::LLVM::LLVMDialect"];
+}
+
+def EmitModelDescriptorPass : Pass<"mbert-emit-model-descriptor", "mlir::ModuleOp"> {
+  let summary = "Emit the packed entry point and the mbert_model_t descriptor";
+  let description = [{
+    Runs on the LLVM dialect. Adds `<name>_run_packed`, which unpacks an
+    array of buffer pointers and calls `<name>_run`, and the constant
+    `<name>_model` of type `mbert_model_t` (names, shapes, dtypes, workspace
+    size) that the runtime and the generic runner read.
+  }];
+  let dependentDialects = ["mlir::LLVM::LLVMDialect"];
+}
+
+#endif // MBERT_PASSES

@@ -1,0 +1,69 @@
+//===- Pipelines.cpp - the compiler's pass pipelines ----------------------===//
+
+#include "mbert/Pipelines.h"
+
+#include "passes/Passes.h"
+
+#include "mlir/Pass/PassRegistry.h"
+#include "mlir/Transforms/Passes.h"
+#include "llvm/Support/ErrorHandling.h"
+
+using namespace mlir;
+
+namespace mbert {
+namespace {
+
+/// Appends upstream passes given in textual form; the string is fixed here, so
+/// a parse error is a bug in this file.
+void addUpstreamPasses(OpPassManager &pm, StringRef pipeline) {
+  if (failed(parsePassPipeline(pipeline, pm, llvm::errs())))
+    llvm::report_fatal_error("mbert: malformed built-in pass pipeline");
+}
+
+} // namespace
+
+void buildImportToModelPipeline(OpPassManager &pm, const PipelineOptions &options) {
+  pm.addPass(createCanonicalizerPass());
+  pm.addPass(createAnnotateIndexInputsPass());
+  if (options.enableModelPasses)
+    pm.addNestedPass<func::FuncOp>(createRaiseToMBertPass());
+  pm.addPass(createCanonicalizerPass());
+  pm.addPass(createCSEPass());
+}
+
+void buildModelToLinalgPipeline(OpPassManager &pm, const PipelineOptions &) {
+  pm.addNestedPass<func::FuncOp>(createLowerToLinalgPass());
+  pm.addPass(createCanonicalizerPass());
+}
+
+void buildLinalgToLLVMPipeline(OpPassManager &pm, const PipelineOptions &) {
+  // Function boundaries keep identity layouts so that every argument is a
+  // dense buffer the caller owns; results become caller-provided out params.
+  addUpstreamPasses(pm, "one-shot-bufferize{bufferize-function-boundaries "
+                        "function-boundary-type-conversion=identity-layout-map},"
+                        "buffer-results-to-out-params{hoist-static-allocs "
+                        "modify-public-functions},"
+                        "canonicalize");
+  pm.addPass(createPlanMemoryPass());
+  addUpstreamPasses(pm, "func.func(convert-linalg-to-loops)");
+  pm.addPass(createFinalizeEntryPointPass());
+  addUpstreamPasses(pm, "lower-affine,expand-strided-metadata,convert-scf-to-cf,"
+                        "convert-math-to-llvm,finalize-memref-to-llvm,convert-arith-to-llvm,"
+                        "convert-cf-to-llvm,convert-func-to-llvm{use-bare-ptr-memref-call-conv},"
+                        "convert-index-to-llvm,reconcile-unrealized-casts");
+  pm.addPass(createEmitModelDescriptorPass());
+}
+
+void registerPipelines() {
+  PassPipelineRegistration<>(
+      "mbert-import-to-model", "Raise the import dialect to mbert model ops",
+      [](OpPassManager &pm) { buildImportToModelPipeline(pm, PipelineOptions()); });
+  PassPipelineRegistration<>(
+      "mbert-model-to-linalg", "Lower model ops to linalg on tensors",
+      [](OpPassManager &pm) { buildModelToLinalgPipeline(pm, PipelineOptions()); });
+  PassPipelineRegistration<>(
+      "mbert-linalg-to-llvm", "Bufferize, plan memory and lower to the LLVM dialect",
+      [](OpPassManager &pm) { buildLinalgToLLVMPipeline(pm, PipelineOptions()); });
+}
+
+} // namespace mbert

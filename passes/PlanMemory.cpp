@@ -1,0 +1,159 @@
+//===- PlanMemory.cpp - one workspace arena for every intermediate --------===//
+//
+// After bufferization the entry function allocates each intermediate tensor.
+// Generated code must not allocate, so this pass places every allocation at
+// an offset in one caller-provided workspace. Two buffers may share bytes when
+// their lifetimes do not overlap; offsets are chosen greedily, largest buffer
+// first, at the lowest aligned offset that no overlapping buffer occupies.
+//
+//===----------------------------------------------------------------------===//
+
+#include "mbert/ModelSignature.h"
+#include "passes/Passes.h"
+
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Interfaces/ViewLikeInterface.h"
+
+namespace mbert {
+#define GEN_PASS_DEF_PLANMEMORYPASS
+#include "passes/Passes.h.inc"
+} // namespace mbert
+
+using namespace mlir;
+
+namespace {
+
+struct Buffer {
+  memref::AllocOp alloc;
+  uint64_t size;
+  /// Positions in the entry block of the first and last op touching it.
+  unsigned begin;
+  unsigned end;
+  uint64_t offset = 0;
+};
+
+uint64_t alignTo(uint64_t value, uint64_t alignment) {
+  return (value + alignment - 1) / alignment * alignment;
+}
+
+/// Position of the last op in `block` that uses `value` or a view of it.
+/// Uses inside loops count at the loop, which keeps the buffer alive for the
+/// whole loop.
+unsigned findLastUse(Value value, Block &block, const DenseMap<Operation *, unsigned> &positions) {
+  unsigned last = 0;
+  SmallVector<Value> worklist = {value};
+  while (!worklist.empty()) {
+    Value current = worklist.pop_back_val();
+    for (Operation *user : current.getUsers()) {
+      Operation *ancestor = block.findAncestorOpInBlock(*user);
+      if (ancestor)
+        last = std::max(last, positions.lookup(ancestor));
+      if (auto view = dyn_cast<ViewLikeOpInterface>(user))
+        if (view.getViewSource() == current)
+          llvm::append_range(worklist, user->getResults());
+    }
+  }
+  return last;
+}
+
+/// Lowest aligned offset for `buffer` that overlaps no placed buffer whose
+/// lifetime intersects its own.
+uint64_t findOffset(const Buffer &buffer, ArrayRef<const Buffer *> placed) {
+  SmallVector<const Buffer *> conflicts;
+  for (const Buffer *other : placed)
+    if (other->begin <= buffer.end && buffer.begin <= other->end)
+      conflicts.push_back(other);
+  llvm::sort(conflicts, [](const Buffer *a, const Buffer *b) { return a->offset < b->offset; });
+  uint64_t offset = 0;
+  for (const Buffer *other : conflicts) {
+    if (offset + buffer.size <= other->offset)
+      break;
+    offset = std::max(offset, alignTo(other->offset + other->size, mbert::kWorkspaceAlignment));
+  }
+  return offset;
+}
+
+struct PlanMemoryPass : mbert::impl::PlanMemoryPassBase<PlanMemoryPass> {
+  void runOnOperation() override {
+    ModuleOp module = getOperation();
+    auto entry = dyn_cast_or_null<func::FuncOp>(mbert::lookupEntryFunction(module));
+    if (!entry || !entry.getBody().hasOneBlock()) {
+      module.emitError("plan-memory needs the mbert entry function with a single block");
+      return signalPassFailure();
+    }
+    Block &block = entry.getBody().front();
+
+    DenseMap<Operation *, unsigned> positions;
+    SmallVector<Buffer> buffers;
+    for (auto [index, op] : llvm::enumerate(block)) {
+      positions[&op] = index;
+      auto alloc = dyn_cast<memref::AllocOp>(op);
+      if (!alloc)
+        continue;
+      MemRefType type = alloc.getType();
+      if (!type.hasStaticShape() || !type.getLayout().isIdentity() || !type.getElementType().isIntOrFloat()) {
+        alloc.emitError("cannot plan a dynamically shaped or non-identity buffer: ") << type;
+        return signalPassFailure();
+      }
+      uint64_t bits = type.getNumElements() * type.getElementTypeBitWidth();
+      buffers.push_back({alloc, (bits + 7) / 8, static_cast<unsigned>(index), 0});
+    }
+    // Views of an allocation can escape the entry block only through the
+    // terminator, which buffer-results-to-out-params has already removed.
+    for (Buffer &buffer : buffers) {
+      buffer.end = std::max(buffer.begin, findLastUse(buffer.alloc, block, positions));
+      SmallVector<Operation *> deallocs;
+      for (Operation *user : buffer.alloc->getUsers())
+        if (isa<memref::DeallocOp>(user))
+          deallocs.push_back(user);
+      for (Operation *dealloc : deallocs)
+        dealloc->erase();
+    }
+
+    SmallVector<Buffer *> bySize;
+    for (Buffer &buffer : buffers)
+      bySize.push_back(&buffer);
+    llvm::stable_sort(bySize, [](const Buffer *a, const Buffer *b) { return a->size > b->size; });
+    SmallVector<const Buffer *> placed;
+    uint64_t workspaceSize = 0;
+    for (Buffer *buffer : bySize) {
+      buffer->offset = findOffset(*buffer, placed);
+      workspaceSize = std::max(workspaceSize, buffer->offset + buffer->size);
+      placed.push_back(buffer);
+    }
+    workspaceSize = alignTo(workspaceSize, mbert::kWorkspaceAlignment);
+
+    // The peak of simultaneously live bytes is the lower bound any plan can
+    // reach; it is recorded next to the plan's size to judge the packing.
+    uint64_t peakLiveBytes = 0;
+    for (unsigned position = 0; position < block.getOperations().size(); ++position) {
+      uint64_t live = 0;
+      for (const Buffer &buffer : buffers)
+        if (buffer.begin <= position && position <= buffer.end)
+          live += buffer.size;
+      peakLiveBytes = std::max(peakLiveBytes, live);
+    }
+
+    OpBuilder builder(entry.getContext());
+    auto workspaceType = MemRefType::get({static_cast<int64_t>(workspaceSize)}, builder.getI8Type());
+    if (failed(entry.insertArgument(entry.getNumArguments(), workspaceType,
+                                    builder.getDictionaryAttr(builder.getNamedAttr(
+                                        "mbert.workspace", builder.getUnitAttr())),
+                                    entry.getLoc())))
+      return signalPassFailure();
+    Value workspace = entry.getArguments().back();
+    for (Buffer &buffer : buffers) {
+      builder.setInsertionPoint(buffer.alloc);
+      Location loc = buffer.alloc.getLoc();
+      Value offset = arith::ConstantIndexOp::create(builder, loc, buffer.offset);
+      Value view = memref::ViewOp::create(builder, loc, buffer.alloc.getType(), workspace, offset,
+                                          ValueRange());
+      buffer.alloc.replaceAllUsesWith(view);
+      buffer.alloc.erase();
+    }
+    module->setAttr(mbert::kWorkspaceSizeAttr, builder.getI64IntegerAttr(workspaceSize));
+    module->setAttr(mbert::kPeakLiveBytesAttr, builder.getI64IntegerAttr(peakLiveBytes));
+  }
+};
+
+} // namespace

@@ -1,0 +1,501 @@
+#!/usr/bin/python3
+"""Export a randomly initialised MobileBERT to ONNX, with a test input and PyTorch reference outputs.
+
+The model follows /work/shared/design/MOBILEBERT.md. Module and parameter names follow the Hugging
+Face layout (without the `mobilebert.` prefix) so that the exported graph looks like the exports
+the compiler meets in practice: Linear layers become MatMul + Add on transposed constant weights,
+NoNorm becomes Mul + Add, the trigram is Slice/Pad/Concat and the head split is Shape/Reshape
+plumbing around Transpose.
+
+Weights are random but deterministic from --seed, and scaled so that all 24 layers stay finite
+with activations of O(1..100): a compiler test at a relative tolerance of 1e-4 of the largest
+output magnitude then checks every layer, not just biases or saturated values.
+
+Writes, under --out DIR:
+  model.onnx                      the graph (fixed shapes unless --dynamic-axes)
+  inputs/<input name>.npy         int64 [B,S] test inputs
+  reference/<output name>.npy     float32 PyTorch outputs for those inputs
+  config.json                     configuration, input and output names
+"""
+
+import argparse
+import dataclasses
+import json
+import math
+import os
+import sys
+import time
+import warnings
+
+import numpy as np
+import onnx
+import torch
+from torch import nn
+from torch.nn import functional as F
+
+INPUT_NAMES = ["input_ids", "attention_mask", "token_type_ids"]
+OUTPUT_NAMES_BY_HEAD = {
+    "none": ["last_hidden_state"],
+    "qa": ["start_logits", "end_logits"],
+    "cls": ["logits"],
+}
+# Id of BERT's [CLS] token: the test input starts with it, as real inputs do.
+CLS_TOKEN_ID = 101
+
+
+@dataclasses.dataclass
+class MobileBertConfig:
+    vocab_size: int = 30522
+    embedding_size: int = 128
+    hidden_size: int = 512
+    intra_bottleneck_size: int = 128
+    num_hidden_layers: int = 24
+    num_attention_heads: int = 4
+    intermediate_size: int = 512
+    num_feedforward_networks: int = 4
+    max_position_embeddings: int = 512
+    type_vocab_size: int = 2
+    use_bottleneck_attention: bool = False
+    key_query_shared_bottleneck: bool = True
+    # Added to attention scores at padded key positions: -10000 (older exports) or "min".
+    mask_bias: str = "-10000"
+    head: str = "none"
+    num_labels: int = 2
+
+    def mask_bias_value(self):
+        if self.mask_bias == "min":
+            return float(torch.finfo(torch.float32).min)
+        return float(self.mask_bias)
+
+    def query_key_input_size(self):
+        # Q and K read a 128-wide bottleneck unless neither bottleneck variant is on, in which
+        # case they read the 512-wide residual stream directly.
+        if self.use_bottleneck_attention or self.key_query_shared_bottleneck:
+            return self.intra_bottleneck_size
+        return self.hidden_size
+
+    def value_input_size(self):
+        # V reads the 512-wide block input, except in TINY where everything comes from one bottleneck.
+        if self.use_bottleneck_attention:
+            return self.intra_bottleneck_size
+        return self.hidden_size
+
+
+class NoNorm(nn.Module):
+    """MobileBERT's LayerNorm replacement: a per-channel affine map, no statistics, no epsilon."""
+
+    def __init__(self, width):
+        super().__init__()
+        self.weight = nn.Parameter(torch.ones(width))
+        self.bias = nn.Parameter(torch.zeros(width))
+
+    def forward(self, x):
+        return x * self.weight + self.bias
+
+
+class MobileBertEmbeddings(nn.Module):
+    def __init__(self, config):
+        super().__init__()
+        self.word_embeddings = nn.Embedding(config.vocab_size, config.embedding_size)
+        # The trigram concatenates three embedding-width vectors per position.
+        self.embedding_transformation = nn.Linear(3 * config.embedding_size, config.hidden_size)
+        self.position_embeddings = nn.Embedding(config.max_position_embeddings, config.hidden_size)
+        self.token_type_embeddings = nn.Embedding(config.type_vocab_size, config.hidden_size)
+        self.LayerNorm = NoNorm(config.hidden_size)
+        # A buffer rather than an arange in forward: the export then slices a constant, which
+        # constant folding turns into a ready-made [1,S,hidden] position table for fixed shapes.
+        self.register_buffer(
+            "position_ids", torch.arange(config.max_position_embeddings).unsqueeze(0), persistent=False
+        )
+
+    def forward(self, input_ids, token_type_ids):
+        sequence_length = input_ids.size(1)
+        token_vectors = self.word_embeddings(input_ids)
+        # Trigram in the order (next, current, previous). The neighbours beyond either end of the
+        # sequence are zero rows; the attention mask plays no part here.
+        # F.pad's list runs from the last axis backwards: (feature lo, feature hi, seq lo, seq hi).
+        next_vectors = F.pad(token_vectors[:, 1:], [0, 0, 0, 1], value=0.0)
+        previous_vectors = F.pad(token_vectors[:, :-1], [0, 0, 1, 0], value=0.0)
+        trigram = torch.cat([next_vectors, token_vectors, previous_vectors], dim=2)
+        projected = self.embedding_transformation(trigram)
+        positions = self.position_embeddings(self.position_ids[:, :sequence_length])
+        token_types = self.token_type_embeddings(token_type_ids)
+        return self.LayerNorm(projected + positions + token_types)
+
+
+class BottleneckLayer(nn.Module):
+    """Linear(hidden -> bottleneck) then NoNorm: the narrow stream a block works in."""
+
+    def __init__(self, config):
+        super().__init__()
+        self.dense = nn.Linear(config.hidden_size, config.intra_bottleneck_size)
+        self.LayerNorm = NoNorm(config.intra_bottleneck_size)
+
+    def forward(self, hidden_states):
+        return self.LayerNorm(self.dense(hidden_states))
+
+
+class Bottleneck(nn.Module):
+    """Chooses what Q, K, V and the attention residual read, by configuration."""
+
+    def __init__(self, config):
+        super().__init__()
+        self.use_bottleneck_attention = config.use_bottleneck_attention
+        self.input = BottleneckLayer(config)
+        # TINY has no separate Q/K bottleneck; creating one anyway would export unused weights.
+        self.shares_query_key_bottleneck = (
+            config.key_query_shared_bottleneck and not config.use_bottleneck_attention
+        )
+        if self.shares_query_key_bottleneck:
+            self.attention = BottleneckLayer(config)
+
+    def forward(self, hidden_states):
+        """Returns (query source, key source, value source, attention residual)."""
+        bottlenecked = self.input(hidden_states)
+        if self.use_bottleneck_attention:
+            return bottlenecked, bottlenecked, bottlenecked, bottlenecked
+        if self.shares_query_key_bottleneck:
+            shared = self.attention(hidden_states)
+            return shared, shared, hidden_states, bottlenecked
+        return hidden_states, hidden_states, hidden_states, bottlenecked
+
+
+class MobileBertSelfAttention(nn.Module):
+    def __init__(self, config):
+        super().__init__()
+        if config.intra_bottleneck_size % config.num_attention_heads:
+            raise ValueError("the bottleneck width must be a multiple of the head count")
+        self.num_attention_heads = config.num_attention_heads
+        self.attention_head_size = config.intra_bottleneck_size // config.num_attention_heads
+        self.all_head_size = config.intra_bottleneck_size
+        self.query = nn.Linear(config.query_key_input_size(), self.all_head_size)
+        self.key = nn.Linear(config.query_key_input_size(), self.all_head_size)
+        self.value = nn.Linear(config.value_input_size(), self.all_head_size)
+
+    def split_heads(self, x):
+        # Shapes come from x.size() as in Hugging Face's code, so the export carries the same
+        # Shape/Gather/Concat/Reshape plumbing the compiler must see through.
+        per_head_shape = x.size()[:-1] + (self.num_attention_heads, self.attention_head_size)
+        return x.view(per_head_shape).permute(0, 2, 1, 3)
+
+    def forward(self, query_source, key_source, value_source, mask_bias):
+        queries = self.split_heads(self.query(query_source))
+        keys = self.split_heads(self.key(key_source))
+        values = self.split_heads(self.value(value_source))
+        scores = torch.matmul(queries, keys.transpose(-1, -2)) / math.sqrt(self.attention_head_size)
+        probabilities = torch.softmax(scores + mask_bias, dim=-1)
+        context = torch.matmul(probabilities, values).permute(0, 2, 1, 3).contiguous()
+        return context.view(context.size()[:-2] + (self.all_head_size,))
+
+
+class ResidualNoNormOutput(nn.Module):
+    """NoNorm(Linear(x) + residual): the attention output, FFN outputs and output bottleneck."""
+
+    def __init__(self, input_size, output_size):
+        super().__init__()
+        self.dense = nn.Linear(input_size, output_size)
+        self.LayerNorm = NoNorm(output_size)
+
+    def forward(self, x, residual):
+        return self.LayerNorm(self.dense(x) + residual)
+
+
+class MobileBertAttention(nn.Module):
+    def __init__(self, config):
+        super().__init__()
+        self.self = MobileBertSelfAttention(config)
+        self.output = ResidualNoNormOutput(config.intra_bottleneck_size, config.intra_bottleneck_size)
+
+    def forward(self, query_source, key_source, value_source, residual, mask_bias):
+        context = self.self(query_source, key_source, value_source, mask_bias)
+        return self.output(context, residual)
+
+
+class MobileBertIntermediate(nn.Module):
+    def __init__(self, config):
+        super().__init__()
+        self.dense = nn.Linear(config.intra_bottleneck_size, config.intermediate_size)
+
+    def forward(self, x):
+        return torch.relu(self.dense(x))
+
+
+class FeedForward(nn.Module):
+    """One of the stacked FFNs that precede a block's final one (Hugging Face's FFNLayer)."""
+
+    def __init__(self, config):
+        super().__init__()
+        self.intermediate = MobileBertIntermediate(config)
+        self.output = ResidualNoNormOutput(config.intermediate_size, config.intra_bottleneck_size)
+
+    def forward(self, x):
+        return self.output(self.intermediate(x), x)
+
+
+class MobileBertOutput(nn.Module):
+    """The block's last FFN output followed by the output bottleneck back to the hidden width."""
+
+    def __init__(self, config):
+        super().__init__()
+        self.dense = nn.Linear(config.intermediate_size, config.intra_bottleneck_size)
+        self.LayerNorm = NoNorm(config.intra_bottleneck_size)
+        self.bottleneck = ResidualNoNormOutput(config.intra_bottleneck_size, config.hidden_size)
+
+    def forward(self, intermediate_states, ffn_residual, block_input):
+        narrow = self.LayerNorm(self.dense(intermediate_states) + ffn_residual)
+        # The residual here is the 512-wide block input, skipping the whole block.
+        return self.bottleneck(narrow, block_input)
+
+
+class MobileBertLayer(nn.Module):
+    def __init__(self, config):
+        super().__init__()
+        self.attention = MobileBertAttention(config)
+        self.intermediate = MobileBertIntermediate(config)
+        self.output = MobileBertOutput(config)
+        self.bottleneck = Bottleneck(config)
+        # The last of the num_feedforward_networks FFNs is intermediate + output above.
+        self.ffn = nn.ModuleList(FeedForward(config) for _ in range(config.num_feedforward_networks - 1))
+
+    def forward(self, hidden_states, mask_bias):
+        query_source, key_source, value_source, residual = self.bottleneck(hidden_states)
+        narrow = self.attention(query_source, key_source, value_source, residual, mask_bias)
+        for feed_forward in self.ffn:
+            narrow = feed_forward(narrow)
+        return self.output(self.intermediate(narrow), narrow, hidden_states)
+
+
+class MobileBertEncoder(nn.Module):
+    def __init__(self, config):
+        super().__init__()
+        self.layer = nn.ModuleList(MobileBertLayer(config) for _ in range(config.num_hidden_layers))
+
+    def forward(self, hidden_states, mask_bias):
+        for block in self.layer:
+            hidden_states = block(hidden_states, mask_bias)
+        return hidden_states
+
+
+class MobileBertForExport(nn.Module):
+    """Encoder plus an optional task head; returns a tuple in OUTPUT_NAMES_BY_HEAD order."""
+
+    def __init__(self, config):
+        super().__init__()
+        if config.num_feedforward_networks < 1:
+            raise ValueError("a block needs at least one feed-forward network")
+        self.config = config
+        self.embeddings = MobileBertEmbeddings(config)
+        self.encoder = MobileBertEncoder(config)
+        if config.head == "qa":
+            self.qa_outputs = nn.Linear(config.hidden_size, 2)
+        elif config.head == "cls":
+            # No pooler weights: released MobileBERT pools by taking h[:, 0] as is.
+            self.classifier = nn.Linear(config.hidden_size, config.num_labels)
+
+    def forward(self, input_ids, attention_mask, token_type_ids):
+        # One bias for every layer, broadcast over heads and query positions.
+        mask_bias = (1.0 - attention_mask[:, None, None, :].float()) * self.config.mask_bias_value()
+        hidden_states = self.encoder(self.embeddings(input_ids, token_type_ids), mask_bias)
+        if self.config.head == "qa":
+            start_logits, end_logits = self.qa_outputs(hidden_states).split(1, dim=-1)
+            return start_logits.squeeze(-1), end_logits.squeeze(-1)
+        if self.config.head == "cls":
+            return (self.classifier(hidden_states[:, 0]),)
+        return (hidden_states,)
+
+
+def initialize_weights(model, seed):
+    """Draws every parameter from one seeded generator, in registration order.
+
+    The scales were chosen by measuring the 24-layer model on the test input:
+    - embedding tables N(0, 0.5): the residual stream starts at |h| ~ 0.6 instead of ~0.15, so the
+      attention scores of the first layers are not all near zero;
+    - Linear weights N(0, (0.5)^2 / fan_in): each sublayer adds a fraction of its input, so the
+      stream grows slowly (mean |h| ~ 2, max ~ 15 after 24 layers) rather than geometrically;
+    - Q and K weights 4x larger than that: softmax rows are then neither uniform (which would hide
+      errors in Q and K) nor one-hot; the mean largest probability rises from ~0.03 in the first
+      layer to ~0.6 in the last, against 1/96 for uniform;
+    - NoNorm gamma 1 + N(0, 0.1) so that folding gammas changes the numbers; non-zero betas and
+      biases so that dropping one is an error, not a no-op.
+    """
+    generator = torch.Generator().manual_seed(seed)
+
+    def normal(shape, std, mean=0.0):
+        return torch.randn(shape, generator=generator) * std + mean
+
+    with torch.no_grad():
+        for module_name, module in model.named_modules():
+            if isinstance(module, nn.Embedding):
+                module.weight.copy_(normal(module.weight.shape, 0.5))
+            elif isinstance(module, nn.Linear):
+                is_query_or_key = module_name.endswith((".self.query", ".self.key"))
+                gain = 2.0 if is_query_or_key else 0.5
+                module.weight.copy_(normal(module.weight.shape, gain / math.sqrt(module.weight.shape[1])))
+                module.bias.copy_(normal(module.bias.shape, 0.05))
+            elif isinstance(module, NoNorm):
+                module.weight.copy_(normal(module.weight.shape, 0.1, mean=1.0))
+                module.bias.copy_(normal(module.bias.shape, 0.1))
+
+
+def make_test_inputs(config, batch, sequence_length, seed):
+    """Random token ids, trailing padding in the mask, and two token-type segments."""
+    rng = np.random.default_rng(seed)
+    input_ids = rng.integers(0, config.vocab_size, size=(batch, sequence_length), dtype=np.int64)
+    if config.vocab_size > CLS_TOKEN_ID:
+        input_ids[:, 0] = CLS_TOKEN_ID
+    attention_mask = np.ones((batch, sequence_length), dtype=np.int64)
+    if sequence_length >= 4:
+        # Row b pads its last S/4/(b+1) positions, so rows of a batch differ in their padding.
+        for row in range(batch):
+            padded = (sequence_length // 4) // (row + 1)
+            if padded:
+                attention_mask[row, sequence_length - padded:] = 0
+    token_type_ids = np.zeros((batch, sequence_length), dtype=np.int64)
+    token_type_ids[:, sequence_length // 2:] = min(1, config.type_vocab_size - 1)
+    return {"input_ids": input_ids, "attention_mask": attention_mask, "token_type_ids": token_type_ids}
+
+
+def build_model(config, seed):
+    model = MobileBertForExport(config)
+    initialize_weights(model, seed)
+    return model.eval()
+
+
+def config_from_arguments(arguments):
+    return MobileBertConfig(
+        vocab_size=arguments.vocab,
+        embedding_size=arguments.embedding,
+        hidden_size=arguments.hidden,
+        intra_bottleneck_size=arguments.bottleneck,
+        num_hidden_layers=arguments.layers,
+        num_attention_heads=arguments.heads,
+        intermediate_size=arguments.intermediate,
+        num_feedforward_networks=arguments.ffn if arguments.ffn is not None else (2 if arguments.tiny else 4),
+        max_position_embeddings=arguments.max_positions,
+        use_bottleneck_attention=arguments.tiny,
+        key_query_shared_bottleneck=not arguments.no_shared_qk_bottleneck,
+        mask_bias=arguments.mask_bias,
+        head=arguments.head,
+        num_labels=arguments.num_labels,
+    )
+
+
+def parse_mask_bias(text):
+    if text == "min":
+        return text
+    try:
+        float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number or 'min', got {text!r}")
+    return text
+
+
+def parse_arguments(argv):
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--out", required=True, help="output directory (created if missing)")
+    parser.add_argument("--layers", type=int, default=24, help="number of blocks")
+    parser.add_argument("--ffn", type=int, default=None, help="feed-forward networks per block (default 4, 2 with --tiny)")
+    parser.add_argument("--hidden", type=int, default=512, help="inter-block (residual stream) width")
+    parser.add_argument("--bottleneck", type=int, default=128, help="intra-block bottleneck width = attention width")
+    parser.add_argument("--intermediate", type=int, default=512, help="FFN inner width")
+    parser.add_argument("--embedding", type=int, default=128, help="word embedding width (trigram input is 3x this)")
+    parser.add_argument("--heads", type=int, default=4, help="attention heads (must divide --bottleneck)")
+    parser.add_argument("--vocab", type=int, default=30522, help="word embedding rows")
+    parser.add_argument("--max-positions", type=int, default=512, help="position embedding rows")
+    parser.add_argument("--seq-len", type=int, default=128, help="sequence length S of the export and test input")
+    parser.add_argument("--batch", type=int, default=1, help="batch size B of the export and test input")
+    parser.add_argument("--opset", type=int, default=14, help="ONNX opset (11, 13, 14, 17 tested)")
+    parser.add_argument("--head", choices=sorted(OUTPUT_NAMES_BY_HEAD), default="none",
+                        help="none: last_hidden_state; qa: start_logits, end_logits; cls: logits from h[:,0]")
+    parser.add_argument("--num-labels", type=int, default=2, help="classifier outputs for --head cls")
+    parser.add_argument("--tiny", action="store_true",
+                        help="MobileBERT_TINY: Q, K, V and residual from one bottleneck, 2 FFNs")
+    parser.add_argument("--no-shared-qk-bottleneck", action="store_true",
+                        help="Q and K read the hidden-width input instead of a shared bottleneck")
+    parser.add_argument("--mask-bias", type=parse_mask_bias, default="-10000",
+                        help="bias added at padded keys: a number, or 'min' for the float32 minimum")
+    parser.add_argument("--seed", type=int, default=0, help="seed of the weights and the test input")
+    parser.add_argument("--dynamic-axes", action="store_true", help="make batch and sequence axes symbolic")
+    arguments = parser.parse_args(argv)
+    if arguments.seq_len > arguments.max_positions:
+        parser.error("--seq-len exceeds --max-positions")
+    if arguments.seq_len < 1 or arguments.batch < 1:
+        parser.error("--seq-len and --batch must be positive")
+    return arguments
+
+
+def save_arrays(directory, arrays):
+    os.makedirs(directory, exist_ok=True)
+    for name, array in arrays.items():
+        np.save(os.path.join(directory, name + ".npy"), array)
+
+
+def export(arguments):
+    config = config_from_arguments(arguments)
+    output_names = OUTPUT_NAMES_BY_HEAD[config.head]
+    os.makedirs(arguments.out, exist_ok=True)
+    model_path = os.path.join(arguments.out, "model.onnx")
+
+    started = time.perf_counter()
+    model = build_model(config, arguments.seed)
+    inputs = make_test_inputs(config, arguments.batch, arguments.seq_len, arguments.seed)
+    torch_inputs = tuple(torch.from_numpy(inputs[name]) for name in INPUT_NAMES)
+    with torch.no_grad():
+        reference = {name: tensor.numpy() for name, tensor in zip(output_names, model(*torch_inputs))}
+    built = time.perf_counter()
+
+    dynamic_axes = None
+    if arguments.dynamic_axes:
+        dynamic_axes = {name: {0: "batch", 1: "sequence"} for name in INPUT_NAMES}
+        for name in output_names:
+            # The classifier reads only position 0, so its logits have no sequence axis.
+            dynamic_axes[name] = {0: "batch"} if config.head == "cls" else {0: "batch", 1: "sequence"}
+    with torch.no_grad(), warnings.catch_warnings():
+        # torch 1.13 builds Pad's `pads` operand with a reversing Slice (step -1) that its constant
+        # folder declines, warning once per pass; the graph is still correct, so keep it quiet.
+        warnings.filterwarnings("ignore", message="Constant folding - Only steps=1")
+        torch.onnx.export(
+            model, torch_inputs, model_path,
+            input_names=INPUT_NAMES, output_names=output_names,
+            opset_version=arguments.opset, do_constant_folding=True, dynamic_axes=dynamic_axes,
+        )
+    exported = time.perf_counter()
+    # Path form: the checker then reads the file itself, the same bytes the compiler will read.
+    onnx.checker.check_model(model_path)
+    checked = time.perf_counter()
+
+    save_arrays(os.path.join(arguments.out, "inputs"), inputs)
+    save_arrays(os.path.join(arguments.out, "reference"), reference)
+    description = {
+        "config": dataclasses.asdict(config),
+        "mask_bias_value": config.mask_bias_value(),
+        "seed": arguments.seed,
+        "opset": arguments.opset,
+        "batch": arguments.batch,
+        "sequence_length": arguments.seq_len,
+        "dynamic_axes": arguments.dynamic_axes,
+        "parameters": sum(parameter.numel() for parameter in model.parameters()),
+        "inputs": {name: {"shape": list(inputs[name].shape), "dtype": "int64"} for name in INPUT_NAMES},
+        "outputs": {name: {"shape": list(reference[name].shape), "dtype": "float32"} for name in output_names},
+        "input_names": INPUT_NAMES,
+        "output_names": output_names,
+    }
+    with open(os.path.join(arguments.out, "config.json"), "w") as config_file:
+        json.dump(description, config_file, indent=2)
+        config_file.write("\n")
+
+    print(f"{model_path}: {description['parameters']:,} parameters, opset {arguments.opset}, "
+          f"{os.path.getsize(model_path) / 1e6:.1f} MB")
+    print(f"time: build+reference {built - started:.2f}s, export {exported - built:.2f}s, "
+          f"check {checked - exported:.2f}s")
+    for name, array in reference.items():
+        print(f"{name}: shape {list(array.shape)}, max|x| {np.abs(array).max():.4g}, "
+              f"mean|x| {np.abs(array).mean():.4g}, finite {bool(np.isfinite(array).all())}")
+    if not all(np.isfinite(array).all() for array in reference.values()):
+        print("error: the reference output is not finite", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(export(parse_arguments(sys.argv[1:])))

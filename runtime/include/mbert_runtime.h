@@ -1,0 +1,112 @@
+/* mbert runtime: the C side of the object ABI described in docs/ABI.md.
+ *
+ * A compiled model (NAME.o + NAME.h) needs only the types in this header; the functions are
+ * conveniences for the app that calls it. Every buffer is owned by the caller: nothing here keeps
+ * global state, and the generated code never allocates. */
+#ifndef MBERT_RUNTIME_H_
+#define MBERT_RUNTIME_H_
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Status codes. The generated code returns them as int32_t, so the values are part of the ABI
+ * and never change; new codes are only ever appended. */
+typedef enum mbert_status_t {
+  MBERT_OK = 0,
+  MBERT_ERROR_INVALID_ARGUMENT = 1,
+  /* An index input (token ids, token types) lies outside its table. */
+  MBERT_ERROR_INPUT_OUT_OF_RANGE = 2,
+  MBERT_ERROR_IO = 3,
+  /* A file is not what its format says it must be (malformed or inconsistent). */
+  MBERT_ERROR_FORMAT = 4,
+  MBERT_ERROR_SHAPE_MISMATCH = 5,
+  MBERT_ERROR_DTYPE_MISMATCH = 6,
+  MBERT_ERROR_OUT_OF_MEMORY = 7,
+  /* Well-formed, but outside what the runtime handles (e.g. a big-endian npy file). */
+  MBERT_ERROR_UNSUPPORTED = 8,
+} mbert_status_t;
+
+/* A short lowercase description of `status`; never NULL, also for unknown codes. */
+const char *mbert_status_string(mbert_status_t status);
+
+/* Element types, numbered as ONNX's TensorProto.DataType so that the compiler can copy the
+ * number straight from the model. */
+typedef enum mbert_dtype_t {
+  MBERT_DTYPE_INVALID = 0,
+  MBERT_DTYPE_FLOAT32 = 1,
+  MBERT_DTYPE_UINT8 = 2,
+  MBERT_DTYPE_INT8 = 3,
+  MBERT_DTYPE_INT32 = 6,
+  MBERT_DTYPE_INT64 = 7,
+  MBERT_DTYPE_BOOL = 9,
+  MBERT_DTYPE_FLOAT64 = 11,
+} mbert_dtype_t;
+
+/* Bytes per element of `dtype`, or 0 when the runtime does not know the dtype. */
+size_t mbert_dtype_size(int32_t dtype);
+
+/* numpy-style name of `dtype` ("float32", "int64", ...), or "unknown". Never NULL. */
+const char *mbert_dtype_name(int32_t dtype);
+
+/* Alignment, in bytes, the generated code assumes for its workspace. */
+#define MBERT_WORKSPACE_ALIGNMENT 64
+
+/* Thread pool handle. Reserved: generated code accepts it but currently runs on the calling
+ * thread, so callers pass NULL. */
+typedef struct mbert_pool mbert_pool_t;
+
+/* One input or output of a model. The generated object reproduces this layout field by field:
+ * do not reorder. */
+typedef struct mbert_tensor_info_t {
+  const char *name;
+  const int64_t *shape; /* `rank` dimensions, row-major; NULL when rank is 0 */
+  int32_t dtype;        /* mbert_dtype_t */
+  int32_t rank;
+} mbert_tensor_info_t;
+
+/* `buffers` holds one pointer per input then one per output, in signature order. Returns an
+ * mbert_status_t. */
+typedef int32_t (*mbert_entry_packed_fn)(void *const *buffers, void *workspace, mbert_pool_t *pool);
+
+/* The signature of a compiled model (`NAME_model`). Layout reproduced by the generated object:
+ * do not reorder. */
+typedef struct mbert_model_t {
+  const char *name;
+  const mbert_tensor_info_t *inputs;
+  const mbert_tensor_info_t *outputs;
+  int32_t num_inputs;
+  int32_t num_outputs;
+  uint64_t workspace_size;
+  uint64_t workspace_alignment;
+  mbert_entry_packed_fn run_packed;
+} mbert_model_t;
+
+/* Number of elements of a dense tensor of `rank` dimensions (1 for rank 0). Fails with
+ * MBERT_ERROR_INVALID_ARGUMENT on a negative dimension or when the count overflows. */
+mbert_status_t mbert_shape_element_count(const int64_t *shape, int32_t rank, uint64_t *out_count);
+
+/* mbert_shape_element_count of `info`'s shape. */
+mbert_status_t mbert_tensor_element_count(const mbert_tensor_info_t *info, uint64_t *out_count);
+
+/* Bytes of a dense buffer holding `info`; fails on an unknown dtype or when the size overflows
+ * size_t. */
+mbert_status_t mbert_tensor_byte_size(const mbert_tensor_info_t *info, uint64_t *out_size);
+
+/* Allocates `size` bytes aligned to max(`alignment`, MBERT_WORKSPACE_ALIGNMENT) (0 means the
+ * default; otherwise a power of two). Writes NULL when `size` is 0, which the ABI accepts for an
+ * empty workspace. Release with mbert_workspace_free. Generated code never calls this: it is for
+ * apps, which may equally use their own memory. */
+mbert_status_t mbert_workspace_alloc(uint64_t size, uint64_t alignment, void **out_workspace);
+
+/* Releases memory from mbert_workspace_alloc; NULL is a no-op. */
+void mbert_workspace_free(void *workspace);
+
+#ifdef __cplusplus
+} /* extern "C" */
+#endif
+
+#endif /* MBERT_RUNTIME_H_ */

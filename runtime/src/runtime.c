@@ -1,0 +1,150 @@
+#include "mbert_runtime.h"
+
+#include <stddef.h>
+#include <stdlib.h>
+
+/* The compiler emits mbert_tensor_info_t and mbert_model_t as plain LLVM structs. These checks
+ * pin the layout it reproduces on the 64-bit targets we support, so that a change to the header
+ * cannot silently desynchronize the two. */
+#if UINTPTR_MAX == UINT64_MAX
+_Static_assert(offsetof(mbert_tensor_info_t, name) == 0, "tensor_info.name offset");
+_Static_assert(offsetof(mbert_tensor_info_t, shape) == 8, "tensor_info.shape offset");
+_Static_assert(offsetof(mbert_tensor_info_t, dtype) == 16, "tensor_info.dtype offset");
+_Static_assert(offsetof(mbert_tensor_info_t, rank) == 20, "tensor_info.rank offset");
+_Static_assert(sizeof(mbert_tensor_info_t) == 24, "tensor_info size");
+_Static_assert(offsetof(mbert_model_t, name) == 0, "model.name offset");
+_Static_assert(offsetof(mbert_model_t, inputs) == 8, "model.inputs offset");
+_Static_assert(offsetof(mbert_model_t, outputs) == 16, "model.outputs offset");
+_Static_assert(offsetof(mbert_model_t, num_inputs) == 24, "model.num_inputs offset");
+_Static_assert(offsetof(mbert_model_t, num_outputs) == 28, "model.num_outputs offset");
+_Static_assert(offsetof(mbert_model_t, workspace_size) == 32, "model.workspace_size offset");
+_Static_assert(offsetof(mbert_model_t, workspace_alignment) == 40,
+               "model.workspace_alignment offset");
+_Static_assert(offsetof(mbert_model_t, run_packed) == 48, "model.run_packed offset");
+_Static_assert(sizeof(mbert_model_t) == 56, "model size");
+#endif
+
+const char *mbert_status_string(mbert_status_t status) {
+  switch (status) {
+  case MBERT_OK:
+    return "ok";
+  case MBERT_ERROR_INVALID_ARGUMENT:
+    return "invalid argument";
+  case MBERT_ERROR_INPUT_OUT_OF_RANGE:
+    return "input out of range (an index input lies outside its table)";
+  case MBERT_ERROR_IO:
+    return "i/o error";
+  case MBERT_ERROR_FORMAT:
+    return "malformed file";
+  case MBERT_ERROR_SHAPE_MISMATCH:
+    return "shape mismatch";
+  case MBERT_ERROR_DTYPE_MISMATCH:
+    return "dtype mismatch";
+  case MBERT_ERROR_OUT_OF_MEMORY:
+    return "out of memory";
+  case MBERT_ERROR_UNSUPPORTED:
+    return "unsupported";
+  }
+  return "unknown status";
+}
+
+size_t mbert_dtype_size(int32_t dtype) {
+  switch (dtype) {
+  case MBERT_DTYPE_FLOAT32:
+  case MBERT_DTYPE_INT32:
+    return 4;
+  case MBERT_DTYPE_FLOAT64:
+  case MBERT_DTYPE_INT64:
+    return 8;
+  case MBERT_DTYPE_UINT8:
+  case MBERT_DTYPE_INT8:
+  case MBERT_DTYPE_BOOL:
+    return 1;
+  }
+  return 0;
+}
+
+const char *mbert_dtype_name(int32_t dtype) {
+  switch (dtype) {
+  case MBERT_DTYPE_FLOAT32:
+    return "float32";
+  case MBERT_DTYPE_FLOAT64:
+    return "float64";
+  case MBERT_DTYPE_INT32:
+    return "int32";
+  case MBERT_DTYPE_INT64:
+    return "int64";
+  case MBERT_DTYPE_UINT8:
+    return "uint8";
+  case MBERT_DTYPE_INT8:
+    return "int8";
+  case MBERT_DTYPE_BOOL:
+    return "bool";
+  }
+  return "unknown";
+}
+
+mbert_status_t mbert_shape_element_count(const int64_t *shape, int32_t rank, uint64_t *out_count) {
+  if (!out_count || rank < 0 || (rank > 0 && !shape))
+    return MBERT_ERROR_INVALID_ARGUMENT;
+  uint64_t count = 1;
+  for (int32_t i = 0; i < rank; ++i) {
+    if (shape[i] < 0)
+      return MBERT_ERROR_INVALID_ARGUMENT;
+    uint64_t dim = (uint64_t)shape[i];
+    /* A zero dimension makes the product zero whatever follows, so only a nonzero dim can
+     * overflow it. Counts are kept within int64 so they stay valid as dimensions themselves. */
+    if (dim != 0 && count > (uint64_t)INT64_MAX / dim)
+      return MBERT_ERROR_INVALID_ARGUMENT;
+    count *= dim;
+  }
+  *out_count = count;
+  return MBERT_OK;
+}
+
+mbert_status_t mbert_tensor_element_count(const mbert_tensor_info_t *info, uint64_t *out_count) {
+  if (!info)
+    return MBERT_ERROR_INVALID_ARGUMENT;
+  return mbert_shape_element_count(info->shape, info->rank, out_count);
+}
+
+mbert_status_t mbert_tensor_byte_size(const mbert_tensor_info_t *info, uint64_t *out_size) {
+  if (!out_size)
+    return MBERT_ERROR_INVALID_ARGUMENT;
+  uint64_t count = 0;
+  mbert_status_t status = mbert_tensor_element_count(info, &count);
+  if (status != MBERT_OK)
+    return status;
+  size_t element_size = mbert_dtype_size(info->dtype);
+  if (element_size == 0)
+    return MBERT_ERROR_INVALID_ARGUMENT;
+  if (count > SIZE_MAX / element_size)
+    return MBERT_ERROR_INVALID_ARGUMENT;
+  *out_size = count * element_size;
+  return MBERT_OK;
+}
+
+mbert_status_t mbert_workspace_alloc(uint64_t size, uint64_t alignment, void **out_workspace) {
+  if (!out_workspace)
+    return MBERT_ERROR_INVALID_ARGUMENT;
+  *out_workspace = NULL;
+  if (alignment == 0)
+    alignment = MBERT_WORKSPACE_ALIGNMENT;
+  if ((alignment & (alignment - 1)) != 0 || alignment > SIZE_MAX)
+    return MBERT_ERROR_INVALID_ARGUMENT;
+  if (alignment < MBERT_WORKSPACE_ALIGNMENT)
+    alignment = MBERT_WORKSPACE_ALIGNMENT;
+  if (size == 0)
+    return MBERT_OK;
+  /* C11 aligned_alloc wants the size to be a multiple of the alignment. */
+  if (size > SIZE_MAX - (alignment - 1))
+    return MBERT_ERROR_OUT_OF_MEMORY;
+  size_t rounded_size = (size_t)((size + alignment - 1) & ~(alignment - 1));
+  void *workspace = aligned_alloc((size_t)alignment, rounded_size);
+  if (!workspace)
+    return MBERT_ERROR_OUT_OF_MEMORY;
+  *out_workspace = workspace;
+  return MBERT_OK;
+}
+
+void mbert_workspace_free(void *workspace) { free(workspace); }

@@ -1,0 +1,50 @@
+# -*- Python -*-
+# lit configuration of the mbert test suite.
+
+import os
+import subprocess
+
+import lit.formats
+from lit.llvm import llvm_config
+
+config.name = "MBERT"
+config.test_format = lit.formats.ShTest(not llvm_config.use_lit_shell)
+config.suffixes = [".mlir", ".test", ".onnx.json"]
+config.test_source_root = os.path.dirname(__file__)
+config.test_exec_root = os.path.join(config.mbert_obj_root, "test")
+config.excludes = ["Inputs", "CMakeLists.txt", "README.md", "lit.cfg.py", "lit.site.cfg.py"]
+
+llvm_config.use_default_substitutions()
+llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
+
+python = config.python_executable or "/usr/bin/python3"
+config.substitutions.append(("%python", python))
+config.substitutions.append(("%mbert_src", config.mbert_src_root))
+config.substitutions.append(("%runtime_bin", config.mbert_runtime_test_bin_dir))
+config.substitutions.append(
+    ("%export_model", f"{python} {config.mbert_src_root}/python/mbert_export.py"))
+config.substitutions.append(
+    ("%compare_outputs", f"{python} {config.mbert_src_root}/python/compare_outputs.py"))
+
+# Cross-built executables are static, so qemu needs no sysroot.
+if config.qemu_aarch64 and os.path.exists(config.qemu_aarch64) and \
+        config.mbert_have_aarch64_runtime.upper() in ("ON", "TRUE", "1", "YES"):
+    config.available_features.add("qemu-aarch64")
+    config.substitutions.append(("%qemu_aarch64", config.qemu_aarch64))
+
+
+def python_has(module):
+    try:
+        subprocess.run([python, "-c", f"import {module}"], check=True,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        return True
+    except (OSError, subprocess.CalledProcessError):
+        return False
+
+
+for module in ("numpy", "onnx", "torch"):
+    if python_has(module):
+        config.available_features.add(module)
+
+tools = ["mbert-opt", "mbert-compile"]
+llvm_config.add_tool_substitutions(tools, [config.mbert_tools_dir, config.llvm_tools_dir])

@@ -1,0 +1,315 @@
+//===- mbert-compile.cpp - the mbert compiler driver ----------------------===//
+//
+//   mbert-compile model.onnx -o out/model.o [--target TRIPLE] [--emit KIND] ...
+//
+// Imports an ONNX model, runs the pipeline up to the stage `--emit` names and
+// writes that stage's output. Every output is written to a temporary file and
+// renamed into place only on success, so a failed compile leaves nothing.
+//
+//===----------------------------------------------------------------------===//
+
+#include "mbert/Frontend/OnnxImporter.h"
+#include "mbert/ModelSignature.h"
+#include "mbert/Pipelines.h"
+#include "mbert/Target/Target.h"
+#include "passes/Passes.h"
+
+#include "mlir/IR/Diagnostics.h"
+#include "mlir/IR/MLIRContext.h"
+#include "mlir/InitAllDialects.h"
+#include "mlir/InitAllExtensions.h"
+#include "mlir/Pass/PassManager.h"
+#include "mlir/Transforms/Passes.h"
+#include "llvm/ADT/StringExtras.h"
+#include "llvm/Support/CommandLine.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/InitLLVM.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/Process.h"
+#include "llvm/Support/WithColor.h"
+#include "llvm/Support/FileUtilities.h"
+#include "llvm/Support/raw_ostream.h"
+
+using namespace mlir;
+namespace cl = llvm::cl;
+
+namespace {
+
+enum class EmitKind { Mlir, MBert, Linalg, LLVMIR, Assembly, Object, Executable };
+
+cl::OptionCategory compileCategory("mbert-compile options");
+
+cl::opt<std::string> inputPath(cl::Positional, cl::desc("<model.onnx>"), cl::Required,
+                               cl::cat(compileCategory));
+cl::opt<std::string> outputPath("o", cl::desc("Output file"), cl::value_desc("path"),
+                                cl::Required, cl::cat(compileCategory));
+cl::opt<std::string> targetTriple("target",
+                                  cl::desc("Target triple: aarch64-linux-gnu (default), "
+                                           "aarch64-linux-android, arm64-apple-ios, x86_64-linux-gnu"),
+                                  cl::init("aarch64-linux-gnu"), cl::cat(compileCategory));
+cl::opt<std::string> targetCpu("cpu", cl::desc("Target CPU (e.g. cortex-a76, native)"),
+                               cl::cat(compileCategory));
+cl::opt<std::string> targetFeatures("features", cl::desc("Target features (e.g. +dotprod,+i8mm)"),
+                                    cl::cat(compileCategory));
+cl::opt<int64_t> sequenceLength("seq-len", cl::desc("Sequence length (axis 1 of the inputs)"),
+                                cl::cat(compileCategory));
+cl::opt<int64_t> batchSize("batch", cl::desc("Batch size (axis 0 of the inputs)"),
+                           cl::cat(compileCategory));
+cl::opt<std::string> modelName("name",
+                               cl::desc("C identifier of the model (default: the file's stem)"),
+                               cl::cat(compileCategory));
+cl::opt<std::string> runtimeDir("runtime-dir",
+                                cl::desc("Folder holding <triple>/libmbert_runtime.a "
+                                         "(default: ../lib beside mbert-compile)"),
+                                cl::cat(compileCategory));
+cl::opt<unsigned> optLevel("O", cl::desc("Optimization level: -O0 turns off the MobileBERT "
+                                         "passes and LLVM optimization"),
+                           cl::Prefix, cl::init(2), cl::cat(compileCategory));
+cl::opt<EmitKind> emitKind(
+    "emit", cl::desc("What to write"), cl::init(EmitKind::Object),
+    cl::values(clEnumValN(EmitKind::Mlir, "mlir", "imported ONNX-level MLIR"),
+               clEnumValN(EmitKind::MBert, "mbert", "MLIR after raising to mbert ops"),
+               clEnumValN(EmitKind::Linalg, "linalg", "MLIR lowered to linalg on tensors"),
+               clEnumValN(EmitKind::LLVMIR, "llvm", "optimized LLVM IR"),
+               clEnumValN(EmitKind::Assembly, "asm", "target assembly"),
+               clEnumValN(EmitKind::Object, "obj", "relocatable object and C header"),
+               clEnumValN(EmitKind::Executable, "exe",
+                          "executable: object + runtime + npy runner")),
+    cl::cat(compileCategory));
+
+/// "file: node 'name': " for locations the importer made, so that messages
+/// point at the ONNX node; other locations print as MLIR writes them.
+std::string describeLocation(Location loc) {
+  if (auto name = dyn_cast<NameLoc>(loc)) {
+    std::string file;
+    if (auto fileLoc = dyn_cast<FileLineColLoc>(name.getChildLoc()))
+      file = fileLoc.getFilename().str() + ": ";
+    return file + "'" + name.getName().str() + "'";
+  }
+  if (auto fileLoc = dyn_cast<FileLineColLoc>(loc))
+    return fileLoc.getFilename().str();
+  if (auto fused = dyn_cast<FusedLoc>(loc))
+    if (!fused.getLocations().empty())
+      return describeLocation(fused.getLocations().front());
+  std::string text;
+  llvm::raw_string_ostream os(text);
+  loc.print(os);
+  return text;
+}
+
+std::string getDefaultModelName(StringRef path) {
+  std::string name;
+  for (char c : llvm::sys::path::stem(path))
+    name.push_back(llvm::isAlnum(c) ? c : '_');
+  if (name.empty() || llvm::isDigit(name.front()))
+    name = "model_" + name;
+  return name;
+}
+
+bool isCIdentifier(StringRef name) {
+  return !name.empty() && !llvm::isDigit(name.front()) &&
+         llvm::all_of(name, [](char c) { return llvm::isAlnum(c) || c == '_'; });
+}
+
+/// A file written next to its final path and moved there by commit(); it is
+/// removed if the compile fails first.
+class PendingOutput {
+public:
+  explicit PendingOutput(StringRef finalPath) : finalPath(finalPath.str()) {}
+  ~PendingOutput() {
+    if (!temporaryPath.empty())
+      llvm::sys::fs::remove(temporaryPath);
+  }
+
+  LogicalResult open(std::unique_ptr<llvm::raw_fd_ostream> &stream, std::string &error) {
+    int fd;
+    llvm::SmallString<256> model(finalPath);
+    model += ".tmp-%%%%%%";
+    if (std::error_code ec = llvm::sys::fs::createUniqueFile(model, fd, temporaryPath)) {
+      error = "cannot create " + finalPath + ": " + ec.message();
+      return failure();
+    }
+    stream = std::make_unique<llvm::raw_fd_ostream>(fd, /*shouldClose=*/true);
+    return success();
+  }
+
+  StringRef getTemporaryPath() const { return temporaryPath; }
+
+  LogicalResult commit(std::string &error) {
+    if (std::error_code ec = llvm::sys::fs::rename(temporaryPath, finalPath)) {
+      error = "cannot write " + finalPath + ": " + ec.message();
+      return failure();
+    }
+    temporaryPath.clear();
+    return success();
+  }
+
+private:
+  std::string finalPath;
+  llvm::SmallString<256> temporaryPath;
+};
+
+int reportError(const Twine &message) {
+  llvm::WithColor::error(llvm::errs(), "mbert-compile") << message << "\n";
+  return 1;
+}
+
+std::string getRuntimeDir(const char *argv0) {
+  if (!runtimeDir.empty())
+    return runtimeDir;
+  std::string executable = llvm::sys::fs::getMainExecutable(argv0, (void *)&getRuntimeDir);
+  llvm::SmallString<256> dir(llvm::sys::path::parent_path(llvm::sys::path::parent_path(executable)));
+  llvm::sys::path::append(dir, "lib");
+  return std::string(dir);
+}
+
+int compile(const char *argv0) {
+  std::string name = modelName.empty() ? getDefaultModelName(inputPath) : modelName.getValue();
+  if (!isCIdentifier(name))
+    return reportError("--name '" + name + "' is not a C identifier");
+  if (sequenceLength.getNumOccurrences() && (sequenceLength < 1 || sequenceLength > 1 << 20))
+    return reportError("--seq-len must be between 1 and 1048576");
+  if (batchSize.getNumOccurrences() && (batchSize < 1 || batchSize > 1 << 16))
+    return reportError("--batch must be between 1 and 65536");
+  if (optLevel > 3)
+    return reportError("-O must be 0, 1, 2 or 3");
+
+  DialectRegistry registry;
+  registerAllDialects(registry);
+  registerAllExtensions(registry);
+  registry.insert<mbert::onnx_import::OnnxDialect, mbert::model::MBertDialect>();
+  MLIRContext context(registry);
+  context.disableMultithreading();
+  // Diagnostics name the ONNX node (or file) they concern, one line each.
+  ScopedDiagnosticHandler diagnostics(&context, [](Diagnostic &diagnostic) {
+    if (diagnostic.getSeverity() != DiagnosticSeverity::Error)
+      return success();
+    llvm::WithColor::error(llvm::errs(), "mbert-compile")
+        << describeLocation(diagnostic.getLocation()) << ": " << diagnostic.str() << "\n";
+    return success();
+  });
+
+  mbert::ImportOptions importOptions;
+  importOptions.modelName = name;
+  if (sequenceLength.getNumOccurrences())
+    importOptions.sequenceLength = sequenceLength;
+  if (batchSize.getNumOccurrences())
+    importOptions.batchSize = batchSize;
+  OwningOpRef<ModuleOp> module = mbert::importOnnxModel(context, inputPath, importOptions);
+  if (!module)
+    return 1;
+
+  mbert::PipelineOptions pipelineOptions;
+  pipelineOptions.enableModelPasses = optLevel > 0;
+  mbert::TargetOptions targetOptions;
+  targetOptions.triple = targetTriple;
+  targetOptions.cpu = targetCpu;
+  targetOptions.features = targetFeatures;
+  targetOptions.optLevel = optLevel;
+
+  // Run the stages up to the one requested.
+  struct Stage {
+    EmitKind lastKind;
+    void (*build)(OpPassManager &, const mbert::PipelineOptions &);
+  };
+  const Stage stages[] = {
+      {EmitKind::Mlir, [](OpPassManager &pm, const mbert::PipelineOptions &) {
+         pm.addPass(createCanonicalizerPass());
+       }},
+      {EmitKind::MBert, mbert::buildImportToModelPipeline},
+      {EmitKind::Linalg, mbert::buildModelToLinalgPipeline},
+      {EmitKind::Executable, mbert::buildLinalgToLLVMPipeline},
+  };
+  for (const Stage &stage : stages) {
+    PassManager pm(&context);
+    stage.build(pm, pipelineOptions);
+    if (failed(pm.run(*module)))
+      return 1;
+    if (emitKind <= stage.lastKind)
+      break;
+  }
+
+  std::string error;
+  PendingOutput output(outputPath);
+  std::unique_ptr<llvm::raw_fd_ostream> stream;
+  if (emitKind <= EmitKind::Linalg) {
+    if (failed(output.open(stream, error)))
+      return reportError(error);
+    OpPrintingFlags flags;
+    flags.elideLargeElementsAttrs(32);
+    flags.enableDebugInfo(/*enable=*/true, /*prettyForm=*/false);
+    module->print(*stream, flags);
+    stream->close();
+    return failed(output.commit(error)) ? reportError(error) : 0;
+  }
+
+  llvm::LLVMContext llvmContext;
+  std::unique_ptr<llvm::Module> llvmModule =
+      mbert::translateAndOptimize(*module, llvmContext, targetOptions);
+  if (!llvmModule)
+    return 1;
+  if (emitKind == EmitKind::LLVMIR) {
+    if (failed(output.open(stream, error)))
+      return reportError(error);
+    llvmModule->print(*stream, nullptr);
+    stream->close();
+    return failed(output.commit(error)) ? reportError(error) : 0;
+  }
+
+  FailureOr<mbert::ModelSignature> signature = mbert::getModelSignature(*module);
+  if (failed(signature))
+    return 1;
+  if (emitKind == EmitKind::Executable) {
+    llvm::SmallString<256> objectPath;
+    int fd;
+    if (std::error_code ec = llvm::sys::fs::createTemporaryFile("mbert-" + name, "o", fd, objectPath))
+      return reportError("cannot create a temporary object file: " + ec.message());
+    llvm::FileRemover removeObject(objectPath);
+    {
+      llvm::raw_fd_ostream objectStream(fd, /*shouldClose=*/true);
+      if (failed(mbert::emitCode(*llvmModule, targetOptions, mbert::CodeKind::Object, objectStream,
+                                 error)))
+        return reportError(error);
+    }
+    if (failed(output.open(stream, error)))
+      return reportError(error);
+    stream->close();
+    if (failed(mbert::linkExecutable(objectPath, output.getTemporaryPath(), name, targetOptions,
+                                     getRuntimeDir(argv0), error)))
+      return reportError(error);
+    llvm::sys::fs::setPermissions(output.getTemporaryPath(), llvm::sys::fs::all_all);
+    return failed(output.commit(error)) ? reportError(error) : 0;
+  }
+
+  if (failed(output.open(stream, error)))
+    return reportError(error);
+  mbert::CodeKind codeKind =
+      emitKind == EmitKind::Assembly ? mbert::CodeKind::Assembly : mbert::CodeKind::Object;
+  if (failed(mbert::emitCode(*llvmModule, targetOptions, codeKind, *stream, error)))
+    return reportError(error);
+  stream->close();
+  if (emitKind == EmitKind::Object) {
+    llvm::SmallString<256> headerPath(outputPath);
+    llvm::sys::path::replace_extension(headerPath, "h");
+    PendingOutput header(headerPath);
+    std::unique_ptr<llvm::raw_fd_ostream> headerStream;
+    if (failed(header.open(headerStream, error)))
+      return reportError(error);
+    mbert::writeModelHeader(*signature, *headerStream);
+    headerStream->close();
+    if (failed(output.commit(error)) || failed(header.commit(error)))
+      return reportError(error);
+    return 0;
+  }
+  return failed(output.commit(error)) ? reportError(error) : 0;
+}
+
+} // namespace
+
+int main(int argc, char **argv) {
+  llvm::InitLLVM initLLVM(argc, argv);
+  cl::HideUnrelatedOptions(compileCategory);
+  cl::ParseCommandLineOptions(argc, argv,
+                              "mbert-compile: MobileBERT ONNX models to native objects\n");
+  return compile(argv[0]);
+}
