@@ -72,7 +72,8 @@ def check_export(case_dir, arguments):
                                                 other_inputs)
         mbert_export.save_arrays(os.path.join(case_dir, "other_shape_spec"),
                                  {name: array.astype(np.float32) for name, array in spec_outputs.items()})
-        mbert_export.save_arrays(os.path.join(case_dir, "other_shape_onnx"), run_onnx_numpy.run_graph(graph, other_inputs))
+        mbert_export.save_arrays(os.path.join(case_dir, "other_shape_onnx"),
+                                 run_onnx_numpy.run_graph(graph, other_inputs))
         passed, report = outputs_match(os.path.join(case_dir, "other_shape_onnx"),
                                        os.path.join(case_dir, "other_shape_spec"))
         yield "onnx graph in numpy == spec at B=3, S=9", passed, report
