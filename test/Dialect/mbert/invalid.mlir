@@ -1,0 +1,63 @@
+// RUN: mbert-opt %s -split-input-file -verify-diagnostics
+
+func.func @linear_k_mismatch(%x: tensor<4x8xf32>, %w: tensor<16x4xf32>) {
+  // expected-error @+1 {{input's last dimension must equal weight's K = 16}}
+  %0 = mbert.linear %x, %w : (tensor<4x8xf32>, tensor<16x4xf32>) -> tensor<4x4xf32>
+  return
+}
+
+// -----
+
+func.func @linear_bias_size(%x: tensor<4x8xf32>, %w: tensor<8x4xf32>, %b: tensor<8xf32>) {
+  // expected-error @+1 {{bias must be a static 1-D tensor of 4 elements}}
+  %0 = mbert.linear %x, %w bias(%b) : (tensor<4x8xf32>, tensor<8x4xf32>, tensor<8xf32>) -> tensor<4x4xf32>
+  return
+}
+
+// -----
+
+func.func @linear_residual_type(%x: tensor<4x8xf32>, %w: tensor<8x4xf32>, %r: tensor<4x8xf32>) {
+  // expected-error @+1 {{residual must have the result type}}
+  %0 = mbert.linear %x, %w residual(%r) : (tensor<4x8xf32>, tensor<8x4xf32>, tensor<4x8xf32>) -> tensor<4x4xf32>
+  return
+}
+
+// -----
+
+func.func @linear_dynamic(%x: tensor<?x8xf32>, %w: tensor<8x4xf32>) {
+  // expected-error @+1 {{operands and result must have static shapes}}
+  %0 = mbert.linear %x, %w : (tensor<?x8xf32>, tensor<8x4xf32>) -> tensor<?x4xf32>
+  return
+}
+
+// -----
+
+func.func @no_norm_gamma(%x: tensor<4x8xf32>, %g: tensor<4xf32>, %b: tensor<8xf32>) {
+  // expected-error @+1 {{gamma must be a static 1-D tensor of 8 elements}}
+  %0 = mbert.no_norm %x, %g, %b : (tensor<4x8xf32>, tensor<4xf32>, tensor<8xf32>) -> tensor<4x8xf32>
+  return
+}
+
+// -----
+
+func.func @attention_heads(%q: tensor<1x8x128xf32>) {
+  // expected-error @+1 {{channels (128) are not divisible by num_heads (3)}}
+  %0 = mbert.attention %q, %q, %q {num_heads = 3 : i64, scale = 1.0 : f32} : (tensor<1x8x128xf32>, tensor<1x8x128xf32>, tensor<1x8x128xf32>) -> tensor<1x8x128xf32>
+  return
+}
+
+// -----
+
+func.func @attention_mask_shape(%q: tensor<1x8x128xf32>, %m: tensor<1x1x1x7xf32>) {
+  // expected-error @+1 {{does not broadcast to [B, H, Sq, Sk]}}
+  %0 = mbert.attention %q, %q, %q mask(%m) {num_heads = 4 : i64, scale = 1.0 : f32} : (tensor<1x8x128xf32>, tensor<1x8x128xf32>, tensor<1x8x128xf32>, tensor<1x1x1x7xf32>) -> tensor<1x8x128xf32>
+  return
+}
+
+// -----
+
+func.func @attention_rank(%q: tensor<8x128xf32>) {
+  // expected-error @+1 {{query, key and value must be static [B, S, H*D] tensors}}
+  %0 = mbert.attention %q, %q, %q {num_heads = 4 : i64, scale = 1.0 : f32} : (tensor<8x128xf32>, tensor<8x128xf32>, tensor<8x128xf32>) -> tensor<8x128xf32>
+  return
+}

@@ -1,0 +1,18 @@
+// RUN: mbert-opt %s | mbert-opt | FileCheck %s
+// RUN: mbert-opt %s --mlir-print-op-generic | mbert-opt | FileCheck %s
+
+// CHECK-LABEL: func @ops
+func.func @ops(%h: tensor<1x8x512xf32>, %w: tensor<512x128xf32>, %b: tensor<128xf32>,
+               %r: tensor<1x8x128xf32>, %mask: tensor<1x1x1x8xf32>) -> tensor<1x8x128xf32> {
+  // CHECK: mbert.linear %{{.*}}, %{{.*}} : (tensor<1x8x512xf32>, tensor<512x128xf32>) -> tensor<1x8x128xf32>
+  %0 = mbert.linear %h, %w : (tensor<1x8x512xf32>, tensor<512x128xf32>) -> tensor<1x8x128xf32>
+  // CHECK: mbert.linear %{{.*}}, %{{.*}} bias(%{{.*}}) residual(%{{.*}}) {activation = #mbert.activation<relu>}
+  %1 = mbert.linear %h, %w bias(%b) residual(%r) {activation = #mbert.activation<relu>} : (tensor<1x8x512xf32>, tensor<512x128xf32>, tensor<128xf32>, tensor<1x8x128xf32>) -> tensor<1x8x128xf32>
+  // CHECK: mbert.no_norm %{{.*}}, %{{.*}}, %{{.*}} : (tensor<1x8x128xf32>, tensor<128xf32>, tensor<128xf32>) -> tensor<1x8x128xf32>
+  %2 = mbert.no_norm %1, %b, %b : (tensor<1x8x128xf32>, tensor<128xf32>, tensor<128xf32>) -> tensor<1x8x128xf32>
+  // CHECK: mbert.attention %{{.*}}, %{{.*}}, %{{.*}} mask(%{{.*}}) {num_heads = 4 : i64, scale = 0.176776692 : f32}
+  %3 = mbert.attention %0, %2, %1 mask(%mask) {num_heads = 4 : i64, scale = 0.176776692 : f32} : (tensor<1x8x128xf32>, tensor<1x8x128xf32>, tensor<1x8x128xf32>, tensor<1x1x1x8xf32>) -> tensor<1x8x128xf32>
+  // CHECK: mbert.attention %{{.*}}, %{{.*}}, %{{.*}} {num_heads = 4 : i64, scale = 1.000000e+00 : f32}
+  %4 = mbert.attention %3, %3, %3 {num_heads = 4 : i64, scale = 1.0 : f32} : (tensor<1x8x128xf32>, tensor<1x8x128xf32>, tensor<1x8x128xf32>) -> tensor<1x8x128xf32>
+  return %4 : tensor<1x8x128xf32>
+}

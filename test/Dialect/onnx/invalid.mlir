@@ -1,0 +1,111 @@
+// RUN: mbert-opt %s -split-input-file -verify-diagnostics
+
+func.func @not_broadcastable(%a: tensor<2x3xf32>, %b: tensor<4xf32>) {
+  // expected-error @+2 {{operand shapes are not broadcastable}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = onnx.Add %a, %b : (tensor<2x3xf32>, tensor<4xf32>) -> tensor<2x3xf32>
+  return
+}
+
+// -----
+
+func.func @mixed_element_types(%a: tensor<3xf32>, %b: tensor<3xi64>) {
+  // expected-error @+1 {{operand element types differ}}
+  %0 = onnx.Add %a, %b : (tensor<3xf32>, tensor<3xi64>) -> tensor<3xf32>
+  return
+}
+
+// -----
+
+func.func @wrong_result_shape(%a: tensor<3xf32>) {
+  // expected-error @+2 {{inferred type(s) 'tensor<3xf32>' are incompatible}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = onnx.Relu %a : (tensor<3xf32>) -> tensor<4xf32>
+  return
+}
+
+// -----
+
+func.func @matmul_contraction_mismatch(%a: tensor<2x3xf32>, %b: tensor<4x5xf32>) {
+  // expected-error @+2 {{matmul operand shapes are incompatible}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = onnx.MatMul %a, %b : (tensor<2x3xf32>, tensor<4x5xf32>) -> tensor<2x5xf32>
+  return
+}
+
+// -----
+
+func.func @softmax_axis(%a: tensor<2x3xf32>) {
+  // expected-error @+1 {{axis 2 is out of range for rank 2}}
+  %0 = onnx.Softmax %a {axis = 2 : i64} : (tensor<2x3xf32>) -> tensor<2x3xf32>
+  return
+}
+
+// -----
+
+func.func @gather_constant_index_out_of_range(%table: tensor<10x4xf32>) {
+  %ids = onnx.Constant dense<[1, 10]> : tensor<2xi64>
+  // expected-error @+1 {{index 10 is out of range [-10, 10)}}
+  %0 = onnx.Gather %table, %ids : (tensor<10x4xf32>, tensor<2xi64>) -> tensor<2x4xf32>
+  return
+}
+
+// -----
+
+func.func @gather_float_indices(%table: tensor<10x4xf32>, %ids: tensor<2xf32>) {
+  // expected-error @+1 {{indices must be int32 or int64}}
+  %0 = onnx.Gather %table, %ids : (tensor<10x4xf32>, tensor<2xf32>) -> tensor<2x4xf32>
+  return
+}
+
+// -----
+
+func.func @pad_mode(%a: tensor<2xf32>) {
+  %pads = onnx.Constant dense<[1, 1]> : tensor<2xi64>
+  // expected-error @+1 {{mode 'reflect' is not supported}}
+  %0 = onnx.Pad %a, %pads {mode = "reflect"} : (tensor<2xf32>, tensor<2xi64>) -> tensor<4xf32>
+  return
+}
+
+// -----
+
+func.func @reshape_inconsistent(%a: tensor<2x3xf32>) {
+  %shape = onnx.Constant dense<[4, -1]> : tensor<2xi64>
+  // expected-error @+2 {{Reshape target shape is inconsistent with the input}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = onnx.Reshape %a, %shape : (tensor<2x3xf32>, tensor<2xi64>) -> tensor<4x2xf32>
+  return
+}
+
+// -----
+
+func.func @transpose_not_permutation(%a: tensor<2x3xf32>) {
+  // expected-error @+1 {{perm is not a permutation}}
+  %0 = onnx.Transpose %a {perm = array<i64: 0, 0>} : (tensor<2x3xf32>) -> tensor<2x2xf32>
+  return
+}
+
+// -----
+
+func.func @split_sizes(%a: tensor<6xf32>) {
+  %split = onnx.Constant dense<[2, 3]> : tensor<2xi64>
+  // expected-error @+1 {{split sizes sum to 5, axis extent is 6}}
+  %0:2 = onnx.Split %a, %split {num_outputs = 2 : i64} : (tensor<6xf32>, tensor<2xi64>) -> (tensor<2xf32>, tensor<3xf32>)
+  return
+}
+
+// -----
+
+func.func @concat_mismatch(%a: tensor<2x3xf32>, %b: tensor<3x3xf32>) {
+  // expected-error @+1 {{inputs differ in dimension 0 off the concat axis}}
+  %0 = onnx.Concat %a, %b {axis = 1 : i64} : (tensor<2x3xf32>, tensor<3x3xf32>) -> tensor<2x6xf32>
+  return
+}
+
+// -----
+
+func.func @constant_of_shape_value(%s: tensor<2xi64>) {
+  // expected-error @+1 {{value must hold exactly one element, got 2}}
+  %0 = onnx.ConstantOfShape %s {value = dense<[1.0, 2.0]> : tensor<2xf32>} : (tensor<2xi64>) -> tensor<?x?xf32>
+  return
+}
