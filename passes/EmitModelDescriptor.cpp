@@ -111,14 +111,14 @@ LLVM::GlobalOp DescriptorBuilder::createTensorInfos(StringRef kind,
         for (auto [index, tensor] : llvm::enumerate(tensors)) {
           Value info = LLVM::UndefOp::create(b, loc, tensorInfoType);
           Value shape = shapes[index] ? addressOf(b, shapes[index]) : nullPointer(b);
-          info = LLVM::InsertValueOp::create(b, loc, info, addressOf(b, names[index]), 0);
-          info = LLVM::InsertValueOp::create(b, loc, info, shape, 1);
+          info = LLVM::InsertValueOp::create(b, loc, info, addressOf(b, names[index]), ArrayRef<int64_t>{static_cast<int64_t>(0)});
+          info = LLVM::InsertValueOp::create(b, loc, info, shape, ArrayRef<int64_t>{static_cast<int64_t>(1)});
           info = LLVM::InsertValueOp::create(
-              b, loc, info, LLVM::ConstantOp::create(b, loc, i32Type, tensor.onnxDataType), 2);
+              b, loc, info, LLVM::ConstantOp::create(b, loc, i32Type, tensor.onnxDataType), ArrayRef<int64_t>{static_cast<int64_t>(2)});
           info = LLVM::InsertValueOp::create(
               b, loc, info,
               LLVM::ConstantOp::create(b, loc, i32Type, static_cast<int32_t>(tensor.shape.size())), 3);
-          array = LLVM::InsertValueOp::create(b, loc, array, info, index);
+          array = LLVM::InsertValueOp::create(b, loc, array, info, ArrayRef<int64_t>{static_cast<int64_t>(index)});
         }
         return array;
       });
@@ -167,7 +167,7 @@ LogicalResult DescriptorBuilder::emit(LLVM::LLVMFuncOp entry) {
         LLVM::AddressOfOp::create(b, loc, ptrType, packed.getSymName())};
     Value model = LLVM::UndefOp::create(b, loc, modelType);
     for (auto [index, field] : llvm::enumerate(fields))
-      model = LLVM::InsertValueOp::create(b, loc, model, field, index);
+      model = LLVM::InsertValueOp::create(b, loc, model, field, ArrayRef<int64_t>{static_cast<int64_t>(index)});
     return model;
   });
   return success();

@@ -39,17 +39,16 @@ protected:
       addends.push_back(bias);
     if (Value residual = op.getResidual())
       addends.push_back(residual);
-    Value accumulator =
-        addends.empty()
-            ? createFilledTensor(rewriter, loc, resultType,
-                                 rewriter.getZeroAttr(resultType.getElementType()))
-            : buildElementwise(rewriter, loc, resultType, addends,
-                               [](OpBuilder &b, Location bodyLoc, ValueRange args) {
-                                 Value sum = args.front();
-                                 for (Value addend : args.drop_front())
-                                   sum = createAdd(b, bodyLoc, sum, addend);
-                                 return sum;
-                               });
+    Value accumulator = addends.empty()
+                            ? createFilledTensor(rewriter, loc, resultType,
+                                                 rewriter.getZeroAttr(resultType.getElementType()))
+                            : buildElementwise(rewriter, loc, resultType, addends,
+                                               [](OpBuilder &b, Location bodyLoc, ValueRange args) {
+                                                 Value sum = args.front();
+                                                 for (Value addend : args.drop_front())
+                                                   sum = createAdd(b, bodyLoc, sum, addend);
+                                                 return sum;
+                                               });
 
     // Loops: the input's row dimensions, n, then k.
     MLIRContext *context = rewriter.getContext();
@@ -81,13 +80,12 @@ public:
 
 protected:
   LogicalResult lowerStatic(model::NoNormOp op, PatternRewriter &rewriter) const override {
-    rewriter.replaceOp(
-        op, buildElementwise(rewriter, op.getLoc(), getTensorType(op.getResult()),
-                             {op.getInput(), op.getGamma(), op.getBeta()},
-                             [](OpBuilder &b, Location loc, ValueRange args) {
-                               Value scaled = createMul(b, loc, args[0], args[1]);
-                               return createAdd(b, loc, scaled, args[2]);
-                             }));
+    rewriter.replaceOp(op, buildElementwise(rewriter, op.getLoc(), getTensorType(op.getResult()),
+                                            {op.getInput(), op.getGamma(), op.getBeta()},
+                                            [](OpBuilder &b, Location loc, ValueRange args) {
+                                              Value scaled = createMul(b, loc, args[0], args[1]);
+                                              return createAdd(b, loc, scaled, args[2]);
+                                            }));
     return success();
   }
 };
@@ -113,6 +111,7 @@ protected:
       return rewriter.notifyMatchFailure(op, "channels are not divisible by num_heads");
     int64_t headSize = channels / heads;
 
+    Value scale = arith::ConstantOp::create(rewriter, loc, op.getScaleAttr());
     auto splitHeads = [&](Value value, int64_t length) {
       auto type = RankedTensorType::get({batch, length, heads, headSize}, elementType);
       return buildStaticReshape(rewriter, loc, value, type);
@@ -132,8 +131,7 @@ protected:
 
     // scores[b, h, i, j] = sum_e query[b, i, h, e] * key[b, j, h, e];
     // loops (b, h, i, j, e).
-    auto scoresType =
-        RankedTensorType::get({batch, heads, queryLength, keyLength}, elementType);
+    auto scoresType = RankedTensorType::get({batch, heads, queryLength, keyLength}, elementType);
     Value dotProducts =
         buildContraction(rewriter, loc, query, map({0, 2, 1, 4}), key, map({0, 3, 1, 4}),
                          createFilledTensor(rewriter, loc, scoresType, zero));
@@ -142,26 +140,24 @@ protected:
     Value maskBias = op.getMaskBias();
     if (maskBias)
       scoreInputs.push_back(maskBias);
-    TypedAttr scale = op.getScaleAttr();
-    Value scores = buildElementwise(
-        rewriter, loc, scoresType, scoreInputs,
-        [&](OpBuilder &b, Location bodyLoc, ValueRange args) -> Value {
-          Value scaleValue = arith::ConstantOp::create(b, bodyLoc, scale);
-          Value scaled = arith::MulFOp::create(b, bodyLoc, scaleValue, args[0]);
-          if (!maskBias)
-            return scaled;
-          return arith::AddFOp::create(b, bodyLoc, scaled, args[1]);
-        });
+    Value scores = buildElementwise(rewriter, loc, scoresType, scoreInputs,
+                                    [&](OpBuilder &b, Location bodyLoc, ValueRange args) -> Value {
+                                      Value scaled =
+                                          arith::MulFOp::create(b, bodyLoc, args[0], scale);
+                                      if (!maskBias)
+                                        return scaled;
+                                      return arith::AddFOp::create(b, bodyLoc, scaled, args[1]);
+                                    });
     Value probabilities = buildSoftmax(rewriter, loc, scores, /*axis=*/3);
 
     // context[b, i, h, e] = sum_j probabilities[b, h, i, j] * value[b, j, h, e];
     // loops (b, i, h, e, j).
     auto contextType = RankedTensorType::get({batch, queryLength, heads, headSize}, elementType);
-    Value attended = buildContraction(rewriter, loc, probabilities, map({0, 2, 1, 4}), value,
-                                      map({0, 4, 2, 3}),
-                                      createFilledTensor(rewriter, loc, contextType, zero));
-    rewriter.replaceOp(
-        op, buildStaticReshape(rewriter, loc, attended, getTensorType(op.getResult())));
+    Value attended =
+        buildContraction(rewriter, loc, probabilities, map({0, 2, 1, 4}), value, map({0, 4, 2, 3}),
+                         createFilledTensor(rewriter, loc, contextType, zero));
+    rewriter.replaceOp(op,
+                       buildStaticReshape(rewriter, loc, attended, getTensorType(op.getResult())));
     return success();
   }
 };

@@ -32,8 +32,7 @@ namespace {
 /// Constant, Shape and ConstantOfShape are compile-time constants once shapes
 /// are static; the ops' own folders compute the value, so the lowering and
 /// the folding cannot disagree.
-template <typename OpTy>
-class ConstantResultLowering : public OpRewritePattern<OpTy> {
+template <typename OpTy> class ConstantResultLowering : public OpRewritePattern<OpTy> {
 public:
   using OpRewritePattern<OpTy>::OpRewritePattern;
 
@@ -93,16 +92,14 @@ Value reluScalar(OpBuilder &b, Location loc, ValueRange args) {
 }
 
 /// An op whose operands all broadcast to its result: one generic.
-template <typename OpTy>
-class ElementwiseLowering : public StaticShapeLowering<OpTy> {
+template <typename OpTy> class ElementwiseLowering : public StaticShapeLowering<OpTy> {
 public:
   ElementwiseLowering(MLIRContext *context, ScalarFunction scalarFunction)
       : StaticShapeLowering<OpTy>(context), scalarFunction(scalarFunction) {}
 
 protected:
   LogicalResult lowerStatic(OpTy op, PatternRewriter &rewriter) const override {
-    rewriter.replaceOp(op, buildElementwise(rewriter, op.getLoc(),
-                                            getTensorType(op->getResult(0)),
+    rewriter.replaceOp(op, buildElementwise(rewriter, op.getLoc(), getTensorType(op->getResult(0)),
                                             op->getOperands(), scalarFunction));
     return success();
   }
@@ -115,8 +112,6 @@ private:
 /// bool, which converts as 0/1; a cast to bool tests for non-zero.
 Value castScalar(OpBuilder &b, Location loc, Value value, Type to) {
   Type from = value.getType();
-  if (from == to)
-    return value;
   if (to.isInteger(1)) {
     Value zero = arith::ConstantOp::create(b, loc, b.getZeroAttr(from));
     // Unordered: NaN is non-zero, so it casts to true (as in numpy).
@@ -175,11 +170,9 @@ public:
 
 protected:
   LogicalResult lowerStatic(onnx::ExpandOp op, PatternRewriter &rewriter) const override {
-    rewriter.replaceOp(op, buildElementwise(rewriter, op.getLoc(),
-                                            getTensorType(op.getOutput()), op.getInput(),
-                                            [](OpBuilder &, Location, ValueRange args) {
-                                              return args[0];
-                                            }));
+    rewriter.replaceOp(
+        op, buildElementwise(rewriter, op.getLoc(), getTensorType(op.getOutput()), op.getInput(),
+                             [](OpBuilder &, Location, ValueRange args) { return args[0]; }));
     return success();
   }
 };
@@ -251,11 +244,18 @@ protected:
     MLIRContext *context = rewriter.getContext();
     AffineExpr m = getAffineDimExpr(0, context), n = getAffineDimExpr(1, context),
                k = getAffineDimExpr(2, context);
-    AffineMap aMap = AffineMap::get(3, 0, op.getTransA() ? ArrayRef{k, m} : ArrayRef{m, k},
-                                    context);
-    AffineMap bMap = AffineMap::get(3, 0, op.getTransB() ? ArrayRef{n, k} : ArrayRef{k, n},
-                                    context);
+    AffineMap aMap =
+        AffineMap::get(3, 0, op.getTransA() ? ArrayRef{k, m} : ArrayRef{m, k}, context);
+    AffineMap bMap =
+        AffineMap::get(3, 0, op.getTransB() ? ArrayRef{n, k} : ArrayRef{k, n}, context);
     Location loc = op.getLoc();
+    Value alphaValue, betaValue;
+    if (scalesProduct)
+      alphaValue =
+          arith::ConstantOp::create(rewriter, loc, rewriter.getFloatAttr(elementType, alpha));
+    if (scalesC)
+      betaValue =
+          arith::ConstantOp::create(rewriter, loc, rewriter.getFloatAttr(elementType, beta));
     Value zeros = createFilledTensor(rewriter, loc, resultType, rewriter.getZeroAttr(elementType));
     Value product = buildContraction(rewriter, loc, op.getA(), aMap, op.getB(), bMap, zeros);
     if (!scalesProduct && !c) {
@@ -266,20 +266,17 @@ protected:
     SmallVector<Value> inputs = {product};
     if (c)
       inputs.push_back(c);
-    auto scale = [&](OpBuilder &b, Location bodyLoc, Value value, double factor) -> Value {
-      Value factorValue =
-          arith::ConstantOp::create(b, bodyLoc, b.getFloatAttr(elementType, factor));
-      return arith::MulFOp::create(b, bodyLoc, factorValue, value);
-    };
     rewriter.replaceOp(
         op, buildElementwise(rewriter, loc, resultType, inputs,
                              [&](OpBuilder &b, Location bodyLoc, ValueRange args) {
                                Value result = args[0];
-                               if (scalesProduct)
-                                 result = scale(b, bodyLoc, result, alpha);
+                               if (alphaValue)
+                                 result = arith::MulFOp::create(b, bodyLoc, result, alphaValue);
                                if (!c)
                                  return result;
-                               Value addend = scalesC ? scale(b, bodyLoc, args[1], beta) : args[1];
+                               Value addend = args[1];
+                               if (betaValue)
+                                 addend = arith::MulFOp::create(b, bodyLoc, addend, betaValue);
                                return createAdd(b, bodyLoc, result, addend);
                              }));
     return success();
@@ -336,28 +333,28 @@ protected:
       indexExprs.push_back(getAffineDimExpr(*axis + d, context));
     AffineMap indicesMap = AffineMap::get(resultType.getRank(), 0, indexExprs, context);
 
+    Location loc = op.getLoc();
+    Value zero = arith::ConstantIndexOp::create(rewriter, loc, 0);
+    Value extentValue = arith::ConstantIndexOp::create(rewriter, loc, extent);
+    Value lastIndex = arith::ConstantIndexOp::create(rewriter, loc, extent - 1);
     Value data = op.getData();
-    auto gatherElement = [&](OpBuilder &b, Location loc, ValueRange args) -> Value {
-      Value index = arith::IndexCastOp::create(b, loc, b.getIndexType(), args[0]);
-      Value zero = arith::ConstantIndexOp::create(b, loc, 0);
-      Value isNegative =
-          arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, index, zero);
-      Value fromEnd =
-          arith::AddIOp::create(b, loc, index, arith::ConstantIndexOp::create(b, loc, extent));
-      Value wrapped = arith::SelectOp::create(b, loc, isNegative, fromEnd, index);
+    auto gatherElement = [&](OpBuilder &b, Location bodyLoc, ValueRange args) -> Value {
+      Value index = arith::IndexCastOp::create(b, bodyLoc, b.getIndexType(), args[0]);
+      Value isNegative = arith::CmpIOp::create(b, bodyLoc, arith::CmpIPredicate::slt, index, zero);
+      Value fromEnd = arith::AddIOp::create(b, bodyLoc, index, extentValue);
+      Value wrapped = arith::SelectOp::create(b, bodyLoc, isNegative, fromEnd, index);
       Value clamped = arith::MinSIOp::create(
-          b, loc, arith::MaxSIOp::create(b, loc, wrapped, zero),
-          arith::ConstantIndexOp::create(b, loc, extent - 1));
+          b, bodyLoc, arith::MaxSIOp::create(b, bodyLoc, wrapped, zero), lastIndex);
       SmallVector<Value> dataIndices;
       for (int64_t d = 0; d < *axis; ++d)
-        dataIndices.push_back(linalg::IndexOp::create(b, loc, d));
+        dataIndices.push_back(linalg::IndexOp::create(b, bodyLoc, d));
       dataIndices.push_back(clamped);
       for (int64_t d = *axis + 1; d < dataType.getRank(); ++d)
-        dataIndices.push_back(linalg::IndexOp::create(b, loc, d - 1 + indexRank));
-      return tensor::ExtractOp::create(b, loc, data, dataIndices);
+        dataIndices.push_back(linalg::IndexOp::create(b, bodyLoc, d - 1 + indexRank));
+      return tensor::ExtractOp::create(b, bodyLoc, data, dataIndices);
     };
-    rewriter.replaceOp(op, buildParallelGeneric(rewriter, op.getLoc(), resultType,
-                                                op.getIndices(), indicesMap, gatherElement));
+    rewriter.replaceOp(op, buildParallelGeneric(rewriter, loc, resultType, op.getIndices(),
+                                                indicesMap, gatherElement));
     return success();
   }
 };
@@ -391,8 +388,7 @@ protected:
     std::optional<SmallVector<int64_t>> starts = onnx::getConstantIntValues(op.getStarts());
     std::optional<SmallVector<int64_t>> ends = onnx::getConstantIntValues(op.getEnds());
     FailureOr<std::optional<SmallVector<int64_t>>> axes = getOptionalConstantInts(op.getAxes());
-    FailureOr<std::optional<SmallVector<int64_t>>> steps =
-        getOptionalConstantInts(op.getSteps());
+    FailureOr<std::optional<SmallVector<int64_t>>> steps = getOptionalConstantInts(op.getSteps());
     if (!starts || !ends || failed(axes) || failed(steps))
       return rewriter.notifyMatchFailure(op, "starts, ends, axes and steps must be constants");
     RankedTensorType dataType = getTensorType(op.getData());
@@ -428,26 +424,52 @@ protected:
       return success();
     }
 
+    // Element i of a dimension reads start + i * step; trivial terms are left out.
+    SmallVector<Value> stepValues, startValues;
+    for (const onnx::SliceRange &range : *ranges) {
+      stepValues.push_back(
+          range.step == 1 ? Value() : arith::ConstantIndexOp::create(rewriter, loc, range.step));
+      startValues.push_back(
+          range.start == 0 ? Value() : arith::ConstantIndexOp::create(rewriter, loc, range.start));
+    }
     Value data = op.getData();
     auto readElement = [&](OpBuilder &b, Location bodyLoc, ValueRange) -> Value {
       SmallVector<Value> dataIndices;
-      for (auto [dim, range] : llvm::enumerate(*ranges)) {
+      for (int64_t dim = 0; dim < resultType.getRank(); ++dim) {
         Value index = linalg::IndexOp::create(b, bodyLoc, dim);
-        if (range.step != 1)
-          index = arith::MulIOp::create(
-              b, bodyLoc, index, arith::ConstantIndexOp::create(b, bodyLoc, range.step));
-        if (range.start != 0)
-          index = arith::AddIOp::create(
-              b, bodyLoc, index, arith::ConstantIndexOp::create(b, bodyLoc, range.start));
+        if (stepValues[dim])
+          index = arith::MulIOp::create(b, bodyLoc, index, stepValues[dim]);
+        if (startValues[dim])
+          index = arith::AddIOp::create(b, bodyLoc, index, startValues[dim]);
         dataIndices.push_back(index);
       }
       return tensor::ExtractOp::create(b, bodyLoc, data, dataIndices);
     };
-    rewriter.replaceOp(op, buildParallelGeneric(rewriter, loc, resultType, ValueRange(), {},
-                                                readElement));
+    rewriter.replaceOp(
+        op, buildParallelGeneric(rewriter, loc, resultType, ValueRange(), {}, readElement));
     return success();
   }
 };
+
+/// The unit-stride block of `source` at `offsets` with the shape of `blockType`.
+Value extractBlock(OpBuilder &b, Location loc, Value source, ArrayRef<int64_t> offsets,
+                   RankedTensorType blockType) {
+  MLIRContext *context = b.getContext();
+  return tensor::ExtractSliceOp::create(
+      b, loc, blockType, source, getAsIndexOpFoldResult(context, offsets),
+      getAsIndexOpFoldResult(context, blockType.getShape()),
+      getAsIndexOpFoldResult(context, SmallVector<int64_t>(offsets.size(), 1)));
+}
+
+/// `destination` with `block` written at `offsets` (unit strides).
+Value insertBlock(OpBuilder &b, Location loc, Value block, Value destination,
+                  ArrayRef<int64_t> offsets) {
+  MLIRContext *context = b.getContext();
+  return tensor::InsertSliceOp::create(
+      b, loc, block, destination, getAsIndexOpFoldResult(context, offsets),
+      getAsIndexOpFoldResult(context, getTensorType(block).getShape()),
+      getAsIndexOpFoldResult(context, SmallVector<int64_t>(offsets.size(), 1)));
+}
 
 /// Constant-mode Pad. Negative pads remove elements, so the lowering first
 /// crops them with extract_slice and then pads the positive remainder.
@@ -487,11 +509,8 @@ protected:
     MLIRContext *context = rewriter.getContext();
     Value result = op.getData();
     if (croppedShape != dataType.getShape())
-      result = tensor::ExtractSliceOp::create(
-          rewriter, loc, RankedTensorType::get(croppedShape, dataType.getElementType()), result,
-          getAsIndexOpFoldResult(context, cropOffsets),
-          getAsIndexOpFoldResult(context, croppedShape),
-          getAsIndexOpFoldResult(context, SmallVector<int64_t>(rank, 1)));
+      result = extractBlock(rewriter, loc, result, cropOffsets,
+                            RankedTensorType::get(croppedShape, dataType.getElementType()));
     if (getTensorType(result) != resultType) {
       Value padValue;
       if (constantValue) {
@@ -500,8 +519,8 @@ protected:
           origin.assign(valueRank, arith::ConstantIndexOp::create(rewriter, loc, 0));
         padValue = tensor::ExtractOp::create(rewriter, loc, constantValue, origin);
       } else {
-        padValue = arith::ConstantOp::create(
-            rewriter, loc, rewriter.getZeroAttr(resultType.getElementType()));
+        padValue = arith::ConstantOp::create(rewriter, loc,
+                                             rewriter.getZeroAttr(resultType.getElementType()));
       }
       result = tensor::PadOp::create(rewriter, loc, resultType, result,
                                      getAsIndexOpFoldResult(context, lowPads),
@@ -525,18 +544,12 @@ protected:
     if (!axis)
       return rewriter.notifyMatchFailure(op, "axis is out of range");
     Location loc = op.getLoc();
-    MLIRContext *context = rewriter.getContext();
-    Value result = tensor::EmptyOp::create(rewriter, loc, resultType.getShape(),
-                                           resultType.getElementType());
+    Value result =
+        tensor::EmptyOp::create(rewriter, loc, resultType.getShape(), resultType.getElementType());
     SmallVector<int64_t> offsets(rank, 0);
     for (Value input : op.getInputs()) {
-      ArrayRef<int64_t> shape = getTensorType(input).getShape();
-      result = tensor::InsertSliceOp::create(rewriter, loc, input, result,
-                                             getAsIndexOpFoldResult(context, offsets),
-                                             getAsIndexOpFoldResult(context, shape),
-                                             getAsIndexOpFoldResult(context,
-                                                                    SmallVector<int64_t>(rank, 1)));
-      offsets[*axis] += shape[*axis];
+      result = insertBlock(rewriter, loc, input, result, offsets);
+      offsets[*axis] += getTensorType(input).getDimSize(*axis);
     }
     rewriter.replaceOp(op, result);
     return success();
@@ -561,15 +574,11 @@ protected:
       covered += getTensorType(output).getDimSize(*axis);
     if (covered != inputType.getDimSize(*axis))
       return rewriter.notifyMatchFailure(op, "the parts do not cover the split axis");
-    MLIRContext *context = rewriter.getContext();
     SmallVector<int64_t> offsets(rank, 0);
     SmallVector<Value> parts;
     for (Value output : op.getOutputs()) {
       RankedTensorType partType = getTensorType(output);
-      parts.push_back(tensor::ExtractSliceOp::create(
-          rewriter, op.getLoc(), partType, op.getInput(), getAsIndexOpFoldResult(context, offsets),
-          getAsIndexOpFoldResult(context, partType.getShape()),
-          getAsIndexOpFoldResult(context, SmallVector<int64_t>(rank, 1))));
+      parts.push_back(extractBlock(rewriter, op.getLoc(), op.getInput(), offsets, partType));
       offsets[*axis] += partType.getDimSize(*axis);
     }
     rewriter.replaceOp(op, parts);
@@ -579,8 +588,7 @@ protected:
 
 /// Reshape, Squeeze and Unsqueeze only change the shape, which the static
 /// result type already states; the data operand is the first one.
-template <typename OpTy>
-class ReshapeLikeLowering : public StaticShapeLowering<OpTy> {
+template <typename OpTy> class ReshapeLikeLowering : public StaticShapeLowering<OpTy> {
 public:
   using StaticShapeLowering<OpTy>::StaticShapeLowering;
 
@@ -609,9 +617,9 @@ protected:
                      : llvm::to_vector(llvm::reverse(llvm::seq<int64_t>(0, rank)));
     Value init = tensor::EmptyOp::create(rewriter, op.getLoc(), resultType.getShape(),
                                          resultType.getElementType());
-    rewriter.replaceOp(op, linalg::TransposeOp::create(rewriter, op.getLoc(), op.getData(),
-                                                       init, permutation)
-                               ->getResult(0));
+    rewriter.replaceOp(
+        op, linalg::TransposeOp::create(rewriter, op.getLoc(), op.getData(), init, permutation)
+                ->getResult(0));
     return success();
   }
 };
@@ -620,13 +628,12 @@ protected:
 
 void populateOnnxToLinalgPatterns(RewritePatternSet &patterns) {
   MLIRContext *context = patterns.getContext();
-  patterns.add<ConstantResultLowering<onnx::ConstantOp>,
-               ConstantResultLowering<onnx::ShapeOp>,
+  patterns.add<ConstantResultLowering<onnx::ConstantOp>, ConstantResultLowering<onnx::ShapeOp>,
                ConstantResultLowering<onnx::ConstantOfShapeOp>, CastLowering, ExpandLowering,
                MatMulLowering, GemmLowering, SoftmaxLowering, GatherLowering, SliceLowering,
-               PadLowering, ConcatLowering, SplitLowering,
-               ReshapeLikeLowering<onnx::ReshapeOp>, ReshapeLikeLowering<onnx::SqueezeOp>,
-               ReshapeLikeLowering<onnx::UnsqueezeOp>, TransposeLowering>(context);
+               PadLowering, ConcatLowering, SplitLowering, ReshapeLikeLowering<onnx::ReshapeOp>,
+               ReshapeLikeLowering<onnx::SqueezeOp>, ReshapeLikeLowering<onnx::UnsqueezeOp>,
+               TransposeLowering>(context);
   patterns.add<ElementwiseLowering<onnx::AddOp>>(context, addScalars);
   patterns.add<ElementwiseLowering<onnx::SubOp>>(context, subtractScalars);
   patterns.add<ElementwiseLowering<onnx::MulOp>>(context, multiplyScalars);

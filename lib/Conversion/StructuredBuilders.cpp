@@ -25,8 +25,8 @@ bool isLowerableTensor(Type type) {
 /// Reduces `input` along `axis` with `combine`, starting from `initValue`;
 /// the result drops the axis so that every indexing map stays a projected
 /// permutation.
-Value buildReduction(OpBuilder &b, Location loc, Value input, int64_t axis,
-                     TypedAttr initValue, ScalarBodyBuilder combine) {
+Value buildReduction(OpBuilder &b, Location loc, Value input, int64_t axis, TypedAttr initValue,
+                     ScalarBodyBuilder combine) {
   auto inputType = cast<RankedTensorType>(input.getType());
   int64_t rank = inputType.getRank();
   SmallVector<int64_t> reducedShape(inputType.getShape());
@@ -64,8 +64,7 @@ Value unflatten(OpBuilder &b, Location loc, Value flat, RankedTensorType resultT
   if (resultType.getRank() == 0)
     return tensor::CollapseShapeOp::create(b, loc, resultType, flat,
                                            ArrayRef<ReassociationIndices>{});
-  ReassociationIndices allDims =
-      llvm::to_vector(llvm::seq<int64_t>(0, resultType.getRank()));
+  ReassociationIndices allDims = llvm::to_vector(llvm::seq<int64_t>(0, resultType.getRank()));
   return tensor::ExpandShapeOp::create(b, loc, resultType, flat, ArrayRef{allDims});
 }
 
@@ -88,29 +87,24 @@ LogicalResult checkStaticTensors(Operation *op, PatternRewriter &rewriter) {
   return reportFirstUnlowerable("result", op->getResultTypes());
 }
 
-RankedTensorType getTensorType(Value value) {
-  return cast<RankedTensorType>(value.getType());
-}
+RankedTensorType getTensorType(Value value) { return cast<RankedTensorType>(value.getType()); }
 
-Value createFilledTensor(OpBuilder &b, Location loc, RankedTensorType type,
-                         TypedAttr fillValue) {
+Value createFilledTensor(OpBuilder &b, Location loc, RankedTensorType type, TypedAttr fillValue) {
   Value empty = tensor::EmptyOp::create(b, loc, type.getShape(), type.getElementType());
   Value scalar = arith::ConstantOp::create(b, loc, fillValue);
   return linalg::FillOp::create(b, loc, ValueRange{scalar}, ValueRange{empty}).getResult(0);
 }
 
 SmallVector<AffineExpr> getBroadcastExprs(ArrayRef<int64_t> operandShape,
-                                          ArrayRef<int64_t> loopExtents,
-                                          MLIRContext *context) {
+                                          ArrayRef<int64_t> loopExtents, MLIRContext *context) {
   assert(operandShape.size() <= loopExtents.size() && "operand outranks the loops");
   size_t firstLoop = loopExtents.size() - operandShape.size();
   SmallVector<AffineExpr> exprs;
   for (auto [dim, extent] : llvm::enumerate(operandShape)) {
     int64_t loop = firstLoop + dim;
     assert((extent == 1 || extent == loopExtents[loop]) && "not broadcastable");
-    exprs.push_back(extent == 1 && loopExtents[loop] != 1
-                        ? getAffineConstantExpr(0, context)
-                        : getAffineDimExpr(loop, context));
+    exprs.push_back(extent == 1 && loopExtents[loop] != 1 ? getAffineConstantExpr(0, context)
+                                                          : getAffineDimExpr(loop, context));
   }
   return exprs;
 }
@@ -121,8 +115,7 @@ Value buildParallelGeneric(OpBuilder &b, Location loc, RankedTensorType resultTy
   int64_t rank = resultType.getRank();
   SmallVector<AffineMap> maps(inputMaps);
   maps.push_back(b.getMultiDimIdentityMap(rank));
-  Value init = tensor::EmptyOp::create(b, loc, resultType.getShape(),
-                                       resultType.getElementType());
+  Value init = tensor::EmptyOp::create(b, loc, resultType.getShape(), resultType.getElementType());
   auto generic = linalg::GenericOp::create(
       b, loc, resultType, inputs, init, maps,
       SmallVector<utils::IteratorType>(rank, utils::IteratorType::parallel),
@@ -133,14 +126,13 @@ Value buildParallelGeneric(OpBuilder &b, Location loc, RankedTensorType resultTy
   return generic.getResult(0);
 }
 
-Value buildElementwise(OpBuilder &b, Location loc, RankedTensorType resultType,
-                       ValueRange inputs, ScalarBodyBuilder body) {
+Value buildElementwise(OpBuilder &b, Location loc, RankedTensorType resultType, ValueRange inputs,
+                       ScalarBodyBuilder body) {
   SmallVector<AffineMap> maps;
   for (Value input : inputs)
     maps.push_back(AffineMap::get(
         resultType.getRank(), 0,
-        getBroadcastExprs(getTensorType(input).getShape(), resultType.getShape(),
-                          b.getContext()),
+        getBroadcastExprs(getTensorType(input).getShape(), resultType.getShape(), b.getContext()),
         b.getContext()));
   return buildParallelGeneric(b, loc, resultType, inputs, maps, body);
 }
@@ -149,16 +141,15 @@ Value buildContraction(OpBuilder &b, Location loc, Value lhs, AffineMap lhsMap, 
                        AffineMap rhsMap, Value init) {
   auto resultType = getTensorType(init);
   int64_t rank = resultType.getRank();
-  AffineMap outputMap = AffineMap::getMultiDimIdentityMap(rank + 1, b.getContext())
-                            .dropResult(rank);
+  AffineMap outputMap =
+      AffineMap::getMultiDimIdentityMap(rank + 1, b.getContext()).dropResult(rank);
   SmallVector<utils::IteratorType> iterators(rank, utils::IteratorType::parallel);
   iterators.push_back(utils::IteratorType::reduction);
   auto contraction = linalg::GenericOp::create(
-      b, loc, resultType, ValueRange{lhs, rhs}, init, {lhsMap, rhsMap, outputMap},
-      iterators, [](OpBuilder &nested, Location nestedLoc, ValueRange args) {
+      b, loc, resultType, ValueRange{lhs, rhs}, init, {lhsMap, rhsMap, outputMap}, iterators,
+      [](OpBuilder &nested, Location nestedLoc, ValueRange args) {
         Value product = createMul(nested, nestedLoc, args[0], args[1]);
-        linalg::YieldOp::create(nested, nestedLoc,
-                                createAdd(nested, nestedLoc, args[2], product));
+        linalg::YieldOp::create(nested, nestedLoc, createAdd(nested, nestedLoc, args[2], product));
       });
   return contraction.getResult(0);
 }
@@ -171,33 +162,32 @@ Value buildSoftmax(OpBuilder &b, Location loc, Value input, int64_t axis) {
 
   auto negativeInfinity = FloatAttr::get(
       elementType, APFloat::getInf(elementType.getFloatSemantics(), /*Negative=*/true));
-  Value rowMax = buildReduction(
-      b, loc, input, axis, negativeInfinity,
-      [](OpBuilder &nested, Location nestedLoc, ValueRange args) -> Value {
-        return arith::MaximumFOp::create(nested, nestedLoc, args[0], args[1]);
-      });
+  Value rowMax =
+      buildReduction(b, loc, input, axis, negativeInfinity,
+                     [](OpBuilder &nested, Location nestedLoc, ValueRange args) -> Value {
+                       return arith::MaximumFOp::create(nested, nestedLoc, args[0], args[1]);
+                     });
   // Subtracting the row maximum keeps exp from overflowing; the quotient is
   // mathematically unchanged.
-  Value exponentials = buildParallelGeneric(
-      b, loc, type, {input, rowMax}, {identity, reducedMap},
-      [](OpBuilder &nested, Location nestedLoc, ValueRange args) -> Value {
-        Value shifted = arith::SubFOp::create(nested, nestedLoc, args[0], args[1]);
-        return math::ExpOp::create(nested, nestedLoc, shifted);
-      });
-  Value rowSum = buildReduction(
-      b, loc, exponentials, axis, FloatAttr::get(elementType, 0.0),
-      [](OpBuilder &nested, Location nestedLoc, ValueRange args) -> Value {
-        return arith::AddFOp::create(nested, nestedLoc, args[0], args[1]);
-      });
-  return buildParallelGeneric(
-      b, loc, type, {exponentials, rowSum}, {identity, reducedMap},
-      [](OpBuilder &nested, Location nestedLoc, ValueRange args) -> Value {
-        return arith::DivFOp::create(nested, nestedLoc, args[0], args[1]);
-      });
+  Value exponentials =
+      buildParallelGeneric(b, loc, type, {input, rowMax}, {identity, reducedMap},
+                           [](OpBuilder &nested, Location nestedLoc, ValueRange args) -> Value {
+                             Value shifted =
+                                 arith::SubFOp::create(nested, nestedLoc, args[0], args[1]);
+                             return math::ExpOp::create(nested, nestedLoc, shifted);
+                           });
+  Value rowSum =
+      buildReduction(b, loc, exponentials, axis, FloatAttr::get(elementType, 0.0),
+                     [](OpBuilder &nested, Location nestedLoc, ValueRange args) -> Value {
+                       return arith::AddFOp::create(nested, nestedLoc, args[0], args[1]);
+                     });
+  return buildParallelGeneric(b, loc, type, {exponentials, rowSum}, {identity, reducedMap},
+                              [](OpBuilder &nested, Location nestedLoc, ValueRange args) -> Value {
+                                return arith::DivFOp::create(nested, nestedLoc, args[0], args[1]);
+                              });
 }
 
-Value buildStaticReshape(OpBuilder &b, Location loc, Value source,
-                         RankedTensorType resultType) {
+Value buildStaticReshape(OpBuilder &b, Location loc, Value source, RankedTensorType resultType) {
   auto sourceType = getTensorType(source);
   if (sourceType == resultType)
     return source;

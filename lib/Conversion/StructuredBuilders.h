@@ -20,26 +20,22 @@ namespace mbert {
 /// Fails the match (with a reason) unless every operand and result of `op` is
 /// a statically shaped ranked tensor of floats or signless integers, which is
 /// what the arith ops in the generated bodies accept.
-llvm::LogicalResult checkStaticTensors(mlir::Operation *op,
-                                       mlir::PatternRewriter &rewriter);
+llvm::LogicalResult checkStaticTensors(mlir::Operation *op, mlir::PatternRewriter &rewriter);
 
 /// Base of every lowering: the static-shape check runs once here, so
 /// `lowerStatic` may assume static ranked tensor types throughout.
-template <typename OpTy>
-class StaticShapeLowering : public mlir::OpRewritePattern<OpTy> {
+template <typename OpTy> class StaticShapeLowering : public mlir::OpRewritePattern<OpTy> {
 public:
   using mlir::OpRewritePattern<OpTy>::OpRewritePattern;
 
-  llvm::LogicalResult
-  matchAndRewrite(OpTy op, mlir::PatternRewriter &rewriter) const final {
+  llvm::LogicalResult matchAndRewrite(OpTy op, mlir::PatternRewriter &rewriter) const final {
     if (failed(checkStaticTensors(op, rewriter)))
       return llvm::failure();
     return lowerStatic(op, rewriter);
   }
 
 protected:
-  virtual llvm::LogicalResult lowerStatic(OpTy op,
-                                          mlir::PatternRewriter &rewriter) const = 0;
+  virtual llvm::LogicalResult lowerStatic(OpTy op, mlir::PatternRewriter &rewriter) const = 0;
 };
 
 /// The static ranked tensor type of `value` (checked by checkStaticTensors).
@@ -50,23 +46,22 @@ using ScalarBodyBuilder =
     llvm::function_ref<mlir::Value(mlir::OpBuilder &, mlir::Location, mlir::ValueRange)>;
 
 /// `tensor.empty` + `linalg.fill` with `fillValue`.
-mlir::Value createFilledTensor(mlir::OpBuilder &b, mlir::Location loc,
-                               mlir::RankedTensorType type, mlir::TypedAttr fillValue);
+mlir::Value createFilledTensor(mlir::OpBuilder &b, mlir::Location loc, mlir::RankedTensorType type,
+                               mlir::TypedAttr fillValue);
 
 /// Affine expressions indexing an operand of `operandShape` broadcast (numpy
 /// rules) over loops d0..d(n-1) of extents `loopExtents`: the operand aligns
 /// with the trailing loops, its missing leading dimensions are dropped and a
 /// size-1 dimension read across a longer loop is the constant 0.
-llvm::SmallVector<mlir::AffineExpr>
-getBroadcastExprs(llvm::ArrayRef<int64_t> operandShape,
-                  llvm::ArrayRef<int64_t> loopExtents, mlir::MLIRContext *context);
+llvm::SmallVector<mlir::AffineExpr> getBroadcastExprs(llvm::ArrayRef<int64_t> operandShape,
+                                                      llvm::ArrayRef<int64_t> loopExtents,
+                                                      mlir::MLIRContext *context);
 
 /// An all-parallel generic producing `resultType` (identity output map, a
 /// `tensor.empty` init) that reads `inputs` through `inputMaps`.
 mlir::Value buildParallelGeneric(mlir::OpBuilder &b, mlir::Location loc,
                                  mlir::RankedTensorType resultType, mlir::ValueRange inputs,
-                                 llvm::ArrayRef<mlir::AffineMap> inputMaps,
-                                 ScalarBodyBuilder body);
+                                 llvm::ArrayRef<mlir::AffineMap> inputMaps, ScalarBodyBuilder body);
 
 /// An elementwise generic over `resultType` whose inputs broadcast to it by
 /// numpy rules (see getBroadcastExprs).
@@ -78,12 +73,11 @@ mlir::Value buildElementwise(mlir::OpBuilder &b, mlir::Location loc,
 /// `init` and the single reduction loop is d(r): callers order loops as the
 /// output dimensions followed by the contracted one.
 mlir::Value buildContraction(mlir::OpBuilder &b, mlir::Location loc, mlir::Value lhs,
-                             mlir::AffineMap lhsMap, mlir::Value rhs,
-                             mlir::AffineMap rhsMap, mlir::Value init);
+                             mlir::AffineMap lhsMap, mlir::Value rhs, mlir::AffineMap rhsMap,
+                             mlir::Value init);
 
 /// softmax(input) along `axis` in the stable form exp(x - max) / sum.
-mlir::Value buildSoftmax(mlir::OpBuilder &b, mlir::Location loc, mlir::Value input,
-                         int64_t axis);
+mlir::Value buildSoftmax(mlir::OpBuilder &b, mlir::Location loc, mlir::Value input, int64_t axis);
 
 /// Reshapes a static tensor to `resultType` (same element count) with one
 /// collapse or expand when the shapes allow it, else through a 1-D tensor.
@@ -91,10 +85,8 @@ mlir::Value buildStaticReshape(mlir::OpBuilder &b, mlir::Location loc, mlir::Val
                                mlir::RankedTensorType resultType);
 
 /// Scalar arithmetic that picks the float or the integer arith op.
-mlir::Value createAdd(mlir::OpBuilder &b, mlir::Location loc, mlir::Value lhs,
-                      mlir::Value rhs);
-mlir::Value createMul(mlir::OpBuilder &b, mlir::Location loc, mlir::Value lhs,
-                      mlir::Value rhs);
+mlir::Value createAdd(mlir::OpBuilder &b, mlir::Location loc, mlir::Value lhs, mlir::Value rhs);
+mlir::Value createMul(mlir::OpBuilder &b, mlir::Location loc, mlir::Value lhs, mlir::Value rhs);
 
 /// max(x, 0); a NaN input stays NaN, as in PyTorch and ONNX Runtime.
 mlir::Value createRelu(mlir::OpBuilder &b, mlir::Location loc, mlir::Value x);

@@ -21,11 +21,13 @@
 #include "mlir/IR/BuiltinAttributes.h"
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/Verifier.h"
+#include "llvm/ADT/StringExtras.h"
 #include "llvm/ADT/StringMap.h"
 #include "llvm/ADT/StringSet.h"
 #include "llvm/Support/MathExtras.h"
 #include "llvm/Support/MemoryBuffer.h"
 
+#include <google/protobuf/util/json_util.h>
 #include <onnx/onnx_pb.h>
 
 #include <functional>
@@ -144,6 +146,7 @@ public:
 
 private:
   LogicalResult readModel(onnx::ModelProto &model);
+  LogicalResult readJsonModel(StringRef text, onnx::ModelProto &model);
   LogicalResult checkOpsets(const onnx::ModelProto &model);
   LogicalResult importInitializers(const onnx::GraphProto &graph);
   FailureOr<SmallVector<int64_t>> resolveInputShape(const onnx::ValueInfoProto &input);
@@ -412,7 +415,7 @@ llvm::StringMap<NodeHandler> createNodeHandlers() {
     auto transB = getIntAttribute(im, node, "transB", 0);
     if (failed(alpha) || failed(beta) || failed(transA) || failed(transB))
       return failure();
-    return im.build<GemmOp>(node, ops[0], ops[1], getOptionalOperand(ops, 2), *alpha, *beta,
+    return im.build<GemmOp>(node, ops[0], ops[1], getOptionalOperand(ops, 2), APFloat(*alpha), APFloat(*beta),
                             *transA, *transB);
   });
   handlers["Softmax"] = handler({"axis"}, 1, 1, [](OnnxImporter &im, const onnx::NodeProto &node,
@@ -585,11 +588,28 @@ LogicalResult OnnxImporter::readModel(onnx::ModelProto &model) {
   if (!file)
     return emitFileError() << "cannot read the model file: " << file.getError().message();
   StringRef bytes = (*file)->getBuffer();
+  if (path.size() > 5 && StringRef(path).ends_with(".json"))
+    return readJsonModel(bytes, model);
   if (bytes.size() > static_cast<size_t>(INT_MAX))
     return emitFileError() << "file is larger than protobuf's 2 GB limit";
   if (!model.ParseFromArray(bytes.data(), static_cast<int>(bytes.size())))
     return emitFileError() << "not a valid ONNX model: protobuf parsing failed "
                               "(the file is corrupt, truncated or not ONNX)";
+  if (!model.has_graph())
+    return emitFileError() << "not a valid ONNX model: it has no graph";
+  return success();
+}
+
+LogicalResult OnnxImporter::readJsonModel(StringRef text, onnx::ModelProto &model) {
+  // Self-contained test models are protobuf JSON with lit's RUN/CHECK lines
+  // as `//` comments, which JSON does not allow; drop those lines first.
+  std::string json;
+  for (StringRef line : llvm::split(text, '\n'))
+    if (!line.ltrim().starts_with("//"))
+      json.append(line.begin(), line.end()).push_back('\n');
+  google::protobuf::util::Status status = google::protobuf::util::JsonStringToMessage(json, &model);
+  if (!status.ok())
+    return emitFileError() << "not a valid ONNX JSON model: " << status.message().as_string();
   if (!model.has_graph())
     return emitFileError() << "not a valid ONNX model: it has no graph";
   return success();
@@ -782,8 +802,10 @@ OwningOpRef<ModuleOp> OnnxImporter::run() {
   auto func = func::FuncOp::create(builder, fileLoc, getEntryFunctionName(options.modelName),
                                    builder.getFunctionType(argumentTypes, {}));
   Block *body = func.addEntryBlock();
-  for (auto [argument, input] : llvm::zip(func.getArguments(), graphInputs))
+  for (auto [argument, input] : llvm::zip(func.getArguments(), graphInputs)) {
+    argument.setLoc(NameLoc::get(StringAttr::get(&context, input->name()), fileLoc));
     values[input->name()] = argument;
+  }
   builder.setInsertionPointToEnd(body);
 
   if (failed(importInitializers(graph)))

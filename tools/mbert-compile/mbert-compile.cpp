@@ -122,6 +122,11 @@ public:
   }
 
   LogicalResult open(std::unique_ptr<llvm::raw_fd_ostream> &stream, std::string &error) {
+    if (finalPath == "-") {
+      std::error_code ec;
+      stream = std::make_unique<llvm::raw_fd_ostream>("-", ec);
+      return success();
+    }
     int fd;
     llvm::SmallString<256> model(finalPath);
     model += ".tmp-%%%%%%";
@@ -136,6 +141,8 @@ public:
   StringRef getTemporaryPath() const { return temporaryPath; }
 
   LogicalResult commit(std::string &error) {
+    if (finalPath == "-")
+      return success();
     if (std::error_code ec = llvm::sys::fs::rename(temporaryPath, finalPath)) {
       error = "cannot write " + finalPath + ": " + ec.message();
       return failure();

@@ -10,7 +10,7 @@
 
 int main(int argc, char **argv) {
   mlir::registerAllPasses();
-  mbert::registerPasses();
+  mbert::registerMBertPasses();
   mbert::registerPipelines();
 
   mlir::DialectRegistry registry;

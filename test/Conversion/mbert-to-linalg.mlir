@@ -1,0 +1,103 @@
+// RUN: mbert-opt %s --pass-pipeline="builtin.module(func.func(mbert-lower-to-linalg))" | FileCheck %s
+// RUN: mbert-opt %s --pass-pipeline="builtin.module(func.func(mbert-lower-to-linalg))" | FileCheck %s --check-prefix=NO-MBERT
+
+// Every model op lowers; nothing of the mbert dialect survives.
+// NO-MBERT-NOT: mbert.
+
+// CHECK-DAG: #[[$ID3:.+]] = affine_map<(d0, d1, d2) -> (d0, d1, d2)>
+// CHECK-DAG: #[[$CHANNEL:.+]] = affine_map<(d0, d1, d2) -> (d2)>
+// CHECK-DAG: #[[$LINEAR_IN:.+]] = affine_map<(d0, d1, d2, d3) -> (d0, d1, d3)>
+// CHECK-DAG: #[[$LINEAR_W:.+]] = affine_map<(d0, d1, d2, d3) -> (d3, d2)>
+// CHECK-DAG: #[[$DROP_LAST4:.+]] = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2)>
+// CHECK-DAG: #[[$Q_BY_HEAD:.+]] = affine_map<(d0, d1, d2, d3, d4) -> (d0, d2, d1, d4)>
+// CHECK-DAG: #[[$K_BY_HEAD:.+]] = affine_map<(d0, d1, d2, d3, d4) -> (d0, d3, d1, d4)>
+// CHECK-DAG: #[[$V_BY_HEAD:.+]] = affine_map<(d0, d1, d2, d3, d4) -> (d0, d4, d2, d3)>
+// CHECK-DAG: #[[$OUT4:.+]] = affine_map<(d0, d1, d2, d3, d4) -> (d0, d1, d2, d3)>
+// CHECK-DAG: #[[$ID4:.+]] = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>
+// CHECK-DAG: #[[$MASK:.+]] = affine_map<(d0, d1, d2, d3) -> (d0, 0, 0, d3)>
+
+// Bias and residual seed the accumulator; relu is its own pass.
+// CHECK-LABEL: func.func @linear_bias_residual_relu
+// CHECK-SAME: (%[[X:.+]]: tensor<2x3x5xf32>, %[[W:.+]]: tensor<5x4xf32>, %[[BIAS:.+]]: tensor<4xf32>, %[[RESIDUAL:.+]]: tensor<2x3x4xf32>)
+// CHECK: %[[INIT:.+]] = linalg.generic {indexing_maps = [#[[$CHANNEL]], #[[$ID3]], #[[$ID3]]], iterator_types = ["parallel", "parallel", "parallel"]}
+// CHECK-SAME: ins(%[[BIAS]], %[[RESIDUAL]] : tensor<4xf32>, tensor<2x3x4xf32>)
+// CHECK: arith.addf
+// CHECK: %[[PRODUCT:.+]] = linalg.generic {indexing_maps = [#[[$LINEAR_IN]], #[[$LINEAR_W]], #[[$DROP_LAST4]]], iterator_types = ["parallel", "parallel", "parallel", "reduction"]}
+// CHECK-SAME: ins(%[[X]], %[[W]] : tensor<2x3x5xf32>, tensor<5x4xf32>) outs(%[[INIT]] : tensor<2x3x4xf32>)
+// CHECK: arith.mulf
+// CHECK: arith.addf
+// CHECK: linalg.generic {indexing_maps = [#[[$ID3]], #[[$ID3]]], iterator_types = ["parallel", "parallel", "parallel"]}
+// CHECK-SAME: ins(%[[PRODUCT]] : tensor<2x3x4xf32>)
+// CHECK: arith.maximumf
+func.func @linear_bias_residual_relu(%x: tensor<2x3x5xf32>, %w: tensor<5x4xf32>, %bias: tensor<4xf32>, %residual: tensor<2x3x4xf32>) -> tensor<2x3x4xf32> {
+  %0 = mbert.linear %x, %w bias(%bias) residual(%residual) {activation = #mbert.activation<relu>} : (tensor<2x3x5xf32>, tensor<5x4xf32>, tensor<4xf32>, tensor<2x3x4xf32>) -> tensor<2x3x4xf32>
+  return %0 : tensor<2x3x4xf32>
+}
+
+// Without an epilogue the accumulator starts at zero and nothing follows.
+// CHECK-LABEL: func.func @linear_plain
+// CHECK-DAG: %[[ZERO:.+]] = arith.constant 0.000000e+00 : f32
+// CHECK: %[[INIT:.+]] = linalg.fill ins(%[[ZERO]] : f32) outs(%{{.+}} : tensor<8x4xf32>)
+// CHECK: %[[PRODUCT:.+]] = linalg.generic {{.+}} iterator_types = ["parallel", "parallel", "reduction"]
+// CHECK-SAME: outs(%[[INIT]] : tensor<8x4xf32>)
+// CHECK-NOT: linalg.generic
+// CHECK: return %[[PRODUCT]]
+func.func @linear_plain(%x: tensor<8x5xf32>, %w: tensor<5x4xf32>) -> tensor<8x4xf32> {
+  %0 = mbert.linear %x, %w : (tensor<8x5xf32>, tensor<5x4xf32>) -> tensor<8x4xf32>
+  return %0 : tensor<8x4xf32>
+}
+
+// CHECK-LABEL: func.func @no_norm
+// CHECK-SAME: (%[[X:.+]]: tensor<2x3x4xf32>, %[[GAMMA:.+]]: tensor<4xf32>, %[[BETA:.+]]: tensor<4xf32>)
+// CHECK: linalg.generic {indexing_maps = [#[[$ID3]], #[[$CHANNEL]], #[[$CHANNEL]], #[[$ID3]]], iterator_types = ["parallel", "parallel", "parallel"]}
+// CHECK-SAME: ins(%[[X]], %[[GAMMA]], %[[BETA]] : tensor<2x3x4xf32>, tensor<4xf32>, tensor<4xf32>)
+// CHECK: ^bb0(%[[XE:.+]]: f32, %[[GE:.+]]: f32, %[[BE:.+]]: f32, %{{.+}}: f32):
+// CHECK: %[[SCALED:.+]] = arith.mulf %[[XE]], %[[GE]] : f32
+// CHECK: %[[SHIFTED:.+]] = arith.addf %[[SCALED]], %[[BE]] : f32
+// CHECK: linalg.yield %[[SHIFTED]] : f32
+func.func @no_norm(%x: tensor<2x3x4xf32>, %gamma: tensor<4xf32>, %beta: tensor<4xf32>) -> tensor<2x3x4xf32> {
+  %0 = mbert.no_norm %x, %gamma, %beta : (tensor<2x3x4xf32>, tensor<4xf32>, tensor<4xf32>) -> tensor<2x3x4xf32>
+  return %0 : tensor<2x3x4xf32>
+}
+
+// B = 2, Sq = 3, Sk = 4, H = 2, D = 4. Heads become a dimension of their own
+// through expand_shape; scores are [B, H, Sq, Sk], the context [B, Sq, H, D].
+// CHECK-LABEL: func.func @attention_masked
+// CHECK-SAME: (%[[Q:.+]]: tensor<2x3x8xf32>, %[[K:.+]]: tensor<2x4x8xf32>, %[[V:.+]]: tensor<2x4x8xf32>, %[[MASK:.+]]: tensor<2x1x1x4xf32>)
+// CHECK-DAG: %[[SCALE:.+]] = arith.constant 5.000000e-01 : f32
+// CHECK-DAG: %[[Q4:.+]] = tensor.expand_shape %[[Q]] {{\[}}[0], [1], [2, 3]] output_shape [2, 3, 2, 4] : tensor<2x3x8xf32> into tensor<2x3x2x4xf32>
+// CHECK-DAG: %[[K4:.+]] = tensor.expand_shape %[[K]] {{\[}}[0], [1], [2, 3]] output_shape [2, 4, 2, 4] : tensor<2x4x8xf32> into tensor<2x4x2x4xf32>
+// CHECK-DAG: %[[V4:.+]] = tensor.expand_shape %[[V]] {{\[}}[0], [1], [2, 3]] output_shape [2, 4, 2, 4] : tensor<2x4x8xf32> into tensor<2x4x2x4xf32>
+// CHECK: %[[DOTS:.+]] = linalg.generic {indexing_maps = [#[[$Q_BY_HEAD]], #[[$K_BY_HEAD]], #[[$OUT4]]], iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction"]}
+// CHECK-SAME: ins(%[[Q4]], %[[K4]] : tensor<2x3x2x4xf32>, tensor<2x4x2x4xf32>) outs(%{{.+}} : tensor<2x2x3x4xf32>)
+// CHECK: %[[SCORES:.+]] = linalg.generic {indexing_maps = [#[[$ID4]], #[[$MASK]], #[[$ID4]]], iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
+// CHECK-SAME: ins(%[[DOTS]], %[[MASK]] : tensor<2x2x3x4xf32>, tensor<2x1x1x4xf32>)
+// CHECK: ^bb0(%[[DOT:.+]]: f32, %[[BIAS:.+]]: f32, %{{.+}}: f32):
+// CHECK: %[[SCALED:.+]] = arith.mulf %[[DOT]], %[[SCALE]] : f32
+// CHECK: arith.addf %[[SCALED]], %[[BIAS]] : f32
+// CHECK: %[[MAX_INIT:.+]] = linalg.fill ins(%{{.+}} : f32) outs(%{{.+}} : tensor<2x2x3xf32>)
+// CHECK: linalg.generic {indexing_maps = [#[[$ID4]], #[[$DROP_LAST4]]], iterator_types = ["parallel", "parallel", "parallel", "reduction"]}
+// CHECK-SAME: ins(%[[SCORES]] : tensor<2x2x3x4xf32>) outs(%[[MAX_INIT]] : tensor<2x2x3xf32>)
+// CHECK: arith.maximumf
+// CHECK: math.exp
+// CHECK: arith.divf
+// CHECK: %[[CONTEXT:.+]] = linalg.generic {indexing_maps = [#[[$Q_BY_HEAD]], #[[$V_BY_HEAD]], #[[$OUT4]]], iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction"]}
+// CHECK-SAME: ins(%{{.+}}, %[[V4]] : tensor<2x2x3x4xf32>, tensor<2x4x2x4xf32>) outs(%{{.+}} : tensor<2x3x2x4xf32>)
+// CHECK: %[[MERGED:.+]] = tensor.collapse_shape %[[CONTEXT]] {{\[}}[0], [1], [2, 3]] : tensor<2x3x2x4xf32> into tensor<2x3x8xf32>
+// CHECK: return %[[MERGED]]
+func.func @attention_masked(%q: tensor<2x3x8xf32>, %k: tensor<2x4x8xf32>, %v: tensor<2x4x8xf32>, %mask: tensor<2x1x1x4xf32>) -> tensor<2x3x8xf32> {
+  %0 = mbert.attention %q, %k, %v mask(%mask) {num_heads = 2 : i64, scale = 0.5 : f32} : (tensor<2x3x8xf32>, tensor<2x4x8xf32>, tensor<2x4x8xf32>, tensor<2x1x1x4xf32>) -> tensor<2x3x8xf32>
+  return %0 : tensor<2x3x8xf32>
+}
+
+// Without a mask the scores are only scaled.
+// CHECK-LABEL: func.func @attention_unmasked
+// CHECK-DAG: %[[SCALE:.+]] = arith.constant 1.250000e-01 : f32
+// CHECK: linalg.generic {indexing_maps = [#[[$ID4]], #[[$ID4]]], iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
+// CHECK: ^bb0(%[[DOT:.+]]: f32, %{{.+}}: f32):
+// CHECK: %[[SCALED:.+]] = arith.mulf %[[DOT]], %[[SCALE]] : f32
+// CHECK-NEXT: linalg.yield %[[SCALED]] : f32
+func.func @attention_unmasked(%q: tensor<1x5x8xf32>, %kv: tensor<1x5x8xf32>) -> tensor<1x5x8xf32> {
+  %0 = mbert.attention %q, %kv, %kv {num_heads = 4 : i64, scale = 0.125 : f32} : (tensor<1x5x8xf32>, tensor<1x5x8xf32>, tensor<1x5x8xf32>) -> tensor<1x5x8xf32>
+  return %0 : tensor<1x5x8xf32>
+}
