@@ -62,9 +62,8 @@ private:
                                          llvm::function_ref<Value(OpBuilder &)> fill) {
     auto global = LLVM::GlobalOp::create(builder, loc, type, /*isConstant=*/true, linkage, name,
                                          Attribute());
-    Block *init = builder.createBlock(&global.getInitializerRegion());
     OpBuilder::InsertionGuard guard(builder);
-    builder.setInsertionPointToStart(init);
+    builder.createBlock(&global.getInitializerRegion());
     LLVM::ReturnOp::create(builder, loc, fill(builder));
     return global;
   }

@@ -53,6 +53,18 @@ def PlanMemoryPass : Pass<"mbert-plan-memory", "mlir::ModuleOp"> {
   let dependentDialects = ["mlir::arith::ArithDialect"];
 }
 
+def LowerStridedCopiesPass : Pass<"mbert-lower-strided-copies", "mlir::func::FuncOp"> {
+  let summary = "Turn copies between strided buffers into linalg.copy loops";
+  let description = [{
+    MLIR lowers a `memref.copy` whose operands are not both dense to a call
+    to `memrefCopy` from its C runner library, which a model object must not
+    depend on. Such copies (slices written into concatenations, pads) become
+    `linalg.copy`, which lowers to plain loops; dense copies stay and become
+    memcpy.
+  }];
+  let dependentDialects = ["mlir::linalg::LinalgDialect"];
+}
+
 def FinalizeEntryPointPass : Pass<"mbert-finalize-entry-point", "mlir::ModuleOp"> {
   let summary = "Give the entry point its C ABI: status result, index checks, pool";
   let description = [{

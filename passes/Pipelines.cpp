@@ -45,6 +45,7 @@ void buildLinalgToLLVMPipeline(OpPassManager &pm, const PipelineOptions &) {
                         "modify-public-functions},"
                         "canonicalize");
   pm.addPass(createPlanMemoryPass());
+  pm.addNestedPass<func::FuncOp>(createLowerStridedCopiesPass());
   addUpstreamPasses(pm, "func.func(convert-linalg-to-loops)");
   pm.addPass(createFinalizeEntryPointPass());
   addUpstreamPasses(pm, "lower-affine,expand-strided-metadata,convert-scf-to-cf,"

@@ -32,22 +32,17 @@ namespace {
 /// Constant, Shape and ConstantOfShape are compile-time constants once shapes
 /// are static; the ops' own folders compute the value, so the lowering and
 /// the folding cannot disagree.
-template <typename OpTy> class ConstantResultLowering : public OpRewritePattern<OpTy> {
-public:
-  using OpRewritePattern<OpTy>::OpRewritePattern;
-
-  LogicalResult matchAndRewrite(OpTy op, PatternRewriter &rewriter) const override {
-    SmallVector<OpFoldResult> folded;
-    if (failed(op->fold(folded)) || folded.size() != 1)
-      return rewriter.notifyMatchFailure(op, "the result is not a compile-time constant "
-                                             "(is the shape it depends on dynamic?)");
-    auto value = dyn_cast_if_present<TypedAttr>(dyn_cast<Attribute>(folded.front()));
-    if (!value || value.getType() != op->getResult(0).getType())
-      return rewriter.notifyMatchFailure(op, "the folded value does not have the result type");
-    rewriter.replaceOpWithNewOp<arith::ConstantOp>(op, value);
-    return success();
-  }
-};
+template <typename OpTy> LogicalResult lowerToFoldedConstant(OpTy op, PatternRewriter &rewriter) {
+  SmallVector<OpFoldResult> folded;
+  if (failed(op->fold(folded)) || folded.size() != 1)
+    return rewriter.notifyMatchFailure(op, "the result is not a compile-time constant "
+                                           "(is the shape it depends on dynamic?)");
+  auto value = dyn_cast_if_present<TypedAttr>(dyn_cast<Attribute>(folded.front()));
+  if (!value || value.getType() != op->getResult(0).getType())
+    return rewriter.notifyMatchFailure(op, "the folded value does not have the result type");
+  rewriter.replaceOpWithNewOp<arith::ConstantOp>(op, value);
+  return success();
+}
 
 //===----------------------------------------------------------------------===//
 // Elementwise
@@ -92,21 +87,12 @@ Value reluScalar(OpBuilder &b, Location loc, ValueRange args) {
 }
 
 /// An op whose operands all broadcast to its result: one generic.
-template <typename OpTy> class ElementwiseLowering : public StaticShapeLowering<OpTy> {
-public:
-  ElementwiseLowering(MLIRContext *context, ScalarFunction scalarFunction)
-      : StaticShapeLowering<OpTy>(context), scalarFunction(scalarFunction) {}
-
-protected:
-  LogicalResult lowerStatic(OpTy op, PatternRewriter &rewriter) const override {
-    rewriter.replaceOp(op, buildElementwise(rewriter, op.getLoc(), getTensorType(op->getResult(0)),
-                                            op->getOperands(), scalarFunction));
-    return success();
-  }
-
-private:
-  ScalarFunction scalarFunction;
-};
+template <typename OpTy, ScalarFunction scalarFunction>
+LogicalResult lowerElementwise(OpTy op, PatternRewriter &rewriter) {
+  rewriter.replaceOp(op, buildElementwise(rewriter, op.getLoc(), getTensorType(op->getResult(0)),
+                                          op->getOperands(), scalarFunction));
+  return success();
+}
 
 /// Converts one element with ONNX Cast semantics: integers are signed except
 /// bool, which converts as 0/1; a cast to bool tests for non-zero.
@@ -144,38 +130,26 @@ Value castScalar(OpBuilder &b, Location loc, Value value, Type to) {
   return arith::ExtSIOp::create(b, loc, to, value);
 }
 
-class CastLowering : public StaticShapeLowering<onnx::CastOp> {
-public:
-  using StaticShapeLowering::StaticShapeLowering;
-
-protected:
-  LogicalResult lowerStatic(onnx::CastOp op, PatternRewriter &rewriter) const override {
-    RankedTensorType resultType = getTensorType(op.getOutput());
-    if (op.getInput().getType() == resultType) {
-      rewriter.replaceOp(op, op.getInput());
-      return success();
-    }
-    Type to = resultType.getElementType();
-    rewriter.replaceOp(op, buildElementwise(rewriter, op.getLoc(), resultType, op.getInput(),
-                                            [to](OpBuilder &b, Location loc, ValueRange args) {
-                                              return castScalar(b, loc, args[0], to);
-                                            }));
+LogicalResult lowerCast(onnx::CastOp op, PatternRewriter &rewriter) {
+  RankedTensorType resultType = getTensorType(op.getOutput());
+  if (op.getInput().getType() == resultType) {
+    rewriter.replaceOp(op, op.getInput());
     return success();
   }
-};
+  Type to = resultType.getElementType();
+  rewriter.replaceOp(op, buildElementwise(rewriter, op.getLoc(), resultType, op.getInput(),
+                                          [to](OpBuilder &b, Location loc, ValueRange args) {
+                                            return castScalar(b, loc, args[0], to);
+                                          }));
+  return success();
+}
 
-class ExpandLowering : public StaticShapeLowering<onnx::ExpandOp> {
-public:
-  using StaticShapeLowering::StaticShapeLowering;
-
-protected:
-  LogicalResult lowerStatic(onnx::ExpandOp op, PatternRewriter &rewriter) const override {
-    rewriter.replaceOp(
-        op, buildElementwise(rewriter, op.getLoc(), getTensorType(op.getOutput()), op.getInput(),
-                             [](OpBuilder &, Location, ValueRange args) { return args[0]; }));
-    return success();
-  }
-};
+LogicalResult lowerExpand(onnx::ExpandOp op, PatternRewriter &rewriter) {
+  rewriter.replaceOp(
+      op, buildElementwise(rewriter, op.getLoc(), getTensorType(op.getOutput()), op.getInput(),
+                           [](OpBuilder &, Location, ValueRange args) { return args[0]; }));
+  return success();
+}
 
 //===----------------------------------------------------------------------===//
 // Linear algebra
@@ -185,120 +159,99 @@ protected:
 /// then m when lhs is a matrix, n when rhs is a matrix) followed by k; a 1-D
 /// operand simply has no m (or n) dimension, which is numpy's promotion and
 /// removal of the size-1 dimension in one step.
-class MatMulLowering : public StaticShapeLowering<onnx::MatMulOp> {
-public:
-  using StaticShapeLowering::StaticShapeLowering;
+LogicalResult lowerMatMul(onnx::MatMulOp op, PatternRewriter &rewriter) {
+  ArrayRef<int64_t> lhsShape = getTensorType(op.getLhs()).getShape();
+  ArrayRef<int64_t> rhsShape = getTensorType(op.getRhs()).getShape();
+  RankedTensorType resultType = getTensorType(op.getOutput());
+  bool lhsIsMatrix = lhsShape.size() > 1, rhsIsMatrix = rhsShape.size() > 1;
+  int64_t resultRank = resultType.getRank();
+  int64_t batchRank = resultRank - lhsIsMatrix - rhsIsMatrix;
+  ArrayRef<int64_t> batchExtents = resultType.getShape().take_front(batchRank);
+  MLIRContext *context = rewriter.getContext();
+  AffineExpr k = getAffineDimExpr(resultRank, context);
 
-protected:
-  LogicalResult lowerStatic(onnx::MatMulOp op, PatternRewriter &rewriter) const override {
-    ArrayRef<int64_t> lhsShape = getTensorType(op.getLhs()).getShape();
-    ArrayRef<int64_t> rhsShape = getTensorType(op.getRhs()).getShape();
-    RankedTensorType resultType = getTensorType(op.getOutput());
-    bool lhsIsMatrix = lhsShape.size() > 1, rhsIsMatrix = rhsShape.size() > 1;
-    int64_t resultRank = resultType.getRank();
-    int64_t batchRank = resultRank - lhsIsMatrix - rhsIsMatrix;
-    ArrayRef<int64_t> batchExtents = resultType.getShape().take_front(batchRank);
-    MLIRContext *context = rewriter.getContext();
-    AffineExpr k = getAffineDimExpr(resultRank, context);
-
-    SmallVector<AffineExpr> lhsExprs, rhsExprs;
-    if (lhsIsMatrix) {
-      lhsExprs = getBroadcastExprs(lhsShape.drop_back(2), batchExtents, context);
-      lhsExprs.push_back(getAffineDimExpr(batchRank, context));
-    }
-    lhsExprs.push_back(k);
-    if (rhsIsMatrix)
-      rhsExprs = getBroadcastExprs(rhsShape.drop_back(2), batchExtents, context);
-    rhsExprs.push_back(k);
-    if (rhsIsMatrix)
-      rhsExprs.push_back(getAffineDimExpr(resultRank - 1, context));
-
-    Value zeros = createFilledTensor(rewriter, op.getLoc(), resultType,
-                                     rewriter.getZeroAttr(resultType.getElementType()));
-    rewriter.replaceOp(
-        op, buildContraction(rewriter, op.getLoc(), op.getLhs(),
-                             AffineMap::get(resultRank + 1, 0, lhsExprs, context), op.getRhs(),
-                             AffineMap::get(resultRank + 1, 0, rhsExprs, context), zeros));
-    return success();
+  SmallVector<AffineExpr> lhsExprs, rhsExprs;
+  if (lhsIsMatrix) {
+    lhsExprs = getBroadcastExprs(lhsShape.drop_back(2), batchExtents, context);
+    lhsExprs.push_back(getAffineDimExpr(batchRank, context));
   }
-};
+  lhsExprs.push_back(k);
+  if (rhsIsMatrix)
+    rhsExprs = getBroadcastExprs(rhsShape.drop_back(2), batchExtents, context);
+  rhsExprs.push_back(k);
+  if (rhsIsMatrix)
+    rhsExprs.push_back(getAffineDimExpr(resultRank - 1, context));
+
+  Value zeros = createFilledTensor(rewriter, op.getLoc(), resultType,
+                                   rewriter.getZeroAttr(resultType.getElementType()));
+  rewriter.replaceOp(
+      op, buildContraction(rewriter, op.getLoc(), op.getLhs(),
+                           AffineMap::get(resultRank + 1, 0, lhsExprs, context), op.getRhs(),
+                           AffineMap::get(resultRank + 1, 0, rhsExprs, context), zeros));
+  return success();
+}
 
 /// alpha * op(A) op(B) + beta * C: the transposes are indexing maps, the
 /// scaling and C an elementwise epilogue (skipped when it would be identity).
-class GemmLowering : public StaticShapeLowering<onnx::GemmOp> {
-public:
-  using StaticShapeLowering::StaticShapeLowering;
+LogicalResult lowerGemm(onnx::GemmOp op, PatternRewriter &rewriter) {
+  RankedTensorType resultType = getTensorType(op.getOutput());
+  Type elementType = resultType.getElementType();
+  double alpha = op.getAlpha().convertToDouble();
+  double beta = op.getBeta().convertToDouble();
+  Value c = op.getC();
+  bool scalesProduct = alpha != 1.0, scalesC = c && beta != 1.0;
+  if (!isa<FloatType>(elementType) && (scalesProduct || scalesC))
+    return rewriter.notifyMatchFailure(op, "an integer Gemm needs alpha = beta = 1");
 
-protected:
-  LogicalResult lowerStatic(onnx::GemmOp op, PatternRewriter &rewriter) const override {
-    RankedTensorType resultType = getTensorType(op.getOutput());
-    Type elementType = resultType.getElementType();
-    double alpha = op.getAlpha().convertToDouble();
-    double beta = op.getBeta().convertToDouble();
-    Value c = op.getC();
-    bool scalesProduct = alpha != 1.0, scalesC = c && beta != 1.0;
-    if (!isa<FloatType>(elementType) && (scalesProduct || scalesC))
-      return rewriter.notifyMatchFailure(op, "an integer Gemm needs alpha = beta = 1");
-
-    // Loops (m, n, k).
-    MLIRContext *context = rewriter.getContext();
-    AffineExpr m = getAffineDimExpr(0, context), n = getAffineDimExpr(1, context),
-               k = getAffineDimExpr(2, context);
-    AffineMap aMap =
-        AffineMap::get(3, 0, op.getTransA() ? ArrayRef{k, m} : ArrayRef{m, k}, context);
-    AffineMap bMap =
-        AffineMap::get(3, 0, op.getTransB() ? ArrayRef{n, k} : ArrayRef{k, n}, context);
-    Location loc = op.getLoc();
-    Value alphaValue, betaValue;
-    if (scalesProduct)
-      alphaValue =
-          arith::ConstantOp::create(rewriter, loc, rewriter.getFloatAttr(elementType, alpha));
-    if (scalesC)
-      betaValue =
-          arith::ConstantOp::create(rewriter, loc, rewriter.getFloatAttr(elementType, beta));
-    Value zeros = createFilledTensor(rewriter, loc, resultType, rewriter.getZeroAttr(elementType));
-    Value product = buildContraction(rewriter, loc, op.getA(), aMap, op.getB(), bMap, zeros);
-    if (!scalesProduct && !c) {
-      rewriter.replaceOp(op, product);
-      return success();
-    }
-
-    SmallVector<Value> inputs = {product};
-    if (c)
-      inputs.push_back(c);
-    rewriter.replaceOp(
-        op, buildElementwise(rewriter, loc, resultType, inputs,
-                             [&](OpBuilder &b, Location bodyLoc, ValueRange args) {
-                               Value result = args[0];
-                               if (alphaValue)
-                                 result = arith::MulFOp::create(b, bodyLoc, result, alphaValue);
-                               if (!c)
-                                 return result;
-                               Value addend = args[1];
-                               if (betaValue)
-                                 addend = arith::MulFOp::create(b, bodyLoc, addend, betaValue);
-                               return createAdd(b, bodyLoc, result, addend);
-                             }));
+  // Loops (m, n, k).
+  MLIRContext *context = rewriter.getContext();
+  AffineExpr m = getAffineDimExpr(0, context), n = getAffineDimExpr(1, context),
+             k = getAffineDimExpr(2, context);
+  AffineMap aMap = AffineMap::get(3, 0, op.getTransA() ? ArrayRef{k, m} : ArrayRef{m, k}, context);
+  AffineMap bMap = AffineMap::get(3, 0, op.getTransB() ? ArrayRef{n, k} : ArrayRef{k, n}, context);
+  Location loc = op.getLoc();
+  Value alphaValue, betaValue;
+  if (scalesProduct)
+    alphaValue =
+        arith::ConstantOp::create(rewriter, loc, rewriter.getFloatAttr(elementType, alpha));
+  if (scalesC)
+    betaValue = arith::ConstantOp::create(rewriter, loc, rewriter.getFloatAttr(elementType, beta));
+  Value zeros = createFilledTensor(rewriter, loc, resultType, rewriter.getZeroAttr(elementType));
+  Value product = buildContraction(rewriter, loc, op.getA(), aMap, op.getB(), bMap, zeros);
+  if (!scalesProduct && !c) {
+    rewriter.replaceOp(op, product);
     return success();
   }
-};
 
-class SoftmaxLowering : public StaticShapeLowering<onnx::SoftmaxOp> {
-public:
-  using StaticShapeLowering::StaticShapeLowering;
+  SmallVector<Value> inputs = {product};
+  if (c)
+    inputs.push_back(c);
+  rewriter.replaceOp(
+      op, buildElementwise(rewriter, loc, resultType, inputs,
+                           [&](OpBuilder &b, Location bodyLoc, ValueRange args) {
+                             Value result = args[0];
+                             if (alphaValue)
+                               result = arith::MulFOp::create(b, bodyLoc, result, alphaValue);
+                             if (!c)
+                               return result;
+                             Value addend = args[1];
+                             if (betaValue)
+                               addend = arith::MulFOp::create(b, bodyLoc, addend, betaValue);
+                             return createAdd(b, bodyLoc, result, addend);
+                           }));
+  return success();
+}
 
-protected:
-  LogicalResult lowerStatic(onnx::SoftmaxOp op, PatternRewriter &rewriter) const override {
-    RankedTensorType type = getTensorType(op.getInput());
-    if (!isa<FloatType>(type.getElementType()))
-      return rewriter.notifyMatchFailure(op, "softmax needs a float element type");
-    std::optional<int64_t> axis = onnx::normalizeAxis(op.getAxis(), type.getRank());
-    if (!axis)
-      return rewriter.notifyMatchFailure(op, "axis is out of range");
-    rewriter.replaceOp(op, buildSoftmax(rewriter, op.getLoc(), op.getInput(), *axis));
-    return success();
-  }
-};
+LogicalResult lowerSoftmax(onnx::SoftmaxOp op, PatternRewriter &rewriter) {
+  RankedTensorType type = getTensorType(op.getInput());
+  if (!isa<FloatType>(type.getElementType()))
+    return rewriter.notifyMatchFailure(op, "softmax needs a float element type");
+  std::optional<int64_t> axis = onnx::normalizeAxis(op.getAxis(), type.getRank());
+  if (!axis)
+    return rewriter.notifyMatchFailure(op, "axis is out of range");
+  rewriter.replaceOp(op, buildSoftmax(rewriter, op.getLoc(), op.getInput(), *axis));
+  return success();
+}
 
 //===----------------------------------------------------------------------===//
 // Data movement
@@ -309,55 +262,49 @@ protected:
 /// clamped into the axis, so that no input can read outside `data`: the entry
 /// point rejects out-of-range token ids before computing, but the generated
 /// code must be memory-safe on its own.
-class GatherLowering : public StaticShapeLowering<onnx::GatherOp> {
-public:
-  using StaticShapeLowering::StaticShapeLowering;
+LogicalResult lowerGather(onnx::GatherOp op, PatternRewriter &rewriter) {
+  RankedTensorType dataType = getTensorType(op.getData());
+  RankedTensorType indicesType = getTensorType(op.getIndices());
+  RankedTensorType resultType = getTensorType(op.getOutput());
+  std::optional<int64_t> axis = onnx::normalizeAxis(op.getAxis(), dataType.getRank());
+  if (!axis)
+    return rewriter.notifyMatchFailure(op, "axis is out of range");
+  int64_t extent = dataType.getDimSize(*axis);
+  if (extent == 0)
+    return rewriter.notifyMatchFailure(op, "gathers from an empty axis");
+  int64_t indexRank = indicesType.getRank();
 
-protected:
-  LogicalResult lowerStatic(onnx::GatherOp op, PatternRewriter &rewriter) const override {
-    RankedTensorType dataType = getTensorType(op.getData());
-    RankedTensorType indicesType = getTensorType(op.getIndices());
-    RankedTensorType resultType = getTensorType(op.getOutput());
-    std::optional<int64_t> axis = onnx::normalizeAxis(op.getAxis(), dataType.getRank());
-    if (!axis)
-      return rewriter.notifyMatchFailure(op, "axis is out of range");
-    int64_t extent = dataType.getDimSize(*axis);
-    if (extent == 0)
-      return rewriter.notifyMatchFailure(op, "gathers from an empty axis");
-    int64_t indexRank = indicesType.getRank();
+  // Result dimensions axis .. axis + indexRank - 1 walk the indices.
+  MLIRContext *context = rewriter.getContext();
+  SmallVector<AffineExpr> indexExprs;
+  for (int64_t d = 0; d < indexRank; ++d)
+    indexExprs.push_back(getAffineDimExpr(*axis + d, context));
+  AffineMap indicesMap = AffineMap::get(resultType.getRank(), 0, indexExprs, context);
 
-    // Result dimensions axis .. axis + indexRank - 1 walk the indices.
-    MLIRContext *context = rewriter.getContext();
-    SmallVector<AffineExpr> indexExprs;
-    for (int64_t d = 0; d < indexRank; ++d)
-      indexExprs.push_back(getAffineDimExpr(*axis + d, context));
-    AffineMap indicesMap = AffineMap::get(resultType.getRank(), 0, indexExprs, context);
-
-    Location loc = op.getLoc();
-    Value zero = arith::ConstantIndexOp::create(rewriter, loc, 0);
-    Value extentValue = arith::ConstantIndexOp::create(rewriter, loc, extent);
-    Value lastIndex = arith::ConstantIndexOp::create(rewriter, loc, extent - 1);
-    Value data = op.getData();
-    auto gatherElement = [&](OpBuilder &b, Location bodyLoc, ValueRange args) -> Value {
-      Value index = arith::IndexCastOp::create(b, bodyLoc, b.getIndexType(), args[0]);
-      Value isNegative = arith::CmpIOp::create(b, bodyLoc, arith::CmpIPredicate::slt, index, zero);
-      Value fromEnd = arith::AddIOp::create(b, bodyLoc, index, extentValue);
-      Value wrapped = arith::SelectOp::create(b, bodyLoc, isNegative, fromEnd, index);
-      Value clamped = arith::MinSIOp::create(
-          b, bodyLoc, arith::MaxSIOp::create(b, bodyLoc, wrapped, zero), lastIndex);
-      SmallVector<Value> dataIndices;
-      for (int64_t d = 0; d < *axis; ++d)
-        dataIndices.push_back(linalg::IndexOp::create(b, bodyLoc, d));
-      dataIndices.push_back(clamped);
-      for (int64_t d = *axis + 1; d < dataType.getRank(); ++d)
-        dataIndices.push_back(linalg::IndexOp::create(b, bodyLoc, d - 1 + indexRank));
-      return tensor::ExtractOp::create(b, bodyLoc, data, dataIndices);
-    };
-    rewriter.replaceOp(op, buildParallelGeneric(rewriter, loc, resultType, op.getIndices(),
-                                                indicesMap, gatherElement));
-    return success();
-  }
-};
+  Location loc = op.getLoc();
+  Value zero = arith::ConstantIndexOp::create(rewriter, loc, 0);
+  Value extentValue = arith::ConstantIndexOp::create(rewriter, loc, extent);
+  Value lastIndex = arith::ConstantIndexOp::create(rewriter, loc, extent - 1);
+  Value data = op.getData();
+  auto gatherElement = [&](OpBuilder &b, Location bodyLoc, ValueRange args) -> Value {
+    Value index = arith::IndexCastOp::create(b, bodyLoc, b.getIndexType(), args[0]);
+    Value isNegative = arith::CmpIOp::create(b, bodyLoc, arith::CmpIPredicate::slt, index, zero);
+    Value fromEnd = arith::AddIOp::create(b, bodyLoc, index, extentValue);
+    Value wrapped = arith::SelectOp::create(b, bodyLoc, isNegative, fromEnd, index);
+    Value clamped = arith::MinSIOp::create(
+        b, bodyLoc, arith::MaxSIOp::create(b, bodyLoc, wrapped, zero), lastIndex);
+    SmallVector<Value> dataIndices;
+    for (int64_t d = 0; d < *axis; ++d)
+      dataIndices.push_back(linalg::IndexOp::create(b, bodyLoc, d));
+    dataIndices.push_back(clamped);
+    for (int64_t d = *axis + 1; d < dataType.getRank(); ++d)
+      dataIndices.push_back(linalg::IndexOp::create(b, bodyLoc, d - 1 + indexRank));
+    return tensor::ExtractOp::create(b, bodyLoc, data, dataIndices);
+  };
+  rewriter.replaceOp(op, buildParallelGeneric(rewriter, loc, resultType, op.getIndices(),
+                                              indicesMap, gatherElement));
+  return success();
+}
 
 /// The constant values of an optional operand: nullopt inside when absent,
 /// failure when present but not constant.
@@ -379,77 +326,71 @@ std::optional<ArrayRef<int64_t>> asOptionalRef(const std::optional<SmallVector<i
 /// Forward slices are a strided tensor.extract_slice; a negative step walks
 /// backwards, which extract_slice cannot express, so those read each element
 /// with tensor.extract at start + i * step.
-class SliceLowering : public StaticShapeLowering<onnx::SliceOp> {
-public:
-  using StaticShapeLowering::StaticShapeLowering;
+LogicalResult lowerSlice(onnx::SliceOp op, PatternRewriter &rewriter) {
+  std::optional<SmallVector<int64_t>> starts = onnx::getConstantIntValues(op.getStarts());
+  std::optional<SmallVector<int64_t>> ends = onnx::getConstantIntValues(op.getEnds());
+  FailureOr<std::optional<SmallVector<int64_t>>> axes = getOptionalConstantInts(op.getAxes());
+  FailureOr<std::optional<SmallVector<int64_t>>> steps = getOptionalConstantInts(op.getSteps());
+  if (!starts || !ends || failed(axes) || failed(steps))
+    return rewriter.notifyMatchFailure(op, "starts, ends, axes and steps must be constants");
+  RankedTensorType dataType = getTensorType(op.getData());
+  RankedTensorType resultType = getTensorType(op.getOutput());
+  std::optional<SmallVector<onnx::SliceRange>> ranges = onnx::computeSliceRanges(
+      dataType.getShape(), *starts, *ends, asOptionalRef(*axes), asOptionalRef(*steps));
+  if (!ranges)
+    return rewriter.notifyMatchFailure(op, "inconsistent starts, ends, axes or steps");
+  if (!llvm::equal(*ranges, resultType.getShape(),
+                   [](const onnx::SliceRange &range, int64_t dim) { return range.size == dim; }))
+    return rewriter.notifyMatchFailure(op, "slice bounds disagree with the result type");
 
-protected:
-  LogicalResult lowerStatic(onnx::SliceOp op, PatternRewriter &rewriter) const override {
-    std::optional<SmallVector<int64_t>> starts = onnx::getConstantIntValues(op.getStarts());
-    std::optional<SmallVector<int64_t>> ends = onnx::getConstantIntValues(op.getEnds());
-    FailureOr<std::optional<SmallVector<int64_t>>> axes = getOptionalConstantInts(op.getAxes());
-    FailureOr<std::optional<SmallVector<int64_t>>> steps = getOptionalConstantInts(op.getSteps());
-    if (!starts || !ends || failed(axes) || failed(steps))
-      return rewriter.notifyMatchFailure(op, "starts, ends, axes and steps must be constants");
-    RankedTensorType dataType = getTensorType(op.getData());
-    RankedTensorType resultType = getTensorType(op.getOutput());
-    std::optional<SmallVector<onnx::SliceRange>> ranges = onnx::computeSliceRanges(
-        dataType.getShape(), *starts, *ends, asOptionalRef(*axes), asOptionalRef(*steps));
-    if (!ranges)
-      return rewriter.notifyMatchFailure(op, "inconsistent starts, ends, axes or steps");
-    if (!llvm::equal(*ranges, resultType.getShape(),
-                     [](const onnx::SliceRange &range, int64_t dim) { return range.size == dim; }))
-      return rewriter.notifyMatchFailure(op, "slice bounds disagree with the result type");
-
-    Location loc = op.getLoc();
-    if (resultType.getNumElements() == 0) {
-      // An empty slice reads nothing; its clamped start may even be the extent.
-      rewriter.replaceOpWithNewOp<tensor::EmptyOp>(op, resultType.getShape(),
-                                                   resultType.getElementType());
-      return success();
-    }
-    bool allForward =
-        llvm::all_of(*ranges, [](const onnx::SliceRange &range) { return range.step > 0; });
-    if (allForward) {
-      SmallVector<int64_t> offsets, strides;
-      for (const onnx::SliceRange &range : *ranges) {
-        offsets.push_back(range.start);
-        strides.push_back(range.step);
-      }
-      MLIRContext *context = rewriter.getContext();
-      rewriter.replaceOpWithNewOp<tensor::ExtractSliceOp>(
-          op, resultType, op.getData(), getAsIndexOpFoldResult(context, offsets),
-          getAsIndexOpFoldResult(context, resultType.getShape()),
-          getAsIndexOpFoldResult(context, strides));
-      return success();
-    }
-
-    // Element i of a dimension reads start + i * step; trivial terms are left out.
-    SmallVector<Value> stepValues, startValues;
-    for (const onnx::SliceRange &range : *ranges) {
-      stepValues.push_back(
-          range.step == 1 ? Value() : arith::ConstantIndexOp::create(rewriter, loc, range.step));
-      startValues.push_back(
-          range.start == 0 ? Value() : arith::ConstantIndexOp::create(rewriter, loc, range.start));
-    }
-    Value data = op.getData();
-    auto readElement = [&](OpBuilder &b, Location bodyLoc, ValueRange) -> Value {
-      SmallVector<Value> dataIndices;
-      for (int64_t dim = 0; dim < resultType.getRank(); ++dim) {
-        Value index = linalg::IndexOp::create(b, bodyLoc, dim);
-        if (stepValues[dim])
-          index = arith::MulIOp::create(b, bodyLoc, index, stepValues[dim]);
-        if (startValues[dim])
-          index = arith::AddIOp::create(b, bodyLoc, index, startValues[dim]);
-        dataIndices.push_back(index);
-      }
-      return tensor::ExtractOp::create(b, bodyLoc, data, dataIndices);
-    };
-    rewriter.replaceOp(
-        op, buildParallelGeneric(rewriter, loc, resultType, ValueRange(), {}, readElement));
+  Location loc = op.getLoc();
+  if (resultType.getNumElements() == 0) {
+    // An empty slice reads nothing; its clamped start may even be the extent.
+    rewriter.replaceOpWithNewOp<tensor::EmptyOp>(op, resultType.getShape(),
+                                                 resultType.getElementType());
     return success();
   }
-};
+  bool allForward =
+      llvm::all_of(*ranges, [](const onnx::SliceRange &range) { return range.step > 0; });
+  if (allForward) {
+    SmallVector<int64_t> offsets, strides;
+    for (const onnx::SliceRange &range : *ranges) {
+      offsets.push_back(range.start);
+      strides.push_back(range.step);
+    }
+    MLIRContext *context = rewriter.getContext();
+    rewriter.replaceOpWithNewOp<tensor::ExtractSliceOp>(
+        op, resultType, op.getData(), getAsIndexOpFoldResult(context, offsets),
+        getAsIndexOpFoldResult(context, resultType.getShape()),
+        getAsIndexOpFoldResult(context, strides));
+    return success();
+  }
+
+  // Element i of a dimension reads start + i * step; trivial terms are left out.
+  SmallVector<Value> stepValues, startValues;
+  for (const onnx::SliceRange &range : *ranges) {
+    stepValues.push_back(
+        range.step == 1 ? Value() : arith::ConstantIndexOp::create(rewriter, loc, range.step));
+    startValues.push_back(
+        range.start == 0 ? Value() : arith::ConstantIndexOp::create(rewriter, loc, range.start));
+  }
+  Value data = op.getData();
+  auto readElement = [&](OpBuilder &b, Location bodyLoc, ValueRange) -> Value {
+    SmallVector<Value> dataIndices;
+    for (int64_t dim = 0; dim < resultType.getRank(); ++dim) {
+      Value index = linalg::IndexOp::create(b, bodyLoc, dim);
+      if (stepValues[dim])
+        index = arith::MulIOp::create(b, bodyLoc, index, stepValues[dim]);
+      if (startValues[dim])
+        index = arith::AddIOp::create(b, bodyLoc, index, startValues[dim]);
+      dataIndices.push_back(index);
+    }
+    return tensor::ExtractOp::create(b, bodyLoc, data, dataIndices);
+  };
+  rewriter.replaceOp(
+      op, buildParallelGeneric(rewriter, loc, resultType, ValueRange(), {}, readElement));
+  return success();
+}
 
 /// The unit-stride block of `source` at `offsets` with the shape of `blockType`.
 Value extractBlock(OpBuilder &b, Location loc, Value source, ArrayRef<int64_t> offsets,
@@ -473,174 +414,154 @@ Value insertBlock(OpBuilder &b, Location loc, Value block, Value destination,
 
 /// Constant-mode Pad. Negative pads remove elements, so the lowering first
 /// crops them with extract_slice and then pads the positive remainder.
-class PadLowering : public StaticShapeLowering<onnx::PadOp> {
-public:
-  using StaticShapeLowering::StaticShapeLowering;
+LogicalResult lowerPad(onnx::PadOp op, PatternRewriter &rewriter) {
+  if (op.getMode() != "constant")
+    return rewriter.notifyMatchFailure(op, "only constant mode is supported");
+  std::optional<SmallVector<int64_t>> pads = onnx::getConstantIntValues(op.getPads());
+  if (!pads)
+    return rewriter.notifyMatchFailure(op, "pads must be a constant");
+  RankedTensorType dataType = getTensorType(op.getData());
+  RankedTensorType resultType = getTensorType(op.getOutput());
+  int64_t rank = dataType.getRank();
+  if (static_cast<int64_t>(pads->size()) != 2 * rank)
+    return rewriter.notifyMatchFailure(op, "pads must hold 2 * rank values");
 
-protected:
-  LogicalResult lowerStatic(onnx::PadOp op, PatternRewriter &rewriter) const override {
-    if (op.getMode() != "constant")
-      return rewriter.notifyMatchFailure(op, "only constant mode is supported");
-    std::optional<SmallVector<int64_t>> pads = onnx::getConstantIntValues(op.getPads());
-    if (!pads)
-      return rewriter.notifyMatchFailure(op, "pads must be a constant");
-    RankedTensorType dataType = getTensorType(op.getData());
-    RankedTensorType resultType = getTensorType(op.getOutput());
-    int64_t rank = dataType.getRank();
-    if (static_cast<int64_t>(pads->size()) != 2 * rank)
-      return rewriter.notifyMatchFailure(op, "pads must hold 2 * rank values");
-
-    SmallVector<int64_t> cropOffsets, croppedShape, lowPads, highPads;
-    for (int64_t d = 0; d < rank; ++d) {
-      int64_t low = (*pads)[d], high = (*pads)[d + rank];
-      int64_t offset = std::max<int64_t>(-low, 0);
-      cropOffsets.push_back(offset);
-      croppedShape.push_back(dataType.getDimSize(d) - offset - std::max<int64_t>(-high, 0));
-      lowPads.push_back(std::max<int64_t>(low, 0));
-      highPads.push_back(std::max<int64_t>(high, 0));
-    }
-    if (llvm::any_of(croppedShape, [](int64_t dim) { return dim < 0; }))
-      return rewriter.notifyMatchFailure(op, "negative pads remove more than the extent");
-    Value constantValue = op.getConstantValue();
-    if (constantValue && getTensorType(constantValue).getNumElements() != 1)
-      return rewriter.notifyMatchFailure(op, "constant_value must hold one element");
-
-    Location loc = op.getLoc();
-    MLIRContext *context = rewriter.getContext();
-    Value result = op.getData();
-    if (croppedShape != dataType.getShape())
-      result = extractBlock(rewriter, loc, result, cropOffsets,
-                            RankedTensorType::get(croppedShape, dataType.getElementType()));
-    if (getTensorType(result) != resultType) {
-      Value padValue;
-      if (constantValue) {
-        SmallVector<Value> origin;
-        if (int64_t valueRank = getTensorType(constantValue).getRank())
-          origin.assign(valueRank, arith::ConstantIndexOp::create(rewriter, loc, 0));
-        padValue = tensor::ExtractOp::create(rewriter, loc, constantValue, origin);
-      } else {
-        padValue = arith::ConstantOp::create(rewriter, loc,
-                                             rewriter.getZeroAttr(resultType.getElementType()));
-      }
-      result = tensor::PadOp::create(rewriter, loc, resultType, result,
-                                     getAsIndexOpFoldResult(context, lowPads),
-                                     getAsIndexOpFoldResult(context, highPads), padValue);
-    }
-    rewriter.replaceOp(op, result);
-    return success();
+  SmallVector<int64_t> cropOffsets, croppedShape, lowPads, highPads;
+  for (int64_t d = 0; d < rank; ++d) {
+    int64_t low = (*pads)[d], high = (*pads)[d + rank];
+    int64_t offset = std::max<int64_t>(-low, 0);
+    cropOffsets.push_back(offset);
+    croppedShape.push_back(dataType.getDimSize(d) - offset - std::max<int64_t>(-high, 0));
+    lowPads.push_back(std::max<int64_t>(low, 0));
+    highPads.push_back(std::max<int64_t>(high, 0));
   }
-};
+  if (llvm::any_of(croppedShape, [](int64_t dim) { return dim < 0; }))
+    return rewriter.notifyMatchFailure(op, "negative pads remove more than the extent");
+  Value constantValue = op.getConstantValue();
+  if (constantValue && getTensorType(constantValue).getNumElements() != 1)
+    return rewriter.notifyMatchFailure(op, "constant_value must hold one element");
+
+  Location loc = op.getLoc();
+  MLIRContext *context = rewriter.getContext();
+  Value result = op.getData();
+  if (croppedShape != dataType.getShape())
+    result = extractBlock(rewriter, loc, result, cropOffsets,
+                          RankedTensorType::get(croppedShape, dataType.getElementType()));
+  if (getTensorType(result) != resultType) {
+    Value padValue;
+    if (constantValue) {
+      SmallVector<Value> origin;
+      if (int64_t valueRank = getTensorType(constantValue).getRank())
+        origin.assign(valueRank, arith::ConstantIndexOp::create(rewriter, loc, 0));
+      padValue = tensor::ExtractOp::create(rewriter, loc, constantValue, origin);
+    } else {
+      padValue = arith::ConstantOp::create(rewriter, loc,
+                                           rewriter.getZeroAttr(resultType.getElementType()));
+    }
+    result = tensor::PadOp::create(rewriter, loc, resultType, result,
+                                   getAsIndexOpFoldResult(context, lowPads),
+                                   getAsIndexOpFoldResult(context, highPads), padValue);
+  }
+  rewriter.replaceOp(op, result);
+  return success();
+}
 
 /// Each input is inserted into an empty result at its running offset.
-class ConcatLowering : public StaticShapeLowering<onnx::ConcatOp> {
-public:
-  using StaticShapeLowering::StaticShapeLowering;
-
-protected:
-  LogicalResult lowerStatic(onnx::ConcatOp op, PatternRewriter &rewriter) const override {
-    RankedTensorType resultType = getTensorType(op.getOutput());
-    int64_t rank = resultType.getRank();
-    std::optional<int64_t> axis = onnx::normalizeAxis(op.getAxis(), rank);
-    if (!axis)
-      return rewriter.notifyMatchFailure(op, "axis is out of range");
-    Location loc = op.getLoc();
-    Value result =
-        tensor::EmptyOp::create(rewriter, loc, resultType.getShape(), resultType.getElementType());
-    SmallVector<int64_t> offsets(rank, 0);
-    for (Value input : op.getInputs()) {
-      result = insertBlock(rewriter, loc, input, result, offsets);
-      offsets[*axis] += getTensorType(input).getDimSize(*axis);
-    }
-    rewriter.replaceOp(op, result);
-    return success();
+LogicalResult lowerConcat(onnx::ConcatOp op, PatternRewriter &rewriter) {
+  RankedTensorType resultType = getTensorType(op.getOutput());
+  int64_t rank = resultType.getRank();
+  std::optional<int64_t> axis = onnx::normalizeAxis(op.getAxis(), rank);
+  if (!axis)
+    return rewriter.notifyMatchFailure(op, "axis is out of range");
+  Location loc = op.getLoc();
+  Value result =
+      tensor::EmptyOp::create(rewriter, loc, resultType.getShape(), resultType.getElementType());
+  SmallVector<int64_t> offsets(rank, 0);
+  for (Value input : op.getInputs()) {
+    result = insertBlock(rewriter, loc, input, result, offsets);
+    offsets[*axis] += getTensorType(input).getDimSize(*axis);
   }
-};
+  rewriter.replaceOp(op, result);
+  return success();
+}
 
 /// Each result is the extract_slice at its running offset; the result types
 /// already carry the part sizes.
-class SplitLowering : public StaticShapeLowering<onnx::SplitOp> {
-public:
-  using StaticShapeLowering::StaticShapeLowering;
-
-protected:
-  LogicalResult lowerStatic(onnx::SplitOp op, PatternRewriter &rewriter) const override {
-    RankedTensorType inputType = getTensorType(op.getInput());
-    int64_t rank = inputType.getRank();
-    std::optional<int64_t> axis = onnx::normalizeAxis(op.getAxis(), rank);
-    if (!axis)
-      return rewriter.notifyMatchFailure(op, "axis is out of range");
-    int64_t covered = 0;
-    for (Value output : op.getOutputs())
-      covered += getTensorType(output).getDimSize(*axis);
-    if (covered != inputType.getDimSize(*axis))
-      return rewriter.notifyMatchFailure(op, "the parts do not cover the split axis");
-    SmallVector<int64_t> offsets(rank, 0);
-    SmallVector<Value> parts;
-    for (Value output : op.getOutputs()) {
-      RankedTensorType partType = getTensorType(output);
-      parts.push_back(extractBlock(rewriter, op.getLoc(), op.getInput(), offsets, partType));
-      offsets[*axis] += partType.getDimSize(*axis);
-    }
-    rewriter.replaceOp(op, parts);
-    return success();
+LogicalResult lowerSplit(onnx::SplitOp op, PatternRewriter &rewriter) {
+  RankedTensorType inputType = getTensorType(op.getInput());
+  int64_t rank = inputType.getRank();
+  std::optional<int64_t> axis = onnx::normalizeAxis(op.getAxis(), rank);
+  if (!axis)
+    return rewriter.notifyMatchFailure(op, "axis is out of range");
+  int64_t covered = 0;
+  for (Value output : op.getOutputs())
+    covered += getTensorType(output).getDimSize(*axis);
+  if (covered != inputType.getDimSize(*axis))
+    return rewriter.notifyMatchFailure(op, "the parts do not cover the split axis");
+  SmallVector<int64_t> offsets(rank, 0);
+  SmallVector<Value> parts;
+  for (Value output : op.getOutputs()) {
+    RankedTensorType partType = getTensorType(output);
+    parts.push_back(extractBlock(rewriter, op.getLoc(), op.getInput(), offsets, partType));
+    offsets[*axis] += partType.getDimSize(*axis);
   }
-};
+  rewriter.replaceOp(op, parts);
+  return success();
+}
 
 /// Reshape, Squeeze and Unsqueeze only change the shape, which the static
 /// result type already states; the data operand is the first one.
-template <typename OpTy> class ReshapeLikeLowering : public StaticShapeLowering<OpTy> {
-public:
-  using StaticShapeLowering<OpTy>::StaticShapeLowering;
+template <typename OpTy> LogicalResult lowerReshapeLike(OpTy op, PatternRewriter &rewriter) {
+  Value data = op->getOperand(0);
+  RankedTensorType resultType = getTensorType(op->getResult(0));
+  if (getTensorType(data).getNumElements() != resultType.getNumElements())
+    return rewriter.notifyMatchFailure(op, "element counts of input and result differ");
+  rewriter.replaceOp(op, buildStaticReshape(rewriter, op.getLoc(), data, resultType));
+  return success();
+}
 
-protected:
-  LogicalResult lowerStatic(OpTy op, PatternRewriter &rewriter) const override {
-    Value data = op->getOperand(0);
-    RankedTensorType resultType = getTensorType(op->getResult(0));
-    if (getTensorType(data).getNumElements() != resultType.getNumElements())
-      return rewriter.notifyMatchFailure(op, "element counts of input and result differ");
-    rewriter.replaceOp(op, buildStaticReshape(rewriter, op.getLoc(), data, resultType));
-    return success();
-  }
-};
-
-class TransposeLowering : public StaticShapeLowering<onnx::TransposeOp> {
-public:
-  using StaticShapeLowering::StaticShapeLowering;
-
-protected:
-  LogicalResult lowerStatic(onnx::TransposeOp op, PatternRewriter &rewriter) const override {
-    RankedTensorType resultType = getTensorType(op.getOutput());
-    int64_t rank = resultType.getRank();
-    // ONNX reverses the dimensions when perm is absent.
-    SmallVector<int64_t> permutation =
-        op.getPerm() ? SmallVector<int64_t>(*op.getPerm())
-                     : llvm::to_vector(llvm::reverse(llvm::seq<int64_t>(0, rank)));
-    Value init = tensor::EmptyOp::create(rewriter, op.getLoc(), resultType.getShape(),
-                                         resultType.getElementType());
-    rewriter.replaceOp(
-        op, linalg::TransposeOp::create(rewriter, op.getLoc(), op.getData(), init, permutation)
-                ->getResult(0));
-    return success();
-  }
-};
+LogicalResult lowerTranspose(onnx::TransposeOp op, PatternRewriter &rewriter) {
+  RankedTensorType resultType = getTensorType(op.getOutput());
+  int64_t rank = resultType.getRank();
+  // ONNX reverses the dimensions when perm is absent.
+  SmallVector<int64_t> permutation =
+      op.getPerm() ? SmallVector<int64_t>(*op.getPerm())
+                   : llvm::to_vector(llvm::reverse(llvm::seq<int64_t>(0, rank)));
+  Value init = tensor::EmptyOp::create(rewriter, op.getLoc(), resultType.getShape(),
+                                       resultType.getElementType());
+  rewriter.replaceOp(
+      op, linalg::TransposeOp::create(rewriter, op.getLoc(), op.getData(), init, permutation)
+              ->getResult(0));
+  return success();
+}
 
 } // namespace
 
 void populateOnnxToLinalgPatterns(RewritePatternSet &patterns) {
-  MLIRContext *context = patterns.getContext();
-  patterns.add<ConstantResultLowering<onnx::ConstantOp>, ConstantResultLowering<onnx::ShapeOp>,
-               ConstantResultLowering<onnx::ConstantOfShapeOp>, CastLowering, ExpandLowering,
-               MatMulLowering, GemmLowering, SoftmaxLowering, GatherLowering, SliceLowering,
-               PadLowering, ConcatLowering, SplitLowering, ReshapeLikeLowering<onnx::ReshapeOp>,
-               ReshapeLikeLowering<onnx::SqueezeOp>, ReshapeLikeLowering<onnx::UnsqueezeOp>,
-               TransposeLowering>(context);
-  patterns.add<ElementwiseLowering<onnx::AddOp>>(context, addScalars);
-  patterns.add<ElementwiseLowering<onnx::SubOp>>(context, subtractScalars);
-  patterns.add<ElementwiseLowering<onnx::MulOp>>(context, multiplyScalars);
-  patterns.add<ElementwiseLowering<onnx::DivOp>>(context, divideScalars);
-  patterns.add<ElementwiseLowering<onnx::EqualOp>>(context, compareEqual);
-  patterns.add<ElementwiseLowering<onnx::WhereOp>>(context, selectScalar);
-  patterns.add<ElementwiseLowering<onnx::ReluOp>>(context, reluScalar);
+  patterns.add(lowerToFoldedConstant<onnx::ConstantOp>);
+  patterns.add(lowerToFoldedConstant<onnx::ShapeOp>);
+  patterns.add(lowerToFoldedConstant<onnx::ConstantOfShapeOp>);
+  addStaticLowering<onnx::AddOp, lowerElementwise<onnx::AddOp, addScalars>>(patterns);
+  addStaticLowering<onnx::SubOp, lowerElementwise<onnx::SubOp, subtractScalars>>(patterns);
+  addStaticLowering<onnx::MulOp, lowerElementwise<onnx::MulOp, multiplyScalars>>(patterns);
+  addStaticLowering<onnx::DivOp, lowerElementwise<onnx::DivOp, divideScalars>>(patterns);
+  addStaticLowering<onnx::EqualOp, lowerElementwise<onnx::EqualOp, compareEqual>>(patterns);
+  addStaticLowering<onnx::WhereOp, lowerElementwise<onnx::WhereOp, selectScalar>>(patterns);
+  addStaticLowering<onnx::ReluOp, lowerElementwise<onnx::ReluOp, reluScalar>>(patterns);
+  addStaticLowering<onnx::CastOp, lowerCast>(patterns);
+  addStaticLowering<onnx::ExpandOp, lowerExpand>(patterns);
+  addStaticLowering<onnx::MatMulOp, lowerMatMul>(patterns);
+  addStaticLowering<onnx::GemmOp, lowerGemm>(patterns);
+  addStaticLowering<onnx::SoftmaxOp, lowerSoftmax>(patterns);
+  addStaticLowering<onnx::GatherOp, lowerGather>(patterns);
+  addStaticLowering<onnx::SliceOp, lowerSlice>(patterns);
+  addStaticLowering<onnx::PadOp, lowerPad>(patterns);
+  addStaticLowering<onnx::ConcatOp, lowerConcat>(patterns);
+  addStaticLowering<onnx::SplitOp, lowerSplit>(patterns);
+  addStaticLowering<onnx::ReshapeOp, lowerReshapeLike<onnx::ReshapeOp>>(patterns);
+  addStaticLowering<onnx::SqueezeOp, lowerReshapeLike<onnx::SqueezeOp>>(patterns);
+  addStaticLowering<onnx::UnsqueezeOp, lowerReshapeLike<onnx::UnsqueezeOp>>(patterns);
+  addStaticLowering<onnx::TransposeOp, lowerTranspose>(patterns);
 }
 
 } // namespace mbert

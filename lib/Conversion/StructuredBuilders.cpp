@@ -27,7 +27,7 @@ bool isLowerableTensor(Type type) {
 /// permutation.
 Value buildReduction(OpBuilder &b, Location loc, Value input, int64_t axis, TypedAttr initValue,
                      ScalarBodyBuilder combine) {
-  auto inputType = cast<RankedTensorType>(input.getType());
+  RankedTensorType inputType = getTensorType(input);
   int64_t rank = inputType.getRank();
   SmallVector<int64_t> reducedShape(inputType.getShape());
   reducedShape.erase(reducedShape.begin() + axis);
@@ -46,7 +46,7 @@ Value buildReduction(OpBuilder &b, Location loc, Value input, int64_t axis, Type
 
 /// Collapses a static tensor to 1-D (a rank-0 tensor expands to one element).
 Value flatten(OpBuilder &b, Location loc, Value source) {
-  auto type = cast<RankedTensorType>(source.getType());
+  RankedTensorType type = getTensorType(source);
   auto flatType = RankedTensorType::get({type.getNumElements()}, type.getElementType());
   if (type.getRank() == 1)
     return source;

@@ -22,21 +22,20 @@ namespace mbert {
 /// what the arith ops in the generated bodies accept.
 llvm::LogicalResult checkStaticTensors(mlir::Operation *op, mlir::PatternRewriter &rewriter);
 
-/// Base of every lowering: the static-shape check runs once here, so
-/// `lowerStatic` may assume static ranked tensor types throughout.
-template <typename OpTy> class StaticShapeLowering : public mlir::OpRewritePattern<OpTy> {
-public:
-  using mlir::OpRewritePattern<OpTy>::OpRewritePattern;
+/// A lowering that may assume static ranked tensor types throughout.
+template <typename OpTy>
+using StaticLowering = llvm::LogicalResult (*)(OpTy, mlir::PatternRewriter &);
 
-  llvm::LogicalResult matchAndRewrite(OpTy op, mlir::PatternRewriter &rewriter) const final {
+/// Adds a pattern that runs `lower` on OpTy once checkStaticTensors accepted
+/// the op, so the static-shape check is written once for every lowering.
+template <typename OpTy, StaticLowering<OpTy> lower>
+void addStaticLowering(mlir::RewritePatternSet &patterns) {
+  patterns.add(+[](OpTy op, mlir::PatternRewriter &rewriter) -> llvm::LogicalResult {
     if (failed(checkStaticTensors(op, rewriter)))
       return llvm::failure();
-    return lowerStatic(op, rewriter);
-  }
-
-protected:
-  virtual llvm::LogicalResult lowerStatic(OpTy op, mlir::PatternRewriter &rewriter) const = 0;
-};
+    return lower(op, rewriter);
+  });
+}
 
 /// The static ranked tensor type of `value` (checked by checkStaticTensors).
 mlir::RankedTensorType getTensorType(mlir::Value value);
@@ -88,7 +87,7 @@ mlir::Value buildStaticReshape(mlir::OpBuilder &b, mlir::Location loc, mlir::Val
 mlir::Value createAdd(mlir::OpBuilder &b, mlir::Location loc, mlir::Value lhs, mlir::Value rhs);
 mlir::Value createMul(mlir::OpBuilder &b, mlir::Location loc, mlir::Value lhs, mlir::Value rhs);
 
-/// max(x, 0); a NaN input stays NaN, as in PyTorch and ONNX Runtime.
+/// max(x, 0); a NaN input stays NaN, as in PyTorch.
 mlir::Value createRelu(mlir::OpBuilder &b, mlir::Location loc, mlir::Value x);
 
 } // namespace mbert
