@@ -65,6 +65,19 @@ def LowerStridedCopiesPass : Pass<"mbert-lower-strided-copies", "mlir::func::Fun
   let dependentDialects = ["mlir::linalg::LinalgDialect"];
 }
 
+def OutlineLoopNestsPass : Pass<"mbert-outline-loop-nests", "mlir::ModuleOp"> {
+  let summary = "Move each top-level loop nest of the entry point into its own function";
+  let description = [{
+    A full MobileBERT is about a thousand loop nests; in one function LLVM's
+    optimizer scales badly with its size (minutes at -O2). Each top-level
+    `scf.for` nest of the entry function becomes a private, non-inlinable
+    function that takes the dense buffers it touches; constants, globals
+    and views are rebuilt inside it. The entry point becomes a sequence of
+    calls, one per kernel.
+  }];
+  let dependentDialects = ["mlir::func::FuncDialect"];
+}
+
 def FinalizeEntryPointPass : Pass<"mbert-finalize-entry-point", "mlir::ModuleOp"> {
   let summary = "Give the entry point its C ABI: status result, index checks, pool";
   let description = [{

@@ -47,6 +47,7 @@ void buildLinalgToLLVMPipeline(OpPassManager &pm, const PipelineOptions &) {
   pm.addPass(createPlanMemoryPass());
   pm.addNestedPass<func::FuncOp>(createLowerStridedCopiesPass());
   addUpstreamPasses(pm, "func.func(convert-linalg-to-loops)");
+  pm.addPass(createOutlineLoopNestsPass());
   pm.addPass(createFinalizeEntryPointPass());
   addUpstreamPasses(pm, "lower-affine,expand-strided-metadata,convert-scf-to-cf,"
                         "convert-math-to-llvm,finalize-memref-to-llvm,convert-arith-to-llvm,"

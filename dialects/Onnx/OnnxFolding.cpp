@@ -154,7 +154,9 @@ OpFoldResult ShapeOp::fold(FoldAdaptor) {
   if (!inputType || !inputType.hasStaticShape() || !resultType)
     return {};
   int64_t rank = inputType.getRank();
-  int64_t start = std::clamp<int64_t>(getStart() < 0 ? getStart() + rank : getStart(), 0, rank);
+  // I64Attr getters return uint64_t; convert before looking at the sign.
+  int64_t start = static_cast<int64_t>(getStart());
+  start = std::clamp<int64_t>(start < 0 ? start + rank : start, 0, rank);
   ArrayRef<int64_t> dims = inputType.getShape().slice(start, resultType.getDimSize(0));
   return DenseElementsAttr::get(resultType, dims);
 }
@@ -179,10 +181,13 @@ OpFoldResult CastOp::fold(FoldAdaptor adaptor) {
   auto isInt = [](Type t) { return isa<IntegerType>(t); };
   if (isInt(from) && isInt(to)) {
     unsigned width = to.getIntOrFloatBitWidth();
-    bool isBool = to.isInteger(1);
+    bool toBool = to.isInteger(1), fromBool = from.isInteger(1);
     return input.mapValues(to, [&](const APInt &v) {
-      // ONNX casts to bool test for non-zero rather than truncating.
-      return isBool ? APInt(1, !v.isZero()) : v.sextOrTrunc(width);
+      // ONNX casts to bool test for non-zero rather than truncating, and
+      // true is 1 (not -1) in every wider type.
+      if (toBool)
+        return APInt(1, !v.isZero());
+      return fromBool ? v.zextOrTrunc(width) : v.sextOrTrunc(width);
     });
   }
   if (isInt(from) && isa<FloatType>(to)) {

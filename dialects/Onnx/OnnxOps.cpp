@@ -317,7 +317,7 @@ LogicalResult SoftmaxOp::inferReturnTypes(MLIRContext *, std::optional<Location>
 LogicalResult SoftmaxOp::verify() {
   if (auto type = dyn_cast<RankedTensorType>(getInput().getType()))
     if (!normalizeAxis(getAxis(), type.getRank()))
-      return emitOpError("axis ") << getAxis() << " is out of range for rank "
+      return emitOpError("axis ") << static_cast<int64_t>(getAxis()) << " is out of range for rank "
                                   << type.getRank();
   return success();
 }

@@ -66,6 +66,8 @@ cl::opt<std::string> runtimeDir("runtime-dir",
 cl::opt<unsigned> optLevel("O", cl::desc("Optimization level: -O0 turns off the MobileBERT "
                                          "passes and LLVM optimization"),
                            cl::Prefix, cl::init(2), cl::cat(compileCategory));
+cl::opt<bool> timePasses("time-stages", cl::desc("Report the time each compiler pass takes"),
+                          cl::cat(compileCategory));
 cl::opt<EmitKind> emitKind(
     "emit", cl::desc("What to write"), cl::init(EmitKind::Object),
     cl::values(clEnumValN(EmitKind::Mlir, "mlir", "imported ONNX-level MLIR"),
@@ -230,6 +232,8 @@ int compile(const char *argv0) {
   };
   for (const Stage &stage : stages) {
     PassManager pm(&context);
+    if (timePasses)
+      pm.enableTiming();
     stage.build(pm, pipelineOptions);
     if (failed(pm.run(*module)))
       return 1;

@@ -1,0 +1,111 @@
+//===- OutlineLoopNests.cpp - one function per top-level loop nest --------===//
+
+#include "mbert/ModelSignature.h"
+#include "passes/Passes.h"
+
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/IR/IRMapping.h"
+#include "mlir/Interfaces/ViewLikeInterface.h"
+#include "mlir/Transforms/RegionUtils.h"
+
+namespace mbert {
+#define GEN_PASS_DEF_OUTLINELOOPNESTSPASS
+#include "passes/Passes.h.inc"
+} // namespace mbert
+
+using namespace mlir;
+
+namespace {
+
+/// Values a kernel recomputes instead of taking as arguments: constants,
+/// globals and strided views, which the bare-pointer calling convention
+/// could not pass anyway. Views of the workspace are dense and are passed.
+bool isRematerializable(Operation *op) {
+  if (isa<memref::ViewOp>(op))
+    return false;
+  return isa<arith::ConstantOp, memref::GetGlobalOp>(op) ||
+         (isa<ViewLikeOpInterface>(op) && isMemoryEffectFree(op));
+}
+
+/// Arguments of the bare-pointer convention: scalars and dense static buffers.
+bool isPassable(Value value) {
+  if (auto type = dyn_cast<MemRefType>(value.getType()))
+    return type.hasStaticShape() && type.getLayout().isIdentity();
+  return value.getType().isIntOrIndexOrFloat();
+}
+
+/// Splits the values `nest` reads from outside into kernel arguments and the
+/// ops to clone into the kernel (in dependency order). Fails when a value can
+/// be neither passed nor rebuilt.
+LogicalResult partitionCaptures(Operation *nest, SetVector<Value> &arguments,
+                                SetVector<Operation *> &clones) {
+  SetVector<Value> captured;
+  getUsedValuesDefinedAbove(nest->getRegions(), captured);
+  captured.insert(nest->getOperands().begin(), nest->getOperands().end());
+  std::function<LogicalResult(Value)> visit = [&](Value value) -> LogicalResult {
+    Operation *definingOp = value.getDefiningOp();
+    if (definingOp && isRematerializable(definingOp)) {
+      if (clones.contains(definingOp))
+        return success();
+      for (Value operand : definingOp->getOperands())
+        if (failed(visit(operand)))
+          return failure();
+      clones.insert(definingOp);
+      return success();
+    }
+    if (!isPassable(value))
+      return failure();
+    arguments.insert(value);
+    return success();
+  };
+  for (Value value : captured)
+    if (failed(visit(value)))
+      return failure();
+  return success();
+}
+
+struct OutlineLoopNestsPass : mbert::impl::OutlineLoopNestsPassBase<OutlineLoopNestsPass> {
+  void runOnOperation() override {
+    ModuleOp module = getOperation();
+    auto entry = dyn_cast_or_null<func::FuncOp>(mbert::lookupEntryFunction(module));
+    if (!entry || !entry.getBody().hasOneBlock()) {
+      module.emitError("outline-loop-nests needs the mbert entry function with a single block");
+      return signalPassFailure();
+    }
+    SmallVector<scf::ForOp> nests(entry.getBody().front().getOps<scf::ForOp>());
+    OpBuilder builder(&getContext());
+    SymbolTable symbols(module);
+    auto noInline = builder.getArrayAttr({builder.getStringAttr("noinline")});
+    for (auto [index, nest] : llvm::enumerate(nests)) {
+      SetVector<Value> arguments;
+      SetVector<Operation *> clones;
+      if (failed(partitionCaptures(nest, arguments, clones)) || nest.getNumResults() != 0)
+        continue;
+
+      builder.setInsertionPoint(entry);
+      auto type = builder.getFunctionType(ValueRange(arguments.getArrayRef()).getTypes(), {});
+      auto kernel = func::FuncOp::create(builder, nest.getLoc(),
+                                         entry.getSymName().str() + "_kernel" + std::to_string(index),
+                                         type);
+      kernel.setPrivate();
+      // Left to itself LLVM would inline every single-call kernel back.
+      kernel->setAttr("passthrough", noInline);
+      symbols.insert(kernel);
+      Block *body = kernel.addEntryBlock();
+      IRMapping mapping;
+      for (auto [outer, inner] : llvm::zip(arguments, body->getArguments()))
+        mapping.map(outer, inner);
+      builder.setInsertionPointToStart(body);
+      for (Operation *op : clones)
+        builder.clone(*op, mapping);
+      builder.clone(*nest, mapping);
+      func::ReturnOp::create(builder, nest.getLoc());
+
+      builder.setInsertionPoint(nest);
+      func::CallOp::create(builder, nest.getLoc(), kernel, arguments.getArrayRef());
+      nest.erase();
+    }
+  }
+};
+
+} // namespace
