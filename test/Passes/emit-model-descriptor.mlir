@@ -87,7 +87,7 @@ module attributes {
 // CHECK-DAG: %[[NUM_OUT:.+]] = llvm.mlir.constant(2 : i32) : i32
 // CHECK-DAG: %[[WS_SIZE:.+]] = llvm.mlir.constant(4096 : i64) : i64
 // CHECK-DAG: %[[ALIGN:.+]] = llvm.mlir.constant(64 : i64) : i64
-// CHECK-DAG: %[[RUN:.+]] = llvm.mlir.addressof @m_run_packed : !llvm.ptr
+// CHECK-DAG: %[[PACKED:.+]] = llvm.mlir.addressof @m_run_packed : !llvm.ptr
 // CHECK: %[[M0:.+]] = llvm.mlir.undef : !llvm.struct<(ptr, ptr, ptr, i32, i32, i64, i64, ptr)>
 // CHECK: %[[M1:.+]] = llvm.insertvalue %[[NAME]], %[[M0]][0]
 // CHECK: %[[M2:.+]] = llvm.insertvalue %[[INPUTS]], %[[M1]][1]
@@ -96,5 +96,5 @@ module attributes {
 // CHECK: %[[M5:.+]] = llvm.insertvalue %[[NUM_OUT]], %[[M4]][4]
 // CHECK: %[[M6:.+]] = llvm.insertvalue %[[WS_SIZE]], %[[M5]][5]
 // CHECK: %[[M7:.+]] = llvm.insertvalue %[[ALIGN]], %[[M6]][6]
-// CHECK: %[[M8:.+]] = llvm.insertvalue %[[RUN]], %[[M7]][7]
+// CHECK: %[[M8:.+]] = llvm.insertvalue %[[PACKED]], %[[M7]][7]
 // CHECK: llvm.return %[[M8]] : !llvm.struct<(ptr, ptr, ptr, i32, i32, i64, i64, ptr)>
