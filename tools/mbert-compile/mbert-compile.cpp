@@ -130,6 +130,12 @@ public:
       stream = std::make_unique<llvm::raw_fd_ostream>("-", ec);
       return success();
     }
+    StringRef directory = llvm::sys::path::parent_path(finalPath);
+    if (!directory.empty())
+      if (std::error_code ec = llvm::sys::fs::create_directories(directory)) {
+        error = "cannot create the folder of " + finalPath + ": " + ec.message();
+        return failure();
+      }
     int fd;
     llvm::SmallString<256> model(finalPath);
     model += ".tmp-%%%%%%";
