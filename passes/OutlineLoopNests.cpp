@@ -88,6 +88,10 @@ struct OutlineLoopNestsPass : mbert::impl::OutlineLoopNestsPassBase<OutlineLoopN
                                          entry.getSymName().str() + "_kernel" + std::to_string(index),
                                          type);
       kernel.setPrivate();
+      // Private symbols still lower to external LLVM linkage; kernels are not
+      // part of the object's ABI, so keep them internal.
+      kernel->setAttr("llvm.linkage",
+                      LLVM::LinkageAttr::get(&getContext(), LLVM::Linkage::Internal));
       // Left to itself LLVM would inline every single-call kernel back.
       kernel->setAttr("passthrough", noInline);
       symbols.insert(kernel);

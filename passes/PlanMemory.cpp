@@ -45,6 +45,9 @@ unsigned findLastUse(Value value, Block &block, const DenseMap<Operation *, unsi
   while (!worklist.empty()) {
     Value current = worklist.pop_back_val();
     for (Operation *user : current.getUsers()) {
+      // The dealloc goes away with the alloc; it must not extend the lifetime.
+      if (isa<memref::DeallocOp>(user))
+        continue;
       Operation *ancestor = block.findAncestorOpInBlock(*user);
       if (ancestor)
         last = std::max(last, positions.lookup(ancestor));
