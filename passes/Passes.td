@@ -75,7 +75,7 @@ def OutlineLoopNestsPass : Pass<"mbert-outline-loop-nests", "mlir::ModuleOp"> {
     and views are rebuilt inside it. The entry point becomes a sequence of
     calls, one per kernel.
   }];
-  let dependentDialects = ["mlir::func::FuncDialect"];
+  let dependentDialects = ["mlir::func::FuncDialect", "mlir::LLVM::LLVMDialect"];
 }
 
 def FinalizeEntryPointPass : Pass<"mbert-finalize-entry-point", "mlir::ModuleOp"> {
