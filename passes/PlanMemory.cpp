@@ -116,7 +116,10 @@ struct PlanMemoryPass : mbert::impl::PlanMemoryPassBase<PlanMemoryPass> {
     SmallVector<Buffer *> bySize;
     for (Buffer &buffer : buffers)
       bySize.push_back(&buffer);
-    llvm::stable_sort(bySize, [](const Buffer *a, const Buffer *b) { return a->size > b->size; });
+    // Largest first; ties in program order so the plan is deterministic.
+    llvm::sort(bySize, [](const Buffer *a, const Buffer *b) {
+      return a->size != b->size ? a->size > b->size : a->begin < b->begin;
+    });
     SmallVector<const Buffer *> placed;
     uint64_t workspaceSize = 0;
     for (Buffer *buffer : bySize) {

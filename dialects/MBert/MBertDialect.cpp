@@ -69,6 +69,12 @@ LogicalResult LinearOp::verify() {
     return failure();
   if (getResidual() && getResidual().getType() != result)
     return emitOpError("residual must have the result type ") << result;
+  if (Value scale = getResidualScale()) {
+    if (!getResidual())
+      return emitOpError("residual_scale needs a residual");
+    if (failed(verifyChannelVector(*this, scale, "residual_scale", weight.getDimSize(1))))
+      return failure();
+  }
   return success();
 }
 

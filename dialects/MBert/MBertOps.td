@@ -42,21 +42,24 @@ class MBert_Op<string mnemonic, list<Trait> traits = []>
     : Op<MBert_Dialect, mnemonic, !listconcat(traits, [Pure])>;
 
 def MBert_LinearOp : MBert_Op<"linear", [AttrSizedOperandSegments]> {
-  let summary = "x @ W with a fused bias / residual / activation epilogue";
+  let summary = "x @ W with a fused bias / scaled residual / activation epilogue";
   let description = [{
-    `result = activation(input @ weight + bias + residual)`, where `input` is
-    `[..., K]`, `weight` is `[K, N]` (the ONNX MatMul layout, the transpose of
-    PyTorch's), `bias` is `[N]` and `residual` has the result's shape. Bias
-    and residual are optional.
+    `result = activation(input @ weight + bias + residual * residual_scale)`,
+    where `input` is `[..., K]`, `weight` is `[K, N]` (the ONNX MatMul layout,
+    the transpose of PyTorch's), `bias` and `residual_scale` are `[N]` and
+    `residual` has the result's shape. All three are optional;
+    `residual_scale` needs a residual. The scaled residual is how a NoNorm
+    after a residual add lives on as one multiply-add per element.
   }];
   let arguments = (ins F32Tensor:$input, F32Tensor:$weight,
                        Optional<F32Tensor>:$bias, Optional<F32Tensor>:$residual,
+                       Optional<F32Tensor>:$residual_scale,
                        DefaultValuedAttr<MBert_ActivationAttr,
                                          "::mbert::model::Activation::None">:$activation);
   let results = (outs F32Tensor:$result);
   let assemblyFormat = [{
     $input `,` $weight (`bias` `(` $bias^ `)`)? (`residual` `(` $residual^ `)`)?
-    attr-dict `:` functional-type(operands, results)
+    (`residual_scale` `(` $residual_scale^ `)`)? attr-dict `:` functional-type(operands, results)
   }];
   let hasVerifier = 1;
 }

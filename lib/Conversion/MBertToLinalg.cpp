@@ -21,31 +21,40 @@ namespace mbert {
 
 namespace {
 
-/// activation(input @ weight + bias + residual) as: an accumulator initialized
-/// to bias + residual (zeros without them), one contraction over K into it,
-/// and a relu pass when asked for.
+/// activation(input @ weight + bias + residual * residual_scale) as: an
+/// accumulator initialized to the epilogue's addends (zeros without them), one
+/// contraction over K into it, and a relu pass when asked for.
 LogicalResult lowerLinear(model::LinearOp op, PatternRewriter &rewriter) {
   Location loc = op.getLoc();
   RankedTensorType resultType = getTensorType(op.getResult());
   int64_t rank = resultType.getRank();
 
+  // Operands of the accumulator's initializer, in this order when present:
+  // bias, residual, residual_scale.
   SmallVector<Value> addends;
-  if (Value bias = op.getBias())
-    addends.push_back(bias);
-  if (Value residual = op.getResidual())
-    addends.push_back(residual);
+  Value bias = op.getBias(), residual = op.getResidual(), residualScale = op.getResidualScale();
+  for (Value operand : {bias, residual, residualScale})
+    if (operand)
+      addends.push_back(operand);
   Value accumulator;
   if (addends.empty())
     accumulator = createFilledTensor(rewriter, loc, resultType,
                                      rewriter.getZeroAttr(resultType.getElementType()));
   else
-    accumulator = buildElementwise(rewriter, loc, resultType, addends,
-                                   [](OpBuilder &b, Location bodyLoc, ValueRange args) {
-                                     Value sum = args.front();
-                                     for (Value addend : args.drop_front())
-                                       sum = createAdd(b, bodyLoc, sum, addend);
-                                     return sum;
-                                   });
+    accumulator = buildElementwise(
+        rewriter, loc, resultType, addends, [&](OpBuilder &b, Location bodyLoc, ValueRange args) {
+          unsigned next = 0;
+          Value sum;
+          if (bias)
+            sum = args[next++];
+          if (residual) {
+            Value scaled = args[next++];
+            if (residualScale)
+              scaled = createMul(b, bodyLoc, scaled, args[next++]);
+            sum = sum ? createAdd(b, bodyLoc, sum, scaled) : scaled;
+          }
+          return sum;
+        });
 
   // Loops: the input's row dimensions, n, then k.
   MLIRContext *context = rewriter.getContext();

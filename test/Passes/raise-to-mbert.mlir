@@ -130,3 +130,66 @@ func.func @mul_second_user(%x: tensor<1x8x4xf32>) -> (tensor<1x8x4xf32>, tensor<
   %1 = onnx.Add %0, %beta : (tensor<1x8x4xf32>, tensor<4xf32>) -> tensor<1x8x4xf32>
   return %0, %1 : tensor<1x8x4xf32>, tensor<1x8x4xf32>
 }
+
+// A residual add of a full-shape tensor goes into the linear's epilogue.
+// CHECK-LABEL: func @residual
+// CHECK: %[[L:.+]] = mbert.linear %{{.*}}, %{{.*}} bias(%{{.*}}) residual(%arg1)
+// CHECK-NOT: onnx.Add
+// CHECK: return %[[L]]
+func.func @residual(%x: tensor<1x4x8xf32>, %r: tensor<1x4x4xf32>) -> tensor<1x4x4xf32> {
+  %w = onnx.Constant dense<0.5> : tensor<8x4xf32>
+  %b = onnx.Constant dense<[1.0, 2.0, 3.0, 4.0]> : tensor<4xf32>
+  %0 = onnx.MatMul %x, %w : (tensor<1x4x8xf32>, tensor<8x4xf32>) -> tensor<1x4x4xf32>
+  %1 = onnx.Add %0, %b : (tensor<1x4x4xf32>, tensor<4xf32>) -> tensor<1x4x4xf32>
+  %2 = onnx.Add %r, %1 : (tensor<1x4x4xf32>, tensor<1x4x4xf32>) -> tensor<1x4x4xf32>
+  return %2 : tensor<1x4x4xf32>
+}
+
+// The exported attention subgraph (head split, Q K^T, Div by sqrt(D), mask
+// add, softmax, P V, head merge) becomes one op with scale 1/sqrt(D).
+// CHECK-LABEL: func @attention
+// CHECK: %[[A:.+]] = mbert.attention %arg0, %arg1, %arg2 mask(%arg3) {num_heads = 2 : i64, scale = 5.000000e-01 : f32}
+// CHECK-NOT: onnx.Softmax
+// CHECK-NOT: onnx.MatMul
+// CHECK: return %[[A]]
+func.func @attention(%q: tensor<1x3x8xf32>, %k: tensor<1x3x8xf32>, %v: tensor<1x3x8xf32>,
+                     %mask: tensor<1x1x1x3xf32>) -> tensor<1x3x8xf32> {
+  %split = onnx.Constant dense<[1, 3, 2, 4]> : tensor<4xi64>
+  %merge = onnx.Constant dense<[1, 3, 8]> : tensor<3xi64>
+  %sqrt = onnx.Constant dense<2.0> : tensor<f32>
+  %q1 = onnx.Reshape %q, %split : (tensor<1x3x8xf32>, tensor<4xi64>) -> tensor<1x3x2x4xf32>
+  %q2 = onnx.Transpose %q1 {perm = array<i64: 0, 2, 1, 3>} : (tensor<1x3x2x4xf32>) -> tensor<1x2x3x4xf32>
+  %k1 = onnx.Reshape %k, %split : (tensor<1x3x8xf32>, tensor<4xi64>) -> tensor<1x3x2x4xf32>
+  %k2 = onnx.Transpose %k1 {perm = array<i64: 0, 2, 3, 1>} : (tensor<1x3x2x4xf32>) -> tensor<1x2x4x3xf32>
+  %v1 = onnx.Reshape %v, %split : (tensor<1x3x8xf32>, tensor<4xi64>) -> tensor<1x3x2x4xf32>
+  %v2 = onnx.Transpose %v1 {perm = array<i64: 0, 2, 1, 3>} : (tensor<1x3x2x4xf32>) -> tensor<1x2x3x4xf32>
+  %s = onnx.MatMul %q2, %k2 : (tensor<1x2x3x4xf32>, tensor<1x2x4x3xf32>) -> tensor<1x2x3x3xf32>
+  %s1 = onnx.Div %s, %sqrt : (tensor<1x2x3x3xf32>, tensor<f32>) -> tensor<1x2x3x3xf32>
+  %s2 = onnx.Add %s1, %mask : (tensor<1x2x3x3xf32>, tensor<1x1x1x3xf32>) -> tensor<1x2x3x3xf32>
+  %p = onnx.Softmax %s2 {axis = 3 : i64} : (tensor<1x2x3x3xf32>) -> tensor<1x2x3x3xf32>
+  %c = onnx.MatMul %p, %v2 : (tensor<1x2x3x3xf32>, tensor<1x2x3x4xf32>) -> tensor<1x2x3x4xf32>
+  %c1 = onnx.Transpose %c {perm = array<i64: 0, 2, 1, 3>} : (tensor<1x2x3x4xf32>) -> tensor<1x3x2x4xf32>
+  %c2 = onnx.Reshape %c1, %merge : (tensor<1x3x2x4xf32>, tensor<3xi64>) -> tensor<1x3x8xf32>
+  return %c2 : tensor<1x3x8xf32>
+}
+
+// Softmax over another axis is not attention: nothing is raised.
+// CHECK-LABEL: func @not_attention
+// CHECK-NOT: mbert.attention
+// CHECK: onnx.Softmax
+func.func @not_attention(%q: tensor<1x3x8xf32>, %k: tensor<1x3x8xf32>, %v: tensor<1x3x8xf32>) -> tensor<1x3x8xf32> {
+  %split = onnx.Constant dense<[1, 3, 2, 4]> : tensor<4xi64>
+  %merge = onnx.Constant dense<[1, 3, 8]> : tensor<3xi64>
+  %q1 = onnx.Reshape %q, %split : (tensor<1x3x8xf32>, tensor<4xi64>) -> tensor<1x3x2x4xf32>
+  %q2 = onnx.Transpose %q1 {perm = array<i64: 0, 2, 1, 3>} : (tensor<1x3x2x4xf32>) -> tensor<1x2x3x4xf32>
+  %k1 = onnx.Reshape %k, %split : (tensor<1x3x8xf32>, tensor<4xi64>) -> tensor<1x3x2x4xf32>
+  %k2 = onnx.Transpose %k1 {perm = array<i64: 0, 2, 3, 1>} : (tensor<1x3x2x4xf32>) -> tensor<1x2x4x3xf32>
+  %v1 = onnx.Reshape %v, %split : (tensor<1x3x8xf32>, tensor<4xi64>) -> tensor<1x3x2x4xf32>
+  %v2 = onnx.Transpose %v1 {perm = array<i64: 0, 2, 1, 3>} : (tensor<1x3x2x4xf32>) -> tensor<1x2x3x4xf32>
+  %s = onnx.MatMul %q2, %k2 : (tensor<1x2x3x4xf32>, tensor<1x2x4x3xf32>) -> tensor<1x2x3x3xf32>
+  %p = onnx.Softmax %s {axis = 2 : i64} : (tensor<1x2x3x3xf32>) -> tensor<1x2x3x3xf32>
+  %c = onnx.MatMul %p, %v2 : (tensor<1x2x3x3xf32>, tensor<1x2x3x4xf32>) -> tensor<1x2x3x4xf32>
+  %c1 = onnx.Transpose %c {perm = array<i64: 0, 2, 1, 3>} : (tensor<1x2x3x4xf32>) -> tensor<1x3x2x4xf32>
+  %c2 = onnx.Reshape %c1, %merge : (tensor<1x3x2x4xf32>, tensor<3xi64>) -> tensor<1x3x8xf32>
+  return %c2 : tensor<1x3x8xf32>
+}

@@ -61,3 +61,11 @@ func.func @attention_rank(%q: tensor<8x128xf32>) {
   %0 = mbert.attention %q, %q, %q {num_heads = 4 : i64, scale = 1.0 : f32} : (tensor<8x128xf32>, tensor<8x128xf32>, tensor<8x128xf32>) -> tensor<8x128xf32>
   return
 }
+
+// -----
+
+func.func @residual_scale_without_residual(%x: tensor<4x8xf32>, %w: tensor<8x4xf32>, %s: tensor<4xf32>) {
+  // expected-error @+1 {{residual_scale needs a residual}}
+  %0 = mbert.linear %x, %w residual_scale(%s) : (tensor<4x8xf32>, tensor<8x4xf32>, tensor<4xf32>) -> tensor<4x4xf32>
+  return
+}

@@ -8,6 +8,8 @@ func.func @ops(%h: tensor<1x8x512xf32>, %w: tensor<512x128xf32>, %b: tensor<128x
   %0 = mbert.linear %h, %w : (tensor<1x8x512xf32>, tensor<512x128xf32>) -> tensor<1x8x128xf32>
   // CHECK: mbert.linear %{{.*}}, %{{.*}} bias(%{{.*}}) residual(%{{.*}}) {activation = #mbert.activation<relu>}
   %1 = mbert.linear %h, %w bias(%b) residual(%r) {activation = #mbert.activation<relu>} : (tensor<1x8x512xf32>, tensor<512x128xf32>, tensor<128xf32>, tensor<1x8x128xf32>) -> tensor<1x8x128xf32>
+  // CHECK: mbert.linear %{{.*}}, %{{.*}} residual(%{{.*}}) residual_scale(%{{.*}}) :
+  %5 = mbert.linear %h, %w residual(%r) residual_scale(%b) : (tensor<1x8x512xf32>, tensor<512x128xf32>, tensor<1x8x128xf32>, tensor<128xf32>) -> tensor<1x8x128xf32>
   // CHECK: mbert.no_norm %{{.*}}, %{{.*}}, %{{.*}} : (tensor<1x8x128xf32>, tensor<128xf32>, tensor<128xf32>) -> tensor<1x8x128xf32>
   %2 = mbert.no_norm %1, %b, %b : (tensor<1x8x128xf32>, tensor<128xf32>, tensor<128xf32>) -> tensor<1x8x128xf32>
   // CHECK: mbert.attention %{{.*}}, %{{.*}}, %{{.*}} mask(%{{.*}}) {num_heads = 4 : i64, scale = 0.176776692 : f32}
