@@ -40,6 +40,14 @@ bool allCompatible(TypeRange inferred, TypeRange actual) {
   return true;
 }
 
+/// Verifiers run before result types are inferred, so they cannot assume the
+/// axis attribute was already checked: this reports it instead.
+FailureOr<int64_t> verifyAxis(Operation *op, int64_t axis, int64_t rank) {
+  if (std::optional<int64_t> normalized = normalizeAxis(axis, rank))
+    return *normalized;
+  return op->emitOpError("axis ") << axis << " is out of range for rank " << rank;
+}
+
 LogicalResult emitInferenceError(std::optional<Location> loc, const Twine &message) {
   if (loc)
     return mlir::emitError(*loc, message);
@@ -63,6 +71,10 @@ MBERT_ONNX_COMPATIBLE_RESULTS(DivOp)
 MBERT_ONNX_COMPATIBLE_RESULTS(EqualOp)
 MBERT_ONNX_COMPATIBLE_RESULTS(WhereOp)
 MBERT_ONNX_COMPATIBLE_RESULTS(ReluOp)
+MBERT_ONNX_COMPATIBLE_RESULTS(SqrtOp)
+MBERT_ONNX_COMPATIBLE_RESULTS(PowOp)
+MBERT_ONNX_COMPATIBLE_RESULTS(ReduceMeanOp)
+MBERT_ONNX_COMPATIBLE_RESULTS(LayerNormalizationOp)
 MBERT_ONNX_COMPATIBLE_RESULTS(MatMulOp)
 MBERT_ONNX_COMPATIBLE_RESULTS(GemmOp)
 MBERT_ONNX_COMPATIBLE_RESULTS(SoftmaxOp)
@@ -225,6 +237,37 @@ LogicalResult ReluOp::inferReturnTypes(MLIRContext *, std::optional<Location>,
   return success();
 }
 
+LogicalResult SqrtOp::inferReturnTypes(MLIRContext *, std::optional<Location>,
+                                       Adaptor adaptor,
+                                       SmallVectorImpl<Type> &results) {
+  results.push_back(adaptor.getInput().getType());
+  return success();
+}
+
+LogicalResult SqrtOp::verify() {
+  if (!isa<FloatType>(getElementTypeOrSelf(getInput())))
+    return emitOpError("needs a float tensor, got ") << getInput().getType();
+  return success();
+}
+
+LogicalResult PowOp::inferReturnTypes(MLIRContext *, std::optional<Location> loc,
+                                      Adaptor adaptor,
+                                      SmallVectorImpl<Type> &results) {
+  return inferBroadcastResult(loc, adaptor.getOperands(),
+                              getElementTypeOrSelf(adaptor.getBase()), results);
+}
+
+LogicalResult PowOp::verify() {
+  for (Value operand : {getBase(), getExponent()}) {
+    Type elementType = getElementTypeOrSelf(operand);
+    if ((!isa<FloatType>(elementType) && !elementType.isSignlessInteger()) ||
+        elementType.isInteger(1))
+      return emitOpError("operands must be float or signed integer tensors, got ")
+             << operand.getType();
+  }
+  return success();
+}
+
 //===----------------------------------------------------------------------===//
 // Linear algebra
 //===----------------------------------------------------------------------===//
@@ -322,6 +365,110 @@ LogicalResult SoftmaxOp::verify() {
   return success();
 }
 
+namespace {
+
+/// The set of dimensions ReduceMean reduces: `axes` normalized, or all of
+/// them when absent. Fails on an axis out of range or named twice.
+std::optional<SmallVector<bool>> getReducedDims(std::optional<ArrayRef<int64_t>> axes,
+                                                int64_t rank) {
+  SmallVector<bool> reduced(rank, !axes);
+  if (!axes)
+    return reduced;
+  for (int64_t axis : *axes) {
+    std::optional<int64_t> normalized = normalizeAxis(axis, rank);
+    if (!normalized || reduced[*normalized])
+      return std::nullopt;
+    reduced[*normalized] = true;
+  }
+  return reduced;
+}
+
+} // namespace
+
+LogicalResult ReduceMeanOp::inferReturnTypes(MLIRContext *, std::optional<Location> loc,
+                                             Adaptor adaptor,
+                                             SmallVectorImpl<Type> &results) {
+  Type elementType = getElementTypeOrSelf(adaptor.getData());
+  std::optional<ArrayRef<int64_t>> data = rankedShape(adaptor.getData());
+  if (!data) {
+    results.push_back(UnrankedTensorType::get(elementType));
+    return success();
+  }
+  std::optional<SmallVector<bool>> reduced = getReducedDims(adaptor.getAxes(), data->size());
+  if (!reduced)
+    return emitInferenceError(loc, "ReduceMean axes are out of range or repeated");
+  SmallVector<int64_t> shape;
+  for (auto [dim, isReduced] : llvm::zip(*data, *reduced)) {
+    if (!isReduced)
+      shape.push_back(dim);
+    else if (adaptor.getKeepdims())
+      shape.push_back(1);
+  }
+  results.push_back(RankedTensorType::get(shape, elementType));
+  return success();
+}
+
+LogicalResult ReduceMeanOp::verify() {
+  Type elementType = getElementTypeOrSelf(getData());
+  if (!isa<FloatType>(elementType) && !elementType.isSignlessInteger())
+    return emitOpError("needs a float or signed integer tensor, got ") << getData().getType();
+  if (elementType.isInteger(1))
+    return emitOpError("cannot average bool values");
+  return success();
+}
+
+LogicalResult LayerNormalizationOp::inferReturnTypes(MLIRContext *context,
+                                                     std::optional<Location> loc,
+                                                     Adaptor adaptor,
+                                                     SmallVectorImpl<Type> &results) {
+  Type inputType = adaptor.getInput().getType();
+  auto statisticsElementType = Float32Type::get(context);
+  std::optional<ArrayRef<int64_t>> input = rankedShape(adaptor.getInput());
+  results.push_back(inputType);
+  if (!input) {
+    results.append(2, UnrankedTensorType::get(statisticsElementType));
+    return success();
+  }
+  std::optional<int64_t> axis = normalizeAxis(adaptor.getAxis(), input->size());
+  if (!axis)
+    return emitInferenceError(loc, "LayerNormalization axis out of range");
+  SmallVector<int64_t> statisticsShape(input->take_front(*axis));
+  statisticsShape.append(input->size() - *axis, 1);
+  results.append(2, RankedTensorType::get(statisticsShape, statisticsElementType));
+  return success();
+}
+
+LogicalResult LayerNormalizationOp::verify() {
+  auto inputType = dyn_cast<RankedTensorType>(getInput().getType());
+  if (!getElementTypeOrSelf(getInput()).isF32())
+    return emitOpError("only float32 input is supported, got ") << getInput().getType();
+  std::optional<int64_t> axis;
+  if (inputType) {
+    FailureOr<int64_t> verified = verifyAxis(*this, getAxis(), inputType.getRank());
+    if (failed(verified))
+      return failure();
+    axis = *verified;
+  }
+  SmallVector<Value> parameters = {getScale()};
+  if (getBias())
+    parameters.push_back(getBias());
+  for (Value parameter : parameters) {
+    if (getElementTypeOrSelf(parameter) != getElementTypeOrSelf(getInput()))
+      return emitOpError("scale and bias must have the input's element type");
+    auto type = dyn_cast<RankedTensorType>(parameter.getType());
+    if (!inputType || !type)
+      continue;
+    // Scale and bias broadcast to the normalized dimensions, not to the
+    // whole input: their rank may not exceed the normalized rank.
+    ArrayRef<int64_t> normalized = inputType.getShape().drop_front(*axis);
+    std::optional<SmallVector<int64_t>> merged = broadcastShapes(normalized, type.getShape());
+    if (type.getRank() > static_cast<int64_t>(normalized.size()) || !merged ||
+        ArrayRef<int64_t>(*merged) != normalized)
+      return emitOpError("scale and bias must broadcast to the normalized shape");
+  }
+  return success();
+}
+
 //===----------------------------------------------------------------------===//
 // Data movement
 //===----------------------------------------------------------------------===//
@@ -353,7 +500,10 @@ LogicalResult GatherOp::verify() {
   auto dataType = dyn_cast<RankedTensorType>(getData().getType());
   if (!dataType)
     return success();
-  int64_t extent = dataType.getDimSize(*normalizeAxis(getAxis(), dataType.getRank()));
+  FailureOr<int64_t> axis = verifyAxis(*this, getAxis(), dataType.getRank());
+  if (failed(axis))
+    return failure();
+  int64_t extent = dataType.getDimSize(*axis);
   if (std::optional<SmallVector<int64_t>> indices = getConstantIntValues(getIndices()))
     if (!ShapedType::isDynamic(extent))
       for (int64_t index : *indices)
@@ -465,12 +615,21 @@ LogicalResult ConcatOp::inferReturnTypes(MLIRContext *, std::optional<Location> 
 }
 
 LogicalResult ConcatOp::verify() {
-  auto resultType = cast<RankedTensorType>(getType());
-  int64_t axis = *normalizeAxis(getAxis(), resultType.getRank());
+  auto resultType = dyn_cast<RankedTensorType>(getType());
+  if (!resultType)
+    return success();
+  FailureOr<int64_t> verifiedAxis = verifyAxis(*this, getAxis(), resultType.getRank());
+  if (failed(verifiedAxis))
+    return failure();
+  int64_t axis = *verifiedAxis;
   for (Value input : getInputs()) {
-    auto type = cast<RankedTensorType>(input.getType());
-    if (type.getElementType() != resultType.getElementType())
+    if (getElementTypeOrSelf(input) != resultType.getElementType())
       return emitOpError("inputs have different element types");
+    auto type = dyn_cast<RankedTensorType>(input.getType());
+    if (!type)
+      continue;
+    if (type.getRank() != resultType.getRank())
+      return emitOpError("inputs must have the result's rank");
     for (int64_t d = 0; d < type.getRank(); ++d)
       if (d != axis && !ShapedType::isDynamic(type.getDimSize(d)) &&
           !ShapedType::isDynamic(resultType.getDimSize(d)) &&
@@ -520,7 +679,10 @@ LogicalResult SplitOp::verify() {
   auto inputType = dyn_cast<RankedTensorType>(getInput().getType());
   if (!inputType)
     return success();
-  int64_t extent = inputType.getDimSize(*normalizeAxis(getAxis(), inputType.getRank()));
+  FailureOr<int64_t> axis = verifyAxis(*this, getAxis(), inputType.getRank());
+  if (failed(axis))
+    return failure();
+  int64_t extent = inputType.getDimSize(*axis);
   if (std::optional<SmallVector<int64_t>> split = getConstantIntValues(getSplit())) {
     int64_t total = 0;
     for (int64_t size : *split) {

@@ -108,6 +108,24 @@ def Onnx_ReluOp : Onnx_Op<"Relu"> {
   let results = (outs AnyTensor:$output);
 }
 
+def Onnx_SqrtOp : Onnx_Op<"Sqrt"> {
+  let summary = "elementwise square root of a float tensor";
+  let arguments = (ins AnyTensor:$input);
+  let results = (outs AnyTensor:$output);
+  let hasVerifier = 1;
+}
+
+def Onnx_PowOp : Onnx_Op<"Pow"> {
+  let summary = "elementwise base ^ exponent (broadcasting), typed like the base";
+  let description = [{
+    Since opset 12 the exponent may have another numeric type than the base;
+    the result always has the base's element type.
+  }];
+  let arguments = (ins AnyTensor:$base, AnyTensor:$exponent);
+  let results = (outs AnyTensor:$output);
+  let hasVerifier = 1;
+}
+
 //===----------------------------------------------------------------------===//
 // Linear algebra and normalization
 //===----------------------------------------------------------------------===//
@@ -134,6 +152,34 @@ def Onnx_SoftmaxOp : Onnx_Op<"Softmax"> {
   let summary = "softmax along one axis (opset 13 semantics)";
   let arguments = (ins AnyTensor:$input, DefaultValuedAttr<I64Attr, "-1">:$axis);
   let results = (outs AnyTensor:$output);
+  let hasVerifier = 1;
+}
+
+def Onnx_ReduceMeanOp : Onnx_Op<"ReduceMean"> {
+  let summary = "mean over `axes` (all of them when absent)";
+  let description = [{
+    Opsets up to 17 give the axes as an attribute. With `keepdims` the reduced
+    dimensions stay as size 1, otherwise they are removed.
+  }];
+  let arguments = (ins AnyTensor:$data, OptionalAttr<DenseI64ArrayAttr>:$axes,
+                       DefaultValuedAttr<I64Attr, "1">:$keepdims);
+  let results = (outs AnyTensor:$reduced);
+  let hasVerifier = 1;
+}
+
+def Onnx_LayerNormalizationOp : Onnx_Op<"LayerNormalization"> {
+  let summary = "normalize over the dimensions from `axis` on, then scale and shift";
+  let description = [{
+    `output = (x - mean) * inv_std_dev * scale + bias`, where mean and the
+    variance are taken over dimensions [axis, rank) and
+    `inv_std_dev = 1 / sqrt(variance + epsilon)`. `mean` and `inv_std_dev`
+    keep the reduced dimensions as size 1 (ONNX's optional outputs). Only
+    float32 input with float32 statistics (stash_type 1) is supported.
+  }];
+  let arguments = (ins AnyTensor:$input, AnyTensor:$scale, Optional<AnyTensor>:$bias,
+                       DefaultValuedAttr<I64Attr, "-1">:$axis,
+                       DefaultValuedAttr<F32Attr, "1e-5f">:$epsilon);
+  let results = (outs AnyTensor:$output, AnyTensor:$mean, AnyTensor:$inv_std_dev);
   let hasVerifier = 1;
 }
 

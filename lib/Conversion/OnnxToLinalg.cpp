@@ -15,6 +15,7 @@
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Dialect/Utils/StaticValueUtils.h"
 
@@ -86,6 +87,10 @@ Value reluScalar(OpBuilder &b, Location loc, ValueRange args) {
   return createRelu(b, loc, args[0]);
 }
 
+Value sqrtScalar(OpBuilder &b, Location loc, ValueRange args) {
+  return math::SqrtOp::create(b, loc, args[0]);
+}
+
 /// An op whose operands all broadcast to its result: one generic.
 template <typename OpTy, ScalarFunction scalarFunction>
 LogicalResult lowerElementwise(OpTy op, PatternRewriter &rewriter) {
@@ -98,6 +103,8 @@ LogicalResult lowerElementwise(OpTy op, PatternRewriter &rewriter) {
 /// bool, which converts as 0/1; a cast to bool tests for non-zero.
 Value castScalar(OpBuilder &b, Location loc, Value value, Type to) {
   Type from = value.getType();
+  if (from == to)
+    return value;
   if (to.isInteger(1)) {
     Value zero = arith::ConstantOp::create(b, loc, b.getZeroAttr(from));
     // Unordered: NaN is non-zero, so it casts to true (as in numpy).
@@ -141,6 +148,26 @@ LogicalResult lowerCast(onnx::CastOp op, PatternRewriter &rewriter) {
                                           [to](OpBuilder &b, Location loc, ValueRange args) {
                                             return castScalar(b, loc, args[0], to);
                                           }));
+  return success();
+}
+
+/// ONNX Pow has the base's type. A float base is raised to the exponent
+/// converted to its type; an integer base computes in f64 and truncates back,
+/// which is exact wherever the integer result is representable, and is what
+/// ONNX's reference (numpy's power, then a cast to the base type) computes
+/// for a float exponent.
+LogicalResult lowerPow(onnx::PowOp op, PatternRewriter &rewriter) {
+  RankedTensorType resultType = getTensorType(op.getOutput());
+  Type baseType = resultType.getElementType();
+  Type computeType = isa<FloatType>(baseType) ? baseType : rewriter.getF64Type();
+  rewriter.replaceOp(
+      op, buildElementwise(rewriter, op.getLoc(), resultType, op->getOperands(),
+                           [&](OpBuilder &b, Location loc, ValueRange args) -> Value {
+                             Value power = math::PowFOp::create(
+                                 b, loc, castScalar(b, loc, args[0], computeType),
+                                 castScalar(b, loc, args[1], computeType));
+                             return castScalar(b, loc, power, baseType);
+                           }));
   return success();
 }
 
@@ -250,6 +277,115 @@ LogicalResult lowerSoftmax(onnx::SoftmaxOp op, PatternRewriter &rewriter) {
   if (!axis)
     return rewriter.notifyMatchFailure(op, "axis is out of range");
   rewriter.replaceOp(op, buildSoftmax(rewriter, op.getLoc(), op.getInput(), *axis));
+  return success();
+}
+
+/// The mean of `input` over the dimensions marked in `reduced`, returned with
+/// the shape of `resultType` (the reduced dimensions removed or kept as 1; the
+/// elements are the same). It sums in the input's type and divides by the
+/// count, as numpy's mean does; integer means truncate like ONNX's reference.
+Value buildMean(OpBuilder &b, Location loc, Value input, ArrayRef<bool> reduced,
+                RankedTensorType resultType) {
+  RankedTensorType inputType = getTensorType(input);
+  Type elementType = inputType.getElementType();
+  MLIRContext *context = b.getContext();
+  SmallVector<int64_t> keptShape;
+  SmallVector<AffineExpr> keptExprs;
+  SmallVector<utils::IteratorType> iterators;
+  int64_t count = 1;
+  for (auto [d, dim] : llvm::enumerate(inputType.getShape())) {
+    if (reduced[d]) {
+      count *= dim;
+      iterators.push_back(utils::IteratorType::reduction);
+      continue;
+    }
+    keptShape.push_back(dim);
+    keptExprs.push_back(getAffineDimExpr(d, context));
+    iterators.push_back(utils::IteratorType::parallel);
+  }
+  auto sumType = RankedTensorType::get(keptShape, elementType);
+  Value zeros = createFilledTensor(b, loc, sumType, b.getZeroAttr(elementType));
+  AffineMap inputMap = b.getMultiDimIdentityMap(inputType.getRank());
+  AffineMap sumMap = AffineMap::get(inputType.getRank(), 0, keptExprs, context);
+  Value sum = linalg::GenericOp::create(
+                  b, loc, sumType, input, zeros, {inputMap, sumMap}, iterators,
+                  [](OpBuilder &nested, Location nestedLoc, ValueRange args) {
+                    linalg::YieldOp::create(nested, nestedLoc,
+                                            createAdd(nested, nestedLoc, args[1], args[0]));
+                  })
+                  .getResult(0);
+  TypedAttr countAttr = isa<FloatType>(elementType)
+                            ? TypedAttr(b.getFloatAttr(elementType, static_cast<double>(count)))
+                            : TypedAttr(b.getIntegerAttr(elementType, count));
+  Value countValue = arith::ConstantOp::create(b, loc, countAttr);
+  Value mean = buildElementwise(b, loc, sumType, sum,
+                                [&](OpBuilder &nested, Location nestedLoc, ValueRange args) {
+                                  return divideScalars(nested, nestedLoc, {args[0], countValue});
+                                });
+  return buildStaticReshape(b, loc, mean, resultType);
+}
+
+LogicalResult lowerReduceMean(onnx::ReduceMeanOp op, PatternRewriter &rewriter) {
+  RankedTensorType inputType = getTensorType(op.getData());
+  SmallVector<bool> reduced(inputType.getRank(), !op.getAxes());
+  if (std::optional<ArrayRef<int64_t>> axes = op.getAxes())
+    for (int64_t axis : *axes) {
+      std::optional<int64_t> normalized = onnx::normalizeAxis(axis, inputType.getRank());
+      if (!normalized)
+        return rewriter.notifyMatchFailure(op, "axis is out of range");
+      reduced[*normalized] = true;
+    }
+  rewriter.replaceOp(op, buildMean(rewriter, op.getLoc(), op.getData(), reduced,
+                                   getTensorType(op.getReduced())));
+  return success();
+}
+
+/// Two passes like ONNX's definition: the mean, then the mean of the squared
+/// deviations from it (not E[x^2] - E[x]^2, which cancels badly when the
+/// mean is large against the spread).
+LogicalResult lowerLayerNormalization(onnx::LayerNormalizationOp op, PatternRewriter &rewriter) {
+  RankedTensorType inputType = getTensorType(op.getInput());
+  RankedTensorType statisticsType = getTensorType(op.getMean());
+  std::optional<int64_t> axis = onnx::normalizeAxis(op.getAxis(), inputType.getRank());
+  if (!axis)
+    return rewriter.notifyMatchFailure(op, "axis is out of range");
+  SmallVector<bool> reduced(inputType.getRank(), false);
+  std::fill(reduced.begin() + *axis, reduced.end(), true);
+
+  Location loc = op.getLoc();
+  Value mean = buildMean(rewriter, loc, op.getInput(), reduced, statisticsType);
+  Value centered = buildElementwise(rewriter, loc, inputType, {op.getInput(), mean},
+                                    [](OpBuilder &b, Location bodyLoc, ValueRange args) -> Value {
+                                      return arith::SubFOp::create(b, bodyLoc, args[0], args[1]);
+                                    });
+  Value squared = buildElementwise(rewriter, loc, inputType, centered,
+                                   [](OpBuilder &b, Location bodyLoc, ValueRange args) -> Value {
+                                     return arith::MulFOp::create(b, bodyLoc, args[0], args[0]);
+                                   });
+  Value variance = buildMean(rewriter, loc, squared, reduced, statisticsType);
+  Value epsilon = arith::ConstantOp::create(
+      rewriter, loc, rewriter.getF32FloatAttr(op.getEpsilon().convertToFloat()));
+  Value one = arith::ConstantOp::create(rewriter, loc, rewriter.getF32FloatAttr(1.0f));
+  Value inverseStdDev =
+      buildElementwise(rewriter, loc, statisticsType, variance,
+                       [&](OpBuilder &b, Location bodyLoc, ValueRange args) -> Value {
+                         Value shifted = arith::AddFOp::create(b, bodyLoc, args[0], epsilon);
+                         Value root = math::SqrtOp::create(b, bodyLoc, shifted);
+                         return arith::DivFOp::create(b, bodyLoc, one, root);
+                       });
+  SmallVector<Value> inputs = {centered, inverseStdDev, op.getScale()};
+  if (Value bias = op.getBias())
+    inputs.push_back(bias);
+  Value normalized =
+      buildElementwise(rewriter, loc, inputType, inputs,
+                       [](OpBuilder &b, Location bodyLoc, ValueRange args) -> Value {
+                         Value scaled = arith::MulFOp::create(b, bodyLoc, args[0], args[1]);
+                         scaled = arith::MulFOp::create(b, bodyLoc, scaled, args[2]);
+                         if (args.size() == 3)
+                           return scaled;
+                         return arith::AddFOp::create(b, bodyLoc, scaled, args[3]);
+                       });
+  rewriter.replaceOp(op, {normalized, mean, inverseStdDev});
   return success();
 }
 
@@ -548,6 +684,10 @@ void populateOnnxToLinalgPatterns(RewritePatternSet &patterns) {
   addStaticLowering<onnx::EqualOp, lowerElementwise<onnx::EqualOp, compareEqual>>(patterns);
   addStaticLowering<onnx::WhereOp, lowerElementwise<onnx::WhereOp, selectScalar>>(patterns);
   addStaticLowering<onnx::ReluOp, lowerElementwise<onnx::ReluOp, reluScalar>>(patterns);
+  addStaticLowering<onnx::SqrtOp, lowerElementwise<onnx::SqrtOp, sqrtScalar>>(patterns);
+  addStaticLowering<onnx::PowOp, lowerPow>(patterns);
+  addStaticLowering<onnx::ReduceMeanOp, lowerReduceMean>(patterns);
+  addStaticLowering<onnx::LayerNormalizationOp, lowerLayerNormalization>(patterns);
   addStaticLowering<onnx::CastOp, lowerCast>(patterns);
   addStaticLowering<onnx::ExpandOp, lowerExpand>(patterns);
   addStaticLowering<onnx::MatMulOp, lowerMatMul>(patterns);

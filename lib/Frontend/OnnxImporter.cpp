@@ -406,6 +406,47 @@ llvm::StringMap<NodeHandler> createNodeHandlers() {
                                           ArrayRef<Value> ops) -> Built {
     return im.build<ReluOp>(node, ops[0]);
   });
+  handlers["Sqrt"] = handler({}, 1, 1, [](OnnxImporter &im, const onnx::NodeProto &node,
+                                          ArrayRef<Value> ops) -> Built {
+    return im.build<SqrtOp>(node, ops[0]);
+  });
+  handlers["Pow"] = handler({}, 2, 2, [](OnnxImporter &im, const onnx::NodeProto &node,
+                                         ArrayRef<Value> ops) -> Built {
+    return im.build<PowOp>(node, ops[0], ops[1]);
+  });
+  handlers["ReduceMean"] = handler({"axes", "keepdims"}, 1, 1, [](OnnxImporter &im,
+                                                                  const onnx::NodeProto &node,
+                                                                  ArrayRef<Value> ops) -> Built {
+    auto keepDims = getIntAttribute(im, node, "keepdims", 1);
+    if (failed(keepDims))
+      return failure();
+    DenseI64ArrayAttr axes;
+    if (findAttribute(node, "axes")) {
+      auto values = getIntsAttribute(im, node, "axes");
+      if (failed(values))
+        return failure();
+      axes = im.getBuilder().getDenseI64ArrayAttr(*values);
+    }
+    return im.build<ReduceMeanOp>(node, ops[0], axes, *keepDims);
+  });
+  handlers["LayerNormalization"] = handler({"axis", "epsilon", "stash_type"}, 2, 3,
+                                           [](OnnxImporter &im, const onnx::NodeProto &node,
+                                              ArrayRef<Value> ops) -> Built {
+    if (im.getOpset() < 17)
+      return im.emitNodeError(node) << "LayerNormalization is an operator of opset 17 and "
+                                       "later; the model imports opset "
+                                    << im.getOpset();
+    auto axis = getIntAttribute(im, node, "axis", -1);
+    auto epsilon = getFloatAttribute(im, node, "epsilon", 1e-5f);
+    auto stashType = getIntAttribute(im, node, "stash_type", onnx::TensorProto::FLOAT);
+    if (failed(axis) || failed(epsilon) || failed(stashType))
+      return failure();
+    if (*stashType != onnx::TensorProto::FLOAT)
+      return im.emitNodeError(node) << "stash_type " << *stashType
+                                    << " is not supported (only 1, float32 statistics)";
+    return im.build<LayerNormalizationOp>(node, ops[0], ops[1], getOptionalOperand(ops, 2),
+                                          *axis, APFloat(*epsilon));
+  });
   handlers["Gemm"] = handler({"alpha", "beta", "transA", "transB"}, 2, 3,
                              [](OnnxImporter &im, const onnx::NodeProto &node,
                                 ArrayRef<Value> ops) -> Built {
@@ -509,7 +550,7 @@ llvm::StringMap<NodeHandler> createNodeHandlers() {
       return failure();
     return im.build<SqueezeOp>(node, ops[0], *axes);
   });
-  handlers["Cast"] = handler({"to", "saturate"}, 1, 1, [](OnnxImporter &im,
+  handlers["Cast"] = handler({"to"}, 1, 1, [](OnnxImporter &im,
                                                           const onnx::NodeProto &node,
                                                           ArrayRef<Value> ops) -> Built {
     auto to = getIntAttribute(im, node, "to", std::nullopt);

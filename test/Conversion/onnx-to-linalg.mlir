@@ -350,3 +350,62 @@ func.func @expand(%x: tensor<3x1xf32>) -> tensor<2x3x4xf32> {
   %0 = onnx.Expand %x, %shape : (tensor<3x1xf32>, tensor<3xi64>) -> tensor<2x3x4xf32>
   return %0 : tensor<2x3x4xf32>
 }
+
+// The mean sums the reduced axis into a [2, 4] tensor, divides by its extent (3) and expands
+// back to the keepdims shape.
+// CHECK-LABEL: func.func @reduce_mean_keepdims
+// CHECK: %[[SUM:.+]] = linalg.generic {{.*}} iterator_types = ["parallel", "reduction", "parallel"]
+// CHECK-SAME: outs(%{{.+}} : tensor<2x4xf32>)
+// CHECK: arith.addf
+// CHECK: %[[COUNT:.+]] = arith.constant 3.000000e+00 : f32
+// CHECK: %[[MEAN:.+]] = linalg.generic {{.*}} ins(%[[SUM]] : tensor<2x4xf32>)
+// CHECK: arith.divf %{{.+}}, %[[COUNT]]
+// CHECK: tensor.expand_shape %[[MEAN]] {{\[\[}}0], [1, 2]] output_shape [2, 1, 4]
+func.func @reduce_mean_keepdims(%x: tensor<2x3x4xf32>) -> tensor<2x1x4xf32> {
+  %0 = onnx.ReduceMean %x {axes = array<i64: 1>} : (tensor<2x3x4xf32>) -> tensor<2x1x4xf32>
+  return %0 : tensor<2x1x4xf32>
+}
+
+// A float base takes the exponent in its own type; an integer base computes in f64 and
+// truncates back to its type.
+// CHECK-LABEL: func.func @pow_sqrt
+// CHECK: ^bb0(%[[BASE:.+]]: f32, %[[EXP:.+]]: i64, %{{.+}}: f32):
+// CHECK:   %[[EXP_F:.+]] = arith.sitofp %[[EXP]] : i64 to f32
+// CHECK:   math.powf %[[BASE]], %[[EXP_F]] : f32
+// CHECK: math.sqrt %{{.+}} : f32
+// CHECK: ^bb0(%[[IBASE:.+]]: i32, %[[FEXP:.+]]: f32, %{{.+}}: i32):
+// CHECK:   %[[WIDE_BASE:.+]] = arith.sitofp %[[IBASE]] : i32 to f64
+// CHECK:   %[[WIDE_EXP:.+]] = arith.extf %[[FEXP]] : f32 to f64
+// CHECK:   %[[POWER:.+]] = math.powf %[[WIDE_BASE]], %[[WIDE_EXP]] : f64
+// CHECK:   arith.fptosi %[[POWER]] : f64 to i32
+func.func @pow_sqrt(%x: tensor<2x3xf32>, %e: tensor<i64>, %b: tensor<3xi32>, %f: tensor<3xf32>) -> (tensor<2x3xf32>, tensor<3xi32>) {
+  %0 = onnx.Pow %x, %e : (tensor<2x3xf32>, tensor<i64>) -> tensor<2x3xf32>
+  %1 = onnx.Sqrt %0 : (tensor<2x3xf32>) -> tensor<2x3xf32>
+  %2 = onnx.Pow %b, %f : (tensor<3xi32>, tensor<3xf32>) -> tensor<3xi32>
+  return %1, %2 : tensor<2x3xf32>, tensor<3xi32>
+}
+
+// Mean, centred values, mean of their squares, 1 / sqrt(variance + epsilon), then one
+// elementwise pass applying it with scale and bias. inv_std_dev is the op's third result.
+// CHECK-LABEL: func.func @layer_norm
+// CHECK-SAME: (%[[X:.+]]: tensor<2x4xf32>, %[[SCALE:.+]]: tensor<4xf32>, %[[BIAS:.+]]: tensor<4xf32>)
+// CHECK: %[[MEAN:.+]] = tensor.expand_shape {{.*}} into tensor<2x1xf32>
+// CHECK: %[[CENTERED:.+]] = linalg.generic {{.*}} ins(%[[X]], %[[MEAN]] : tensor<2x4xf32>, tensor<2x1xf32>)
+// CHECK: arith.subf
+// CHECK: %[[SQUARED:.+]] = linalg.generic {{.*}} ins(%[[CENTERED]] : tensor<2x4xf32>)
+// CHECK: arith.mulf %[[IN:.+]], %[[IN]] : f32
+// CHECK: %[[VARIANCE:.+]] = tensor.expand_shape {{.*}} into tensor<2x1xf32>
+// CHECK: %[[EPS:.+]] = arith.constant 9.99999996E-13 : f32
+// CHECK: %[[INV:.+]] = linalg.generic {{.*}} ins(%[[VARIANCE]] : tensor<2x1xf32>)
+// CHECK:   arith.addf %{{.+}}, %[[EPS]]
+// CHECK:   math.sqrt
+// CHECK:   arith.divf
+// CHECK: %[[Y:.+]] = linalg.generic {{.*}} ins(%[[CENTERED]], %[[INV]], %[[SCALE]], %[[BIAS]] : tensor<2x4xf32>, tensor<2x1xf32>, tensor<4xf32>, tensor<4xf32>)
+// CHECK:   arith.mulf
+// CHECK:   arith.mulf
+// CHECK:   arith.addf
+// CHECK: return %[[Y]], %[[INV]]
+func.func @layer_norm(%x: tensor<2x4xf32>, %s: tensor<4xf32>, %b: tensor<4xf32>) -> (tensor<2x4xf32>, tensor<2x1xf32>) {
+  %0:3 = onnx.LayerNormalization %x, %s, %b {epsilon = 1.0e-12 : f32} : (tensor<2x4xf32>, tensor<4xf32>, tensor<4xf32>) -> (tensor<2x4xf32>, tensor<2x1xf32>, tensor<2x1xf32>)
+  return %0#0, %0#2 : tensor<2x4xf32>, tensor<2x1xf32>
+}

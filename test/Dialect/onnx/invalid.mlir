@@ -109,3 +109,85 @@ func.func @constant_of_shape_value(%s: tensor<2xi64>) {
   %0 = onnx.ConstantOfShape %s {value = dense<[1.0, 2.0]> : tensor<2xf32>} : (tensor<2xi64>) -> tensor<?x?xf32>
   return
 }
+
+// -----
+
+func.func @sqrt_of_integers(%a: tensor<3xi64>) {
+  // expected-error @+1 {{needs a float tensor}}
+  %0 = onnx.Sqrt %a : (tensor<3xi64>) -> tensor<3xi64>
+  return
+}
+
+// -----
+
+func.func @pow_of_bools(%a: tensor<3xf32>, %b: tensor<3xi1>) {
+  // expected-error @+1 {{operands must be float or signed integer tensors}}
+  %0 = onnx.Pow %a, %b : (tensor<3xf32>, tensor<3xi1>) -> tensor<3xf32>
+  return
+}
+
+// -----
+
+func.func @reduce_mean_repeated_axis(%a: tensor<2x3xf32>) {
+  // expected-error @+2 {{ReduceMean axes are out of range or repeated}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = onnx.ReduceMean %a {axes = array<i64: 1, -1>} : (tensor<2x3xf32>) -> tensor<2x1xf32>
+  return
+}
+
+// -----
+
+func.func @reduce_mean_of_bools(%a: tensor<2x3xi1>) {
+  // expected-error @+1 {{cannot average bool values}}
+  %0 = onnx.ReduceMean %a : (tensor<2x3xi1>) -> tensor<1x1xi1>
+  return
+}
+
+// -----
+
+func.func @layer_norm_axis_out_of_range(%x: tensor<2x4xf32>, %s: tensor<4xf32>) {
+  // expected-error @+1 {{axis 2 is out of range for rank 2}}
+  %0:3 = onnx.LayerNormalization %x, %s {axis = 2 : i64} : (tensor<2x4xf32>, tensor<4xf32>) -> (tensor<2x4xf32>, tensor<2x1xf32>, tensor<2x1xf32>)
+  return
+}
+
+// -----
+
+func.func @layer_norm_scale_too_wide(%x: tensor<2x4xf32>, %s: tensor<2x4xf32>) {
+  // Scale broadcasts to the normalized dimensions [4] only, not to the whole input.
+  // expected-error @+1 {{scale and bias must broadcast to the normalized shape}}
+  %0:3 = onnx.LayerNormalization %x, %s : (tensor<2x4xf32>, tensor<2x4xf32>) -> (tensor<2x4xf32>, tensor<2x1xf32>, tensor<2x1xf32>)
+  return
+}
+
+// -----
+
+func.func @layer_norm_double(%x: tensor<2x4xf64>, %s: tensor<4xf64>) {
+  // expected-error @+1 {{only float32 input is supported}}
+  %0:3 = onnx.LayerNormalization %x, %s : (tensor<2x4xf64>, tensor<4xf64>) -> (tensor<2x4xf64>, tensor<2x1xf32>, tensor<2x1xf32>)
+  return
+}
+
+// -----
+
+func.func @gather_axis_out_of_range(%x: tensor<2x4xf32>, %i: tensor<3xi64>) {
+  // expected-error @+1 {{axis -3 is out of range for rank 2}}
+  %0 = onnx.Gather %x, %i {axis = -3 : i64} : (tensor<2x4xf32>, tensor<3xi64>) -> tensor<3x4xf32>
+  return
+}
+
+// -----
+
+func.func @concat_axis_out_of_range(%x: tensor<2x4xf32>) {
+  // expected-error @+1 {{axis 2 is out of range for rank 2}}
+  %0 = onnx.Concat %x, %x {axis = 2 : i64} : (tensor<2x4xf32>, tensor<2x4xf32>) -> tensor<4x4xf32>
+  return
+}
+
+// -----
+
+func.func @split_axis_out_of_range(%x: tensor<2x4xf32>) {
+  // expected-error @+1 {{axis 5 is out of range for rank 2}}
+  %0:2 = onnx.Split %x {axis = 5 : i64, num_outputs = 2 : i64} : (tensor<2x4xf32>) -> (tensor<1x4xf32>, tensor<1x4xf32>)
+  return
+}

@@ -67,3 +67,22 @@ func.func @data_movement(%table: tensor<10x4xf32>, %ids: tensor<1x3xi64>, %x: te
   %11 = onnx.Expand %5, %shape : (tensor<3x4xf32>, tensor<2xi64>) -> tensor<3x4xf32>
   return %3 : tensor<1x3x12xf32>
 }
+
+// CHECK-LABEL: func @normalization
+func.func @normalization(%x: tensor<2x3x4xf32>, %scale: tensor<4xf32>, %bias: tensor<4xf32>, %two: tensor<f32>, %n: tensor<i64>) -> tensor<2x3x4xf32> {
+  // CHECK: onnx.ReduceMean {{.*}} {axes = array<i64: -1>} : (tensor<2x3x4xf32>) -> tensor<2x3x1xf32>
+  %0 = onnx.ReduceMean %x {axes = array<i64: -1>} : (tensor<2x3x4xf32>) -> tensor<2x3x1xf32>
+  // CHECK: onnx.ReduceMean {{.*}} {keepdims = 0 : i64} : (tensor<2x3x4xf32>) -> tensor<f32>
+  %1 = onnx.ReduceMean %x {keepdims = 0 : i64} : (tensor<2x3x4xf32>) -> tensor<f32>
+  // CHECK: onnx.Pow {{.*}} : (tensor<2x3x4xf32>, tensor<f32>) -> tensor<2x3x4xf32>
+  %2 = onnx.Pow %x, %two : (tensor<2x3x4xf32>, tensor<f32>) -> tensor<2x3x4xf32>
+  // CHECK: onnx.Pow {{.*}} : (tensor<2x3x4xf32>, tensor<i64>) -> tensor<2x3x4xf32>
+  %3 = onnx.Pow %x, %n : (tensor<2x3x4xf32>, tensor<i64>) -> tensor<2x3x4xf32>
+  // CHECK: onnx.Sqrt {{.*}} -> tensor<2x3x1xf32>
+  %4 = onnx.Sqrt %0 : (tensor<2x3x1xf32>) -> tensor<2x3x1xf32>
+  // CHECK: onnx.LayerNormalization {{.*}} {axis = 1 : i64, epsilon = 9.99999996E-13 : f32} : (tensor<2x3x4xf32>, tensor<4xf32>, tensor<4xf32>) -> (tensor<2x3x4xf32>, tensor<2x1x1xf32>, tensor<2x1x1xf32>)
+  %5:3 = onnx.LayerNormalization %x, %scale, %bias {axis = 1 : i64, epsilon = 1.0e-12 : f32} : (tensor<2x3x4xf32>, tensor<4xf32>, tensor<4xf32>) -> (tensor<2x3x4xf32>, tensor<2x1x1xf32>, tensor<2x1x1xf32>)
+  // CHECK: onnx.LayerNormalization {{.*}} : (tensor<2x3x4xf32>, tensor<4xf32>) -> (tensor<2x3x4xf32>, tensor<2x3x1xf32>, tensor<2x3x1xf32>)
+  %6:3 = onnx.LayerNormalization %x, %scale : (tensor<2x3x4xf32>, tensor<4xf32>) -> (tensor<2x3x4xf32>, tensor<2x3x1xf32>, tensor<2x3x1xf32>)
+  return %5#0 : tensor<2x3x4xf32>
+}
