@@ -42,6 +42,7 @@ OUTPUT_NAMES_BY_HEAD = {
     "none": ["last_hidden_state"],
     "qa": ["start_logits", "end_logits"],
     "cls": ["logits"],
+    "mlm": ["logits"],
 }
 # Id of BERT's [CLS] token: the test input starts with it, as real inputs do.
 CLS_TOKEN_ID = 101
@@ -61,15 +62,24 @@ class MobileBertConfig:
     type_vocab_size: int = 2
     use_bottleneck_attention: bool = False
     key_query_shared_bottleneck: bool = True
-    # Added to attention scores at padded key positions: -10000 (older exports) or "min".
+    # Added to attention scores at padded key positions: -10000 (older exports), "min", or "where"
+    # for Where(bool mask, 0, -inf) as torch's scaled_dot_product_attention export builds it.
     mask_bias: str = "-10000"
     head: str = "none"
     num_labels: int = 2
+    # Without token_type_ids the model uses token type 0 everywhere, as Hugging Face does.
+    use_token_type_ids: bool = True
+    layer_norm_eps: float = 1e-12
 
     def mask_bias_value(self):
         if self.mask_bias == "min":
             return float(torch.finfo(torch.float32).min)
+        if self.mask_bias == "where":
+            return float("-inf")
         return float(self.mask_bias)
+
+    def input_names(self):
+        return INPUT_NAMES if self.use_token_type_ids else INPUT_NAMES[:2]
 
     def query_key_input_size(self):
         # Q and K read a 128-wide bottleneck unless neither bottleneck variant is on, in which
@@ -112,8 +122,10 @@ class MobileBertEmbeddings(nn.Module):
             "position_ids", torch.arange(config.max_position_embeddings).unsqueeze(0), persistent=False
         )
 
-    def forward(self, input_ids, token_type_ids):
+    def forward(self, input_ids, token_type_ids=None):
         sequence_length = input_ids.size(1)
+        if token_type_ids is None:
+            token_type_ids = torch.zeros_like(input_ids)
         token_vectors = self.word_embeddings(input_ids)
         # Trigram in the order (next, current, previous). The neighbours beyond either end of the
         # sequence are zero rows; the attention mask plays no part here.
@@ -280,6 +292,28 @@ class MobileBertEncoder(nn.Module):
         return hidden_states
 
 
+class MaskedLanguageModelHead(nn.Module):
+    """Hugging Face's MobileBertLMPredictionHead: a transform with a real LayerNorm, then scores
+    against every vocabulary entry.
+
+    The decoder matrix [hidden, vocab] is the transposed word-embedding table (embedding_size rows,
+    tied to the input embedding) stacked on an untied [hidden - embedding_size, vocab] matrix.
+    """
+
+    def __init__(self, config, word_embeddings):
+        super().__init__()
+        self.transform_dense = nn.Linear(config.hidden_size, config.hidden_size)
+        self.transform_LayerNorm = nn.LayerNorm(config.hidden_size, eps=config.layer_norm_eps)
+        self.word_embeddings = word_embeddings
+        self.dense = nn.Linear(config.vocab_size, config.hidden_size - config.embedding_size, bias=False)
+        self.bias = nn.Parameter(torch.zeros(config.vocab_size))
+
+    def forward(self, hidden_states):
+        transformed = self.transform_LayerNorm(torch.relu(self.transform_dense(hidden_states)))
+        decoder = torch.cat([self.word_embeddings.weight.t(), self.dense.weight], dim=0)
+        return transformed.matmul(decoder) + self.bias
+
+
 class MobileBertForExport(nn.Module):
     """Encoder plus an optional task head; returns a tuple in OUTPUT_NAMES_BY_HEAD order."""
 
@@ -295,16 +329,29 @@ class MobileBertForExport(nn.Module):
         elif config.head == "cls":
             # No pooler weights: released MobileBERT pools by taking h[:, 0] as is.
             self.classifier = nn.Linear(config.hidden_size, config.num_labels)
+        elif config.head == "mlm":
+            if config.hidden_size <= config.embedding_size:
+                raise ValueError("the masked-LM decoder needs --hidden larger than --embedding")
+            self.predictions = MaskedLanguageModelHead(config, self.embeddings.word_embeddings)
 
-    def forward(self, input_ids, attention_mask, token_type_ids):
-        # One bias for every layer, broadcast over heads and query positions.
-        mask_bias = (1.0 - attention_mask[:, None, None, :].float()) * self.config.mask_bias_value()
-        hidden_states = self.encoder(self.embeddings(input_ids, token_type_ids), mask_bias)
+    def mask_bias(self, attention_mask):
+        """One bias for every layer, broadcast over heads and query positions."""
+        key_mask = attention_mask[:, None, None, :]
+        if self.config.mask_bias == "where":
+            # What scaled_dot_product_attention's export does with a bool mask.
+            return torch.where(key_mask.bool(), torch.zeros((), dtype=torch.float32),
+                               torch.full((), float("-inf"), dtype=torch.float32))
+        return (1.0 - key_mask.float()) * self.config.mask_bias_value()
+
+    def forward(self, input_ids, attention_mask, token_type_ids=None):
+        hidden_states = self.encoder(self.embeddings(input_ids, token_type_ids), self.mask_bias(attention_mask))
         if self.config.head == "qa":
             start_logits, end_logits = self.qa_outputs(hidden_states).split(1, dim=-1)
             return start_logits.squeeze(-1), end_logits.squeeze(-1)
         if self.config.head == "cls":
             return (self.classifier(hidden_states[:, 0]),)
+        if self.config.head == "mlm":
+            return (self.predictions(hidden_states),)
         return (hidden_states,)
 
 
@@ -334,11 +381,17 @@ def initialize_weights(model, seed):
             elif isinstance(module, nn.Linear):
                 is_query_or_key = module_name.endswith((".self.query", ".self.key"))
                 gain = 2.0 if is_query_or_key else 0.5
-                module.weight.copy_(normal(module.weight.shape, gain / math.sqrt(module.weight.shape[1])))
-                module.bias.copy_(normal(module.bias.shape, 0.05))
-            elif isinstance(module, NoNorm):
+                # The masked-LM decoder's untied rows are stored as a Linear(vocab -> rest) whose
+                # weight multiplies the hidden-width stream: its fan-in is the row count, not vocab.
+                fan_in = module.weight.shape[0] if module_name == "predictions.dense" else module.weight.shape[1]
+                module.weight.copy_(normal(module.weight.shape, gain / math.sqrt(fan_in)))
+                if module.bias is not None:
+                    module.bias.copy_(normal(module.bias.shape, 0.05))
+            elif isinstance(module, (NoNorm, nn.LayerNorm)):
                 module.weight.copy_(normal(module.weight.shape, 0.1, mean=1.0))
                 module.bias.copy_(normal(module.bias.shape, 0.1))
+            elif isinstance(module, MaskedLanguageModelHead):
+                module.bias.copy_(normal(module.bias.shape, 0.05))
 
 
 def make_test_inputs(config, batch, sequence_length, seed):
@@ -380,17 +433,18 @@ def config_from_arguments(arguments):
         key_query_shared_bottleneck=not arguments.no_shared_qk_bottleneck,
         mask_bias=arguments.mask_bias,
         head=arguments.head,
+        use_token_type_ids=not arguments.no_token_type_ids,
         num_labels=arguments.num_labels,
     )
 
 
 def parse_mask_bias(text):
-    if text == "min":
+    if text in ("min", "where"):
         return text
     try:
         float(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number or 'min', got {text!r}")
+        raise argparse.ArgumentTypeError(f"expected a number, 'min' or 'where', got {text!r}")
     return text
 
 
@@ -413,14 +467,18 @@ def parse_arguments(argv):
     parser.add_argument("--opset", type=int, default=14, choices=range(11, 18), metavar="{11..17}",
                         help="ONNX opset (default 14)")
     parser.add_argument("--head", choices=sorted(OUTPUT_NAMES_BY_HEAD), default="none",
-                        help="none: last_hidden_state; qa: start_logits, end_logits; cls: logits from h[:,0]")
+                        help="none: last_hidden_state; qa: start_logits, end_logits; cls: logits from h[:,0]; "
+                             "mlm: masked-LM logits [B,S,vocab]")
     parser.add_argument("--num-labels", type=int, default=2, help="classifier outputs for --head cls")
     parser.add_argument("--tiny", action="store_true",
                         help="MobileBERT_TINY: Q, K, V and residual from one bottleneck, 2 FFNs")
     parser.add_argument("--no-shared-qk-bottleneck", action="store_true",
                         help="Q and K read the hidden-width input instead of a shared bottleneck")
     parser.add_argument("--mask-bias", type=parse_mask_bias, default="-10000",
-                        help="bias added at padded keys: a number, or 'min' for the float32 minimum")
+                        help="bias added at padded keys: a number, 'min' for the float32 minimum, or 'where' "
+                             "for Where(bool mask, 0, -inf) as scaled_dot_product_attention exports it")
+    parser.add_argument("--no-token-type-ids", action="store_true",
+                        help="the graph has no token_type_ids input (token type 0 everywhere)")
     parser.add_argument("--seed", type=int, default=0, help="seed of the weights and the test input")
     parser.add_argument("--dynamic-axes", action="store_true", help="make batch and sequence axes symbolic")
     arguments = parser.parse_args(argv)
@@ -445,15 +503,17 @@ def export(arguments):
 
     started = time.perf_counter()
     model = build_model(config, arguments.seed)
-    inputs = make_test_inputs(config, arguments.batch, arguments.seq_len, arguments.seed)
-    torch_inputs = tuple(torch.from_numpy(inputs[name]) for name in INPUT_NAMES)
+    input_names = config.input_names()
+    all_inputs = make_test_inputs(config, arguments.batch, arguments.seq_len, arguments.seed)
+    inputs = {name: all_inputs[name] for name in input_names}
+    torch_inputs = tuple(torch.from_numpy(inputs[name]) for name in input_names)
     with torch.no_grad():
         reference = {name: tensor.numpy() for name, tensor in zip(output_names, model(*torch_inputs))}
     built = time.perf_counter()
 
     dynamic_axes = None
     if arguments.dynamic_axes:
-        dynamic_axes = {name: {0: "batch", 1: "sequence"} for name in INPUT_NAMES}
+        dynamic_axes = {name: {0: "batch", 1: "sequence"} for name in input_names}
         for name in output_names:
             # The classifier reads only position 0, so its logits have no sequence axis.
             dynamic_axes[name] = {0: "batch"} if config.head == "cls" else {0: "batch", 1: "sequence"}
@@ -463,7 +523,7 @@ def export(arguments):
         warnings.filterwarnings("ignore", message="Constant folding - Only steps=1")
         torch.onnx.export(
             model, torch_inputs, model_path,
-            input_names=INPUT_NAMES, output_names=output_names,
+            input_names=input_names, output_names=output_names,
             opset_version=arguments.opset, do_constant_folding=True, dynamic_axes=dynamic_axes,
         )
     exported = time.perf_counter()
@@ -487,9 +547,9 @@ def export(arguments):
         "sequence_length": arguments.seq_len,
         "dynamic_axes": arguments.dynamic_axes,
         "parameters": sum(parameter.numel() for parameter in model.parameters()),
-        "inputs": {name: {"shape": list(inputs[name].shape), "dtype": "int64"} for name in INPUT_NAMES},
+        "inputs": {name: {"shape": list(inputs[name].shape), "dtype": "int64"} for name in input_names},
         "outputs": {name: {"shape": list(reference[name].shape), "dtype": "float32"} for name in output_names},
-        "input_names": INPUT_NAMES,
+        "input_names": input_names,
         "output_names": output_names,
     }
     with open(os.path.join(arguments.out, "config.json"), "w") as config_file:
