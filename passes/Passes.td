@@ -22,6 +22,31 @@ def RaiseToMBertPass : Pass<"mbert-raise-to-mbert", "mlir::func::FuncOp"> {
   let dependentDialects = ["mbert::model::MBertDialect"];
 }
 
+def FoldNoNormPass : Pass<"mbert-fold-no-norm", "mlir::ModuleOp"> {
+  let summary = "Fold every NoNorm into weights, or into a linear's epilogue";
+  let description = [{
+    `NoNorm(x) = x * gamma + beta` is per-channel affine, so it moves into
+    whatever produced x, in program order:
+    - exact, backward: when x is built only from single-use linears,
+      constants, gathers from constant tables and adds of those (the
+      embedding, the bottleneck inputs, the attention output whose residual
+      is the input bottleneck), gamma scales those weights and tables and
+      beta joins one bias;
+    - exact, forward: otherwise, when every user reads the NoNorm as a
+      linear's input (the last FFN output feeding the output bottleneck),
+      gamma scales the user's weight rows and beta @ W joins its bias;
+    - epilogue: when x is a single-use linear whose residual has other
+      users, gamma scales its weight columns and bias and becomes the
+      linear's residual_scale: one multiply-add per element, no extra pass.
+    Weights are rewritten at compile time; nothing is left for run time.
+  }];
+  let statistics = [
+    Statistic<"exactFolds", "exact-folds", "NoNorms folded exactly into weights">,
+    Statistic<"epilogueFolds", "epilogue-folds", "NoNorms moved into a linear's epilogue">,
+    Statistic<"remaining", "remaining", "NoNorms left as a separate op">
+  ];
+}
+
 def AnnotateIndexInputsPass : Pass<"mbert-annotate-index-inputs", "mlir::ModuleOp"> {
   let summary = "Record the valid range of graph inputs used as gather indices";
   let description = [{

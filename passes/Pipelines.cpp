@@ -25,8 +25,11 @@ void addUpstreamPasses(OpPassManager &pm, StringRef pipeline) {
 void buildImportToModelPipeline(OpPassManager &pm, const PipelineOptions &options) {
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createAnnotateIndexInputsPass());
-  if (options.enableModelPasses)
+  if (options.enableModelPasses) {
     pm.addNestedPass<func::FuncOp>(createRaiseToMBertPass());
+    pm.addPass(createCanonicalizerPass());
+    pm.addPass(createFoldNoNormPass());
+  }
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
 }

@@ -1,0 +1,258 @@
+//===- FoldNoNorm.cpp - NoNorm into weights or linear epilogues -----------===//
+//
+// See Passes.td for the three ways a NoNorm disappears. NoNorms are visited
+// in program order, so a fold that turns a producer into a plain linear (the
+// input bottleneck) lets a later NoNorm (the attention output, whose residual
+// that linear is) fold exactly too.
+//
+//===----------------------------------------------------------------------===//
+
+#include "passes/ConstantTensors.h"
+#include "passes/Passes.h"
+
+namespace mbert {
+#define GEN_PASS_DEF_FOLDNONORMPASS
+#include "passes/Passes.h.inc"
+} // namespace mbert
+
+using namespace mlir;
+using mbert::model::Activation;
+using mbert::model::LinearOp;
+using mbert::model::NoNormOp;
+namespace onnx = mbert::onnx_import;
+
+namespace {
+
+int64_t lastDimension(Value value) { return cast<RankedTensorType>(value.getType()).getShape().back(); }
+
+RankedTensorType tensorType(Value value) { return cast<RankedTensorType>(value.getType()); }
+
+/// A linear whose weights and bias are constants and whose output is not
+/// clamped by an activation: gamma commutes with everything it computes.
+bool hasFoldableWeights(LinearOp linear) {
+  return linear.getActivation() == Activation::None && mbert::getConstantFloats(linear.getWeight()) &&
+         (!linear.getBias() || mbert::getConstantFloats(linear.getBias())) &&
+         (!linear.getResidualScale() || mbert::getConstantFloats(linear.getResidualScale()));
+}
+
+/// Erases `op` and then every producer left without users, as long as they
+/// have no side effects.
+void eraseDeadChain(Operation *op) {
+  // Each op is queued once: a producer feeding two erased ops must not be
+  // visited after it has been erased.
+  SmallVector<Operation *> worklist = {op};
+  DenseSet<Operation *> queued = {op};
+  while (!worklist.empty()) {
+    Operation *current = worklist.pop_back_val();
+    if (!current->use_empty() || !isPure(current))
+      continue;
+    for (Value operand : current->getOperands())
+      if (Operation *producer = operand.getDefiningOp())
+        if (queued.insert(producer).second)
+          worklist.push_back(producer);
+    current->erase();
+  }
+}
+
+class NoNormFolder {
+public:
+  explicit NoNormFolder(MLIRContext *context) : builder(context) {}
+
+  /// Whether `value` can absorb a per-channel scale without any run-time
+  /// work: only producers whose every contribution is a compile-time weight.
+  bool canScaleExactly(Value value, int64_t channels) {
+    if (lastDimension(value) != channels)
+      return false;
+    if (mbert::getConstantFloats(value))
+      return true;
+    Operation *producer = value.getDefiningOp();
+    if (!producer || !value.hasOneUse())
+      return false;
+    if (auto linear = dyn_cast<LinearOp>(producer)) {
+      if (!hasFoldableWeights(linear))
+        return false;
+      Value residual = linear.getResidual();
+      return !residual || linear.getResidualScale() || canScaleExactly(residual, channels);
+    }
+    if (auto add = dyn_cast<onnx::AddOp>(producer))
+      return canScaleExactly(add.getLhs(), channels) && canScaleExactly(add.getRhs(), channels);
+    if (auto gather = dyn_cast<onnx::GatherOp>(producer))
+      return gather.getAxis() == 0 && tensorType(gather.getData()).getRank() == 2 &&
+             mbert::getConstantFloats(gather.getData());
+    return false;
+  }
+
+  /// Rebuilds `value` as `value * gamma (+ beta)`; canScaleExactly(value)
+  /// must hold. Beta, when given, is added exactly once, at the first
+  /// producer that has a constant to put it in.
+  Value scaleExactly(Value value, ArrayRef<float> gamma, std::optional<ArrayRef<float>> beta) {
+    if (std::optional<std::vector<float>> constant = mbert::getConstantFloats(value)) {
+      builder.setInsertionPointAfterValue(value);
+      return mbert::createFloatConstant(builder, value.getLoc(), tensorType(value),
+                                        applyAffine(*constant, gamma, beta));
+    }
+    Operation *producer = value.getDefiningOp();
+    builder.setInsertionPoint(producer);
+    if (auto linear = dyn_cast<LinearOp>(producer)) {
+      Value residual = linear.getResidual(), residualScale = linear.getResidualScale();
+      if (residual && residualScale)
+        residualScale = scaleVector(residualScale, gamma);
+      else if (residual)
+        residual = scaleExactly(residual, gamma, std::nullopt);
+      builder.setInsertionPoint(producer);
+      return rebuildLinear(linear, linear.getInput(), scaleColumns(linear.getWeight(), gamma),
+                           scaledBias(linear, gamma, beta), residual, residualScale);
+    }
+    if (auto add = dyn_cast<onnx::AddOp>(producer)) {
+      Value lhs = scaleExactly(add.getLhs(), gamma, beta);
+      Value rhs = scaleExactly(add.getRhs(), gamma, std::nullopt);
+      builder.setInsertionPoint(producer);
+      return onnx::AddOp::create(builder, add.getLoc(), lhs, rhs);
+    }
+    auto gather = cast<onnx::GatherOp>(producer);
+    Value table = gather.getData();
+    Value scaledTable = mbert::createFloatConstant(builder, table.getLoc(), tensorType(table),
+                                                   applyAffine(*mbert::getConstantFloats(table),
+                                                               gamma, beta));
+    return onnx::GatherOp::create(builder, gather.getLoc(), scaledTable, gather.getIndices(),
+                                  gather.getAxis());
+  }
+
+  /// NoNorm(x) feeding only linears' inputs: each user reads x instead, with
+  /// rows of W scaled by gamma and beta @ W added to its bias.
+  bool foldForward(NoNormOp noNorm, ArrayRef<float> gamma, ArrayRef<float> beta) {
+    SmallVector<LinearOp> users;
+    for (OpOperand &use : noNorm->getUses()) {
+      auto linear = dyn_cast<LinearOp>(use.getOwner());
+      if (!linear || use.get() != linear.getInput() || linear.getResidual() == noNorm.getResult() ||
+          !mbert::getConstantFloats(linear.getWeight()) ||
+          (linear.getBias() && !mbert::getConstantFloats(linear.getBias())))
+        return false;
+      users.push_back(linear);
+    }
+    if (users.empty())
+      return false;
+    for (LinearOp linear : users) {
+      std::vector<float> weight = *mbert::getConstantFloats(linear.getWeight());
+      int64_t columns = lastDimension(linear.getWeight());
+      std::vector<float> bias(columns, 0.0f);
+      if (linear.getBias())
+        bias = *mbert::getConstantFloats(linear.getBias());
+      for (size_t row = 0; row < gamma.size(); ++row)
+        for (int64_t column = 0; column < columns; ++column) {
+          float &w = weight[row * columns + column];
+          bias[column] += beta[row] * w;
+          w *= gamma[row];
+        }
+      builder.setInsertionPoint(linear);
+      Location loc = linear.getLoc();
+      Value newWeight = mbert::createFloatConstant(builder, loc, tensorType(linear.getWeight()), weight);
+      Value newBias = mbert::createFloatConstant(
+          builder, loc, RankedTensorType::get({columns}, builder.getF32Type()), bias);
+      Value rebuilt = rebuildLinear(linear, noNorm.getInput(), newWeight, newBias,
+                                    linear.getResidual(), linear.getResidualScale());
+      linear.getResult().replaceAllUsesWith(rebuilt);
+      // Not eraseDeadChain: that would also erase the NoNorm, which the
+      // caller still holds; its old weights go with the next canonicalization.
+      linear.erase();
+    }
+    return true;
+  }
+
+  /// NoNorm(x W + b + r) with r needed elsewhere: gamma goes into W and b and
+  /// scales the residual in the epilogue.
+  bool foldIntoEpilogue(NoNormOp noNorm, ArrayRef<float> gamma, ArrayRef<float> beta) {
+    auto linear = noNorm.getInput().getDefiningOp<LinearOp>();
+    if (!linear || !noNorm.getInput().hasOneUse() || !hasFoldableWeights(linear) ||
+        !linear.getResidual() || linear.getResidualScale())
+      return false;
+    builder.setInsertionPoint(linear);
+    Value residualScale = mbert::createFloatConstant(
+        builder, linear.getLoc(), RankedTensorType::get({static_cast<int64_t>(gamma.size())},
+                                                        builder.getF32Type()),
+        gamma);
+    Value rebuilt = rebuildLinear(linear, linear.getInput(), scaleColumns(linear.getWeight(), gamma),
+                                  scaledBias(linear, gamma, beta), linear.getResidual(),
+                                  residualScale);
+    replaceNoNorm(noNorm, rebuilt);
+    return true;
+  }
+
+  void replaceNoNorm(NoNormOp noNorm, Value replacement) {
+    Value input = noNorm.getInput();
+    noNorm.getResult().replaceAllUsesWith(replacement);
+    noNorm.erase();
+    if (Operation *producer = input.getDefiningOp())
+      eraseDeadChain(producer);
+  }
+
+private:
+  static std::vector<float> applyAffine(std::vector<float> values, ArrayRef<float> gamma,
+                                        std::optional<ArrayRef<float>> beta) {
+    size_t channels = gamma.size();
+    for (size_t i = 0; i < values.size(); ++i) {
+      values[i] *= gamma[i % channels];
+      if (beta)
+        values[i] += (*beta)[i % channels];
+    }
+    return values;
+  }
+
+  Value scaleColumns(Value weight, ArrayRef<float> gamma) {
+    return mbert::createFloatConstant(builder, weight.getLoc(), tensorType(weight),
+                                      applyAffine(*mbert::getConstantFloats(weight), gamma,
+                                                  std::nullopt));
+  }
+
+  Value scaleVector(Value vector, ArrayRef<float> gamma) { return scaleColumns(vector, gamma); }
+
+  /// bias * gamma + beta, or just beta without a bias, or none at all.
+  Value scaledBias(LinearOp linear, ArrayRef<float> gamma, std::optional<ArrayRef<float>> beta) {
+    auto type = RankedTensorType::get({static_cast<int64_t>(gamma.size())}, builder.getF32Type());
+    std::vector<float> bias(gamma.size(), 0.0f);
+    if (linear.getBias())
+      bias = *mbert::getConstantFloats(linear.getBias());
+    else if (!beta)
+      return {};
+    return mbert::createFloatConstant(builder, linear.getLoc(), type, applyAffine(bias, gamma, beta));
+  }
+
+  Value rebuildLinear(LinearOp linear, Value input, Value weight, Value bias, Value residual,
+                      Value residualScale) {
+    return LinearOp::create(builder, linear.getLoc(), linear.getType(), input, weight, bias, residual,
+                            residualScale, linear.getActivation());
+  }
+
+  OpBuilder builder;
+};
+
+struct FoldNoNormPass : mbert::impl::FoldNoNormPassBase<FoldNoNormPass> {
+  void runOnOperation() override {
+    SmallVector<NoNormOp> noNorms;
+    getOperation().walk([&](NoNormOp noNorm) { noNorms.push_back(noNorm); });
+    NoNormFolder folder(&getContext());
+    for (NoNormOp noNorm : noNorms) {
+      std::optional<std::vector<float>> gamma = mbert::getConstantFloats(noNorm.getGamma());
+      std::optional<std::vector<float>> beta = mbert::getConstantFloats(noNorm.getBeta());
+      if (!gamma || !beta) {
+        ++remaining;
+        continue;
+      }
+      int64_t channels = gamma->size();
+      if (folder.canScaleExactly(noNorm.getInput(), channels)) {
+        Value scaled = folder.scaleExactly(noNorm.getInput(), *gamma, ArrayRef<float>(*beta));
+        folder.replaceNoNorm(noNorm, scaled);
+        ++exactFolds;
+      } else if (folder.foldForward(noNorm, *gamma, *beta)) {
+        noNorm.erase();
+        ++exactFolds;
+      } else if (folder.foldIntoEpilogue(noNorm, *gamma, *beta)) {
+        ++epilogueFolds;
+      } else {
+        ++remaining;
+      }
+    }
+  }
+};
+
+} // namespace
