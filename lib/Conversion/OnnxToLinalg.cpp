@@ -638,7 +638,13 @@ LogicalResult lowerSplit(onnx::SplitOp op, PatternRewriter &rewriter) {
   SmallVector<Value> parts;
   for (Value output : op.getOutputs()) {
     RankedTensorType partType = getTensorType(output);
-    parts.push_back(extractBlock(rewriter, op.getLoc(), op.getInput(), offsets, partType));
+    // An empty part reads nothing; its offset may even equal the extent,
+    // which extract_slice rejects.
+    if (partType.getNumElements() == 0)
+      parts.push_back(tensor::EmptyOp::create(rewriter, op.getLoc(), partType.getShape(),
+                                              partType.getElementType()));
+    else
+      parts.push_back(extractBlock(rewriter, op.getLoc(), op.getInput(), offsets, partType));
     offsets[*axis] += partType.getDimSize(*axis);
   }
   rewriter.replaceOp(op, parts);

@@ -14,12 +14,14 @@
 #include "mbert/Frontend/OnnxImporter.h"
 
 #include "dialects/Onnx/OnnxOps.h"
+#include "dialects/Onnx/OnnxShapes.h"
 #include "mbert/ModelSignature.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/BuiltinAttributes.h"
 #include "mlir/IR/Diagnostics.h"
+#include "mlir/IR/TypeUtilities.h"
 #include "mlir/IR/Verifier.h"
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/ADT/StringMap.h"
@@ -342,6 +344,12 @@ NodeHandler binaryHandler() {
     if (failed(checkAttributes(importer, node, {})) ||
         failed(checkOperandCount(importer, node, operands, 2, 2)))
       return failure();
+    // The generated arithmetic is on signless integers read as signed;
+    // unsigned operands would silently compute signed results.
+    for (Value operand : operands)
+      if (getElementTypeOrSelf(operand).isUnsignedInteger())
+        return importer.emitNodeError(node) << "unsigned integer operands ("
+                                            << operand.getType() << ") are not supported";
     auto built = importer.build<OpTy>(node, operands[0], operands[1]);
     if (failed(built))
       return failure();
@@ -614,6 +622,17 @@ llvm::StringMap<NodeHandler> createNodeHandlers() {
                                                             ArrayRef<Value> ops) -> Built {
     if (node.output_size() > 1 && !node.output(1).empty())
       return im.emitNodeError(node) << "the mask output of Dropout is not supported";
+    // Since opset 12 training_mode is an input; in training mode Dropout
+    // zeroes random elements, which a compiled inference model cannot do.
+    if (Value trainingMode = getOptionalOperand(ops, 2)) {
+      DenseElementsAttr mode = getConstantElements(trainingMode);
+      if (!mode || !mode.getElementType().isInteger(1) || mode.getNumElements() != 1)
+        return im.emitNodeError(node) << "training_mode must be a constant bool (mbert compiles "
+                                         "inference only)";
+      if (*mode.getValues<bool>().begin())
+        return im.emitNodeError(node) << "training mode is not supported (mbert compiles "
+                                         "inference only)";
+    }
     return SmallVector<Value>{ops[0]};
   });
   return handlers;
