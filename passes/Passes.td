@@ -47,6 +47,29 @@ def FoldNoNormPass : Pass<"mbert-fold-no-norm", "mlir::ModuleOp"> {
   ];
 }
 
+def FoldAttentionScalePass : Pass<"mbert-fold-attention-scale", "mlir::ModuleOp"> {
+  let summary = "Fold attention's 1/sqrt(head_dim) into the query projection";
+  let description = [{
+    When an attention's query comes from a single-use linear without
+    residual or activation, its weights and bias absorb the score scale and
+    the attention's `scale` becomes 1: one multiply per score less.
+  }];
+}
+
+def FuseSharedInputLinearsPass : Pass<"mbert-fuse-shared-input-linears", "mlir::ModuleOp"> {
+  let summary = "Concatenate linears that read the same tensor into one GEMM";
+  let description = [{
+    MobileBERT's input bottleneck, shared Q/K bottleneck and value projection
+    all read the block input (3 x 512->128), and Q and K both read the shared
+    bottleneck (2 x 128->128). Linears with the same input, constant weights,
+    the same activation and no residual become one linear with their weights
+    and biases concatenated along N (512->384, 128->256); each original
+    result is a slice of it. The input is read once and the GEMM is wider.
+    Chains are never composed: that would add multiply-adds.
+  }];
+  let dependentDialects = ["mlir::tensor::TensorDialect"];
+}
+
 def AnnotateIndexInputsPass : Pass<"mbert-annotate-index-inputs", "mlir::ModuleOp"> {
   let summary = "Record the valid range of graph inputs used as gather indices";
   let description = [{

@@ -29,6 +29,9 @@ void buildImportToModelPipeline(OpPassManager &pm, const PipelineOptions &option
     pm.addNestedPass<func::FuncOp>(createRaiseToMBertPass());
     pm.addPass(createCanonicalizerPass());
     pm.addPass(createFoldNoNormPass());
+    pm.addPass(createFoldAttentionScalePass());
+    pm.addPass(createCanonicalizerPass());
+    pm.addPass(createFuseSharedInputLinearsPass());
   }
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
