@@ -22,12 +22,18 @@ void addUpstreamPasses(OpPassManager &pm, StringRef pipeline) {
 
 } // namespace
 
-void buildImportToModelPipeline(OpPassManager &pm, const PipelineOptions &options) {
+void buildRaisePipeline(OpPassManager &pm, const PipelineOptions &options) {
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createAnnotateIndexInputsPass());
-  if (options.enableModelPasses) {
+  if (options.enableModelPasses)
     pm.addNestedPass<func::FuncOp>(createRaiseToMBertPass());
-    pm.addPass(createCanonicalizerPass());
+  pm.addPass(createCanonicalizerPass());
+}
+
+void buildModelOptimizationPipeline(OpPassManager &pm, const PipelineOptions &options) {
+  if (options.enableModelPasses) {
+    // Folding first: it rewrites each linear's weights, which fusion then
+    // concatenates.
     pm.addPass(createFoldNoNormPass());
     pm.addPass(createFoldAttentionScalePass());
     pm.addPass(createCanonicalizerPass());
@@ -35,6 +41,11 @@ void buildImportToModelPipeline(OpPassManager &pm, const PipelineOptions &option
   }
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
+}
+
+void buildImportToModelPipeline(OpPassManager &pm, const PipelineOptions &options) {
+  buildRaisePipeline(pm, options);
+  buildModelOptimizationPipeline(pm, options);
 }
 
 void buildModelToLinalgPipeline(OpPassManager &pm, const PipelineOptions &) {

@@ -18,8 +18,15 @@ struct PipelineOptions {
   bool enableModelPasses = true;
 };
 
-/// import -> model level (`mbert-import-to-model`): validates index inputs,
-/// raises ONNX idioms to mbert ops, folds and cleans up.
+/// Records the valid range of index inputs and raises ONNX idioms to mbert
+/// ops (linear, no_norm, attention).
+void buildRaisePipeline(mlir::OpPassManager &pm, const PipelineOptions &options);
+
+/// Rewrites mbert ops at compile time: NoNorm and attention-scale folding into
+/// weights and epilogues, fusion of linears that share an input.
+void buildModelOptimizationPipeline(mlir::OpPassManager &pm, const PipelineOptions &options);
+
+/// import -> optimized model level (`mbert-import-to-model`): both of the above.
 void buildImportToModelPipeline(mlir::OpPassManager &pm, const PipelineOptions &options);
 
 /// model level -> linalg on tensors (`mbert-model-to-linalg`).

@@ -8,6 +8,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "CompileStats.h"
 #include "mbert/Frontend/OnnxImporter.h"
 #include "mbert/ModelSignature.h"
 #include "mbert/Pipelines.h"
@@ -22,6 +23,7 @@
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Transforms/Passes.h"
 #include "llvm/ADT/StringExtras.h"
+#include "llvm/Support/MemoryBufferRef.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/InitLLVM.h"
@@ -30,6 +32,8 @@
 #include "llvm/Support/WithColor.h"
 #include "llvm/Support/FileUtilities.h"
 #include "llvm/Support/raw_ostream.h"
+
+#include <chrono>
 
 using namespace mlir;
 namespace cl = llvm::cl;
@@ -66,6 +70,18 @@ cl::opt<std::string> runtimeDir("runtime-dir",
 cl::opt<unsigned> optLevel("O", cl::desc("Optimization level: -O0 turns off the MobileBERT "
                                          "passes and LLVM optimization"),
                            cl::Prefix, cl::init(2), cl::cat(compileCategory));
+/// `--stats FILE`. LLVM registers its own `-stats` lazily, so this option is
+/// created only after that one has been removed (see main).
+cl::opt<std::string> &getStatsPath() {
+  static cl::opt<std::string> statsPath("stats",
+                                        cl::desc("Write a JSON report of what the pipeline did"),
+                                        cl::value_desc("file.json"), cl::cat(compileCategory));
+  return statsPath;
+}
+cl::opt<bool> modelPasses("model-passes",
+                          cl::desc("Run the MobileBERT passes (raising, NoNorm folding, "
+                                   "fusion); --model-passes=0 compiles through the generic path"),
+                          cl::init(true), cl::cat(compileCategory));
 cl::opt<bool> timePasses("time-stages", cl::desc("Report the time each compiler pass takes"),
                           cl::cat(compileCategory));
 cl::opt<EmitKind> emitKind(
@@ -205,49 +221,75 @@ int compile(const char *argv0) {
     return success();
   });
 
+  mbert::CompileStats stats;
+  using Clock = std::chrono::steady_clock;
+  auto secondsSince = [](Clock::time_point start) {
+    return std::chrono::duration<double>(Clock::now() - start).count();
+  };
+
   mbert::ImportOptions importOptions;
   importOptions.modelName = name;
   if (sequenceLength.getNumOccurrences())
     importOptions.sequenceLength = sequenceLength;
   if (batchSize.getNumOccurrences())
     importOptions.batchSize = batchSize;
+  Clock::time_point start = Clock::now();
   OwningOpRef<ModuleOp> module = mbert::importOnnxModel(context, inputPath, importOptions);
   if (!module)
     return 1;
+  stats.recordTime("import", secondsSince(start));
 
   mbert::PipelineOptions pipelineOptions;
-  pipelineOptions.enableModelPasses = optLevel > 0;
+  pipelineOptions.enableModelPasses = optLevel > 0 && modelPasses;
   mbert::TargetOptions targetOptions;
   targetOptions.triple = targetTriple;
   targetOptions.cpu = targetCpu;
   targetOptions.features = targetFeatures;
   targetOptions.optLevel = optLevel;
 
-  // Run the stages up to the one requested.
+  // Each stage produces the IR of one --emit kind; run those up to the one
+  // requested.
   struct Stage {
-    EmitKind lastKind;
+    const char *name;
+    EmitKind produces;
     void (*build)(OpPassManager &, const mbert::PipelineOptions &);
   };
   const Stage stages[] = {
-      {EmitKind::Mlir, [](OpPassManager &pm, const mbert::PipelineOptions &) {
+      {"import-cleanup", EmitKind::Mlir,
+       [](OpPassManager &pm, const mbert::PipelineOptions &) {
          pm.addPass(createCanonicalizerPass());
        }},
-      {EmitKind::MBert, mbert::buildImportToModelPipeline},
-      {EmitKind::Linalg, mbert::buildModelToLinalgPipeline},
-      {EmitKind::Executable, mbert::buildLinalgToLLVMPipeline},
+      {"raise", EmitKind::MBert, mbert::buildRaisePipeline},
+      {"optimize", EmitKind::MBert, mbert::buildModelOptimizationPipeline},
+      {"linalg", EmitKind::Linalg, mbert::buildModelToLinalgPipeline},
+      {"llvm-dialect", EmitKind::LLVMIR, mbert::buildLinalgToLLVMPipeline},
   };
   for (const Stage &stage : stages) {
+    if (stage.produces > emitKind)
+      break;
     PassManager pm(&context);
     if (timePasses)
       pm.enableTiming();
     stage.build(pm, pipelineOptions);
+    start = Clock::now();
     if (failed(pm.run(*module)))
       return 1;
-    if (emitKind <= stage.lastKind)
-      break;
+    stats.recordStage(stage.name, *module, secondsSince(start));
   }
 
   std::string error;
+  // The report describes a finished compile, so it is written last.
+  auto finish = [&]() -> int {
+    if (getStatsPath().empty())
+      return 0;
+    PendingOutput report(getStatsPath());
+    std::unique_ptr<llvm::raw_fd_ostream> reportStream;
+    if (failed(report.open(reportStream, error)))
+      return reportError(error);
+    stats.write(*reportStream, name, targetTriple);
+    reportStream->close();
+    return failed(report.commit(error)) ? reportError(error) : 0;
+  };
   PendingOutput output(outputPath);
   std::unique_ptr<llvm::raw_fd_ostream> stream;
   if (emitKind <= EmitKind::Linalg) {
@@ -258,25 +300,39 @@ int compile(const char *argv0) {
     flags.enableDebugInfo(/*enable=*/true, /*prettyForm=*/false);
     module->print(*stream, flags);
     stream->close();
-    return failed(output.commit(error)) ? reportError(error) : 0;
+    return failed(output.commit(error)) ? reportError(error) : finish();
   }
 
   llvm::LLVMContext llvmContext;
+  start = Clock::now();
   std::unique_ptr<llvm::Module> llvmModule =
       mbert::translateAndOptimize(*module, llvmContext, targetOptions);
   if (!llvmModule)
     return 1;
+  stats.recordTime("llvm-optimize", secondsSince(start));
   if (emitKind == EmitKind::LLVMIR) {
     if (failed(output.open(stream, error)))
       return reportError(error);
     llvmModule->print(*stream, nullptr);
     stream->close();
-    return failed(output.commit(error)) ? reportError(error) : 0;
+    return failed(output.commit(error)) ? reportError(error) : finish();
   }
 
   FailureOr<mbert::ModelSignature> signature = mbert::getModelSignature(*module);
   if (failed(signature))
     return 1;
+  // Code is generated into memory first so that --stats can measure it.
+  llvm::SmallVector<char, 0> code;
+  llvm::raw_svector_ostream codeStream(code);
+  mbert::CodeKind codeKind =
+      emitKind == EmitKind::Assembly ? mbert::CodeKind::Assembly : mbert::CodeKind::Object;
+  start = Clock::now();
+  if (failed(mbert::emitCode(*llvmModule, targetOptions, codeKind, codeStream, error)))
+    return reportError(error);
+  stats.recordTime("codegen", secondsSince(start));
+  if (codeKind == mbert::CodeKind::Object)
+    stats.recordObject(llvm::MemoryBufferRef(StringRef(code.data(), code.size()), name));
+
   if (emitKind == EmitKind::Executable) {
     llvm::SmallString<256> objectPath;
     int fd;
@@ -285,26 +341,23 @@ int compile(const char *argv0) {
     llvm::FileRemover removeObject(objectPath);
     {
       llvm::raw_fd_ostream objectStream(fd, /*shouldClose=*/true);
-      if (failed(mbert::emitCode(*llvmModule, targetOptions, mbert::CodeKind::Object, objectStream,
-                                 error)))
-        return reportError(error);
+      objectStream.write(code.data(), code.size());
     }
     if (failed(output.open(stream, error)))
       return reportError(error);
     stream->close();
+    start = Clock::now();
     if (failed(mbert::linkExecutable(objectPath, output.getTemporaryPath(), name, targetOptions,
                                      getRuntimeDir(argv0), error)))
       return reportError(error);
+    stats.recordTime("link", secondsSince(start));
     llvm::sys::fs::setPermissions(output.getTemporaryPath(), llvm::sys::fs::all_all);
-    return failed(output.commit(error)) ? reportError(error) : 0;
+    return failed(output.commit(error)) ? reportError(error) : finish();
   }
 
   if (failed(output.open(stream, error)))
     return reportError(error);
-  mbert::CodeKind codeKind =
-      emitKind == EmitKind::Assembly ? mbert::CodeKind::Assembly : mbert::CodeKind::Object;
-  if (failed(mbert::emitCode(*llvmModule, targetOptions, codeKind, *stream, error)))
-    return reportError(error);
+  stream->write(code.data(), code.size());
   stream->close();
   if (emitKind == EmitKind::Object) {
     llvm::SmallString<256> headerPath(outputPath);
@@ -317,9 +370,9 @@ int compile(const char *argv0) {
     headerStream->close();
     if (failed(output.commit(error)) || failed(header.commit(error)))
       return reportError(error);
-    return 0;
+    return finish();
   }
-  return failed(output.commit(error)) ? reportError(error) : 0;
+  return failed(output.commit(error)) ? reportError(error) : finish();
 }
 
 } // namespace
@@ -329,6 +382,9 @@ int main(int argc, char **argv) {
   // The pipelines name upstream passes textually; they must be registered.
   mlir::registerAllPasses();
   cl::HideUnrelatedOptions(compileCategory);
+  if (cl::Option *llvmStats = cl::getRegisteredOptions().lookup("stats"))
+    llvmStats->removeArgument();
+  getStatsPath();
   cl::ParseCommandLineOptions(argc, argv,
                               "mbert-compile: MobileBERT ONNX models to native objects\n");
   return compile(argv[0]);

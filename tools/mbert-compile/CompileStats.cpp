@@ -1,0 +1,121 @@
+//===- CompileStats.cpp - what `mbert-compile --stats` reports ------------===//
+
+#include "CompileStats.h"
+
+#include "dialects/MBert/MBertOps.h"
+#include "dialects/Onnx/OnnxOps.h"
+#include "mbert/ModelSignature.h"
+
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "llvm/Object/ObjectFile.h"
+#include "llvm/Support/JSON.h"
+
+using namespace mlir;
+
+namespace mbert {
+namespace {
+
+template <typename OpTy>
+int64_t countOps(ModuleOp module, llvm::function_ref<bool(OpTy)> filter = nullptr) {
+  int64_t count = 0;
+  module.walk([&](OpTy op) {
+    if (!filter || filter(op))
+      ++count;
+  });
+  return count;
+}
+
+int64_t getIntAttr(ModuleOp module, StringRef name) {
+  auto attr = module->getAttrOfType<IntegerAttr>(name);
+  return attr ? attr.getInt() : 0;
+}
+
+} // namespace
+
+void CompileStats::recordStage(StringRef stage, ModuleOp module, double seconds) {
+  recordTime(stage, seconds);
+  using namespace onnx_import;
+  if (stage == "raise") {
+    raisedNoNorms = countOps<model::NoNormOp>(module);
+  } else if (stage == "optimize") {
+    remainingNoNorms = countOps<model::NoNormOp>(module);
+    epilogueNoNorms = countOps<model::LinearOp>(
+        module, [](model::LinearOp op) { return static_cast<bool>(op.getResidualScale()); });
+    linears = countOps<model::LinearOp>(module);
+    attentionOps = countOps<model::AttentionOp>(module);
+    module.walk([&](model::LinearOp op) {
+      // A fused GEMM is read only through slices, one per original linear.
+      int64_t slices = llvm::count_if(op->getUsers(), [](Operation *user) {
+        return isa<tensor::ExtractSliceOp>(user);
+      });
+      if (slices > 1 && slices == std::distance(op->user_begin(), op->user_end())) {
+        ++fusedGemms;
+        linearsInFusedGemms += slices;
+      }
+    });
+    // Whatever elementwise work still makes its own pass over memory.
+    standaloneElementwiseOps =
+        remainingNoNorms + countOps<AddOp>(module) + countOps<SubOp>(module) +
+        countOps<MulOp>(module) + countOps<DivOp>(module) + countOps<ReluOp>(module) +
+        countOps<WhereOp>(module) + countOps<EqualOp>(module) + countOps<CastOp>(module) +
+        countOps<SoftmaxOp>(module);
+  } else if (stage == "llvm-dialect") {
+    workspaceBytes = getIntAttr(module, kWorkspaceSizeAttr);
+    peakLiveBytes = getIntAttr(module, kPeakLiveBytesAttr);
+    module.walk([&](LLVM::GlobalOp global) {
+      auto value = dyn_cast_or_null<DenseElementsAttr>(global.getValueOrNull());
+      if (global.getConstant() && value && value.getElementType().isIntOrFloat())
+        weightBytes += value.getNumElements() * value.getElementType().getIntOrFloatBitWidth() / 8;
+    });
+  }
+}
+
+void CompileStats::recordTime(StringRef stage, double seconds) {
+  stageSeconds.emplace_back(stage.str(), seconds);
+}
+
+void CompileStats::recordObject(llvm::MemoryBufferRef object) {
+  auto file = llvm::object::ObjectFile::createObjectFile(object);
+  if (!file) {
+    llvm::consumeError(file.takeError());
+    return;
+  }
+  for (const llvm::object::SectionRef &section : (*file)->sections())
+    if (section.isText())
+      textBytes += section.getSize();
+}
+
+void CompileStats::write(llvm::raw_ostream &os, StringRef modelName, StringRef triple) const {
+  llvm::json::OStream json(os, /*IndentSize=*/2);
+  json.object([&] {
+    json.attribute("model", modelName);
+    json.attribute("target", triple);
+    json.attributeObject("no_norm", [&] {
+      json.attribute("raised", raisedNoNorms);
+      json.attribute("exact_folds", raisedNoNorms - remainingNoNorms - epilogueNoNorms);
+      json.attribute("epilogue_folds", epilogueNoNorms);
+      json.attribute("remaining", remainingNoNorms);
+    });
+    json.attributeObject("linear", [&] {
+      json.attribute("gemms", linears);
+      json.attribute("fused_gemms", fusedGemms);
+      json.attribute("linears_in_fused_gemms", linearsInFusedGemms);
+    });
+    json.attribute("attention_ops", attentionOps);
+    json.attribute("standalone_elementwise_ops", standaloneElementwiseOps);
+    json.attributeObject("memory", [&] {
+      json.attribute("workspace_bytes", workspaceBytes);
+      json.attribute("peak_live_bytes", peakLiveBytes);
+      json.attribute("weight_bytes", weightBytes);
+    });
+    json.attribute("text_bytes", textBytes);
+    json.attributeObject("compile_seconds", [&] {
+      for (const auto &[stage, seconds] : stageSeconds)
+        json.attribute(stage, seconds);
+    });
+  });
+  os << "\n";
+}
+
+} // namespace mbert
