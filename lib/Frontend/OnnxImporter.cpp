@@ -26,13 +26,18 @@
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/ADT/StringMap.h"
 #include "llvm/ADT/StringSet.h"
+#include "llvm/Support/FileSystem.h"
 #include "llvm/Support/MathExtras.h"
 #include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/Path.h"
 
+#include <google/protobuf/io/zero_copy_stream_impl.h>
 #include <google/protobuf/util/json_util.h>
 #include <onnx/onnx_pb.h>
 
+#include <fcntl.h>
 #include <functional>
+#include <unistd.h>
 
 using namespace mlir;
 using namespace mbert::onnx_import;
@@ -139,6 +144,8 @@ public:
   }
 
   FailureOr<DenseElementsAttr> convertTensor(const onnx::TensorProto &tensor, Location loc);
+  FailureOr<std::unique_ptr<llvm::MemoryBuffer>>
+  readExternalData(const onnx::TensorProto &tensor, Location loc, int64_t expectedBytes);
   FailureOr<Attribute> convertConstantAttribute(const onnx::NodeProto &node,
                                                 const onnx::AttributeProto &attr);
 
@@ -150,7 +157,7 @@ private:
   LogicalResult readModel(onnx::ModelProto &model);
   LogicalResult readJsonModel(StringRef text, onnx::ModelProto &model);
   LogicalResult checkOpsets(const onnx::ModelProto &model);
-  LogicalResult importInitializers(const onnx::GraphProto &graph);
+  LogicalResult importInitializers(onnx::GraphProto &graph);
   FailureOr<SmallVector<int64_t>> resolveInputShape(const onnx::ValueInfoProto &input);
   LogicalResult importNode(const onnx::NodeProto &node);
   LogicalResult importOutputs(const onnx::GraphProto &graph, func::FuncOp func,
@@ -250,8 +257,6 @@ FailureOr<DenseElementsAttr> OnnxImporter::convertTensor(const onnx::TensorProto
   Type elementType = getElementType(&context, tensor.data_type());
   if (!elementType)
     return fail() << "unsupported data type " << getDataTypeName(tensor.data_type());
-  if (tensor.data_location() == onnx::TensorProto::EXTERNAL)
-    return fail() << "external data is not supported; save the model with its weights inside";
   SmallVector<int64_t> shape;
   int64_t count = 1;
   for (int64_t dim : tensor.dims()) {
@@ -266,11 +271,19 @@ FailureOr<DenseElementsAttr> OnnxImporter::convertTensor(const onnx::TensorProto
   // bool is one byte per element in raw_data; MLIR's i1 storage differs, so
   // convert it element by element like the typed fields.
   unsigned byteWidth = elementType.isInteger(1) ? 1 : elementType.getIntOrFloatBitWidth() / 8;
-  if (tensor.has_raw_data()) {
-    const std::string &raw = tensor.raw_data();
+  std::unique_ptr<llvm::MemoryBuffer> externalData;
+  if (tensor.data_location() == onnx::TensorProto::EXTERNAL) {
+    FailureOr<std::unique_ptr<llvm::MemoryBuffer>> data =
+        readExternalData(tensor, loc, count * byteWidth);
+    if (failed(data))
+      return failure();
+    externalData = std::move(*data);
+  }
+  if (externalData || tensor.has_raw_data()) {
+    StringRef raw = externalData ? externalData->getBuffer() : StringRef(tensor.raw_data());
     if (static_cast<int64_t>(raw.size()) != count * static_cast<int64_t>(byteWidth))
-      return fail() << "raw_data holds " << raw.size() << " bytes, shape needs "
-                    << count * byteWidth;
+      return fail() << (externalData ? "external data" : "raw_data") << " holds " << raw.size()
+                    << " bytes, shape needs " << count * byteWidth;
     if (elementType.isInteger(1)) {
       SmallVector<bool> bools;
       for (char byte : raw)
@@ -309,6 +322,70 @@ FailureOr<DenseElementsAttr> OnnxImporter::convertTensor(const onnx::TensorProto
     return DenseElementsAttr::get(type, ints);
   }
   }
+}
+
+/// Reads the bytes of a tensor stored outside the model (data_location =
+/// EXTERNAL). The file must lie inside the model's folder: a model is often
+/// downloaded, and its metadata must not make the compiler read (and embed in
+/// an object) arbitrary files, so absolute paths, `..` and symlinks leading
+/// out of the folder are rejected.
+FailureOr<std::unique_ptr<llvm::MemoryBuffer>>
+OnnxImporter::readExternalData(const onnx::TensorProto &tensor, Location loc,
+                               int64_t expectedBytes) {
+  auto fail = [&]() { return mlir::emitError(loc) << "tensor '" << tensor.name() << "': "; };
+  std::string location;
+  std::optional<int64_t> offset, length;
+  for (const onnx::StringStringEntryProto &entry : tensor.external_data()) {
+    if (entry.key() == "location") {
+      location = entry.value();
+    } else if (entry.key() == "offset" || entry.key() == "length") {
+      int64_t value;
+      if (StringRef(entry.value()).getAsInteger(10, value) || value < 0)
+        return fail() << "external data " << entry.key() << " '" << entry.value()
+                      << "' is not a non-negative integer";
+      (entry.key() == "offset" ? offset : length) = value;
+    } else if (entry.key() != "checksum") {
+      return fail() << "unknown external data key '" << entry.key() << "'";
+    }
+  }
+  if (location.empty())
+    return fail() << "external data has no location";
+  if (llvm::sys::path::is_absolute(location))
+    return fail() << "external data location '" << location
+                  << "' is an absolute path; it must be relative to the model's folder";
+  for (StringRef component : llvm::make_range(llvm::sys::path::begin(location),
+                                              llvm::sys::path::end(location)))
+    if (component == "..")
+      return fail() << "external data location '" << location
+                    << "' leaves the model's folder";
+
+  StringRef modelFolder = llvm::sys::path::parent_path(path);
+  SmallString<256> dataPath(modelFolder.empty() ? "." : modelFolder);
+  llvm::sys::path::append(dataPath, location);
+  SmallString<256> realFolder, realData;
+  if (llvm::sys::fs::real_path(modelFolder.empty() ? "." : modelFolder, realFolder) ||
+      llvm::sys::fs::real_path(dataPath, realData))
+    return fail() << "cannot open external data file '" << location << "'";
+  llvm::sys::path::append(realFolder, "");
+  if (!StringRef(realData).starts_with(realFolder))
+    return fail() << "external data file '" << location
+                  << "' resolves (through a symbolic link) outside the model's folder";
+
+  uint64_t fileSize;
+  if (llvm::sys::fs::file_size(realData, fileSize) || !llvm::sys::fs::is_regular_file(realData))
+    return fail() << "external data '" << location << "' is not a regular file";
+  int64_t start = offset.value_or(0);
+  int64_t bytes = length.value_or(expectedBytes);
+  if (static_cast<uint64_t>(start) > fileSize ||
+      static_cast<uint64_t>(bytes) > fileSize - static_cast<uint64_t>(start))
+    return fail() << "external data file '" << location << "' holds " << fileSize
+                  << " bytes, shorter than the " << bytes << " declared at offset " << start;
+  llvm::ErrorOr<std::unique_ptr<llvm::MemoryBuffer>> buffer = llvm::MemoryBuffer::getFileSlice(
+      realData, bytes, start, /*IsVolatile=*/false);
+  if (!buffer)
+    return fail() << "cannot read external data file '" << location
+                  << "': " << buffer.getError().message();
+  return std::move(*buffer);
 }
 
 FailureOr<Attribute> OnnxImporter::convertConstantAttribute(const onnx::NodeProto &node,
@@ -643,16 +720,31 @@ llvm::StringMap<NodeHandler> createNodeHandlers() {
 //===----------------------------------------------------------------------===//
 
 LogicalResult OnnxImporter::readModel(onnx::ModelProto &model) {
-  llvm::ErrorOr<std::unique_ptr<llvm::MemoryBuffer>> file =
-      llvm::MemoryBuffer::getFile(path, /*IsText=*/false, /*RequiresNullTerminator=*/false);
-  if (!file)
-    return emitFileError() << "cannot read the model file: " << file.getError().message();
-  StringRef bytes = (*file)->getBuffer();
-  if (path.size() > 5 && StringRef(path).ends_with(".json"))
-    return readJsonModel(bytes, model);
-  if (bytes.size() > static_cast<size_t>(INT_MAX))
-    return emitFileError() << "file is larger than protobuf's 2 GB limit";
-  if (!model.ParseFromArray(bytes.data(), static_cast<int>(bytes.size())))
+  if (path.size() > 5 && StringRef(path).ends_with(".json")) {
+    llvm::ErrorOr<std::unique_ptr<llvm::MemoryBuffer>> file = llvm::MemoryBuffer::getFile(path);
+    if (!file)
+      return emitFileError() << "cannot read the model file: " << file.getError().message();
+    return readJsonModel((*file)->getBuffer(), model);
+  }
+  // Streamed rather than mapped: the parsed message already holds a copy of
+  // every weight, a mapping of the whole file would be a second one.
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
+    return emitFileError() << "cannot read the model file: "
+                           << std::error_code(errno, std::generic_category()).message();
+  uint64_t fileSize = 0;
+  if (llvm::sys::fs::file_size(path, fileSize) || !llvm::sys::fs::is_regular_file(path)) {
+    ::close(fd);
+    return emitFileError() << "cannot read the model file: it is not a regular file";
+  }
+  if (fileSize > static_cast<uint64_t>(INT_MAX)) {
+    ::close(fd);
+    return emitFileError() << "file is larger than protobuf's 2 GB limit; save the weights "
+                              "as external data";
+  }
+  google::protobuf::io::FileInputStream stream(fd);
+  stream.SetCloseOnDelete(true);
+  if (!model.ParseFromZeroCopyStream(&stream))
     return emitFileError() << "not a valid ONNX model: protobuf parsing failed "
                               "(the file is corrupt, truncated or not ONNX)";
   if (!model.has_graph())
@@ -687,13 +779,18 @@ LogicalResult OnnxImporter::checkOpsets(const onnx::ModelProto &model) {
   return success();
 }
 
-LogicalResult OnnxImporter::importInitializers(const onnx::GraphProto &graph) {
-  for (const onnx::TensorProto &tensor : graph.initializer()) {
+LogicalResult OnnxImporter::importInitializers(onnx::GraphProto &graph) {
+  for (onnx::TensorProto &tensor : *graph.mutable_initializer()) {
     Location loc = NameLoc::get(StringAttr::get(&context, tensor.name()), fileLoc);
     FailureOr<DenseElementsAttr> value = convertTensor(tensor, loc);
     if (failed(value))
       return failure();
     values[tensor.name()] = ConstantOp::create(builder, loc, *value);
+    // The attribute now owns a copy of the data: free the message's, so
+    // that the weights are held once, not twice, at the peak of the import.
+    onnx::TensorProto emptied;
+    emptied.set_name(tensor.name());
+    tensor.Swap(&emptied);
   }
   return success();
 }
@@ -868,7 +965,7 @@ OwningOpRef<ModuleOp> OnnxImporter::run() {
   }
   builder.setInsertionPointToEnd(body);
 
-  if (failed(importInitializers(graph)))
+  if (failed(importInitializers(*model.mutable_graph())))
     return {};
   for (const onnx::NodeProto &node : graph.node()) {
     if (failed(importNode(node)))
