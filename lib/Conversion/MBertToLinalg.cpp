@@ -56,18 +56,19 @@ LogicalResult lowerLinear(model::LinearOp op, PatternRewriter &rewriter) {
           return sum;
         });
 
-  // Loops: the input's row dimensions, n, then k.
+  // Loops: the input's row dimensions, k, then n innermost, so the inner loop
+  // streams a row of W ([K, N], row-major) into a row of the output.
   MLIRContext *context = rewriter.getContext();
-  AffineExpr k = getAffineDimExpr(rank, context);
+  AffineExpr k = getAffineDimExpr(rank - 1, context);
+  AffineExpr n = getAffineDimExpr(rank, context);
   SmallVector<AffineExpr> inputExprs;
   for (int64_t d = 0; d + 1 < rank; ++d)
     inputExprs.push_back(getAffineDimExpr(d, context));
   inputExprs.push_back(k);
   AffineMap inputMap = AffineMap::get(rank + 1, 0, inputExprs, context);
-  AffineMap weightMap =
-      AffineMap::get(rank + 1, 0, {k, getAffineDimExpr(rank - 1, context)}, context);
+  AffineMap weightMap = AffineMap::get(rank + 1, 0, {k, n}, context);
   Value result = buildContraction(rewriter, loc, op.getInput(), inputMap, op.getWeight(), weightMap,
-                                  accumulator);
+                                  accumulator, ReductionLoop::BeforeLastOutputDim);
 
   if (op.getActivation() == model::Activation::Relu)
     result = buildElementwise(rewriter, loc, resultType, result,
@@ -146,11 +147,12 @@ LogicalResult lowerAttention(model::AttentionOp op, PatternRewriter &rewriter) {
   Value probabilities = buildSoftmax(rewriter, loc, scores, /*axis=*/3);
 
   // context[b, i, h, e] = sum_j probabilities[b, h, i, j] * value[b, j, h, e];
-  // loops (b, i, h, e, j).
+  // loops (b, i, h, j, e): e innermost walks a head's row of V contiguously.
   auto contextType = RankedTensorType::get({batch, queryLength, heads, headSize}, elementType);
-  Value attended =
-      buildContraction(rewriter, loc, probabilities, loopMap({0, 2, 1, 4}), value,
-                       loopMap({0, 4, 2, 3}), createFilledTensor(rewriter, loc, contextType, zero));
+  Value attended = buildContraction(rewriter, loc, probabilities, loopMap({0, 2, 1, 3}), value,
+                                    loopMap({0, 3, 2, 4}),
+                                    createFilledTensor(rewriter, loc, contextType, zero),
+                                    ReductionLoop::BeforeLastOutputDim);
   rewriter.replaceOp(op,
                      buildStaticReshape(rewriter, loc, attended, getTensorType(op.getResult())));
   return success();

@@ -138,13 +138,15 @@ Value buildElementwise(OpBuilder &b, Location loc, RankedTensorType resultType, 
 }
 
 Value buildContraction(OpBuilder &b, Location loc, Value lhs, AffineMap lhsMap, Value rhs,
-                       AffineMap rhsMap, Value init) {
+                       AffineMap rhsMap, Value init, ReductionLoop reduction) {
   auto resultType = getTensorType(init);
   int64_t rank = resultType.getRank();
+  int64_t reductionDim =
+      reduction == ReductionLoop::Innermost || rank == 0 ? rank : rank - 1;
   AffineMap outputMap =
-      AffineMap::getMultiDimIdentityMap(rank + 1, b.getContext()).dropResult(rank);
-  SmallVector<utils::IteratorType> iterators(rank, utils::IteratorType::parallel);
-  iterators.push_back(utils::IteratorType::reduction);
+      AffineMap::getMultiDimIdentityMap(rank + 1, b.getContext()).dropResult(reductionDim);
+  SmallVector<utils::IteratorType> iterators(rank + 1, utils::IteratorType::parallel);
+  iterators[reductionDim] = utils::IteratorType::reduction;
   auto contraction = linalg::GenericOp::create(
       b, loc, resultType, ValueRange{lhs, rhs}, init, {lhsMap, rhsMap, outputMap}, iterators,
       [](OpBuilder &nested, Location nestedLoc, ValueRange args) {

@@ -6,23 +6,26 @@
 
 // CHECK-DAG: #[[$ID3:.+]] = affine_map<(d0, d1, d2) -> (d0, d1, d2)>
 // CHECK-DAG: #[[$CHANNEL:.+]] = affine_map<(d0, d1, d2) -> (d2)>
-// CHECK-DAG: #[[$LINEAR_IN:.+]] = affine_map<(d0, d1, d2, d3) -> (d0, d1, d3)>
-// CHECK-DAG: #[[$LINEAR_W:.+]] = affine_map<(d0, d1, d2, d3) -> (d3, d2)>
+// CHECK-DAG: #[[$LINEAR_W:.+]] = affine_map<(d0, d1, d2, d3) -> (d2, d3)>
+// CHECK-DAG: #[[$LINEAR_OUT:.+]] = affine_map<(d0, d1, d2, d3) -> (d0, d1, d3)>
 // CHECK-DAG: #[[$DROP_LAST4:.+]] = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2)>
 // CHECK-DAG: #[[$Q_BY_HEAD:.+]] = affine_map<(d0, d1, d2, d3, d4) -> (d0, d2, d1, d4)>
 // CHECK-DAG: #[[$K_BY_HEAD:.+]] = affine_map<(d0, d1, d2, d3, d4) -> (d0, d3, d1, d4)>
-// CHECK-DAG: #[[$V_BY_HEAD:.+]] = affine_map<(d0, d1, d2, d3, d4) -> (d0, d4, d2, d3)>
+// CHECK-DAG: #[[$P_BY_ROW:.+]] = affine_map<(d0, d1, d2, d3, d4) -> (d0, d2, d1, d3)>
+// CHECK-DAG: #[[$V_BY_HEAD:.+]] = affine_map<(d0, d1, d2, d3, d4) -> (d0, d3, d2, d4)>
+// CHECK-DAG: #[[$CONTEXT_OUT:.+]] = affine_map<(d0, d1, d2, d3, d4) -> (d0, d1, d2, d4)>
 // CHECK-DAG: #[[$OUT4:.+]] = affine_map<(d0, d1, d2, d3, d4) -> (d0, d1, d2, d3)>
 // CHECK-DAG: #[[$ID4:.+]] = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>
 // CHECK-DAG: #[[$MASK:.+]] = affine_map<(d0, d1, d2, d3) -> (d0, 0, 0, d3)>
 
-// Bias and residual seed the accumulator; relu is its own pass.
+// Bias and residual seed the accumulator; relu is its own pass. The loops
+// run rows, k, then n innermost (a contiguous row of W per step).
 // CHECK-LABEL: func.func @linear_bias_residual_relu
 // CHECK-SAME: (%[[X:.+]]: tensor<2x3x5xf32>, %[[W:.+]]: tensor<5x4xf32>, %[[BIAS:.+]]: tensor<4xf32>, %[[RESIDUAL:.+]]: tensor<2x3x4xf32>)
 // CHECK: %[[INIT:.+]] = linalg.generic {indexing_maps = [#[[$CHANNEL]], #[[$ID3]], #[[$ID3]]], iterator_types = ["parallel", "parallel", "parallel"]}
 // CHECK-SAME: ins(%[[BIAS]], %[[RESIDUAL]] : tensor<4xf32>, tensor<2x3x4xf32>)
 // CHECK: arith.addf
-// CHECK: %[[PRODUCT:.+]] = linalg.generic {indexing_maps = [#[[$LINEAR_IN]], #[[$LINEAR_W]], #[[$DROP_LAST4]]], iterator_types = ["parallel", "parallel", "parallel", "reduction"]}
+// CHECK: %[[PRODUCT:.+]] = linalg.generic {indexing_maps = [#[[$DROP_LAST4]], #[[$LINEAR_W]], #[[$LINEAR_OUT]]], iterator_types = ["parallel", "parallel", "reduction", "parallel"]}
 // CHECK-SAME: ins(%[[X]], %[[W]] : tensor<2x3x5xf32>, tensor<5x4xf32>) outs(%[[INIT]] : tensor<2x3x4xf32>)
 // CHECK: arith.mulf
 // CHECK: arith.addf
@@ -38,7 +41,7 @@ func.func @linear_bias_residual_relu(%x: tensor<2x3x5xf32>, %w: tensor<5x4xf32>,
 // CHECK-LABEL: func.func @linear_plain
 // CHECK-DAG: %[[ZERO:.+]] = arith.constant 0.000000e+00 : f32
 // CHECK: %[[INIT:.+]] = linalg.fill ins(%[[ZERO]] : f32) outs(%{{.+}} : tensor<8x4xf32>)
-// CHECK: %[[PRODUCT:.+]] = linalg.generic {{.+}} iterator_types = ["parallel", "parallel", "reduction"]
+// CHECK: %[[PRODUCT:.+]] = linalg.generic {{.+}} iterator_types = ["parallel", "reduction", "parallel"]
 // CHECK-SAME: outs(%[[INIT]] : tensor<8x4xf32>)
 // CHECK-NOT: linalg.generic
 // CHECK: return %[[PRODUCT]]
@@ -81,7 +84,7 @@ func.func @no_norm(%x: tensor<2x3x4xf32>, %gamma: tensor<4xf32>, %beta: tensor<4
 // CHECK: arith.maximumf
 // CHECK: math.exp
 // CHECK: arith.divf
-// CHECK: %[[CONTEXT:.+]] = linalg.generic {indexing_maps = [#[[$Q_BY_HEAD]], #[[$V_BY_HEAD]], #[[$OUT4]]], iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction"]}
+// CHECK: %[[CONTEXT:.+]] = linalg.generic {indexing_maps = [#[[$P_BY_ROW]], #[[$V_BY_HEAD]], #[[$CONTEXT_OUT]]], iterator_types = ["parallel", "parallel", "parallel", "reduction", "parallel"]}
 // CHECK-SAME: ins(%{{.+}}, %[[V4]] : tensor<2x2x3x4xf32>, tensor<2x4x2x4xf32>) outs(%{{.+}} : tensor<2x3x2x4xf32>)
 // CHECK: %[[MERGED:.+]] = tensor.collapse_shape %[[CONTEXT]] {{\[}}[0], [1], [2, 3]] : tensor<2x3x2x4xf32> into tensor<2x3x8xf32>
 // CHECK: return %[[MERGED]]
