@@ -15,8 +15,9 @@ trap 'rm -f "$log"' EXIT
 status=0
 /usr/lib/llvm-22/bin/lit -sv "$build/test" "$@" | tee "$log" || status=$?
 
-# lit's summary lines read "  Passed: 12 (80.00%)"; absent kinds count 0.
-count() { sed -n "s/^ *$1: *\([0-9]*\).*/\1/p" "$log" | head -n 1 | grep . || echo 0; }
+# lit's summary lines read "  Passed: 12 (80.00%)", padded before the colon
+# when several kinds are listed; absent kinds count 0.
+count() { sed -n "s/^ *$1 *: *\([0-9]*\).*/\1/p" "$log" | head -n 1 | grep . || echo 0; }
 passed=$(( $(count Passed) + $(count "Expectedly Failed") ))
 failed=$(( $(count Failed) + $(count "Unexpectedly Passed") + $(count Unresolved) + $(count "Timed Out") ))
 skipped=$(( $(count Unsupported) + $(count Excluded) + $(count Skipped) ))
