@@ -18,8 +18,8 @@ struct LowerToLinalgPass : mbert::impl::LowerToLinalgPassBase<LowerToLinalgPass>
   void runOnOperation() override {
     MLIRContext *context = &getContext();
     ConversionTarget target(*context);
-    target.addLegalDialect<linalg::LinalgDialect, tensor::TensorDialect,
-                           arith::ArithDialect, math::MathDialect, func::FuncDialect>();
+    target.addLegalDialect<linalg::LinalgDialect, tensor::TensorDialect, arith::ArithDialect,
+                           math::MathDialect, func::FuncDialect, scf::SCFDialect>();
     // Every import-level and model-level op must be gone: a leftover op means
     // a pattern declined it, and the conversion reports which one and why.
     target.addIllegalDialect<mbert::onnx_import::OnnxDialect, mbert::model::MBertDialect>();

@@ -85,7 +85,8 @@ def AnnotateIndexInputsPass : Pass<"mbert-annotate-index-inputs", "mlir::ModuleO
 def LowerToLinalgPass : Pass<"mbert-lower-to-linalg", "mlir::func::FuncOp"> {
   let summary = "Lower the onnx and mbert dialects to linalg on tensors";
   let dependentDialects = ["mlir::linalg::LinalgDialect", "mlir::tensor::TensorDialect",
-                           "mlir::arith::ArithDialect", "mlir::math::MathDialect"];
+                           "mlir::arith::ArithDialect", "mlir::math::MathDialect",
+                           "mlir::scf::SCFDialect"];
 }
 
 def PlanMemoryPass : Pass<"mbert-plan-memory", "mlir::ModuleOp"> {

@@ -60,13 +60,17 @@ void buildLinalgToLLVMPipeline(OpPassManager &pm, const PipelineOptions &) {
                         "function-boundary-type-conversion=identity-layout-map},"
                         "buffer-results-to-out-params{hoist-static-allocs "
                         "modify-public-functions},"
-                        "canonicalize");
+                        "canonicalize,"
+                        // Tiled loops (attention) allocate their block
+                        // temporaries inside the loop; the planner places
+                        // only allocations at the top of the entry point.
+                        "func.func(buffer-loop-hoisting)");
   pm.addPass(createPlanMemoryPass());
   pm.addNestedPass<func::FuncOp>(createLowerStridedCopiesPass());
   addUpstreamPasses(pm, "func.func(convert-linalg-to-loops)");
   pm.addPass(createOutlineLoopNestsPass());
   pm.addPass(createFinalizeEntryPointPass());
-  addUpstreamPasses(pm, "lower-affine,expand-strided-metadata,convert-scf-to-cf,"
+  addUpstreamPasses(pm, "expand-strided-metadata,lower-affine,convert-scf-to-cf,"
                         "convert-math-to-llvm,finalize-memref-to-llvm,convert-arith-to-llvm,"
                         "convert-cf-to-llvm,convert-func-to-llvm{use-bare-ptr-memref-call-conv},"
                         "convert-index-to-llvm,reconcile-unrealized-casts");

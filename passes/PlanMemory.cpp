@@ -101,6 +101,17 @@ struct PlanMemoryPass : mbert::impl::PlanMemoryPassBase<PlanMemoryPass> {
       uint64_t bits = type.getNumElements() * type.getElementTypeBitWidth();
       buffers.push_back({alloc, (bits + 7) / 8, static_cast<unsigned>(index), 0});
     }
+    // An allocation left inside a loop would become a heap allocation at run
+    // time, which the ABI forbids.
+    WalkResult nested = entry.walk([&](memref::AllocOp alloc) {
+      if (alloc->getBlock() != &block) {
+        alloc.emitError("cannot plan an allocation nested in a loop or region");
+        return WalkResult::interrupt();
+      }
+      return WalkResult::advance();
+    });
+    if (nested.wasInterrupted())
+      return signalPassFailure();
     // Views of an allocation can escape the entry block only through the
     // terminator, which buffer-results-to-out-params has already removed.
     for (Buffer &buffer : buffers) {

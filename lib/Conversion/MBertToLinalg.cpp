@@ -13,6 +13,8 @@
 #include "dialects/MBert/MBertOps.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
 
 using namespace mlir;
 namespace model = mbert::model;
@@ -90,10 +92,31 @@ LogicalResult lowerNoNorm(model::NoNormOp op, PatternRewriter &rewriter) {
   return success();
 }
 
-/// softmax(scale * Q K^T + mask_bias) V per batch and head. Q, K and V are
-/// viewed as [B, S, H, D] (a free expand_shape of the interleaved channels),
-/// so both contractions index the head as its own loop and every indexing map
-/// is a projected permutation; no transpose is materialized.
+/// Rows of queries handled together: the block's scores ([rows, Sk]) stay in
+/// cache between the dot products, the softmax and the product with V.
+int64_t chooseQueryBlock(int64_t queryLength) {
+  for (int64_t rows : {32, 16, 8, 4, 2})
+    if (queryLength % rows == 0)
+      return rows;
+  return 1;
+}
+
+/// A static-size slice of `source` at `offsets` whose unit dimensions listed
+/// in `dropped` are removed from the result type.
+Value extractTile(OpBuilder &b, Location loc, Value source, ArrayRef<OpFoldResult> offsets,
+                  ArrayRef<int64_t> sizes, ArrayRef<int64_t> resultShape) {
+  auto sourceType = getTensorType(source);
+  SmallVector<OpFoldResult> sizeAttrs, strides(sizes.size(), b.getIndexAttr(1));
+  for (int64_t size : sizes)
+    sizeAttrs.push_back(b.getIndexAttr(size));
+  auto type = RankedTensorType::get(resultShape, sourceType.getElementType());
+  return tensor::ExtractSliceOp::create(b, loc, type, source, offsets, sizeAttrs, strides);
+}
+
+/// softmax(scale * Q K^T + mask_bias) V, one block of query rows of one head
+/// at a time: the scores never exist for the whole [B, H, Sq, Sk] tensor,
+/// only for the block being computed. Q, K and V are viewed as [B, S, H, D]
+/// (a free expand_shape of the interleaved channels).
 LogicalResult lowerAttention(model::AttentionOp op, PatternRewriter &rewriter) {
   Location loc = op.getLoc();
   RankedTensorType queryType = getTensorType(op.getQuery());
@@ -105,8 +128,8 @@ LogicalResult lowerAttention(model::AttentionOp op, PatternRewriter &rewriter) {
   if (channels % heads != 0)
     return rewriter.notifyMatchFailure(op, "channels are not divisible by num_heads");
   int64_t headSize = channels / heads;
+  int64_t blockRows = chooseQueryBlock(queryLength);
 
-  Value scale = arith::ConstantOp::create(rewriter, loc, op.getScaleAttr());
   auto splitHeads = [&](Value value, int64_t length) {
     auto type = RankedTensorType::get({batch, length, heads, headSize}, elementType);
     return buildStaticReshape(rewriter, loc, value, type);
@@ -114,47 +137,91 @@ LogicalResult lowerAttention(model::AttentionOp op, PatternRewriter &rewriter) {
   Value query = splitHeads(op.getQuery(), queryLength);
   Value key = splitHeads(op.getKey(), keyLength);
   Value value = splitHeads(op.getValue(), keyLength);
+  // The mask as [Bm, Hm, Qm, Sk] with each of Bm, Hm, Qm either 1 or full.
+  Value mask = op.getMaskBias();
+  if (mask) {
+    RankedTensorType maskType = getTensorType(mask);
+    SmallVector<int64_t> shape(4 - maskType.getRank(), 1);
+    llvm::append_range(shape, maskType.getShape());
+    mask = buildStaticReshape(rewriter, loc, mask, RankedTensorType::get(shape, elementType));
+  }
 
-  // Both contractions run five loops; an operand map lists the loops it reads.
   MLIRContext *context = rewriter.getContext();
   auto loopMap = [context](ArrayRef<unsigned> dims) {
     SmallVector<AffineExpr> exprs;
     for (unsigned dim : dims)
       exprs.push_back(getAffineDimExpr(dim, context));
-    return AffineMap::get(5, 0, exprs, context);
+    return AffineMap::get(3, 0, exprs, context);
   };
   TypedAttr zero = rewriter.getZeroAttr(elementType);
-
-  // scores[b, h, i, j] = sum_e query[b, i, h, e] * key[b, j, h, e];
-  // loops (b, h, i, j, e).
-  auto scoresType = RankedTensorType::get({batch, heads, queryLength, keyLength}, elementType);
-  Value dotProducts =
-      buildContraction(rewriter, loc, query, loopMap({0, 2, 1, 4}), key, loopMap({0, 3, 1, 4}),
-                       createFilledTensor(rewriter, loc, scoresType, zero));
-
-  SmallVector<Value> scoreInputs = {dotProducts};
-  Value maskBias = op.getMaskBias();
-  if (maskBias)
-    scoreInputs.push_back(maskBias);
-  Value scores = buildElementwise(rewriter, loc, scoresType, scoreInputs,
-                                  [&](OpBuilder &b, Location bodyLoc, ValueRange args) -> Value {
-                                    Value scaled =
-                                        arith::MulFOp::create(b, bodyLoc, args[0], scale);
-                                    if (!maskBias)
-                                      return scaled;
-                                    return arith::AddFOp::create(b, bodyLoc, scaled, args[1]);
-                                  });
-  Value probabilities = buildSoftmax(rewriter, loc, scores, /*axis=*/3);
-
-  // context[b, i, h, e] = sum_j probabilities[b, h, i, j] * value[b, j, h, e];
-  // loops (b, i, h, j, e): e innermost walks a head's row of V contiguously.
+  Value scale = arith::ConstantOp::create(rewriter, loc, op.getScaleAttr());
+  auto index = [&](int64_t value) { return arith::ConstantIndexOp::create(rewriter, loc, value); };
   auto contextType = RankedTensorType::get({batch, queryLength, heads, headSize}, elementType);
-  Value attended = buildContraction(rewriter, loc, probabilities, loopMap({0, 2, 1, 3}), value,
-                                    loopMap({0, 3, 2, 4}),
-                                    createFilledTensor(rewriter, loc, contextType, zero),
-                                    ReductionLoop::BeforeLastOutputDim);
-  rewriter.replaceOp(op,
-                     buildStaticReshape(rewriter, loc, attended, getTensorType(op.getResult())));
+  Value init = tensor::EmptyOp::create(rewriter, loc, contextType.getShape(), elementType);
+
+  auto computeBlock = [&](OpBuilder &b, Value batchIndex, Value head, Value row, Value result) {
+    OpFoldResult zeroIndex = b.getIndexAttr(0);
+    Value queryBlock = extractTile(b, loc, query, {batchIndex, row, head, zeroIndex},
+                                   {1, blockRows, 1, headSize}, {blockRows, headSize});
+    Value keyHead = extractTile(b, loc, key, {batchIndex, zeroIndex, head, zeroIndex},
+                                {1, keyLength, 1, headSize}, {keyLength, headSize});
+    Value valueHead = extractTile(b, loc, value, {batchIndex, zeroIndex, head, zeroIndex},
+                                  {1, keyLength, 1, headSize}, {keyLength, headSize});
+    // scores[i, j] = sum_e q[i, e] * k[j, e]; loops (i, j, e).
+    auto scoresType = RankedTensorType::get({blockRows, keyLength}, elementType);
+    Value dots = buildContraction(b, loc, queryBlock, loopMap({0, 2}), keyHead, loopMap({1, 2}),
+                                  createFilledTensor(b, loc, scoresType, zero));
+    SmallVector<Value> scoreInputs = {dots};
+    if (mask) {
+      RankedTensorType maskType = getTensorType(mask);
+      auto pick = [&](int64_t dim, Value position) -> OpFoldResult {
+        return maskType.getDimSize(dim) == 1 ? zeroIndex : OpFoldResult(position);
+      };
+      int64_t maskRows = maskType.getDimSize(2) == 1 ? 1 : blockRows;
+      scoreInputs.push_back(extractTile(b, loc, mask,
+                                        {pick(0, batchIndex), pick(1, head), pick(2, row), zeroIndex},
+                                        {1, 1, maskRows, keyLength}, {maskRows, keyLength}));
+    }
+    Value scores = buildElementwise(b, loc, scoresType, scoreInputs,
+                                    [&](OpBuilder &nested, Location bodyLoc, ValueRange args) {
+                                      Value scaled = arith::MulFOp::create(nested, bodyLoc, args[0], scale);
+                                      if (args.size() == 1)
+                                        return scaled;
+                                      return createAdd(nested, bodyLoc, scaled, args[1]);
+                                    });
+    Value probabilities = buildSoftmax(b, loc, scores, /*axis=*/1);
+    // context[i, e] = sum_j p[i, j] * v[j, e]; loops (i, j, e), e innermost.
+    auto blockType = RankedTensorType::get({blockRows, headSize}, elementType);
+    Value attended = buildContraction(b, loc, probabilities, loopMap({0, 1}), valueHead,
+                                      loopMap({1, 2}), createFilledTensor(b, loc, blockType, zero),
+                                      ReductionLoop::BeforeLastOutputDim);
+    SmallVector<OpFoldResult> offsets = {batchIndex, row, head, zeroIndex};
+    SmallVector<OpFoldResult> sizes = {b.getIndexAttr(1), b.getIndexAttr(blockRows),
+                                       b.getIndexAttr(1), b.getIndexAttr(headSize)};
+    SmallVector<OpFoldResult> strides(4, b.getIndexAttr(1));
+    return tensor::InsertSliceOp::create(b, loc, attended, result, offsets, sizes, strides)
+        .getResult();
+  };
+
+  Value one = index(1);
+  auto batchLoop = scf::ForOp::create(
+      rewriter, loc, index(0), index(batch), one, ValueRange{init},
+      [&](OpBuilder &b0, Location, Value batchIndex, ValueRange batchCarried) {
+        auto headLoop = scf::ForOp::create(
+            b0, loc, index(0), index(heads), one, batchCarried,
+            [&](OpBuilder &b1, Location, Value head, ValueRange headCarried) {
+              auto rowLoop = scf::ForOp::create(
+                  b1, loc, index(0), index(queryLength), index(blockRows), headCarried,
+                  [&](OpBuilder &b2, Location, Value row, ValueRange rowCarried) {
+                    scf::YieldOp::create(
+                        b2, loc, computeBlock(b2, batchIndex, head, row, rowCarried[0]));
+                  });
+              scf::YieldOp::create(b1, loc, rowLoop.getResults());
+            });
+        scf::YieldOp::create(b0, loc, headLoop.getResults());
+      });
+  rewriter.replaceOp(op, buildStaticReshape(rewriter, loc, batchLoop.getResult(0),
+                                            getTensorType(op.getResult())));
   return success();
 }
 

@@ -9,14 +9,6 @@
 // CHECK-DAG: #[[$LINEAR_W:.+]] = affine_map<(d0, d1, d2, d3) -> (d2, d3)>
 // CHECK-DAG: #[[$LINEAR_OUT:.+]] = affine_map<(d0, d1, d2, d3) -> (d0, d1, d3)>
 // CHECK-DAG: #[[$DROP_LAST4:.+]] = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2)>
-// CHECK-DAG: #[[$Q_BY_HEAD:.+]] = affine_map<(d0, d1, d2, d3, d4) -> (d0, d2, d1, d4)>
-// CHECK-DAG: #[[$K_BY_HEAD:.+]] = affine_map<(d0, d1, d2, d3, d4) -> (d0, d3, d1, d4)>
-// CHECK-DAG: #[[$P_BY_ROW:.+]] = affine_map<(d0, d1, d2, d3, d4) -> (d0, d2, d1, d3)>
-// CHECK-DAG: #[[$V_BY_HEAD:.+]] = affine_map<(d0, d1, d2, d3, d4) -> (d0, d3, d2, d4)>
-// CHECK-DAG: #[[$CONTEXT_OUT:.+]] = affine_map<(d0, d1, d2, d3, d4) -> (d0, d1, d2, d4)>
-// CHECK-DAG: #[[$OUT4:.+]] = affine_map<(d0, d1, d2, d3, d4) -> (d0, d1, d2, d3)>
-// CHECK-DAG: #[[$ID4:.+]] = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>
-// CHECK-DAG: #[[$MASK:.+]] = affine_map<(d0, d1, d2, d3) -> (d0, 0, 0, d3)>
 
 // Bias and residual seed the accumulator; relu is its own pass. The loops
 // run rows, k, then n innermost (a contiguous row of W per step).
@@ -65,42 +57,46 @@ func.func @no_norm(%x: tensor<2x3x4xf32>, %gamma: tensor<4xf32>, %beta: tensor<4
 
 // B = 2, Sq = 3, Sk = 4, H = 2, D = 4. Heads become a dimension of their own
 // through expand_shape; scores are [B, H, Sq, Sk], the context [B, Sq, H, D].
+// Attention runs per batch, head and block of query rows (here one row: 3
+// rows do not split evenly into larger blocks); only a block's scores exist.
 // CHECK-LABEL: func.func @attention_masked
 // CHECK-SAME: (%[[Q:.+]]: tensor<2x3x8xf32>, %[[K:.+]]: tensor<2x4x8xf32>, %[[V:.+]]: tensor<2x4x8xf32>, %[[MASK:.+]]: tensor<2x1x1x4xf32>)
-// CHECK-DAG: %[[SCALE:.+]] = arith.constant 5.000000e-01 : f32
 // CHECK-DAG: %[[Q4:.+]] = tensor.expand_shape %[[Q]] {{\[}}[0], [1], [2, 3]] output_shape [2, 3, 2, 4] : tensor<2x3x8xf32> into tensor<2x3x2x4xf32>
 // CHECK-DAG: %[[K4:.+]] = tensor.expand_shape %[[K]] {{\[}}[0], [1], [2, 3]] output_shape [2, 4, 2, 4] : tensor<2x4x8xf32> into tensor<2x4x2x4xf32>
 // CHECK-DAG: %[[V4:.+]] = tensor.expand_shape %[[V]] {{\[}}[0], [1], [2, 3]] output_shape [2, 4, 2, 4] : tensor<2x4x8xf32> into tensor<2x4x2x4xf32>
-// CHECK: %[[DOTS:.+]] = linalg.generic {indexing_maps = [#[[$Q_BY_HEAD]], #[[$K_BY_HEAD]], #[[$OUT4]]], iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction"]}
-// CHECK-SAME: ins(%[[Q4]], %[[K4]] : tensor<2x3x2x4xf32>, tensor<2x4x2x4xf32>) outs(%{{.+}} : tensor<2x2x3x4xf32>)
-// CHECK: %[[SCORES:.+]] = linalg.generic {indexing_maps = [#[[$ID4]], #[[$MASK]], #[[$ID4]]], iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
-// CHECK-SAME: ins(%[[DOTS]], %[[MASK]] : tensor<2x2x3x4xf32>, tensor<2x1x1x4xf32>)
-// CHECK: ^bb0(%[[DOT:.+]]: f32, %[[BIAS:.+]]: f32, %{{.+}}: f32):
-// CHECK: %[[SCALED:.+]] = arith.mulf %[[DOT]], %[[SCALE]] : f32
-// CHECK: arith.addf %[[SCALED]], %[[BIAS]] : f32
-// CHECK: %[[MAX_INIT:.+]] = linalg.fill ins(%{{.+}} : f32) outs(%{{.+}} : tensor<2x2x3xf32>)
-// CHECK: linalg.generic {indexing_maps = [#[[$ID4]], #[[$DROP_LAST4]]], iterator_types = ["parallel", "parallel", "parallel", "reduction"]}
-// CHECK-SAME: ins(%[[SCORES]] : tensor<2x2x3x4xf32>) outs(%[[MAX_INIT]] : tensor<2x2x3xf32>)
+// CHECK-DAG: %[[SCALE:.+]] = arith.constant 5.000000e-01 : f32
+// CHECK: %[[RESULT:.+]] = scf.for %[[B:.+]] = {{.*}} iter_args({{.*}}) -> (tensor<2x3x2x4xf32>)
+// CHECK: scf.for %[[H:.+]] = {{.*}} iter_args
+// CHECK: scf.for %[[ROW:.+]] = {{.*}} iter_args(%[[ACC:.+]] = %{{.+}})
+// CHECK: %[[QB:.+]] = tensor.extract_slice %[[Q4]][%[[B]], %[[ROW]], %[[H]], 0] [1, 1, 1, 4] [1, 1, 1, 1] : tensor<2x3x2x4xf32> to tensor<1x4xf32>
+// CHECK: %[[KH:.+]] = tensor.extract_slice %[[K4]][%[[B]], 0, %[[H]], 0] [1, 4, 1, 4] [1, 1, 1, 1] : tensor<2x4x2x4xf32> to tensor<4x4xf32>
+// CHECK: %[[VH:.+]] = tensor.extract_slice %[[V4]][%[[B]], 0, %[[H]], 0] [1, 4, 1, 4] [1, 1, 1, 1] : tensor<2x4x2x4xf32> to tensor<4x4xf32>
+// CHECK: %[[DOTS:.+]] = linalg.generic {{.*}} iterator_types = ["parallel", "parallel", "reduction"]} ins(%[[QB]], %[[KH]] : tensor<1x4xf32>, tensor<4x4xf32>)
+// CHECK: %[[MB:.+]] = tensor.extract_slice %[[MASK]][%[[B]], 0, 0, 0] [1, 1, 1, 4] [1, 1, 1, 1] : tensor<2x1x1x4xf32> to tensor<1x4xf32>
+// CHECK: linalg.generic {{.*}} ins(%[[DOTS]], %[[MB]] : tensor<1x4xf32>, tensor<1x4xf32>)
+// CHECK: %[[SCALED:.+]] = arith.mulf %{{.+}}, %[[SCALE]] : f32
+// CHECK: arith.addf %[[SCALED]], %{{.+}} : f32
 // CHECK: arith.maximumf
 // CHECK: math.exp
 // CHECK: arith.divf
-// CHECK: %[[CONTEXT:.+]] = linalg.generic {indexing_maps = [#[[$P_BY_ROW]], #[[$V_BY_HEAD]], #[[$CONTEXT_OUT]]], iterator_types = ["parallel", "parallel", "parallel", "reduction", "parallel"]}
-// CHECK-SAME: ins(%{{.+}}, %[[V4]] : tensor<2x2x3x4xf32>, tensor<2x4x2x4xf32>) outs(%{{.+}} : tensor<2x3x2x4xf32>)
-// CHECK: %[[MERGED:.+]] = tensor.collapse_shape %[[CONTEXT]] {{\[}}[0], [1], [2, 3]] : tensor<2x3x2x4xf32> into tensor<2x3x8xf32>
+// CHECK: %[[CTX:.+]] = linalg.generic {{.*}} iterator_types = ["parallel", "reduction", "parallel"]} ins(%{{.+}}, %[[VH]] : tensor<1x4xf32>, tensor<4x4xf32>)
+// CHECK: tensor.insert_slice %[[CTX]] into %[[ACC]][%[[B]], %[[ROW]], %[[H]], 0] [1, 1, 1, 4] [1, 1, 1, 1] : tensor<1x4xf32> into tensor<2x3x2x4xf32>
+// CHECK: %[[MERGED:.+]] = tensor.collapse_shape %[[RESULT]] {{\[}}[0], [1], [2, 3]] : tensor<2x3x2x4xf32> into tensor<2x3x8xf32>
 // CHECK: return %[[MERGED]]
 func.func @attention_masked(%q: tensor<2x3x8xf32>, %k: tensor<2x4x8xf32>, %v: tensor<2x4x8xf32>, %mask: tensor<2x1x1x4xf32>) -> tensor<2x3x8xf32> {
   %0 = mbert.attention %q, %k, %v mask(%mask) {num_heads = 2 : i64, scale = 0.5 : f32} : (tensor<2x3x8xf32>, tensor<2x4x8xf32>, tensor<2x4x8xf32>, tensor<2x1x1x4xf32>) -> tensor<2x3x8xf32>
   return %0 : tensor<2x3x8xf32>
 }
 
-// Without a mask the scores are only scaled.
+// Without a mask the scores are only scaled; 4 query rows form one block.
 // CHECK-LABEL: func.func @attention_unmasked
 // CHECK-DAG: %[[SCALE:.+]] = arith.constant 1.250000e-01 : f32
-// CHECK: linalg.generic {indexing_maps = [#[[$ID4]], #[[$ID4]]], iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
+// CHECK: tensor.extract_slice {{.*}} [1, 4, 1, 2] [1, 1, 1, 1] : tensor<1x4x4x2xf32> to tensor<4x2xf32>
+// CHECK: linalg.generic {{.*}} iterator_types = ["parallel", "parallel"]} ins(%{{.+}} : tensor<4x4xf32>)
 // CHECK: ^bb0(%[[DOT:.+]]: f32, %{{.+}}: f32):
 // CHECK: %[[SCALED:.+]] = arith.mulf %[[DOT]], %[[SCALE]] : f32
 // CHECK-NEXT: linalg.yield %[[SCALED]] : f32
-func.func @attention_unmasked(%q: tensor<1x5x8xf32>, %kv: tensor<1x5x8xf32>) -> tensor<1x5x8xf32> {
-  %0 = mbert.attention %q, %kv, %kv {num_heads = 4 : i64, scale = 0.125 : f32} : (tensor<1x5x8xf32>, tensor<1x5x8xf32>, tensor<1x5x8xf32>) -> tensor<1x5x8xf32>
-  return %0 : tensor<1x5x8xf32>
+func.func @attention_unmasked(%q: tensor<1x4x8xf32>, %kv: tensor<1x4x8xf32>) -> tensor<1x4x8xf32> {
+  %0 = mbert.attention %q, %kv, %kv {num_heads = 4 : i64, scale = 0.125 : f32} : (tensor<1x4x8xf32>, tensor<1x4x8xf32>, tensor<1x4x8xf32>) -> tensor<1x4x8xf32>
+  return %0 : tensor<1x4x8xf32>
 }
