@@ -56,12 +56,15 @@ void buildModelToLinalgPipeline(OpPassManager &pm, const PipelineOptions &) {
 void buildLinalgToLLVMPipeline(OpPassManager &pm, const PipelineOptions &) {
   // Function boundaries keep identity layouts so that every argument is a
   // dense buffer the caller owns; results become caller-provided out params.
-  addUpstreamPasses(pm, "one-shot-bufferize{bufferize-function-boundaries "
+  // Blocks computed into a tensor.empty and then inserted into a larger
+  // result are computed in place, in the result, instead of copied there.
+  addUpstreamPasses(pm, "eliminate-empty-tensors,"
+                        "one-shot-bufferize{bufferize-function-boundaries "
                         "function-boundary-type-conversion=identity-layout-map},"
                         "buffer-results-to-out-params{hoist-static-allocs "
                         "modify-public-functions},"
                         "canonicalize,"
-                        // Tiled loops (attention) allocate their block
+                        // Tiled loops (linears, attention) allocate block
                         // temporaries inside the loop; the planner places
                         // only allocations at the top of the entry point.
                         "func.func(buffer-loop-hoisting)");

@@ -23,61 +23,115 @@ namespace mbert {
 
 namespace {
 
-/// activation(input @ weight + bias + residual * residual_scale) as: an
-/// accumulator initialized to the epilogue's addends (zeros without them), one
-/// contraction over K into it, and a relu pass when asked for.
+/// Rows handled together by the tiled lowerings: a block of rows stays in
+/// cache from its first write to its last read (a linear's epilogue, an
+/// attention block's scores). The largest of 32, 16, ... dividing `rows`.
+int64_t chooseRowBlock(int64_t rows) {
+  for (int64_t block : {32, 16, 8, 4, 2})
+    if (rows % block == 0)
+      return block;
+  return 1;
+}
+
+/// A slice of `source` at `offsets` with static `sizes`, typed `resultShape`
+/// (the sizes with unit dimensions dropped where the caller wants a lower rank).
+Value extractTile(OpBuilder &b, Location loc, Value source, ArrayRef<OpFoldResult> offsets,
+                  ArrayRef<int64_t> sizes, ArrayRef<int64_t> resultShape) {
+  auto sourceType = getTensorType(source);
+  SmallVector<OpFoldResult> sizeAttrs, strides(sizes.size(), b.getIndexAttr(1));
+  for (int64_t size : sizes)
+    sizeAttrs.push_back(b.getIndexAttr(size));
+  auto type = RankedTensorType::get(resultShape, sourceType.getElementType());
+  return tensor::ExtractSliceOp::create(b, loc, type, source, offsets, sizeAttrs, strides);
+}
+
+/// activation(input @ weight + bias + residual * residual_scale), one block of
+/// rows at a time: the block's accumulator is seeded with the epilogue's
+/// addends, the contraction runs k before n (the inner loop streams a row of
+/// W, [K, N] row-major, into a row of the block), and the activation is
+/// applied while the block is still in cache. No epilogue step is a separate
+/// pass over the whole output.
 LogicalResult lowerLinear(model::LinearOp op, PatternRewriter &rewriter) {
   Location loc = op.getLoc();
   RankedTensorType resultType = getTensorType(op.getResult());
-  int64_t rank = resultType.getRank();
+  Type elementType = resultType.getElementType();
+  int64_t columns = resultType.getShape().back();
+  int64_t depth = getTensorType(op.getWeight()).getDimSize(0);
+  int64_t rows = resultType.getNumElements() / std::max<int64_t>(columns, 1);
+  int64_t blockRows = chooseRowBlock(rows);
 
-  // Operands of the accumulator's initializer, in this order when present:
-  // bias, residual, residual_scale.
-  SmallVector<Value> addends;
-  Value bias = op.getBias(), residual = op.getResidual(), residualScale = op.getResidualScale();
-  for (Value operand : {bias, residual, residualScale})
-    if (operand)
-      addends.push_back(operand);
-  Value accumulator;
-  if (addends.empty())
-    accumulator = createFilledTensor(rewriter, loc, resultType,
-                                     rewriter.getZeroAttr(resultType.getElementType()));
-  else
-    accumulator = buildElementwise(
-        rewriter, loc, resultType, addends, [&](OpBuilder &b, Location bodyLoc, ValueRange args) {
-          unsigned next = 0;
-          Value sum;
-          if (bias)
-            sum = args[next++];
-          if (residual) {
-            Value scaled = args[next++];
-            if (residualScale)
-              scaled = createMul(b, bodyLoc, scaled, args[next++]);
-            sum = sum ? createAdd(b, bodyLoc, sum, scaled) : scaled;
-          }
-          return sum;
-        });
+  // Work on [rows, K] and [rows, N] views of the operands.
+  auto asMatrix = [&](Value value, int64_t width) {
+    return buildStaticReshape(rewriter, loc, value,
+                              RankedTensorType::get({rows, width}, elementType));
+  };
+  Value input = asMatrix(op.getInput(), depth);
+  Value bias = op.getBias(), residualScale = op.getResidualScale();
+  Value residual = op.getResidual() ? asMatrix(op.getResidual(), columns) : Value();
+  bool relu = op.getActivation() == model::Activation::Relu;
 
-  // Loops: the input's row dimensions, k, then n innermost, so the inner loop
-  // streams a row of W ([K, N], row-major) into a row of the output.
   MLIRContext *context = rewriter.getContext();
-  AffineExpr k = getAffineDimExpr(rank - 1, context);
-  AffineExpr n = getAffineDimExpr(rank, context);
-  SmallVector<AffineExpr> inputExprs;
-  for (int64_t d = 0; d + 1 < rank; ++d)
-    inputExprs.push_back(getAffineDimExpr(d, context));
-  inputExprs.push_back(k);
-  AffineMap inputMap = AffineMap::get(rank + 1, 0, inputExprs, context);
-  AffineMap weightMap = AffineMap::get(rank + 1, 0, {k, n}, context);
-  Value result = buildContraction(rewriter, loc, op.getInput(), inputMap, op.getWeight(), weightMap,
-                                  accumulator, ReductionLoop::BeforeLastOutputDim);
+  auto loopMap = [context](ArrayRef<unsigned> dims) {
+    SmallVector<AffineExpr> exprs;
+    for (unsigned dim : dims)
+      exprs.push_back(getAffineDimExpr(dim, context));
+    return AffineMap::get(3, 0, exprs, context);
+  };
+  auto blockType = RankedTensorType::get({blockRows, columns}, elementType);
+  auto index = [&](int64_t value) { return arith::ConstantIndexOp::create(rewriter, loc, value); };
+  Value init = tensor::EmptyOp::create(rewriter, loc, ArrayRef<int64_t>{rows, columns}, elementType);
 
-  if (op.getActivation() == model::Activation::Relu)
-    result = buildElementwise(rewriter, loc, resultType, result,
-                              [](OpBuilder &b, Location bodyLoc, ValueRange args) {
-                                return createRelu(b, bodyLoc, args[0]);
-                              });
-  rewriter.replaceOp(op, result);
+  auto computeBlock = [&](OpBuilder &b, Value row, Value result) -> Value {
+    OpFoldResult zeroIndex = b.getIndexAttr(0);
+    Value inputBlock = extractTile(b, loc, input, {row, zeroIndex}, {blockRows, depth},
+                                   {blockRows, depth});
+    // The accumulator starts at bias + residual * residual_scale.
+    SmallVector<Value> addends;
+    if (bias)
+      addends.push_back(bias);
+    if (residual)
+      addends.push_back(extractTile(b, loc, residual, {row, zeroIndex}, {blockRows, columns},
+                                    {blockRows, columns}));
+    if (residualScale)
+      addends.push_back(residualScale);
+    Value accumulator;
+    if (addends.empty())
+      accumulator = createFilledTensor(b, loc, blockType, b.getZeroAttr(elementType));
+    else
+      accumulator = buildElementwise(
+          b, loc, blockType, addends, [&](OpBuilder &nested, Location bodyLoc, ValueRange args) {
+            unsigned next = 0;
+            Value sum;
+            if (bias)
+              sum = args[next++];
+            if (residual) {
+              Value scaled = args[next++];
+              if (residualScale)
+                scaled = createMul(nested, bodyLoc, scaled, args[next++]);
+              sum = sum ? createAdd(nested, bodyLoc, sum, scaled) : scaled;
+            }
+            return sum;
+          });
+    // Loops (i, k, n): n innermost.
+    Value block = buildContraction(b, loc, inputBlock, loopMap({0, 1}), op.getWeight(),
+                                   loopMap({1, 2}), accumulator, ReductionLoop::BeforeLastOutputDim);
+    if (relu)
+      block = buildElementwise(b, loc, blockType, block,
+                               [](OpBuilder &nested, Location bodyLoc, ValueRange args) {
+                                 return createRelu(nested, bodyLoc, args[0]);
+                               });
+    SmallVector<OpFoldResult> offsets = {row, zeroIndex};
+    SmallVector<OpFoldResult> sizes = {b.getIndexAttr(blockRows), b.getIndexAttr(columns)};
+    SmallVector<OpFoldResult> strides(2, b.getIndexAttr(1));
+    return tensor::InsertSliceOp::create(b, loc, block, result, offsets, sizes, strides)
+        .getResult();
+  };
+  auto rowLoop = scf::ForOp::create(
+      rewriter, loc, index(0), index(rows), index(blockRows), ValueRange{init},
+      [&](OpBuilder &b, Location, Value row, ValueRange carried) {
+        scf::YieldOp::create(b, loc, computeBlock(b, row, carried[0]));
+      });
+  rewriter.replaceOp(op, buildStaticReshape(rewriter, loc, rowLoop.getResult(0), resultType));
   return success();
 }
 
@@ -90,27 +144,6 @@ LogicalResult lowerNoNorm(model::NoNormOp op, PatternRewriter &rewriter) {
                                             return createAdd(b, loc, scaled, args[2]);
                                           }));
   return success();
-}
-
-/// Rows of queries handled together: the block's scores ([rows, Sk]) stay in
-/// cache between the dot products, the softmax and the product with V.
-int64_t chooseQueryBlock(int64_t queryLength) {
-  for (int64_t rows : {32, 16, 8, 4, 2})
-    if (queryLength % rows == 0)
-      return rows;
-  return 1;
-}
-
-/// A static-size slice of `source` at `offsets` whose unit dimensions listed
-/// in `dropped` are removed from the result type.
-Value extractTile(OpBuilder &b, Location loc, Value source, ArrayRef<OpFoldResult> offsets,
-                  ArrayRef<int64_t> sizes, ArrayRef<int64_t> resultShape) {
-  auto sourceType = getTensorType(source);
-  SmallVector<OpFoldResult> sizeAttrs, strides(sizes.size(), b.getIndexAttr(1));
-  for (int64_t size : sizes)
-    sizeAttrs.push_back(b.getIndexAttr(size));
-  auto type = RankedTensorType::get(resultShape, sourceType.getElementType());
-  return tensor::ExtractSliceOp::create(b, loc, type, source, offsets, sizeAttrs, strides);
 }
 
 /// softmax(scale * Q K^T + mask_bias) V, one block of query rows of one head
@@ -128,7 +161,7 @@ LogicalResult lowerAttention(model::AttentionOp op, PatternRewriter &rewriter) {
   if (channels % heads != 0)
     return rewriter.notifyMatchFailure(op, "channels are not divisible by num_heads");
   int64_t headSize = channels / heads;
-  int64_t blockRows = chooseQueryBlock(queryLength);
+  int64_t blockRows = chooseRowBlock(queryLength);
 
   auto splitHeads = [&](Value value, int64_t length) {
     auto type = RankedTensorType::get({batch, length, heads, headSize}, elementType);

@@ -6,37 +6,63 @@
 
 // CHECK-DAG: #[[$ID3:.+]] = affine_map<(d0, d1, d2) -> (d0, d1, d2)>
 // CHECK-DAG: #[[$CHANNEL:.+]] = affine_map<(d0, d1, d2) -> (d2)>
-// CHECK-DAG: #[[$LINEAR_W:.+]] = affine_map<(d0, d1, d2, d3) -> (d2, d3)>
-// CHECK-DAG: #[[$LINEAR_OUT:.+]] = affine_map<(d0, d1, d2, d3) -> (d0, d1, d3)>
-// CHECK-DAG: #[[$DROP_LAST4:.+]] = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2)>
+// CHECK-DAG: #[[$CHANNEL2:.+]] = affine_map<(d0, d1) -> (d1)>
+// CHECK-DAG: #[[$ID2:.+]] = affine_map<(d0, d1) -> (d0, d1)>
+// CHECK-DAG: #[[$ROWS_BY_K:.+]] = affine_map<(d0, d1, d2) -> (d0, d1)>
+// CHECK-DAG: #[[$K_BY_N:.+]] = affine_map<(d0, d1, d2) -> (d1, d2)>
+// CHECK-DAG: #[[$ROWS_BY_N:.+]] = affine_map<(d0, d1, d2) -> (d0, d2)>
 
-// Bias and residual seed the accumulator; relu is its own pass. The loops
-// run rows, k, then n innermost (a contiguous row of W per step).
+// A linear runs on [rows, K] x [K, N] in blocks of rows (here 2 of the 6):
+// each block's accumulator is seeded with bias + residual, the contraction
+// runs k before n (n innermost), and relu is applied to the block before it
+// is stored: no epilogue step passes over the whole output.
 // CHECK-LABEL: func.func @linear_bias_residual_relu
 // CHECK-SAME: (%[[X:.+]]: tensor<2x3x5xf32>, %[[W:.+]]: tensor<5x4xf32>, %[[BIAS:.+]]: tensor<4xf32>, %[[RESIDUAL:.+]]: tensor<2x3x4xf32>)
-// CHECK: %[[INIT:.+]] = linalg.generic {indexing_maps = [#[[$CHANNEL]], #[[$ID3]], #[[$ID3]]], iterator_types = ["parallel", "parallel", "parallel"]}
-// CHECK-SAME: ins(%[[BIAS]], %[[RESIDUAL]] : tensor<4xf32>, tensor<2x3x4xf32>)
+// CHECK-DAG: %[[X2:.+]] = tensor.collapse_shape %[[X]] {{\[}}[0, 1], [2]] : tensor<2x3x5xf32> into tensor<6x5xf32>
+// CHECK-DAG: %[[R2:.+]] = tensor.collapse_shape %[[RESIDUAL]] {{\[}}[0, 1], [2]] : tensor<2x3x4xf32> into tensor<6x4xf32>
+// CHECK: %[[OUT:.+]] = scf.for %[[ROW:.+]] = %{{.+}} to %{{.+}} step %[[STEP:.+]] iter_args(%[[ACC:.+]] = %{{.+}}) -> (tensor<6x4xf32>)
+// CHECK: %[[XB:.+]] = tensor.extract_slice %[[X2]][%[[ROW]], 0] [2, 5] [1, 1] : tensor<6x5xf32> to tensor<2x5xf32>
+// CHECK: %[[RB:.+]] = tensor.extract_slice %[[R2]][%[[ROW]], 0] [2, 4] [1, 1] : tensor<6x4xf32> to tensor<2x4xf32>
+// CHECK: %[[INIT:.+]] = linalg.generic {indexing_maps = [#[[$CHANNEL2]], #[[$ID2]], #[[$ID2]]], iterator_types = ["parallel", "parallel"]}
+// CHECK-SAME: ins(%[[BIAS]], %[[RB]] : tensor<4xf32>, tensor<2x4xf32>)
 // CHECK: arith.addf
-// CHECK: %[[PRODUCT:.+]] = linalg.generic {indexing_maps = [#[[$DROP_LAST4]], #[[$LINEAR_W]], #[[$LINEAR_OUT]]], iterator_types = ["parallel", "parallel", "reduction", "parallel"]}
-// CHECK-SAME: ins(%[[X]], %[[W]] : tensor<2x3x5xf32>, tensor<5x4xf32>) outs(%[[INIT]] : tensor<2x3x4xf32>)
+// CHECK: %[[PRODUCT:.+]] = linalg.generic {indexing_maps = [#[[$ROWS_BY_K]], #[[$K_BY_N]], #[[$ROWS_BY_N]]], iterator_types = ["parallel", "reduction", "parallel"]}
+// CHECK-SAME: ins(%[[XB]], %[[W]] : tensor<2x5xf32>, tensor<5x4xf32>) outs(%[[INIT]] : tensor<2x4xf32>)
 // CHECK: arith.mulf
 // CHECK: arith.addf
-// CHECK: linalg.generic {indexing_maps = [#[[$ID3]], #[[$ID3]]], iterator_types = ["parallel", "parallel", "parallel"]}
-// CHECK-SAME: ins(%[[PRODUCT]] : tensor<2x3x4xf32>)
+// CHECK: %[[RELU:.+]] = linalg.generic {{.*}} ins(%[[PRODUCT]] : tensor<2x4xf32>)
 // CHECK: arith.maximumf
+// CHECK: tensor.insert_slice %[[RELU]] into %[[ACC]][%[[ROW]], 0] [2, 4] [1, 1]
+// CHECK: tensor.expand_shape %[[OUT]] {{\[}}[0, 1], [2]] output_shape [2, 3, 4]
 func.func @linear_bias_residual_relu(%x: tensor<2x3x5xf32>, %w: tensor<5x4xf32>, %bias: tensor<4xf32>, %residual: tensor<2x3x4xf32>) -> tensor<2x3x4xf32> {
   %0 = mbert.linear %x, %w bias(%bias) residual(%residual) {activation = #mbert.activation<relu>} : (tensor<2x3x5xf32>, tensor<5x4xf32>, tensor<4xf32>, tensor<2x3x4xf32>) -> tensor<2x3x4xf32>
   return %0 : tensor<2x3x4xf32>
 }
 
+// The residual scale multiplies the residual while the accumulator is seeded.
+// CHECK-LABEL: func.func @linear_residual_scale
+// CHECK: linalg.generic {{.*}} ins(%{{.+}}, %{{.+}} : tensor<8x4xf32>, tensor<4xf32>)
+// CHECK: ^bb0(%[[R:.+]]: f32, %[[S:.+]]: f32, %{{.+}}: f32):
+// CHECK-NEXT: %[[SCALED:.+]] = arith.mulf %[[R]], %[[S]] : f32
+// CHECK-NEXT: linalg.yield %[[SCALED]]
+func.func @linear_residual_scale(%x: tensor<8x5xf32>, %w: tensor<5x4xf32>, %r: tensor<8x4xf32>, %s: tensor<4xf32>) -> tensor<8x4xf32> {
+  %0 = mbert.linear %x, %w residual(%r) residual_scale(%s) : (tensor<8x5xf32>, tensor<5x4xf32>, tensor<8x4xf32>, tensor<4xf32>) -> tensor<8x4xf32>
+  return %0 : tensor<8x4xf32>
+}
+
 // Without an epilogue the accumulator starts at zero and nothing follows.
 // CHECK-LABEL: func.func @linear_plain
-// CHECK-DAG: %[[ZERO:.+]] = arith.constant 0.000000e+00 : f32
+// CHECK: scf.for
+// CHECK: %[[ZERO:.+]] = arith.constant 0.000000e+00 : f32
 // CHECK: %[[INIT:.+]] = linalg.fill ins(%[[ZERO]] : f32) outs(%{{.+}} : tensor<8x4xf32>)
 // CHECK: %[[PRODUCT:.+]] = linalg.generic {{.+}} iterator_types = ["parallel", "reduction", "parallel"]
 // CHECK-SAME: outs(%[[INIT]] : tensor<8x4xf32>)
-// CHECK-NOT: linalg.generic
-// CHECK: return %[[PRODUCT]]
+// CHECK-NEXT: ^bb0
+// CHECK-NEXT: arith.mulf
+// CHECK-NEXT: arith.addf
+// CHECK-NEXT: linalg.yield
+// CHECK-NEXT: }
+// CHECK-NEXT: tensor.insert_slice %[[PRODUCT]]
 func.func @linear_plain(%x: tensor<8x5xf32>, %w: tensor<5x4xf32>) -> tensor<8x4xf32> {
   %0 = mbert.linear %x, %w : (tensor<8x5xf32>, tensor<5x4xf32>) -> tensor<8x4xf32>
   return %0 : tensor<8x4xf32>
