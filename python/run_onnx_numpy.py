@@ -237,7 +237,8 @@ def run_graph(model, feeds):
     """Returns {graph output name: array} for the given {graph input name: array}."""
     opset = next(entry.version for entry in model.opset_import if entry.domain in ("", "ai.onnx"))
     if opset < 11:
-        # Slice and Pad take attributes before opset 11 (10 for Slice); not implemented here.
+        # Slice and Pad take attributes before opset 11 (10 for Slice); this checker
+        # accepts the input forms only, like the exporter's supported opsets.
         raise SystemExit(f"error: opset {opset} is older than 11, the oldest supported")
     values = {initializer.name: numpy_helper.to_array(initializer) for initializer in model.graph.initializer}
     values.update(feeds)

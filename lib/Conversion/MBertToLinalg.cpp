@@ -33,6 +33,15 @@ int64_t chooseRowBlock(int64_t rows) {
   return 1;
 }
 
+/// The indexing map of an operand of a block contraction, whose three loops
+/// are (row, reduced, column); `dims` lists the loops the operand reads.
+AffineMap getBlockLoopMap(MLIRContext *context, ArrayRef<unsigned> dims) {
+  SmallVector<AffineExpr> exprs;
+  for (unsigned dim : dims)
+    exprs.push_back(getAffineDimExpr(dim, context));
+  return AffineMap::get(3, 0, exprs, context);
+}
+
 /// A slice of `source` at `offsets` with static `sizes`, typed `resultShape`
 /// (the sizes with unit dimensions dropped where the caller wants a lower rank).
 Value extractTile(OpBuilder &b, Location loc, Value source, ArrayRef<OpFoldResult> offsets,
@@ -70,12 +79,8 @@ LogicalResult lowerLinear(model::LinearOp op, PatternRewriter &rewriter) {
   Value residual = op.getResidual() ? asMatrix(op.getResidual(), columns) : Value();
   bool relu = op.getActivation() == model::Activation::Relu;
 
-  MLIRContext *context = rewriter.getContext();
-  auto loopMap = [context](ArrayRef<unsigned> dims) {
-    SmallVector<AffineExpr> exprs;
-    for (unsigned dim : dims)
-      exprs.push_back(getAffineDimExpr(dim, context));
-    return AffineMap::get(3, 0, exprs, context);
+  auto loopMap = [&](ArrayRef<unsigned> dims) {
+    return getBlockLoopMap(rewriter.getContext(), dims);
   };
   auto blockType = RankedTensorType::get({blockRows, columns}, elementType);
   auto index = [&](int64_t value) { return arith::ConstantIndexOp::create(rewriter, loc, value); };
@@ -179,12 +184,8 @@ LogicalResult lowerAttention(model::AttentionOp op, PatternRewriter &rewriter) {
     mask = buildStaticReshape(rewriter, loc, mask, RankedTensorType::get(shape, elementType));
   }
 
-  MLIRContext *context = rewriter.getContext();
-  auto loopMap = [context](ArrayRef<unsigned> dims) {
-    SmallVector<AffineExpr> exprs;
-    for (unsigned dim : dims)
-      exprs.push_back(getAffineDimExpr(dim, context));
-    return AffineMap::get(3, 0, exprs, context);
+  auto loopMap = [&](ArrayRef<unsigned> dims) {
+    return getBlockLoopMap(rewriter.getContext(), dims);
   };
   TypedAttr zero = rewriter.getZeroAttr(elementType);
   Value scale = arith::ConstantOp::create(rewriter, loc, op.getScaleAttr());
