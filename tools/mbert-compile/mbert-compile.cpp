@@ -131,7 +131,9 @@ bool isCIdentifier(StringRef name) {
 }
 
 /// A file written next to its final path and moved there by commit(); it is
-/// removed if the compile fails first.
+/// removed if the compile fails first. Standard output ("-") and existing
+/// non-regular files (/dev/null, a pipe) are written directly: renaming over
+/// them would replace a device node with a plain file.
 class PendingOutput {
 public:
   explicit PendingOutput(StringRef finalPath) : finalPath(finalPath.str()) {}
@@ -141,9 +143,20 @@ public:
   }
 
   LogicalResult open(std::unique_ptr<llvm::raw_fd_ostream> &stream, std::string &error) {
-    if (finalPath == "-") {
+    llvm::sys::fs::file_status status;
+    bool exists = !llvm::sys::fs::status(finalPath, status);
+    if (exists && llvm::sys::fs::is_directory(status)) {
+      error = "cannot write " + finalPath + ": it is a directory";
+      return failure();
+    }
+    writesDirectly = finalPath == "-" || (exists && !llvm::sys::fs::is_regular_file(status));
+    if (writesDirectly) {
       std::error_code ec;
-      stream = std::make_unique<llvm::raw_fd_ostream>("-", ec);
+      stream = std::make_unique<llvm::raw_fd_ostream>(finalPath, ec);
+      if (ec) {
+        error = "cannot write " + finalPath + ": " + ec.message();
+        return failure();
+      }
       return success();
     }
     StringRef directory = llvm::sys::path::parent_path(finalPath);
@@ -163,10 +176,16 @@ public:
     return success();
   }
 
-  StringRef getTemporaryPath() const { return temporaryPath; }
+  /// Where the content goes until commit(): the temporary file, or the final
+  /// path itself when it is written directly.
+  StringRef getTemporaryPath() const {
+    return writesDirectly ? StringRef(finalPath) : StringRef(temporaryPath);
+  }
+
+  bool isWrittenDirectly() const { return writesDirectly; }
 
   LogicalResult commit(std::string &error) {
-    if (finalPath == "-")
+    if (writesDirectly)
       return success();
     if (std::error_code ec = llvm::sys::fs::rename(temporaryPath, finalPath)) {
       error = "cannot write " + finalPath + ": " + ec.message();
@@ -179,6 +198,7 @@ public:
 private:
   std::string finalPath;
   llvm::SmallString<256> temporaryPath;
+  bool writesDirectly = false;
 };
 
 int reportError(const Twine &message) {
@@ -351,7 +371,8 @@ int compile(const char *argv0) {
                                      getRuntimeDir(argv0), error)))
       return reportError(error);
     stats.recordTime("link", secondsSince(start));
-    llvm::sys::fs::setPermissions(output.getTemporaryPath(), llvm::sys::fs::all_all);
+    if (!output.isWrittenDirectly())
+      llvm::sys::fs::setPermissions(output.getTemporaryPath(), llvm::sys::fs::all_all);
     return failed(output.commit(error)) ? reportError(error) : finish();
   }
 
