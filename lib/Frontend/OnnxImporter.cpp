@@ -31,7 +31,10 @@
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Path.h"
 
+#include <google/protobuf/io/coded_stream.h>
 #include <google/protobuf/io/zero_copy_stream_impl.h>
+#include <google/protobuf/io/zero_copy_stream_impl_lite.h>
+#include <google/protobuf/wire_format_lite.h>
 #include <google/protobuf/util/json_util.h>
 #include <onnx/onnx_pb.h>
 
@@ -157,6 +160,9 @@ private:
   LogicalResult readModel(onnx::ModelProto &model);
   LogicalResult readJsonModel(StringRef text, onnx::ModelProto &model);
   LogicalResult checkOpsets(const onnx::ModelProto &model);
+  LogicalResult parseConvertingInitializers(google::protobuf::io::ZeroCopyInputStream &stream,
+                                            onnx::ModelProto &model);
+  LogicalResult convertInitializer(const onnx::TensorProto &tensor);
   LogicalResult importInitializers(onnx::GraphProto &graph);
   FailureOr<SmallVector<int64_t>> resolveInputShape(const onnx::ValueInfoProto &input);
   LogicalResult importNode(const onnx::NodeProto &node);
@@ -173,6 +179,8 @@ private:
   int64_t opset = 0;
   int nodeIndex = 0;
   llvm::StringMap<Value> values;
+  /// Graph initializers converted to attributes, in file order.
+  std::vector<std::pair<std::string, DenseElementsAttr>> initializers;
   ModuleOp module;
 };
 
@@ -744,11 +752,84 @@ LogicalResult OnnxImporter::readModel(onnx::ModelProto &model) {
   }
   google::protobuf::io::FileInputStream stream(fd);
   stream.SetCloseOnDelete(true);
-  if (!model.ParseFromZeroCopyStream(&stream))
-    return emitFileError() << "not a valid ONNX model: protobuf parsing failed "
-                              "(the file is corrupt, truncated or not ONNX)";
+  if (failed(parseConvertingInitializers(stream, model)))
+    return failure();
   if (!model.has_graph())
     return emitFileError() << "not a valid ONNX model: it has no graph";
+  return success();
+}
+
+LogicalResult OnnxImporter::parseConvertingInitializers(
+    google::protobuf::io::ZeroCopyInputStream &stream, onnx::ModelProto &model) {
+  // Each initializer is converted as soon as it has been read and its bytes
+  // are dropped right away, so the weights are in memory about once: parsing
+  // the whole message first would hold every weight twice while converting.
+  // Everything else is copied aside field by field and parsed normally.
+  using google::protobuf::internal::WireFormatLite;
+  auto isMessageField = [](uint32_t tag, int number) {
+    return WireFormatLite::GetTagFieldNumber(tag) == number &&
+           WireFormatLite::GetTagWireType(tag) == WireFormatLite::WIRETYPE_LENGTH_DELIMITED;
+  };
+  auto corrupt = [&]() {
+    return emitFileError() << "not a valid ONNX model: protobuf parsing failed "
+                              "(the file is corrupt, truncated or not ONNX)";
+  };
+  google::protobuf::io::CodedInputStream input(&stream);
+  input.SetTotalBytesLimit(INT_MAX);
+  std::string modelFields, graphFields;
+  bool hasGraph = false;
+  {
+    google::protobuf::io::StringOutputStream modelBytes(&modelFields);
+    google::protobuf::io::CodedOutputStream modelOutput(&modelBytes);
+    google::protobuf::io::StringOutputStream graphBytes(&graphFields);
+    google::protobuf::io::CodedOutputStream graphOutput(&graphBytes);
+    while (uint32_t tag = input.ReadTag()) {
+      if (!isMessageField(tag, onnx::ModelProto::kGraphFieldNumber)) {
+        if (!WireFormatLite::SkipField(&input, tag, &modelOutput))
+          return corrupt();
+        continue;
+      }
+      hasGraph = true;
+      uint32_t graphLength;
+      if (!input.ReadVarint32(&graphLength))
+        return corrupt();
+      auto graphLimit = input.PushLimit(static_cast<int>(graphLength));
+      while (uint32_t graphTag = input.ReadTag()) {
+        if (!isMessageField(graphTag, onnx::GraphProto::kInitializerFieldNumber)) {
+          if (!WireFormatLite::SkipField(&input, graphTag, &graphOutput))
+            return corrupt();
+          continue;
+        }
+        uint32_t tensorLength;
+        if (!input.ReadVarint32(&tensorLength))
+          return corrupt();
+        auto tensorLimit = input.PushLimit(static_cast<int>(tensorLength));
+        onnx::TensorProto tensor;
+        if (!tensor.MergeFromCodedStream(&input) || !input.ConsumedEntireMessage())
+          return corrupt();
+        input.PopLimit(tensorLimit);
+        if (failed(convertInitializer(tensor)))
+          return failure();
+      }
+      if (!input.ConsumedEntireMessage())
+        return corrupt();
+      input.PopLimit(graphLimit);
+    }
+    if (!input.ConsumedEntireMessage())
+      return corrupt();
+  }
+  if (!model.ParseFromString(modelFields) ||
+      (hasGraph && !model.mutable_graph()->MergeFromString(graphFields)))
+    return corrupt();
+  return success();
+}
+
+LogicalResult OnnxImporter::convertInitializer(const onnx::TensorProto &tensor) {
+  Location loc = NameLoc::get(StringAttr::get(&context, tensor.name()), fileLoc);
+  FailureOr<DenseElementsAttr> value = convertTensor(tensor, loc);
+  if (failed(value))
+    return failure();
+  initializers.push_back({tensor.name(), *value});
   return success();
 }
 
@@ -780,17 +861,15 @@ LogicalResult OnnxImporter::checkOpsets(const onnx::ModelProto &model) {
 }
 
 LogicalResult OnnxImporter::importInitializers(onnx::GraphProto &graph) {
-  for (onnx::TensorProto &tensor : *graph.mutable_initializer()) {
-    Location loc = NameLoc::get(StringAttr::get(&context, tensor.name()), fileLoc);
-    FailureOr<DenseElementsAttr> value = convertTensor(tensor, loc);
-    if (failed(value))
+  // Initializers left in the message (the JSON path) convert here; binary
+  // models had theirs converted while being read.
+  for (const onnx::TensorProto &tensor : graph.initializer())
+    if (failed(convertInitializer(tensor)))
       return failure();
-    values[tensor.name()] = ConstantOp::create(builder, loc, *value);
-    // The attribute now owns a copy of the data: free the message's, so
-    // that the weights are held once, not twice, at the peak of the import.
-    onnx::TensorProto emptied;
-    emptied.set_name(tensor.name());
-    tensor.Swap(&emptied);
+  graph.clear_initializer();
+  for (const auto &[name, value] : initializers) {
+    Location loc = NameLoc::get(StringAttr::get(&context, name), fileLoc);
+    values[name] = ConstantOp::create(builder, loc, value);
   }
   return success();
 }
@@ -935,6 +1014,8 @@ OwningOpRef<ModuleOp> OnnxImporter::run() {
   llvm::StringSet<> initializerNames;
   for (const onnx::TensorProto &tensor : graph.initializer())
     initializerNames.insert(tensor.name());
+  for (const auto &initializer : initializers)
+    initializerNames.insert(initializer.first);
   SmallVector<Type> argumentTypes;
   SmallVector<const onnx::ValueInfoProto *> graphInputs;
   for (const onnx::ValueInfoProto &input : graph.input()) {
