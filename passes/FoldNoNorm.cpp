@@ -96,7 +96,7 @@ public:
     if (auto linear = dyn_cast<LinearOp>(producer)) {
       Value residual = linear.getResidual(), residualScale = linear.getResidualScale();
       if (residual && residualScale)
-        residualScale = scaleVector(residualScale, gamma);
+        residualScale = scaleColumns(residualScale, gamma);
       else if (residual)
         residual = scaleExactly(residual, gamma, std::nullopt);
       builder.setInsertionPoint(producer);
@@ -198,13 +198,13 @@ private:
     return values;
   }
 
+  /// `value` (a weight [K, N] or a per-channel vector [N]) times gamma on its
+  /// last axis.
   Value scaleColumns(Value weight, ArrayRef<float> gamma) {
     return mbert::createFloatConstant(builder, weight.getLoc(), tensorType(weight),
                                       applyAffine(*mbert::getConstantFloats(weight), gamma,
                                                   std::nullopt));
   }
-
-  Value scaleVector(Value vector, ArrayRef<float> gamma) { return scaleColumns(vector, gamma); }
 
   /// bias * gamma + beta, or just beta without a bias, or none at all.
   Value scaledBias(LinearOp linear, ArrayRef<float> gamma, std::optional<ArrayRef<float>> beta) {
