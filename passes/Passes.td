@@ -70,6 +70,26 @@ def FuseSharedInputLinearsPass : Pass<"mbert-fuse-shared-input-linears", "mlir::
   let dependentDialects = ["mlir::tensor::TensorDialect"];
 }
 
+def PackWeightsPass : Pass<"mbert-pack-weights", "mlir::ModuleOp"> {
+  let summary = "Pre-pack constant linear weights into the GEMM kernel's panels";
+  let description = [{
+    The GEMM kernel computes a tile of rows x `panel-width` outputs in
+    registers and, for each step of the reduction, reads `panel-width`
+    consecutive weights. Each linear with a constant `[K, N]` weight gets it
+    rewritten at compile time as `[ceil(N / panel-width), K, panel-width]`
+    (zero-padded), recorded as the op's `weight_panel_width`, so that every
+    panel is one contiguous, prefetch-friendly stream in read-only data.
+    Runs after every pass that rewrites weights in the `[K, N]` layout.
+  }];
+  let options = [
+    Option<"panelWidth", "panel-width", "int64_t", /*default=*/"16",
+           "Output columns per kernel panel (the driver derives it from the target's vectors)">
+  ];
+  let statistics = [
+    Statistic<"packedLinears", "packed-linears", "Linears whose weights were packed">
+  ];
+}
+
 def AnnotateIndexInputsPass : Pass<"mbert-annotate-index-inputs", "mlir::ModuleOp"> {
   let summary = "Record the valid range of graph inputs used as gather indices";
   let description = [{
@@ -83,10 +103,24 @@ def AnnotateIndexInputsPass : Pass<"mbert-annotate-index-inputs", "mlir::ModuleO
 }
 
 def LowerToLinalgPass : Pass<"mbert-lower-to-linalg", "mlir::func::FuncOp"> {
-  let summary = "Lower the onnx and mbert dialects to linalg on tensors";
+  let summary = "Lower the onnx and mbert dialects to linalg, vector and scf on tensors";
+  let description = [{
+    Import-level ops become linalg on tensors. `mbert.linear` becomes a
+    register-tiled GEMM kernel written with vector ops: a tile of
+    `gemm-rows` x `gemm-columns` outputs is accumulated in registers over the
+    whole reduction, seeded with the bias and scaled residual, and written
+    once, after its activation. The tile shape is the target's, chosen by
+    the driver; a linear with packed weights uses its own panel width.
+  }];
+  let options = [
+    Option<"gemmRows", "gemm-rows", "int64_t", /*default=*/"6",
+           "Rows of a GEMM register tile">,
+    Option<"gemmColumns", "gemm-columns", "int64_t", /*default=*/"16",
+           "Columns of a GEMM register tile for unpacked weights">
+  ];
   let dependentDialects = ["mlir::linalg::LinalgDialect", "mlir::tensor::TensorDialect",
                            "mlir::arith::ArithDialect", "mlir::math::MathDialect",
-                           "mlir::scf::SCFDialect"];
+                           "mlir::scf::SCFDialect", "mlir::vector::VectorDialect"];
 }
 
 def PlanMemoryPass : Pass<"mbert-plan-memory", "mlir::ModuleOp"> {

@@ -38,6 +38,8 @@ void buildModelOptimizationPipeline(OpPassManager &pm, const PipelineOptions &op
     pm.addPass(createFoldAttentionScalePass());
     pm.addPass(createCanonicalizerPass());
     pm.addPass(createFuseSharedInputLinearsPass());
+    // Last: every pass before it rewrites weights in the [K, N] layout.
+    pm.addPass(createPackWeightsPass(PackWeightsPassOptions{options.gemmTile.columns}));
   }
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
@@ -48,8 +50,9 @@ void buildImportToModelPipeline(OpPassManager &pm, const PipelineOptions &option
   buildModelOptimizationPipeline(pm, options);
 }
 
-void buildModelToLinalgPipeline(OpPassManager &pm, const PipelineOptions &) {
-  pm.addNestedPass<func::FuncOp>(createLowerToLinalgPass());
+void buildModelToLinalgPipeline(OpPassManager &pm, const PipelineOptions &options) {
+  pm.addNestedPass<func::FuncOp>(createLowerToLinalgPass(
+      LowerToLinalgPassOptions{options.gemmTile.rows, options.gemmTile.columns}));
   pm.addPass(createCanonicalizerPass());
 }
 
@@ -73,7 +76,10 @@ void buildLinalgToLLVMPipeline(OpPassManager &pm, const PipelineOptions &) {
   addUpstreamPasses(pm, "func.func(convert-linalg-to-loops)");
   pm.addPass(createOutlineLoopNestsPass());
   pm.addPass(createFinalizeEntryPointPass());
-  addUpstreamPasses(pm, "expand-strided-metadata,lower-affine,convert-scf-to-cf,"
+  addUpstreamPasses(pm, "expand-strided-metadata,lower-affine,"
+                        // GEMM kernels: transfers past the last column become
+                        // masked loads and stores.
+                        "convert-vector-to-scf,convert-scf-to-cf,convert-vector-to-llvm,"
                         "convert-math-to-llvm,finalize-memref-to-llvm,convert-arith-to-llvm,"
                         "convert-cf-to-llvm,convert-func-to-llvm{use-bare-ptr-memref-call-conv},"
                         "convert-index-to-llvm,reconcile-unrealized-casts");

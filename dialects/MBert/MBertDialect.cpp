@@ -49,30 +49,57 @@ LogicalResult verifyChannelVector(Operation *op, Value vector, StringRef name,
 
 } // namespace
 
+int64_t LinearOp::getDepth() {
+  auto weight = cast<RankedTensorType>(getWeight().getType());
+  return weight.getDimSize(hasPackedWeight() ? 1 : 0);
+}
+
+int64_t LinearOp::getColumns() {
+  return cast<RankedTensorType>(getResult().getType()).getShape().back();
+}
+
 LogicalResult LinearOp::verify() {
   RankedTensorType input = staticTensor(getInput());
   RankedTensorType weight = staticTensor(getWeight());
   RankedTensorType result = staticTensor(getResult());
   if (!input || !weight || !result)
     return emitOpError("operands and result must have static shapes");
-  if (weight.getRank() != 2)
-    return emitOpError("weight must be 2-D [K, N], got rank ") << weight.getRank();
-  if (input.getRank() < 1 || input.getShape().back() != weight.getDimSize(0))
-    return emitOpError("input's last dimension must equal weight's K = ")
-           << weight.getDimSize(0);
+  if (input.getRank() < 1)
+    return emitOpError("input must have rank >= 1");
+  int64_t columns;
+  if (std::optional<uint64_t> panelWidth = getWeightPanelWidth()) {
+    if (weight.getRank() != 3)
+      return emitOpError("packed weight must be 3-D [panels, K, panel_width], got rank ")
+             << weight.getRank();
+    columns = result.getRank() ? result.getShape().back() : 0;
+    int64_t width = static_cast<int64_t>(*panelWidth);
+    SmallVector<int64_t> expected = {llvm::divideCeilSigned(columns, width), input.getShape().back(),
+                                     width};
+    if (weight.getShape() != ArrayRef(expected))
+      return emitOpError("packed weight of ")
+             << columns << " columns in panels of " << width << " must have shape ["
+             << expected[0] << ", " << expected[1] << ", " << expected[2] << "], got "
+             << weight;
+  } else {
+    if (weight.getRank() != 2)
+      return emitOpError("weight must be 2-D [K, N], got rank ") << weight.getRank();
+    if (input.getShape().back() != weight.getDimSize(0))
+      return emitOpError("input's last dimension must equal weight's K = ")
+             << weight.getDimSize(0);
+    columns = weight.getDimSize(1);
+  }
   SmallVector<int64_t> expected(input.getShape().drop_back());
-  expected.push_back(weight.getDimSize(1));
+  expected.push_back(columns);
   if (result.getShape() != ArrayRef(expected))
-    return emitOpError("result shape must be input shape with the last dimension ")
-           << weight.getDimSize(1);
-  if (getBias() && failed(verifyChannelVector(*this, getBias(), "bias", weight.getDimSize(1))))
+    return emitOpError("result shape must be input shape with the last dimension ") << columns;
+  if (getBias() && failed(verifyChannelVector(*this, getBias(), "bias", columns)))
     return failure();
   if (getResidual() && getResidual().getType() != result)
     return emitOpError("residual must have the result type ") << result;
   if (Value scale = getResidualScale()) {
     if (!getResidual())
       return emitOpError("residual_scale needs a residual");
-    if (failed(verifyChannelVector(*this, scale, "residual_scale", weight.getDimSize(1))))
+    if (failed(verifyChannelVector(*this, scale, "residual_scale", columns)))
       return failure();
   }
   return success();

@@ -50,16 +50,39 @@ def MBert_LinearOp : MBert_Op<"linear", [AttrSizedOperandSegments]> {
     `residual` has the result's shape. All three are optional;
     `residual_scale` needs a residual. The scaled residual is how a NoNorm
     after a residual add lives on as one multiply-add per element.
+
+    With `weight_panel_width = P` the weight is pre-packed for the GEMM
+    kernel: `[ceil(N / P), K, P]`, where column `n` of the `[K, N]` matrix
+    is `weight[n / P, :, n % P]` and the columns past N are zero. Each panel
+    is then one contiguous stream that the kernel reads P floats at a time.
   }];
   let arguments = (ins F32Tensor:$input, F32Tensor:$weight,
                        Optional<F32Tensor>:$bias, Optional<F32Tensor>:$residual,
                        Optional<F32Tensor>:$residual_scale,
                        DefaultValuedAttr<MBert_ActivationAttr,
-                                         "::mbert::model::Activation::None">:$activation);
+                                         "::mbert::model::Activation::None">:$activation,
+                       OptionalAttr<ConfinedAttr<I64Attr, [IntPositive]>>:$weight_panel_width);
   let results = (outs F32Tensor:$result);
   let assemblyFormat = [{
     $input `,` $weight (`bias` `(` $bias^ `)`)? (`residual` `(` $residual^ `)`)?
     (`residual_scale` `(` $residual_scale^ `)`)? attr-dict `:` functional-type(operands, results)
+  }];
+  let builders = [
+    // A linear with its weight in the [K, N] layout.
+    OpBuilder<(ins "::mlir::Type":$result, "::mlir::Value":$input, "::mlir::Value":$weight,
+                   "::mlir::Value":$bias, "::mlir::Value":$residual,
+                   "::mlir::Value":$residual_scale, "::mbert::model::Activation":$activation), [{
+      build($_builder, $_state, result, input, weight, bias, residual, residual_scale,
+            activation, ::mlir::IntegerAttr());
+    }]>
+  ];
+  let extraClassDeclaration = [{
+    /// K, the contraction depth, in either weight layout.
+    int64_t getDepth();
+    /// N, the number of output channels, in either weight layout.
+    int64_t getColumns();
+    /// Whether the weight is in the packed panel layout.
+    bool hasPackedWeight() { return getWeightPanelWidth().has_value(); }
   }];
   let hasVerifier = 1;
 }

@@ -8,6 +8,8 @@
 #ifndef MBERT_PIPELINES_H
 #define MBERT_PIPELINES_H
 
+#include "mbert/Conversion/LowerToLinalg.h"
+
 #include "mlir/Pass/PassManager.h"
 
 namespace mbert {
@@ -16,6 +18,9 @@ struct PipelineOptions {
   /// Run the MobileBERT-specific passes (raising, fusion, folding). Without
   /// them every op takes the generic lowering path; -O0 turns them off.
   bool enableModelPasses = true;
+  /// The GEMM kernel's register tile; weights are packed in panels of its
+  /// width. The driver derives it from the target (see chooseGemmTile).
+  GemmTile gemmTile;
 };
 
 /// Records the valid range of index inputs and raises ONNX idioms to mbert
@@ -23,7 +28,8 @@ struct PipelineOptions {
 void buildRaisePipeline(mlir::OpPassManager &pm, const PipelineOptions &options);
 
 /// Rewrites mbert ops at compile time: NoNorm and attention-scale folding into
-/// weights and epilogues, fusion of linears that share an input.
+/// weights and epilogues, fusion of linears that share an input, and last the
+/// packing of weights into the GEMM kernel's panels.
 void buildModelOptimizationPipeline(mlir::OpPassManager &pm, const PipelineOptions &options);
 
 /// import -> optimized model level (`mbert-import-to-model`): both of the above.

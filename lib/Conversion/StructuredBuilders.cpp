@@ -138,11 +138,10 @@ Value buildElementwise(OpBuilder &b, Location loc, RankedTensorType resultType, 
 }
 
 Value buildContraction(OpBuilder &b, Location loc, Value lhs, AffineMap lhsMap, Value rhs,
-                       AffineMap rhsMap, Value init, ReductionLoop reduction) {
+                       AffineMap rhsMap, Value init) {
   auto resultType = getTensorType(init);
   int64_t rank = resultType.getRank();
-  int64_t reductionDim =
-      reduction == ReductionLoop::Innermost || rank == 0 ? rank : rank - 1;
+  int64_t reductionDim = rank;
   AffineMap outputMap =
       AffineMap::getMultiDimIdentityMap(rank + 1, b.getContext()).dropResult(reductionDim);
   SmallVector<utils::IteratorType> iterators(rank + 1, utils::IteratorType::parallel);

@@ -68,23 +68,12 @@ mlir::Value buildElementwise(mlir::OpBuilder &b, mlir::Location loc,
                              mlir::RankedTensorType resultType, mlir::ValueRange inputs,
                              ScalarBodyBuilder body);
 
-/// Where a contraction's single reduction loop sits among its r + 1 loops
-/// (r = rank of the output). Loops lower in this order, so it decides the
-/// inner loop.
-enum class ReductionLoop {
-  /// d(r): a dot product innermost.
-  Innermost,
-  /// d(r-1), before the last output dimension d(r): the inner loop then
-  /// walks a row of the output and of the right-hand side contiguously,
-  /// which vectorizes (an axpy) where a dot product would not.
-  BeforeLastOutputDim,
-};
-
-/// `init[output dims] += lhs[lhsMap] * rhs[rhsMap]` with the reduction loop
-/// placed as `reduction` says; the maps index the same r + 1 loops.
+/// `init[output dims] += lhs[lhsMap] * rhs[rhsMap]`, the one reduction loop
+/// innermost (r output loops, then the reduction); the maps index those
+/// r + 1 loops.
 mlir::Value buildContraction(mlir::OpBuilder &b, mlir::Location loc, mlir::Value lhs,
                              mlir::AffineMap lhsMap, mlir::Value rhs, mlir::AffineMap rhsMap,
-                             mlir::Value init, ReductionLoop reduction = ReductionLoop::Innermost);
+                             mlir::Value init);
 
 /// softmax(input) along `axis` in the stable form exp(x - max) / sum.
 mlir::Value buildSoftmax(mlir::OpBuilder &b, mlir::Location loc, mlir::Value input, int64_t axis);

@@ -12,6 +12,7 @@
 #include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
 #include "mlir/Target/LLVMIR/Export.h"
 #include "llvm/IR/LegacyPassManager.h"
+#include "llvm/MC/MCSubtargetInfo.h"
 #include "llvm/MC/TargetRegistry.h"
 #include "llvm/Passes/PassBuilder.h"
 #include "llvm/Support/TargetSelect.h"
@@ -90,6 +91,34 @@ std::unique_ptr<llvm::TargetMachine> createTargetMachine(const TargetOptions &op
 }
 
 } // namespace
+
+std::optional<GemmTile> chooseGemmTile(const TargetOptions &options, std::string &errorMessage) {
+  std::unique_ptr<llvm::TargetMachine> machine = createTargetMachine(options, errorMessage);
+  if (!machine)
+    return std::nullopt;
+  const llvm::MCSubtargetInfo *subtarget = machine->getMCSubtargetInfo();
+  // Vector width in f32 lanes and the number of vector registers. AArch64
+  // always has NEON (SVE lengths are not known at compile time); x86-64 has
+  // at least SSE2, AVX-512 doubles both the width and the register file.
+  int64_t lanes = 4, registers = 16;
+  if (machine->getTargetTriple().isAArch64()) {
+    registers = 32;
+  } else if (machine->getTargetTriple().isX86()) {
+    if (subtarget->checkFeatures("+avx512f"))
+      lanes = 16, registers = 32;
+    else if (subtarget->checkFeatures("+avx"))
+      lanes = 8;
+  }
+  // Per k step the kernel holds rows x vectorsPerRow accumulators, the
+  // vectorsPerRow vectors of B and a broadcast element of A. A wide tile
+  // (4 vectors) pays off where 128-bit registers are plentiful (NEON);
+  // otherwise 2 vectors per row, as many rows as the registers allow.
+  int64_t vectorsPerRow = registers >= 32 && lanes == 4 ? 4 : 2;
+  GemmTile tile;
+  tile.columns = lanes * vectorsPerRow;
+  tile.rows = std::min<int64_t>(12, (registers - vectorsPerRow - 2) / vectorsPerRow);
+  return tile;
+}
 
 std::unique_ptr<llvm::Module> translateAndOptimize(ModuleOp module, llvm::LLVMContext &llvmContext,
                                                    const TargetOptions &options) {

@@ -1,68 +1,72 @@
-// RUN: mbert-opt %s --pass-pipeline="builtin.module(func.func(mbert-lower-to-linalg))" | FileCheck %s
+// RUN: mbert-opt %s --pass-pipeline="builtin.module(func.func(mbert-lower-to-linalg{gemm-rows=4 gemm-columns=8},canonicalize))" | FileCheck %s
 // RUN: mbert-opt %s --pass-pipeline="builtin.module(func.func(mbert-lower-to-linalg))" | FileCheck %s --check-prefix=NO-MBERT
+// RUN: not mbert-opt %s --pass-pipeline="builtin.module(func.func(mbert-lower-to-linalg{gemm-rows=0}))" 2>&1 | FileCheck %s --check-prefix=BAD-TILE
 
 // Every model op lowers; nothing of the mbert dialect survives.
 // NO-MBERT-NOT: mbert.
+// BAD-TILE: gemm-rows and gemm-columns must be positive, got 0 and 16
 
 // CHECK-DAG: #[[$ID3:.+]] = affine_map<(d0, d1, d2) -> (d0, d1, d2)>
 // CHECK-DAG: #[[$CHANNEL:.+]] = affine_map<(d0, d1, d2) -> (d2)>
-// CHECK-DAG: #[[$CHANNEL2:.+]] = affine_map<(d0, d1) -> (d1)>
-// CHECK-DAG: #[[$ID2:.+]] = affine_map<(d0, d1) -> (d0, d1)>
-// CHECK-DAG: #[[$ROWS_BY_K:.+]] = affine_map<(d0, d1, d2) -> (d0, d1)>
-// CHECK-DAG: #[[$K_BY_N:.+]] = affine_map<(d0, d1, d2) -> (d1, d2)>
-// CHECK-DAG: #[[$ROWS_BY_N:.+]] = affine_map<(d0, d1, d2) -> (d0, d2)>
 
-// A linear runs on [rows, K] x [K, N] in blocks of rows (here 2 of the 6):
-// each block's accumulator is seeded with bias + residual, the contraction
-// runs k before n (n innermost), and relu is applied to the block before it
-// is stored: no epilogue step passes over the whole output.
+// A linear is a register-tiled GEMM on the [rows, K] view of its input (tile
+// 4 x 8 here). The bias plus the residual seed one accumulator vector per
+// row, the k loop carries the accumulators and does one broadcast-FMA per
+// row with a row of W, and relu is applied before the one write. 6 rows make
+// a 4-row tile and a 2-row tail; N = 4 is narrower than the tile, so reads and
+// writes are not in bounds (masked).
 // CHECK-LABEL: func.func @linear_bias_residual_relu
 // CHECK-SAME: (%[[X:.+]]: tensor<2x3x5xf32>, %[[W:.+]]: tensor<5x4xf32>, %[[BIAS:.+]]: tensor<4xf32>, %[[RESIDUAL:.+]]: tensor<2x3x4xf32>)
 // CHECK-DAG: %[[X2:.+]] = tensor.collapse_shape %[[X]] {{\[}}[0, 1], [2]] : tensor<2x3x5xf32> into tensor<6x5xf32>
 // CHECK-DAG: %[[R2:.+]] = tensor.collapse_shape %[[RESIDUAL]] {{\[}}[0, 1], [2]] : tensor<2x3x4xf32> into tensor<6x4xf32>
-// CHECK: %[[OUT:.+]] = scf.for %[[ROW:.+]] = %{{.+}} to %{{.+}} step %[[STEP:.+]] iter_args(%[[ACC:.+]] = %{{.+}}) -> (tensor<6x4xf32>)
-// CHECK: %[[XB:.+]] = tensor.extract_slice %[[X2]][%[[ROW]], 0] [2, 5] [1, 1] : tensor<6x5xf32> to tensor<2x5xf32>
-// CHECK: %[[RB:.+]] = tensor.extract_slice %[[R2]][%[[ROW]], 0] [2, 4] [1, 1] : tensor<6x4xf32> to tensor<2x4xf32>
-// CHECK: %[[INIT:.+]] = linalg.generic {indexing_maps = [#[[$CHANNEL2]], #[[$ID2]], #[[$ID2]]], iterator_types = ["parallel", "parallel"]}
-// CHECK-SAME: ins(%[[BIAS]], %[[RB]] : tensor<4xf32>, tensor<2x4xf32>)
-// CHECK: arith.addf
-// CHECK: %[[PRODUCT:.+]] = linalg.generic {indexing_maps = [#[[$ROWS_BY_K]], #[[$K_BY_N]], #[[$ROWS_BY_N]]], iterator_types = ["parallel", "reduction", "parallel"]}
-// CHECK-SAME: ins(%[[XB]], %[[W]] : tensor<2x5xf32>, tensor<5x4xf32>) outs(%[[INIT]] : tensor<2x4xf32>)
-// CHECK: arith.mulf
-// CHECK: arith.addf
-// CHECK: %[[RELU:.+]] = linalg.generic {{.*}} ins(%[[PRODUCT]] : tensor<2x4xf32>)
-// CHECK: arith.maximumf
-// CHECK: tensor.insert_slice %[[RELU]] into %[[ACC]][%[[ROW]], 0] [2, 4] [1, 1]
-// CHECK: tensor.expand_shape %[[OUT]] {{\[}}[0, 1], [2]] output_shape [2, 3, 4]
+// CHECK-DAG: %[[ZEROS:.+]] = arith.constant dense<0.000000e+00> : vector<8xf32>
+// CHECK: %[[B0:.+]] = vector.transfer_read %[[BIAS]][%{{.+}}], %{{.+}} : tensor<4xf32>, vector<8xf32>
+// CHECK: %[[R0:.+]] = vector.transfer_read %[[R2]][%{{.+}}, %{{.+}}], %{{.+}} : tensor<6x4xf32>, vector<8xf32>
+// CHECK: %[[SEED0:.+]] = arith.addf %[[B0]], %[[R0]] : vector<8xf32>
+// CHECK: %[[TILE:.+]]:4 = scf.for %[[K:[^ ]+]] = %{{.+}} to %{{.+}} step %{{.+}} iter_args(%[[ACC0:.+]] = %[[SEED0]], {{.+}}) -> (vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>)
+// CHECK: %[[WROW:.+]] = vector.transfer_read %[[W]][%[[K]], %{{.+}}], %{{.+}} : tensor<5x4xf32>, vector<8xf32>
+// CHECK: %[[A0:.+]] = tensor.extract %[[X2]][%{{.+}}, %[[K]]] : tensor<6x5xf32>
+// CHECK: %[[A0V:.+]] = vector.broadcast %[[A0]] : f32 to vector<8xf32>
+// CHECK: vector.fma %[[A0V]], %[[WROW]], %[[ACC0]] : vector<8xf32>
+// CHECK-COUNT-3: vector.fma
+// CHECK: scf.yield
+// CHECK: %[[RELU0:.+]] = arith.maximumf %[[TILE]]#0, %[[ZEROS]] : vector<8xf32>
+// CHECK: vector.transfer_write %[[RELU0]], %{{.+}}[%{{.+}}, %{{.+}}] : vector<8xf32>, tensor<6x4xf32>
+// CHECK: scf.for {{.+}} -> (vector<8xf32>, vector<8xf32>)
+// CHECK-COUNT-2: vector.fma
+// CHECK: vector.transfer_write
+// CHECK: tensor.expand_shape %{{.+}} {{\[}}[0, 1], [2]] output_shape [2, 3, 4]
 func.func @linear_bias_residual_relu(%x: tensor<2x3x5xf32>, %w: tensor<5x4xf32>, %bias: tensor<4xf32>, %residual: tensor<2x3x4xf32>) -> tensor<2x3x4xf32> {
   %0 = mbert.linear %x, %w bias(%bias) residual(%residual) {activation = #mbert.activation<relu>} : (tensor<2x3x5xf32>, tensor<5x4xf32>, tensor<4xf32>, tensor<2x3x4xf32>) -> tensor<2x3x4xf32>
   return %0 : tensor<2x3x4xf32>
 }
 
-// The residual scale multiplies the residual while the accumulator is seeded.
-// CHECK-LABEL: func.func @linear_residual_scale
-// CHECK: linalg.generic {{.*}} ins(%{{.+}}, %{{.+}} : tensor<8x4xf32>, tensor<4xf32>)
-// CHECK: ^bb0(%[[R:.+]]: f32, %[[S:.+]]: f32, %{{.+}}: f32):
-// CHECK-NEXT: %[[SCALED:.+]] = arith.mulf %[[R]], %[[S]] : f32
-// CHECK-NEXT: linalg.yield %[[SCALED]]
-func.func @linear_residual_scale(%x: tensor<8x5xf32>, %w: tensor<5x4xf32>, %r: tensor<8x4xf32>, %s: tensor<4xf32>) -> tensor<8x4xf32> {
-  %0 = mbert.linear %x, %w residual(%r) residual_scale(%s) : (tensor<8x5xf32>, tensor<5x4xf32>, tensor<8x4xf32>, tensor<4xf32>) -> tensor<8x4xf32>
-  return %0 : tensor<8x4xf32>
+// A packed weight [panels, K, width] is read one contiguous panel row per
+// step of k, in bounds; the panel loop is outside the row-tile loop. The
+// residual times its scale seeds the accumulators, and without an activation
+// they are written as they are.
+// CHECK-LABEL: func.func @linear_packed_residual_scale
+// CHECK-SAME: (%[[X:.+]]: tensor<4x3xf32>, %[[W:.+]]: tensor<2x3x8xf32>, %[[R:.+]]: tensor<4x16xf32>, %[[S:.+]]: tensor<16xf32>)
+// CHECK: scf.for %[[PANEL:[^ ]+]] = %{{.+}} to %{{.+}} step %{{.+}} iter_args(%[[OUT:.+]] = %{{.+}}) -> (tensor<4x16xf32>)
+// CHECK: %[[COLUMN:.+]] = arith.muli %[[PANEL]], %{{.+}} : index
+// CHECK: %[[RROW:.+]] = vector.transfer_read %[[R]][%{{.+}}, %[[COLUMN]]], %{{.+}} {in_bounds = [true]} : tensor<4x16xf32>, vector<8xf32>
+// CHECK: %[[SROW:.+]] = vector.transfer_read %[[S]][%[[COLUMN]]], %{{.+}} {in_bounds = [true]} : tensor<16xf32>, vector<8xf32>
+// CHECK: %[[SEED:.+]] = arith.mulf %[[RROW]], %[[SROW]] : vector<8xf32>
+// CHECK: %[[TILE:.+]]:4 = scf.for %[[K:[^ ]+]] = {{.+}} iter_args(%{{.+}} = %[[SEED]],
+// CHECK: vector.transfer_read %[[W]][%[[PANEL]], %[[K]], %{{.+}}], %{{.+}} {in_bounds = [true]} : tensor<2x3x8xf32>, vector<8xf32>
+// CHECK-COUNT-4: vector.fma
+// CHECK-NOT: arith.maximumf
+// CHECK: vector.transfer_write %[[TILE]]#0, %[[OUT]][%{{.+}}, %[[COLUMN]]] {in_bounds = [true]} : vector<8xf32>, tensor<4x16xf32>
+func.func @linear_packed_residual_scale(%x: tensor<4x3xf32>, %w: tensor<2x3x8xf32>, %r: tensor<4x16xf32>, %s: tensor<16xf32>) -> tensor<4x16xf32> {
+  %0 = mbert.linear %x, %w residual(%r) residual_scale(%s) {weight_panel_width = 8 : i64} : (tensor<4x3xf32>, tensor<2x3x8xf32>, tensor<4x16xf32>, tensor<16xf32>) -> tensor<4x16xf32>
+  return %0 : tensor<4x16xf32>
 }
 
-// Without an epilogue the accumulator starts at zero and nothing follows.
+// Without an epilogue the accumulators start at zero.
 // CHECK-LABEL: func.func @linear_plain
-// CHECK: scf.for
-// CHECK: %[[ZERO:.+]] = arith.constant 0.000000e+00 : f32
-// CHECK: %[[INIT:.+]] = linalg.fill ins(%[[ZERO]] : f32) outs(%{{.+}} : tensor<8x4xf32>)
-// CHECK: %[[PRODUCT:.+]] = linalg.generic {{.+}} iterator_types = ["parallel", "reduction", "parallel"]
-// CHECK-SAME: outs(%[[INIT]] : tensor<8x4xf32>)
-// CHECK-NEXT: ^bb0
-// CHECK-NEXT: arith.mulf
-// CHECK-NEXT: arith.addf
-// CHECK-NEXT: linalg.yield
-// CHECK-NEXT: }
-// CHECK-NEXT: tensor.insert_slice %[[PRODUCT]]
+// CHECK: %[[ZEROS:.+]] = arith.constant dense<0.000000e+00> : vector<8xf32>
+// CHECK: scf.for {{.+}} iter_args(%{{.+}} = %[[ZEROS]], %{{.+}} = %[[ZEROS]], %{{.+}} = %[[ZEROS]], %{{.+}} = %[[ZEROS]])
+// CHECK-NOT: arith.maximumf
 func.func @linear_plain(%x: tensor<8x5xf32>, %w: tensor<5x4xf32>) -> tensor<8x4xf32> {
   %0 = mbert.linear %x, %w : (tensor<8x5xf32>, tensor<5x4xf32>) -> tensor<8x4xf32>
   return %0 : tensor<8x4xf32>
@@ -82,30 +86,41 @@ func.func @no_norm(%x: tensor<2x3x4xf32>, %gamma: tensor<4xf32>, %beta: tensor<4
 }
 
 // B = 2, Sq = 3, Sk = 4, H = 2, D = 4. Heads become a dimension of their own
-// through expand_shape; scores are [B, H, Sq, Sk], the context [B, Sq, H, D].
-// Attention runs per batch, head and block of query rows (here one row: 3
-// rows do not split evenly into larger blocks); only a block's scores exist.
+// through expand_shape; the context is [B, Sq, H, D]. Attention runs per
+// batch and head (K^T of the head computed once) and per block of query rows
+// (here one row: 3 rows do not split evenly into larger blocks). Both
+// products are GEMM kernels: scale * Q against K^T with the mask row as the
+// seed, then the probabilities against V.
 // CHECK-LABEL: func.func @attention_masked
 // CHECK-SAME: (%[[Q:.+]]: tensor<2x3x8xf32>, %[[K:.+]]: tensor<2x4x8xf32>, %[[V:.+]]: tensor<2x4x8xf32>, %[[MASK:.+]]: tensor<2x1x1x4xf32>)
+// CHECK-DAG: %[[SCALE:.+]] = arith.constant 5.000000e-01 : f32
 // CHECK-DAG: %[[Q4:.+]] = tensor.expand_shape %[[Q]] {{\[}}[0], [1], [2, 3]] output_shape [2, 3, 2, 4] : tensor<2x3x8xf32> into tensor<2x3x2x4xf32>
 // CHECK-DAG: %[[K4:.+]] = tensor.expand_shape %[[K]] {{\[}}[0], [1], [2, 3]] output_shape [2, 4, 2, 4] : tensor<2x4x8xf32> into tensor<2x4x2x4xf32>
 // CHECK-DAG: %[[V4:.+]] = tensor.expand_shape %[[V]] {{\[}}[0], [1], [2, 3]] output_shape [2, 4, 2, 4] : tensor<2x4x8xf32> into tensor<2x4x2x4xf32>
-// CHECK-DAG: %[[SCALE:.+]] = arith.constant 5.000000e-01 : f32
-// CHECK: %[[RESULT:.+]] = scf.for %[[B:.+]] = {{.*}} iter_args({{.*}}) -> (tensor<2x3x2x4xf32>)
-// CHECK: scf.for %[[H:.+]] = {{.*}} iter_args
-// CHECK: scf.for %[[ROW:.+]] = {{.*}} iter_args(%[[ACC:.+]] = %{{.+}})
-// CHECK: %[[QB:.+]] = tensor.extract_slice %[[Q4]][%[[B]], %[[ROW]], %[[H]], 0] [1, 1, 1, 4] [1, 1, 1, 1] : tensor<2x3x2x4xf32> to tensor<1x4xf32>
+// CHECK: %[[RESULT:.+]] = scf.for %[[B:[^ ]+]] = {{.*}} iter_args({{.*}}) -> (tensor<2x3x2x4xf32>)
+// CHECK: scf.for %[[H:[^ ]+]] = {{.*}} iter_args
 // CHECK: %[[KH:.+]] = tensor.extract_slice %[[K4]][%[[B]], 0, %[[H]], 0] [1, 4, 1, 4] [1, 1, 1, 1] : tensor<2x4x2x4xf32> to tensor<4x4xf32>
+// CHECK: %[[KT:.+]] = linalg.transpose ins(%[[KH]] : tensor<4x4xf32>) outs(%{{.+}} : tensor<4x4xf32>) permutation = [1, 0]
+// CHECK: scf.for %[[ROW:[^ ]+]] = {{.*}} iter_args(%[[ACC:.+]] = %{{.+}})
+// CHECK: %[[QB:.+]] = tensor.extract_slice %[[Q4]][%[[B]], %[[ROW]], %[[H]], 0] [1, 1, 1, 4] [1, 1, 1, 1] : tensor<2x3x2x4xf32> to tensor<1x4xf32>
+// CHECK: %[[QS:.+]] = linalg.generic {{.*}} ins(%[[QB]] : tensor<1x4xf32>)
+// CHECK: arith.mulf %{{.+}}, %[[SCALE]] : f32
 // CHECK: %[[VH:.+]] = tensor.extract_slice %[[V4]][%[[B]], 0, %[[H]], 0] [1, 4, 1, 4] [1, 1, 1, 1] : tensor<2x4x2x4xf32> to tensor<4x4xf32>
-// CHECK: %[[DOTS:.+]] = linalg.generic {{.*}} iterator_types = ["parallel", "parallel", "reduction"]} ins(%[[QB]], %[[KH]] : tensor<1x4xf32>, tensor<4x4xf32>)
 // CHECK: %[[MB:.+]] = tensor.extract_slice %[[MASK]][%[[B]], 0, 0, 0] [1, 1, 1, 4] [1, 1, 1, 1] : tensor<2x1x1x4xf32> to tensor<1x4xf32>
-// CHECK: linalg.generic {{.*}} ins(%[[DOTS]], %[[MB]] : tensor<1x4xf32>, tensor<1x4xf32>)
-// CHECK: %[[SCALED:.+]] = arith.mulf %{{.+}}, %[[SCALE]] : f32
-// CHECK: arith.addf %[[SCALED]], %{{.+}} : f32
+// CHECK: %[[MROW:.+]] = vector.transfer_read %[[MB]]
+// CHECK: scf.for %[[E:[^ ]+]] = {{.+}} iter_args(%{{.+}} = %[[MROW]]) -> (vector<8xf32>)
+// CHECK: vector.transfer_read %[[KT]][%[[E]], %{{.+}}]
+// CHECK: tensor.extract %[[QS]]
+// CHECK: vector.fma
+// CHECK: %[[SCORES:.+]] = vector.transfer_write
+// CHECK: linalg.generic {{.*}} ins(%[[SCORES]] : tensor<1x4xf32>)
 // CHECK: arith.maximumf
 // CHECK: math.exp
 // CHECK: arith.divf
-// CHECK: %[[CTX:.+]] = linalg.generic {{.*}} iterator_types = ["parallel", "reduction", "parallel"]} ins(%{{.+}}, %[[VH]] : tensor<1x4xf32>, tensor<4x4xf32>)
+// CHECK: scf.for %[[J:[^ ]+]] = {{.+}} -> (vector<8xf32>)
+// CHECK: vector.transfer_read %[[VH]][%[[J]], %{{.+}}]
+// CHECK: vector.fma
+// CHECK: %[[CTX:.+]] = vector.transfer_write
 // CHECK: tensor.insert_slice %[[CTX]] into %[[ACC]][%[[B]], %[[ROW]], %[[H]], 0] [1, 1, 1, 4] [1, 1, 1, 1] : tensor<1x4xf32> into tensor<2x3x2x4xf32>
 // CHECK: %[[MERGED:.+]] = tensor.collapse_shape %[[RESULT]] {{\[}}[0], [1], [2, 3]] : tensor<2x3x2x4xf32> into tensor<2x3x8xf32>
 // CHECK: return %[[MERGED]]
@@ -114,15 +129,14 @@ func.func @attention_masked(%q: tensor<2x3x8xf32>, %k: tensor<2x4x8xf32>, %v: te
   return %0 : tensor<2x3x8xf32>
 }
 
-// Without a mask the scores are only scaled; 4 query rows form one block.
-// CHECK-LABEL: func.func @attention_unmasked
-// CHECK-DAG: %[[SCALE:.+]] = arith.constant 1.250000e-01 : f32
-// CHECK: tensor.extract_slice {{.*}} [1, 4, 1, 2] [1, 1, 1, 1] : tensor<1x4x4x2xf32> to tensor<4x2xf32>
-// CHECK: linalg.generic {{.*}} iterator_types = ["parallel", "parallel"]} ins(%{{.+}} : tensor<4x4xf32>)
-// CHECK: ^bb0(%[[DOT:.+]]: f32, %{{.+}}: f32):
-// CHECK: %[[SCALED:.+]] = arith.mulf %[[DOT]], %[[SCALE]] : f32
-// CHECK-NEXT: linalg.yield %[[SCALED]] : f32
-func.func @attention_unmasked(%q: tensor<1x4x8xf32>, %kv: tensor<1x4x8xf32>) -> tensor<1x4x8xf32> {
-  %0 = mbert.attention %q, %kv, %kv {num_heads = 4 : i64, scale = 0.125 : f32} : (tensor<1x4x8xf32>, tensor<1x4x8xf32>, tensor<1x4x8xf32>) -> tensor<1x4x8xf32>
+// A scale of 1 (folded into the query projection) costs nothing, and without
+// a mask the score accumulators start at zero.
+// CHECK-LABEL: func.func @attention_unit_scale_unmasked
+// CHECK-NOT: arith.mulf
+// CHECK: %[[ZEROS:.+]] = arith.constant dense<0.000000e+00> : vector<8xf32>
+// CHECK-NOT: arith.mulf
+// CHECK: scf.for {{.+}} iter_args(%{{.+}} = %[[ZEROS]], %{{.+}} = %[[ZEROS]], %{{.+}} = %[[ZEROS]], %{{.+}} = %[[ZEROS]]) -> (vector<8xf32>
+func.func @attention_unit_scale_unmasked(%q: tensor<1x4x8xf32>, %kv: tensor<1x4x8xf32>) -> tensor<1x4x8xf32> {
+  %0 = mbert.attention %q, %kv, %kv {num_heads = 4 : i64, scale = 1.0 : f32} : (tensor<1x4x8xf32>, tensor<1x4x8xf32>, tensor<1x4x8xf32>) -> tensor<1x4x8xf32>
   return %0 : tensor<1x4x8xf32>
 }

@@ -266,6 +266,11 @@ int compile(const char *argv0) {
   targetOptions.cpu = targetCpu;
   targetOptions.features = targetFeatures;
   targetOptions.optLevel = optLevel;
+  std::string tileError;
+  std::optional<mbert::GemmTile> gemmTile = mbert::chooseGemmTile(targetOptions, tileError);
+  if (!gemmTile)
+    return reportError(tileError);
+  pipelineOptions.gemmTile = *gemmTile;
 
   // Each stage produces the IR of one --emit kind; run those up to the one
   // requested.

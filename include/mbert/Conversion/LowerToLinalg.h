@@ -5,7 +5,17 @@
 
 #include "mlir/IR/PatternMatch.h"
 
+#include <cstdint>
+
 namespace mbert {
+
+/// The block of outputs the GEMM kernel keeps in vector registers: `rows`
+/// rows by `columns` columns (a whole number of the target's vectors). The
+/// driver derives it from the target's vector width and register count.
+struct GemmTile {
+  int64_t rows = 6;
+  int64_t columns = 16;
+};
 
 /// Patterns lowering every op of the import dialect to linalg/tensor/arith/math
 /// on tensors. Ops must have static shapes; a pattern that cannot lower an op
@@ -13,8 +23,9 @@ namespace mbert {
 void populateOnnxToLinalgPatterns(mlir::RewritePatternSet &patterns);
 
 /// Patterns lowering the mbert model dialect (linear, no_norm, attention) to
-/// linalg on tensors.
-void populateMBertToLinalgPatterns(mlir::RewritePatternSet &patterns);
+/// linalg, and vector ops on tensors; linears become register-tiled GEMM
+/// kernels of `tile`'s shape.
+void populateMBertToLinalgPatterns(mlir::RewritePatternSet &patterns, const GemmTile &tile);
 
 } // namespace mbert
 

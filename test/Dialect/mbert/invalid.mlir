@@ -69,3 +69,19 @@ func.func @residual_scale_without_residual(%x: tensor<4x8xf32>, %w: tensor<8x4xf
   %0 = mbert.linear %x, %w residual_scale(%s) : (tensor<4x8xf32>, tensor<8x4xf32>, tensor<4xf32>) -> tensor<4x4xf32>
   return
 }
+
+// -----
+
+func.func @packed_weight_shape(%x: tensor<4x8xf32>, %w: tensor<2x8x16xf32>) {
+  // expected-error @+1 {{packed weight of 40 columns in panels of 16 must have shape [3, 8, 16], got 'tensor<2x8x16xf32>'}}
+  %0 = mbert.linear %x, %w {weight_panel_width = 16 : i64} : (tensor<4x8xf32>, tensor<2x8x16xf32>) -> tensor<4x40xf32>
+  return
+}
+
+// -----
+
+func.func @packed_weight_rank(%x: tensor<4x8xf32>, %w: tensor<8x16xf32>) {
+  // expected-error @+1 {{packed weight must be 3-D [panels, K, panel_width], got rank 2}}
+  %0 = mbert.linear %x, %w {weight_panel_width = 16 : i64} : (tensor<4x8xf32>, tensor<8x16xf32>) -> tensor<4x16xf32>
+  return
+}
