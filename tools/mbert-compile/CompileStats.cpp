@@ -43,6 +43,8 @@ void CompileStats::recordStage(StringRef stage, ModuleOp module, double seconds)
     epilogueNoNorms = countOps<model::LinearOp>(
         module, [](model::LinearOp op) { return static_cast<bool>(op.getResidualScale()); });
     linears = countOps<model::LinearOp>(module);
+    packedLinears = countOps<model::LinearOp>(
+        module, [](model::LinearOp op) { return op.hasPackedWeight(); });
     attentionOps = countOps<model::AttentionOp>(module);
     module.walk([&](model::LinearOp op) {
       // A fused GEMM is read only through slices, one per original linear.
@@ -101,6 +103,11 @@ void CompileStats::write(llvm::raw_ostream &os, StringRef modelName, StringRef t
       json.attribute("gemms", linears);
       json.attribute("fused_gemms", fusedGemms);
       json.attribute("linears_in_fused_gemms", linearsInFusedGemms);
+      json.attribute("packed_weights", packedLinears);
+      json.attributeArray("register_tile", [&] {
+        json.value(gemmTile.rows);
+        json.value(gemmTile.columns);
+      });
     });
     json.attribute("attention_ops", attentionOps);
     json.attribute("standalone_elementwise_ops", standaloneElementwiseOps);

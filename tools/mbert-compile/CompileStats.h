@@ -3,6 +3,8 @@
 #ifndef MBERT_TOOLS_COMPILESTATS_H
 #define MBERT_TOOLS_COMPILESTATS_H
 
+#include "mbert/Conversion/LowerToLinalg.h"
+
 #include "mlir/IR/BuiltinOps.h"
 #include "llvm/ADT/StringRef.h"
 #include "llvm/Support/MemoryBufferRef.h"
@@ -21,6 +23,8 @@ public:
   /// Reads the counts a stage is responsible for from the module it left.
   void recordStage(llvm::StringRef stage, mlir::ModuleOp module, double seconds);
   void recordTime(llvm::StringRef stage, double seconds);
+  /// The GEMM register tile the driver chose for the target.
+  void recordGemmTile(const GemmTile &tile) { gemmTile = tile; }
   /// Sums the sizes of the executable sections of an emitted object.
   void recordObject(llvm::MemoryBufferRef object);
 
@@ -30,6 +34,8 @@ public:
 private:
   int64_t raisedNoNorms = 0, remainingNoNorms = 0, epilogueNoNorms = 0;
   int64_t linears = 0, fusedGemms = 0, linearsInFusedGemms = 0, attentionOps = 0;
+  int64_t packedLinears = 0;
+  GemmTile gemmTile;
   int64_t standaloneElementwiseOps = 0;
   int64_t workspaceBytes = 0, peakLiveBytes = 0, weightBytes = 0, textBytes = 0;
   std::vector<std::pair<std::string, double>> stageSeconds;

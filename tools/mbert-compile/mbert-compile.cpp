@@ -271,6 +271,7 @@ int compile(const char *argv0) {
   if (!gemmTile)
     return reportError(tileError);
   pipelineOptions.gemmTile = *gemmTile;
+  stats.recordGemmTile(*gemmTile);
 
   // Each stage produces the IR of one --emit kind; run those up to the one
   // requested.
