@@ -51,7 +51,7 @@ mlir::LogicalResult linkExecutable(llvm::StringRef objectPath, llvm::StringRef o
   std::string libraryFlag = ("-L" + libraryDir).str();
   llvm::SmallVector<llvm::StringRef> arguments = {*compiler, "-o", outputPath, objectPath,
                                                   libraryFlag, "-lmbert_runner", "-lmbert_runtime",
-                                                  "-lm", defsym};
+                                                  "-lm", "-pthread", defsym};
   if (isCross)
     arguments.push_back("-static");
   std::string executionError;

@@ -55,9 +55,28 @@ const char *mbert_dtype_name(int32_t dtype);
 /* Alignment, in bytes, the generated code assumes for its workspace. */
 #define MBERT_WORKSPACE_ALIGNMENT 64
 
-/* Thread pool handle. Reserved: generated code accepts it but currently runs on the calling
- * thread, so callers pass NULL. */
+/* Thread pools. The generated code splits its parallel loops (GEMM column panels, attention
+ * heads) into ranges of iterations and hands them to the pool the caller passes; with NULL it
+ * runs them on the calling thread. */
 typedef struct mbert_pool mbert_pool_t;
+
+/* Runs iterations [begin, end) of one parallel loop; `context` is the loop's captured buffers. */
+typedef void (*mbert_task_fn)(void *context, int64_t begin, int64_t end);
+
+/* What generated code requires of a pool, and all it touches: parallel_for must call `task` on
+ * disjoint ranges that together cover [0, count), from any threads, and return once every call
+ * has returned. An app can bring its own scheduler by making this struct the first member of
+ * its pool; mbert_pool_create makes one from POSIX threads. A pool runs one model at a time. */
+struct mbert_pool {
+  void (*parallel_for)(mbert_pool_t *pool, mbert_task_fn task, void *context, int64_t count);
+};
+
+/* Creates a pool of `threads` threads in all, the caller's included: threads - 1 workers start
+ * now and, between parallel loops, spin briefly and then sleep. `threads` must be at least 1. */
+mbert_status_t mbert_pool_create(int32_t threads, mbert_pool_t **out_pool);
+
+/* Stops and joins the workers of a pool from mbert_pool_create; NULL is a no-op. */
+void mbert_pool_destroy(mbert_pool_t *pool);
 
 /* One input or output of a model. The generated object reproduces this layout field by field:
  * do not reorder. */

@@ -23,8 +23,12 @@ extern const mbert_model_t mbert_runner_model;
 
 enum { kExitFailure = 1, kExitUsage = 2 };
 
+/* More threads than this is a typo, not a machine. */
+enum { kMaxThreads = 256 };
+
 static const char kUsage[] =
     "usage: %s --input NAME=FILE.npy ... --output-dir DIR [--iterations N] [--warmup N]\n"
+    "          [--threads N]\n"
     "       %s --info\n"
     "\n"
     "Runs the compiled model on .npy inputs and writes DIR/<output name>.npy per output.\n"
@@ -32,6 +36,7 @@ static const char kUsage[] =
     "  --output-dir DIR   where outputs go; created if missing\n"
     "  --iterations N     timed runs (default 1); N > 1 prints median_ms and min_ms\n"
     "  --warmup N         untimed runs before the timed ones (default 0)\n"
+    "  --threads N        threads running the model, the caller's included (default 1)\n"
     "  --info             print the model's signature and exit\n";
 
 static void print_error(const char *format, ...) __attribute__((format(printf, 1, 2)));
@@ -60,6 +65,7 @@ typedef struct runner_options_t {
   const char *output_dir;
   long iterations;
   long warmup;
+  long threads;
   bool print_info;
   bool print_help;
 } runner_options_t;
@@ -100,6 +106,7 @@ static bool parse_command_line(int argc, char **argv, runner_options_t *options)
     return false;
   }
   options->iterations = 1;
+  options->threads = 1;
   for (int i = 1; i < argc; ++i) {
     const char *flag = argv[i];
     bool missing_value = false;
@@ -127,6 +134,11 @@ static bool parse_command_line(int argc, char **argv, runner_options_t *options)
     } else if ((value = match_flag_value(argc, argv, &i, "--iterations", &missing_value))) {
       if (!parse_count(value, 1, &options->iterations)) {
         print_error("--iterations expects a positive integer, got '%s'", value);
+        return false;
+      }
+    } else if ((value = match_flag_value(argc, argv, &i, "--threads", &missing_value))) {
+      if (!parse_count(value, 1, &options->threads) || options->threads > kMaxThreads) {
+        print_error("--threads expects an integer from 1 to %d, got '%s'", kMaxThreads, value);
         return false;
       }
     } else if ((value = match_flag_value(argc, argv, &i, "--warmup", &missing_value))) {
@@ -447,8 +459,9 @@ static int compare_doubles(const void *lhs, const void *rhs) {
   return (a > b) - (a < b);
 }
 
-static bool run_model(const mbert_model_t *model, void *const *buffers, void *workspace) {
-  int32_t status = model->run_packed(buffers, workspace, NULL);
+static bool run_model(const mbert_model_t *model, void *const *buffers, void *workspace,
+                      mbert_pool_t *pool) {
+  int32_t status = model->run_packed(buffers, workspace, pool);
   if (status != MBERT_OK) {
     print_error("model '%s' failed with status %d: %s", model->name, (int)status,
                 mbert_status_string((mbert_status_t)status));
@@ -460,9 +473,9 @@ static bool run_model(const mbert_model_t *model, void *const *buffers, void *wo
 /* Runs `warmup` untimed then `iterations` timed calls; prints median and minimum when there is
  * more than one timed call. */
 static bool run_and_time(const mbert_model_t *model, void *const *buffers, void *workspace,
-                         long warmup, long iterations) {
+                         mbert_pool_t *pool, long warmup, long iterations) {
   for (long i = 0; i < warmup; ++i)
-    if (!run_model(model, buffers, workspace))
+    if (!run_model(model, buffers, workspace, pool))
       return false;
   double *milliseconds = malloc((size_t)iterations * sizeof(double));
   if (!milliseconds) {
@@ -471,7 +484,7 @@ static bool run_and_time(const mbert_model_t *model, void *const *buffers, void 
   }
   for (long i = 0; i < iterations; ++i) {
     double start = monotonic_milliseconds();
-    if (!run_model(model, buffers, workspace)) {
+    if (!run_model(model, buffers, workspace, pool)) {
       free(milliseconds);
       return false;
     }
@@ -555,7 +568,14 @@ int main(int argc, char **argv) {
     print_error("cannot allocate a workspace of %" PRIu64 " bytes", model->workspace_size);
     ok = false;
   }
-  ok = ok && run_and_time(model, buffers, workspace, options.warmup, options.iterations);
+  /* One thread runs on the caller alone: no pool at all. */
+  mbert_pool_t *pool = NULL;
+  if (ok && options.threads > 1 && mbert_pool_create((int32_t)options.threads, &pool) != MBERT_OK) {
+    print_error("cannot start %ld threads", options.threads);
+    ok = false;
+  }
+  ok = ok && run_and_time(model, buffers, workspace, pool, options.warmup, options.iterations);
+  mbert_pool_destroy(pool);
   ok = ok && write_outputs(model, options.output_dir, buffers);
 
   mbert_workspace_free(workspace);

@@ -1,5 +1,5 @@
 /* Unit tests of libmbert_runtime: status and dtype helpers, sizes, workspace allocation, and the
- * .npy reader/writer including every malformed-file case it must reject.
+ * thread pool, and the .npy reader/writer including every malformed-file case it must reject.
  *
  * usage: mbert_runtime_unit_tests SCRATCH_DIR
  * Prints one line per test and a closing "N passed, M failed"; exits nonzero on any failure. */
@@ -8,12 +8,14 @@
 #include "mbert_npy.h"
 #include "mbert_runtime.h"
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 
 static int g_failed_checks;
 static const char *g_scratch_dir;
@@ -126,6 +128,52 @@ static void test_workspace_alloc(void) {
   CHECK(mbert_workspace_alloc(UINT64_MAX - 8, 0, &workspace) == MBERT_ERROR_OUT_OF_MEMORY);
   CHECK(mbert_workspace_alloc(64, 0, NULL) == MBERT_ERROR_INVALID_ARGUMENT);
   mbert_workspace_free(NULL);
+}
+
+/* ---------------------------------------------------------------------------------------------
+ * Thread pool */
+
+enum { kPoolIterations = 257 };
+
+typedef struct pool_visits_t {
+  _Atomic int counts[kPoolIterations];
+} pool_visits_t;
+
+static void count_visits(void *context, int64_t begin, int64_t end) {
+  pool_visits_t *visits = context;
+  for (int64_t i = begin; i < end; ++i)
+    atomic_fetch_add(&visits->counts[i], 1);
+}
+
+/* Every iteration runs exactly once, whatever the split: counts below, equal to and above the
+ * number of threads, back to back (workers spinning) and after the workers fell asleep. */
+static void test_pool_runs_each_iteration_once(void) {
+  static const int32_t kThreadCounts[] = {1, 2, 3, 8};
+  static const int64_t kCounts[] = {0, 1, 2, 3, 7, kPoolIterations};
+  for (size_t t = 0; t < sizeof kThreadCounts / sizeof kThreadCounts[0]; ++t) {
+    mbert_pool_t *pool = NULL;
+    CHECK(mbert_pool_create(kThreadCounts[t], &pool) == MBERT_OK && pool != NULL);
+    if (!pool)
+      continue;
+    for (int round = 0; round < 200; ++round) {
+      if (round == 199) {
+        struct timespec nap = {0, 50 * 1000 * 1000};
+        nanosleep(&nap, NULL);
+      }
+      int64_t count = kCounts[round % (sizeof kCounts / sizeof kCounts[0])];
+      pool_visits_t visits;
+      for (int i = 0; i < kPoolIterations; ++i)
+        atomic_init(&visits.counts[i], 0);
+      pool->parallel_for(pool, count_visits, &visits, count);
+      for (int64_t i = 0; i < kPoolIterations; ++i)
+        CHECK(atomic_load(&visits.counts[i]) == (i < count ? 1 : 0));
+    }
+    mbert_pool_destroy(pool);
+  }
+  mbert_pool_t *pool = (mbert_pool_t *)1;
+  CHECK(mbert_pool_create(0, &pool) == MBERT_ERROR_INVALID_ARGUMENT && pool == (mbert_pool_t *)1);
+  CHECK(mbert_pool_create(2, NULL) == MBERT_ERROR_INVALID_ARGUMENT);
+  mbert_pool_destroy(NULL);
 }
 
 /* ---------------------------------------------------------------------------------------------
@@ -502,6 +550,7 @@ static const unit_test_t kTests[] = {
     {"dtypes", test_dtypes},
     {"element_counts", test_element_counts},
     {"workspace_alloc", test_workspace_alloc},
+    {"pool_runs_each_iteration_once", test_pool_runs_each_iteration_once},
     {"npy_round_trip_every_dtype", test_npy_round_trip_every_dtype},
     {"npy_round_trip_shapes", test_npy_round_trip_shapes},
     {"npy_written_header_matches_numpy", test_npy_written_header_matches_numpy},

@@ -1,0 +1,167 @@
+/* A POSIX-threads implementation of mbert_pool_t.
+ *
+ * A model makes a few hundred parallel loops per run, each a few tens of microseconds long, so
+ * waking workers through a condition variable for every loop would cost as much as the loop.
+ * Workers therefore spin on a generation counter for a while after each loop and only then
+ * sleep; the caller runs the first share of every loop itself. */
+#define _POSIX_C_SOURCE 200809L
+
+#include "mbert_runtime.h"
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdlib.h>
+
+/* Polls of the generation counter before a worker sleeps: long enough to span the gap between
+ * two loops of one model run, short enough that an idle pool soon stops using the CPU. */
+#define SPIN_POLLS (1 << 18)
+
+typedef struct worker_pool_t worker_pool_t;
+
+typedef struct worker_t {
+  worker_pool_t *pool;
+  int32_t index; /* 1 .. threads - 1; share 0 is the caller's */
+  pthread_t thread;
+} worker_t;
+
+struct worker_pool_t {
+  mbert_pool_t base; /* first: the generated code sees only this */
+  int32_t threads;
+  worker_t *workers;
+  pthread_mutex_t mutex;
+  pthread_cond_t wake;
+  /* The loop being run; written by the caller before it publishes a new generation. */
+  mbert_task_fn task;
+  void *context;
+  int64_t count;
+  atomic_uint_fast64_t generation;
+  atomic_int unfinished; /* workers still running their share of the current loop */
+  atomic_bool stopping;
+};
+
+/* Runs share `index` of `threads` of iterations [0, count): contiguous, near-equal ranges. */
+static void run_share(mbert_task_fn task, void *context, int64_t count, int32_t index,
+                      int32_t threads) {
+  int64_t begin = count * index / threads;
+  int64_t end = count * (index + 1) / threads;
+  if (begin < end)
+    task(context, begin, end);
+}
+
+static uint_fast64_t wait_for_new_generation(worker_pool_t *pool, uint_fast64_t seen) {
+  for (int poll = 0; poll < SPIN_POLLS; ++poll) {
+    uint_fast64_t current = atomic_load_explicit(&pool->generation, memory_order_acquire);
+    if (current != seen || atomic_load_explicit(&pool->stopping, memory_order_relaxed))
+      return current;
+  }
+  pthread_mutex_lock(&pool->mutex);
+  uint_fast64_t current;
+  while ((current = atomic_load_explicit(&pool->generation, memory_order_acquire)) == seen &&
+         !atomic_load_explicit(&pool->stopping, memory_order_relaxed))
+    pthread_cond_wait(&pool->wake, &pool->mutex);
+  pthread_mutex_unlock(&pool->mutex);
+  return current;
+}
+
+static void *worker_main(void *argument) {
+  worker_t *worker = argument;
+  worker_pool_t *pool = worker->pool;
+  uint_fast64_t seen = 0;
+  for (;;) {
+    seen = wait_for_new_generation(pool, seen);
+    if (atomic_load_explicit(&pool->stopping, memory_order_relaxed))
+      return NULL;
+    run_share(pool->task, pool->context, pool->count, worker->index, pool->threads);
+    atomic_fetch_sub_explicit(&pool->unfinished, 1, memory_order_release);
+  }
+}
+
+/* Publishes a new generation and wakes sleeping workers. Taking the mutex orders the wake-up
+ * after any worker's check-then-wait, so none can miss it. */
+static void publish(worker_pool_t *pool) {
+  atomic_fetch_add_explicit(&pool->generation, 1, memory_order_release);
+  pthread_mutex_lock(&pool->mutex);
+  pthread_cond_broadcast(&pool->wake);
+  pthread_mutex_unlock(&pool->mutex);
+}
+
+static void parallel_for(mbert_pool_t *base, mbert_task_fn task, void *context, int64_t count) {
+  worker_pool_t *pool = (worker_pool_t *)base;
+  if (count <= 0)
+    return;
+  if (pool->threads == 1 || count == 1) {
+    task(context, 0, count);
+    return;
+  }
+  pool->task = task;
+  pool->context = context;
+  pool->count = count;
+  atomic_store_explicit(&pool->unfinished, pool->threads - 1, memory_order_relaxed);
+  publish(pool);
+  run_share(task, context, count, 0, pool->threads);
+  while (atomic_load_explicit(&pool->unfinished, memory_order_acquire) != 0) {
+  }
+}
+
+static void stop_workers(worker_pool_t *pool, int32_t started) {
+  atomic_store_explicit(&pool->stopping, true, memory_order_relaxed);
+  publish(pool);
+  for (int32_t i = 0; i < started; ++i)
+    pthread_join(pool->workers[i].thread, NULL);
+}
+
+mbert_status_t mbert_pool_create(int32_t threads, mbert_pool_t **out_pool) {
+  if (!out_pool || threads < 1)
+    return MBERT_ERROR_INVALID_ARGUMENT;
+  *out_pool = NULL;
+  worker_pool_t *pool = calloc(1, sizeof *pool);
+  worker_t *workers = threads > 1 ? calloc((size_t)threads - 1, sizeof *workers) : NULL;
+  if (!pool || (threads > 1 && !workers)) {
+    free(pool);
+    free(workers);
+    return MBERT_ERROR_OUT_OF_MEMORY;
+  }
+  pool->base.parallel_for = parallel_for;
+  pool->threads = threads;
+  pool->workers = workers;
+  atomic_init(&pool->generation, 0);
+  atomic_init(&pool->unfinished, 0);
+  atomic_init(&pool->stopping, false);
+  if (pthread_mutex_init(&pool->mutex, NULL) != 0) {
+    free(workers);
+    free(pool);
+    return MBERT_ERROR_OUT_OF_MEMORY;
+  }
+  if (pthread_cond_init(&pool->wake, NULL) != 0) {
+    pthread_mutex_destroy(&pool->mutex);
+    free(workers);
+    free(pool);
+    return MBERT_ERROR_OUT_OF_MEMORY;
+  }
+  for (int32_t i = 0; i < threads - 1; ++i) {
+    workers[i].pool = pool;
+    workers[i].index = i + 1;
+    if (pthread_create(&workers[i].thread, NULL, worker_main, &workers[i]) != 0) {
+      stop_workers(pool, i);
+      pthread_cond_destroy(&pool->wake);
+      pthread_mutex_destroy(&pool->mutex);
+      free(workers);
+      free(pool);
+      return MBERT_ERROR_OUT_OF_MEMORY;
+    }
+  }
+  *out_pool = &pool->base;
+  return MBERT_OK;
+}
+
+void mbert_pool_destroy(mbert_pool_t *base) {
+  if (!base)
+    return;
+  worker_pool_t *pool = (worker_pool_t *)base;
+  stop_workers(pool, pool->threads - 1);
+  pthread_cond_destroy(&pool->wake);
+  pthread_mutex_destroy(&pool->mutex);
+  free(pool->workers);
+  free(pool);
+}
