@@ -1,8 +1,10 @@
 //===- OutlineLoopNests.cpp - one function per top-level loop nest --------===//
 
+#include "mbert/Conversion/LowerToLinalg.h"
 #include "mbert/ModelSignature.h"
 #include "passes/Passes.h"
 
+#include "mlir/Dialect/Utils/StaticValueUtils.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/IR/IRMapping.h"
 #include "mlir/Interfaces/ViewLikeInterface.h"
@@ -64,6 +66,35 @@ LogicalResult partitionCaptures(Operation *nest, SetVector<Value> &arguments,
   return success();
 }
 
+/// The iteration count of a parallel nest that a thread pool can split:
+/// constant bounds, and only buffers captured (they travel to the pool's
+/// threads as an array of pointers).
+std::optional<int64_t> getSplittableTripCount(scf::ForOp nest, const SetVector<Value> &arguments) {
+  if (!nest->hasAttr(mbert::kParallelLoopAttr) ||
+      !llvm::all_of(arguments, [](Value value) { return isa<MemRefType>(value.getType()); }))
+    return std::nullopt;
+  std::optional<int64_t> lower = getConstantIntValue(nest.getLowerBound());
+  std::optional<int64_t> upper = getConstantIntValue(nest.getUpperBound());
+  std::optional<int64_t> step = getConstantIntValue(nest.getStep());
+  if (!lower || !upper || !step || *step <= 0 || *upper <= *lower)
+    return std::nullopt;
+  return llvm::divideCeilSigned(*upper - *lower, *step);
+}
+
+/// Makes the cloned `loop` run only iterations [begin, end) of its range.
+void restrictToIterations(OpBuilder &builder, scf::ForOp loop, Value begin, Value end) {
+  Location loc = loop.getLoc();
+  builder.setInsertionPoint(loop);
+  Value lower = loop.getLowerBound(), step = loop.getStep();
+  auto boundAt = [&](Value iteration) {
+    Value offset = arith::MulIOp::create(builder, loc, iteration, step);
+    return arith::AddIOp::create(builder, loc, lower, offset).getResult();
+  };
+  Value upper = arith::MinSIOp::create(builder, loc, boundAt(end), loop.getUpperBound());
+  loop.getLowerBoundMutable().assign(boundAt(begin));
+  loop.getUpperBoundMutable().assign(upper);
+}
+
 struct OutlineLoopNestsPass : mbert::impl::OutlineLoopNestsPassBase<OutlineLoopNestsPass> {
   void runOnOperation() override {
     ModuleOp module = getOperation();
@@ -82,8 +113,15 @@ struct OutlineLoopNestsPass : mbert::impl::OutlineLoopNestsPassBase<OutlineLoopN
       if (failed(partitionCaptures(nest, arguments, clones)) || nest.getNumResults() != 0)
         continue;
 
+      // A parallel nest's kernel runs a range [begin, end) of its iterations,
+      // so that a thread pool can hand each thread a share.
+      std::optional<int64_t> tripCount = getSplittableTripCount(nest, arguments);
+      SmallVector<Type> argumentTypes(ValueRange(arguments.getArrayRef()).getTypes());
+      if (tripCount)
+        argumentTypes.append(2, builder.getIndexType());
+
       builder.setInsertionPoint(entry);
-      auto type = builder.getFunctionType(ValueRange(arguments.getArrayRef()).getTypes(), {});
+      auto type = builder.getFunctionType(argumentTypes, {});
       auto kernel = func::FuncOp::create(builder, nest.getLoc(),
                                          entry.getSymName().str() + "_kernel" + std::to_string(index),
                                          type);
@@ -102,11 +140,19 @@ struct OutlineLoopNestsPass : mbert::impl::OutlineLoopNestsPassBase<OutlineLoopN
       builder.setInsertionPointToStart(body);
       for (Operation *op : clones)
         builder.clone(*op, mapping);
-      builder.clone(*nest, mapping);
+      auto clonedNest = cast<scf::ForOp>(builder.clone(*nest, mapping));
       func::ReturnOp::create(builder, nest.getLoc());
-
+      SmallVector<Value> callOperands(arguments.begin(), arguments.end());
       builder.setInsertionPoint(nest);
-      func::CallOp::create(builder, nest.getLoc(), kernel, arguments.getArrayRef());
+      if (tripCount) {
+        kernel->setAttr(mbert::kParallelKernelAttr, builder.getI64IntegerAttr(*tripCount));
+        restrictToIterations(builder, clonedNest, body->getArgument(arguments.size()),
+                             body->getArgument(arguments.size() + 1));
+        builder.setInsertionPoint(nest);
+        callOperands.push_back(arith::ConstantIndexOp::create(builder, nest.getLoc(), 0));
+        callOperands.push_back(arith::ConstantIndexOp::create(builder, nest.getLoc(), *tripCount));
+      }
+      func::CallOp::create(builder, nest.getLoc(), kernel, callOperands);
       nest.erase();
     }
   }

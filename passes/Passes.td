@@ -189,6 +189,23 @@ def FinalizeEntryPointPass : Pass<"mbert-finalize-entry-point", "mlir::ModuleOp"
                            "mlir::arith::ArithDialect", "mlir::LLVM::LLVMDialect"];
 }
 
+def DispatchParallelKernelsPass : Pass<"mbert-dispatch-parallel-kernels", "mlir::ModuleOp"> {
+  let summary = "Run the kernels of parallel loop nests on the caller's thread pool";
+  let description = [{
+    Runs on the LLVM dialect after the entry point got its ABI. A kernel
+    outlined from a parallel loop nest (a GEMM's column panels) takes a range
+    of the loop's iterations; each call of it becomes a call of
+    `pool->parallel_for` with a task that unpacks the kernel's buffers from a
+    stack array, or, when the caller passed no pool, one call of that task on
+    the whole range. Panels write disjoint columns, so any split computes the
+    same bits.
+  }];
+  let statistics = [
+    Statistic<"dispatchedCalls", "dispatched-calls", "Kernel calls handed to the thread pool">
+  ];
+  let dependentDialects = ["mlir::LLVM::LLVMDialect"];
+}
+
 def EmitModelDescriptorPass : Pass<"mbert-emit-model-descriptor", "mlir::ModuleOp"> {
   let summary = "Emit the packed entry point and the mbert_model_t descriptor";
   let description = [{

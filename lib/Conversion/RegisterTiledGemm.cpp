@@ -38,6 +38,8 @@ public:
               });
           scf::YieldOp::create(b, loc, rowLoop.getResults());
         });
+    // Panels write disjoint columns of the result.
+    panelLoop->setAttr(kParallelLoopAttr, b.getUnitAttr());
     return panelLoop.getResult(0);
   }
 

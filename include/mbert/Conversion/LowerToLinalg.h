@@ -4,10 +4,18 @@
 #define MBERT_CONVERSION_LOWERTOLINALG_H
 
 #include "mlir/IR/PatternMatch.h"
+#include "llvm/ADT/StringRef.h"
 
 #include <cstdint>
 
 namespace mbert {
+
+/// Unit attribute on an scf.for whose iterations write disjoint parts of
+/// memory, read nothing another iteration writes and use no temporary buffer
+/// (a temporary would be hoisted out of the loop and shared): a GEMM's column
+/// panels. Such a loop, when it heads a loop nest, is split across the
+/// caller's thread pool.
+inline constexpr llvm::StringLiteral kParallelLoopAttr = "mbert.parallel";
 
 /// The block of outputs the GEMM kernel keeps in vector registers: `rows`
 /// rows by `columns` columns (a whole number of the target's vectors). The

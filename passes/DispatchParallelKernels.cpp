@@ -1,0 +1,182 @@
+//===- DispatchParallelKernels.cpp - parallel kernels on the thread pool ---===//
+//
+// Runs on the LLVM dialect, once the entry point has its ABI. Every call of
+// a kernel outlined from a parallel loop nest,
+//
+//   llvm.call @K(%buffer0, ..., %bufferN, 0, count)
+//
+// becomes a call through the pool the caller passed (docs/ABI.md):
+//
+//   context = [buffer0, ..., bufferN]              (an array on the stack)
+//   NAME_parallel_for(pool, @K_task, context, count)
+//
+// where @K_task(context, begin, end) loads the buffers back and calls @K on
+// [begin, end), and NAME_parallel_for calls pool->parallel_for, or the task
+// on the whole range itself when pool is NULL.
+//
+//===----------------------------------------------------------------------===//
+
+#include "mbert/ModelSignature.h"
+#include "passes/Passes.h"
+
+namespace mbert {
+#define GEN_PASS_DEF_DISPATCHPARALLELKERNELSPASS
+#include "passes/Passes.h.inc"
+} // namespace mbert
+
+using namespace mlir;
+
+namespace {
+
+class Dispatcher {
+public:
+  Dispatcher(ModuleOp module, LLVM::LLVMFuncOp entry)
+      : module(module), entry(entry), builder(module.getContext()),
+        pointerType(LLVM::LLVMPointerType::get(module.getContext())),
+        indexType(IntegerType::get(module.getContext(), 64)) {}
+
+  /// Rewrites `call` of the parallel kernel `kernel`; returns false when the
+  /// call is not the (args..., 0, count) form the outliner produces.
+  bool dispatch(LLVM::CallOp call, LLVM::LLVMFuncOp kernel) {
+    OperandRange operands = call.getArgOperands();
+    if (operands.size() < 2 || !isConstant(operands[operands.size() - 2], 0))
+      return false;
+    ValueRange buffers = operands.drop_back(2);
+    if (!llvm::all_of(buffers, [&](Value value) { return value.getType() == pointerType; }))
+      return false;
+    Location loc = call.getLoc();
+    Value context = getContextArray(loc, buffers.size());
+    builder.setInsertionPoint(call);
+    for (auto [index, buffer] : llvm::enumerate(buffers))
+      LLVM::StoreOp::create(builder, loc, buffer, getSlot(loc, context, index));
+    Value task = LLVM::AddressOfOp::create(builder, loc, getTask(kernel, buffers.size()));
+    LLVM::CallOp::create(builder, loc, getParallelFor(), ValueRange{getPool(), task, context,
+                                                                    operands.back()});
+    call.erase();
+    return true;
+  }
+
+private:
+  static bool isConstant(Value value, int64_t expected) {
+    auto constant = value.getDefiningOp<LLVM::ConstantOp>();
+    auto attr = constant ? dyn_cast<IntegerAttr>(constant.getValue()) : IntegerAttr();
+    return attr && attr.getInt() == expected;
+  }
+
+  Value getPool() { return entry.getArguments().back(); }
+
+  Value getSlot(Location loc, Value context, int64_t index) {
+    return LLVM::GEPOp::create(builder, loc, pointerType, pointerType, context,
+                               ArrayRef<LLVM::GEPArg>{static_cast<int32_t>(index)});
+  }
+
+  /// One array of buffer pointers, at the start of the entry point, large
+  /// enough for every dispatch (they run one after the other).
+  Value getContextArray(Location loc, size_t slots) {
+    if (contextArray && contextSlots >= slots)
+      return contextArray;
+    OpBuilder::InsertionGuard guard(builder);
+    builder.setInsertionPointToStart(&entry.getBody().front());
+    Value count = LLVM::ConstantOp::create(builder, loc, indexType,
+                                           builder.getI64IntegerAttr(std::max<size_t>(slots, 1)));
+    Value array = LLVM::AllocaOp::create(builder, loc, pointerType, pointerType, count);
+    if (contextArray)
+      contextArray.replaceAllUsesWith(array);
+    contextArray = array;
+    contextSlots = slots;
+    return array;
+  }
+
+  /// @K_task(context, begin, end): @K(context[0], ..., context[n-1], begin, end).
+  LLVM::LLVMFuncOp getTask(LLVM::LLVMFuncOp kernel, size_t buffers) {
+    OpBuilder::InsertionGuard guard(builder);
+    builder.setInsertionPoint(entry);
+    Location loc = kernel.getLoc();
+    auto type = LLVM::LLVMFunctionType::get(LLVM::LLVMVoidType::get(builder.getContext()),
+                                            {pointerType, indexType, indexType});
+    auto task = LLVM::LLVMFuncOp::create(builder, loc, (kernel.getName() + "_task").str(), type,
+                                         LLVM::Linkage::Internal);
+    Block *body = task.addEntryBlock(builder);
+    builder.setInsertionPointToStart(body);
+    SmallVector<Value> arguments;
+    for (size_t index = 0; index < buffers; ++index)
+      arguments.push_back(LLVM::LoadOp::create(builder, loc, pointerType,
+                                               getSlot(loc, body->getArgument(0), index)));
+    arguments.push_back(body->getArgument(1));
+    arguments.push_back(body->getArgument(2));
+    LLVM::CallOp::create(builder, loc, kernel, arguments);
+    LLVM::ReturnOp::create(builder, loc, ValueRange());
+    return task;
+  }
+
+  /// NAME_parallel_for(pool, task, context, count), emitted once.
+  LLVM::LLVMFuncOp getParallelFor() {
+    if (parallelFor)
+      return parallelFor;
+    OpBuilder::InsertionGuard guard(builder);
+    builder.setInsertionPoint(entry);
+    Location loc = entry.getLoc();
+    auto voidType = LLVM::LLVMVoidType::get(builder.getContext());
+    auto type = LLVM::LLVMFunctionType::get(voidType,
+                                            {pointerType, pointerType, pointerType, indexType});
+    parallelFor = LLVM::LLVMFuncOp::create(builder, loc, (entry.getName() + "_parallel_for").str(),
+                                           type, LLVM::Linkage::Internal);
+    Block *body = parallelFor.addEntryBlock(builder);
+    Value pool = body->getArgument(0), task = body->getArgument(1);
+    Value context = body->getArgument(2), count = body->getArgument(3);
+    Block *inline_ = parallelFor.addBlock(), *pooled = parallelFor.addBlock();
+
+    builder.setInsertionPointToStart(body);
+    Value null = LLVM::ZeroOp::create(builder, loc, pointerType);
+    Value noPool = LLVM::ICmpOp::create(builder, loc, LLVM::ICmpPredicate::eq, pool, null);
+    LLVM::CondBrOp::create(builder, loc, noPool, inline_, pooled);
+
+    // No pool: the whole range on this thread.
+    builder.setInsertionPointToStart(inline_);
+    Value zero = LLVM::ConstantOp::create(builder, loc, indexType, builder.getI64IntegerAttr(0));
+    auto taskType = LLVM::LLVMFunctionType::get(voidType, {pointerType, indexType, indexType});
+    LLVM::CallOp::create(builder, loc, taskType, ValueRange{task, context, zero, count});
+    LLVM::ReturnOp::create(builder, loc, ValueRange());
+
+    // pool->parallel_for is the first field of struct mbert_pool.
+    builder.setInsertionPointToStart(pooled);
+    Value function = LLVM::LoadOp::create(builder, loc, pointerType, pool);
+    LLVM::CallOp::create(builder, loc, type, ValueRange{function, pool, task, context, count});
+    LLVM::ReturnOp::create(builder, loc, ValueRange());
+    return parallelFor;
+  }
+
+  ModuleOp module;
+  LLVM::LLVMFuncOp entry;
+  OpBuilder builder;
+  Type pointerType, indexType;
+  Value contextArray;
+  size_t contextSlots = 0;
+  LLVM::LLVMFuncOp parallelFor;
+};
+
+struct DispatchParallelKernelsPass
+    : mbert::impl::DispatchParallelKernelsPassBase<DispatchParallelKernelsPass> {
+  void runOnOperation() override {
+    ModuleOp module = getOperation();
+    auto entry = dyn_cast_or_null<LLVM::LLVMFuncOp>(mbert::lookupEntryFunction(module));
+    if (!entry || entry.isExternal() || entry.getNumArguments() == 0 ||
+        !isa<LLVM::LLVMPointerType>(entry.getArgumentTypes().back())) {
+      module.emitError("dispatch-parallel-kernels needs the LLVM entry point with its trailing "
+                       "pool argument");
+      return signalPassFailure();
+    }
+    Dispatcher dispatcher(module, entry);
+    SmallVector<LLVM::CallOp> calls;
+    entry.walk([&](LLVM::CallOp call) { calls.push_back(call); });
+    for (LLVM::CallOp call : calls) {
+      auto kernel = dyn_cast_or_null<LLVM::LLVMFuncOp>(
+          call.getCallee() ? module.lookupSymbol(*call.getCallee()) : nullptr);
+      if (kernel && kernel->hasAttr(mbert::kParallelKernelAttr) &&
+          dispatcher.dispatch(call, kernel))
+        ++dispatchedCalls;
+    }
+  }
+};
+
+} // namespace
