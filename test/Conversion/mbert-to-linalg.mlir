@@ -3,7 +3,7 @@
 // RUN: not mbert-opt %s --pass-pipeline="builtin.module(func.func(mbert-lower-to-linalg{gemm-rows=0}))" 2>&1 | FileCheck %s --check-prefix=BAD-TILE
 
 // Every model op lowers; nothing of the mbert dialect survives.
-// NO-MBERT-NOT: mbert.
+// NO-MBERT-NOT: = mbert.
 // BAD-TILE: gemm-rows and gemm-columns must be positive, got 0 and 16
 
 // CHECK-DAG: #[[$ID3:.+]] = affine_map<(d0, d1, d2) -> (d0, d1, d2)>
@@ -57,6 +57,8 @@ func.func @linear_bias_residual_relu(%x: tensor<2x3x5xf32>, %w: tensor<5x4xf32>,
 // CHECK-COUNT-4: vector.fma
 // CHECK-NOT: arith.maximumf
 // CHECK: vector.transfer_write %[[TILE]]#0, %[[OUT]][%{{.+}}, %[[COLUMN]]] {in_bounds = [true]} : vector<8xf32>, tensor<4x16xf32>
+// Panels write disjoint columns: the loop is marked for the thread pool.
+// CHECK: } {mbert.parallel}
 func.func @linear_packed_residual_scale(%x: tensor<4x3xf32>, %w: tensor<2x3x8xf32>, %r: tensor<4x16xf32>, %s: tensor<16xf32>) -> tensor<4x16xf32> {
   %0 = mbert.linear %x, %w residual(%r) residual_scale(%s) {weight_panel_width = 8 : i64} : (tensor<4x3xf32>, tensor<2x3x8xf32>, tensor<4x16xf32>, tensor<16xf32>) -> tensor<4x16xf32>
   return %0 : tensor<4x16xf32>
