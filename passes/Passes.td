@@ -27,11 +27,11 @@ def FoldNoNormPass : Pass<"mbert-fold-no-norm", "mlir::ModuleOp"> {
   let description = [{
     `NoNorm(x) = x * gamma + beta` is per-channel affine, so it moves into
     whatever produced x, in program order:
-    - exact, backward: when x is built only from single-use linears,
-      constants, gathers from constant tables and adds of those (the
-      embedding, the bottleneck inputs, the attention output whose residual
-      is the input bottleneck), gamma scales those weights and tables and
-      beta joins one bias;
+    - exact, backward: when x is built only from single-use linears and
+      embeddings, constants, gathers from constant tables and adds of those
+      (the embedding, the bottleneck inputs, the attention output whose
+      residual is the input bottleneck), gamma scales those weights and
+      tables and beta joins one bias;
     - exact, forward: otherwise, when every user reads the NoNorm as a
       linear's input (the last FFN output feeding the output bottleneck),
       gamma scales the user's weight rows and beta @ W joins its bias;
