@@ -16,8 +16,12 @@ def RaiseToMBertPass : Pass<"mbert-raise-to-mbert", "mlir::func::FuncOp"> {
     Pattern-based raising: MatMul with a constant 2-D weight, optionally
     followed by an Add of a constant per-channel bias, becomes `mbert.linear`;
     Mul by a per-channel constant followed by Add of a per-channel constant
-    becomes `mbert.no_norm`. Subgraphs that do not match stay as they are and
-    lower through the generic path.
+    becomes `mbert.no_norm`; the exported attention subgraph becomes
+    `mbert.attention`; the trigram embedding (gathered word rows, their
+    zero-filled shifts by one position each way, concatenated and
+    projected, plus position and token-type rows) becomes `mbert.embedding`.
+    Subgraphs that do not match stay as they are and lower through the
+    generic path.
   }];
   let dependentDialects = ["mbert::model::MBertDialect"];
 }
