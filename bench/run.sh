@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Latency of the full MobileBERT (24 layers, seq 128, batch 1) compiled by
 # mbert for this host, against ONNX Runtime 1.30 (CPU) on the same ONNX file,
-# run side by side in this one invocation. Prints a markdown table of medians
+# run side by side in this one invocation, each on 1 and on 2 threads. Prints
+# a markdown table of medians
 # and the ratio ONNX Runtime / mbert (above 1: mbert is faster).
 #
 #   bash bench/run.sh [ITERATIONS]        (default 20 timed runs per engine)
@@ -32,18 +33,18 @@ ort() { NODE_PATH="$work/ort/node_modules" node "$root/bench/ort_bench.js" \
           "$work/model/model.onnx" "$work/model/inputs" "$iterations" "$1" |
         sed -n 's/.*"median_ms":\([0-9.]*\).*/\1/p'; }
 
-echo "| configuration | mbert median ms | ONNX Runtime median ms (threads) | ratio ORT/mbert |"
-echo "|---|---|---|---|"
+echo "| configuration | threads | mbert median ms | ONNX Runtime median ms | ratio ORT/mbert |"
+echo "|---|---|---|---|---|"
 for cpu in x86-64 native; do
   "$build/bin/mbert-compile" "$work/model/model.onnx" --target x86_64-linux-gnu --cpu "$cpu" \
     --emit=exe -o "$work/mobilebert-$cpu"
   "$work/mobilebert-$cpu" "${inputs[@]}" --output-dir "$work/out-$cpu" > /dev/null
   "$python" "$root/python/compare_outputs.py" "$work/out-$cpu" "$work/model/reference" > /dev/null
-  ours=$("$work/mobilebert-$cpu" "${inputs[@]}" --output-dir "$work/out-$cpu" \
-           --iterations "$iterations" --warmup 2 | median)
   for threads in 1 2; do
+    ours=$("$work/mobilebert-$cpu" "${inputs[@]}" --output-dir "$work/out-$cpu" \
+             --iterations "$iterations" --warmup 2 --threads "$threads" | median)
     theirs=$(ort "$threads")
     ratio=$(awk -v a="$theirs" -v b="$ours" 'BEGIN { printf "%.3f", a / b }')
-    echo "| mbert --cpu=$cpu, 1 thread | $ours | $theirs ($threads) | $ratio |"
+    echo "| mbert --cpu=$cpu | $threads | $ours | $theirs | $ratio |"
   done
 done

@@ -35,25 +35,39 @@ public:
         pointerType(LLVM::LLVMPointerType::get(module.getContext())),
         indexType(IntegerType::get(module.getContext(), 64)) {}
 
-  /// Rewrites `call` of the parallel kernel `kernel`; returns false when the
-  /// call is not the (args..., 0, count) form the outliner produces.
-  bool dispatch(LLVM::CallOp call, LLVM::LLVMFuncOp kernel) {
+  /// The buffers of a call of a parallel kernel, when it is the
+  /// (buffers..., 0, count) form the outliner produces.
+  std::optional<ValueRange> getDispatchableBuffers(LLVM::CallOp call) {
     OperandRange operands = call.getArgOperands();
     if (operands.size() < 2 || !isConstant(operands[operands.size() - 2], 0))
-      return false;
+      return std::nullopt;
     ValueRange buffers = operands.drop_back(2);
     if (!llvm::all_of(buffers, [&](Value value) { return value.getType() == pointerType; }))
-      return false;
+      return std::nullopt;
+    return buffers;
+  }
+
+  /// One array of buffer pointers at the start of the entry point, with
+  /// `slots` entries: enough for every dispatch, which run one after another.
+  void createContextArray(size_t slots) {
+    OpBuilder::InsertionGuard guard(builder);
+    builder.setInsertionPointToStart(&entry.getBody().front());
+    Location loc = entry.getLoc();
+    Value count = LLVM::ConstantOp::create(builder, loc, indexType, builder.getI64IntegerAttr(slots));
+    contextArray = LLVM::AllocaOp::create(builder, loc, pointerType, pointerType, count);
+  }
+
+  /// Replaces `call` of the parallel kernel `kernel` by a dispatch.
+  void dispatch(LLVM::CallOp call, LLVM::LLVMFuncOp kernel, ValueRange buffers) {
     Location loc = call.getLoc();
-    Value context = getContextArray(loc, buffers.size());
     builder.setInsertionPoint(call);
     for (auto [index, buffer] : llvm::enumerate(buffers))
-      LLVM::StoreOp::create(builder, loc, buffer, getSlot(loc, context, index));
+      LLVM::StoreOp::create(builder, loc, buffer, getSlot(loc, contextArray, index));
     Value task = LLVM::AddressOfOp::create(builder, loc, getTask(kernel, buffers.size()));
-    LLVM::CallOp::create(builder, loc, getParallelFor(), ValueRange{getPool(), task, context,
-                                                                    operands.back()});
+    Value count = call.getArgOperands().back();
+    LLVM::CallOp::create(builder, loc, getParallelFor(),
+                         ValueRange{getPool(), task, contextArray, count});
     call.erase();
-    return true;
   }
 
 private:
@@ -68,23 +82,6 @@ private:
   Value getSlot(Location loc, Value context, int64_t index) {
     return LLVM::GEPOp::create(builder, loc, pointerType, pointerType, context,
                                ArrayRef<LLVM::GEPArg>{static_cast<int32_t>(index)});
-  }
-
-  /// One array of buffer pointers, at the start of the entry point, large
-  /// enough for every dispatch (they run one after the other).
-  Value getContextArray(Location loc, size_t slots) {
-    if (contextArray && contextSlots >= slots)
-      return contextArray;
-    OpBuilder::InsertionGuard guard(builder);
-    builder.setInsertionPointToStart(&entry.getBody().front());
-    Value count = LLVM::ConstantOp::create(builder, loc, indexType,
-                                           builder.getI64IntegerAttr(std::max<size_t>(slots, 1)));
-    Value array = LLVM::AllocaOp::create(builder, loc, pointerType, pointerType, count);
-    if (contextArray)
-      contextArray.replaceAllUsesWith(array);
-    contextArray = array;
-    contextSlots = slots;
-    return array;
   }
 
   /// @K_task(context, begin, end): @K(context[0], ..., context[n-1], begin, end).
@@ -151,7 +148,6 @@ private:
   OpBuilder builder;
   Type pointerType, indexType;
   Value contextArray;
-  size_t contextSlots = 0;
   LLVM::LLVMFuncOp parallelFor;
 };
 
@@ -167,15 +163,24 @@ struct DispatchParallelKernelsPass
       return signalPassFailure();
     }
     Dispatcher dispatcher(module, entry);
-    SmallVector<LLVM::CallOp> calls;
-    entry.walk([&](LLVM::CallOp call) { calls.push_back(call); });
-    for (LLVM::CallOp call : calls) {
+    SmallVector<std::tuple<LLVM::CallOp, LLVM::LLVMFuncOp, ValueRange>> dispatches;
+    size_t slots = 0;
+    entry.walk([&](LLVM::CallOp call) {
       auto kernel = dyn_cast_or_null<LLVM::LLVMFuncOp>(
           call.getCallee() ? module.lookupSymbol(*call.getCallee()) : nullptr);
-      if (kernel && kernel->hasAttr(mbert::kParallelKernelAttr) &&
-          dispatcher.dispatch(call, kernel))
-        ++dispatchedCalls;
-    }
+      if (!kernel || !kernel->hasAttr(mbert::kParallelKernelAttr))
+        return;
+      if (std::optional<ValueRange> buffers = dispatcher.getDispatchableBuffers(call)) {
+        dispatches.emplace_back(call, kernel, *buffers);
+        slots = std::max(slots, buffers->size());
+      }
+    });
+    if (dispatches.empty())
+      return;
+    dispatcher.createContextArray(std::max<size_t>(slots, 1));
+    for (auto [call, kernel, buffers] : dispatches)
+      dispatcher.dispatch(call, kernel, buffers);
+    dispatchedCalls += dispatches.size();
   }
 };
 

@@ -7,6 +7,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "dialects/Onnx/OnnxShapes.h"
 #include "passes/ConstantTensors.h"
 #include "passes/Passes.h"
 
@@ -17,6 +18,7 @@ namespace mbert {
 
 using namespace mlir;
 using mbert::model::Activation;
+using mbert::model::EmbeddingOp;
 using mbert::model::LinearOp;
 using mbert::model::NoNormOp;
 namespace onnx = mbert::onnx_import;
@@ -33,6 +35,17 @@ bool hasFoldableWeights(LinearOp linear) {
   return linear.getActivation() == Activation::None && mbert::getConstantFloats(linear.getWeight()) &&
          (!linear.getBias() || mbert::getConstantFloats(linear.getBias())) &&
          (!linear.getResidualScale() || mbert::getConstantFloats(linear.getResidualScale()));
+}
+
+/// An embedding whose projection and addends are constants: gamma scales each
+/// of them (the word table comes before the projection and stays as it is).
+bool hasFoldableWeights(EmbeddingOp embedding) {
+  auto isConstantOrAbsent = [](Value value) {
+    return !value || onnx::getConstantElements(value);
+  };
+  return onnx::getConstantElements(embedding.getProjection()) &&
+         isConstantOrAbsent(embedding.getBias()) && isConstantOrAbsent(embedding.getPosition()) &&
+         isConstantOrAbsent(embedding.getTypeTable());
 }
 
 /// Erases `op` and then every producer left without users, as long as they
@@ -74,6 +87,8 @@ public:
       Value residual = linear.getResidual();
       return !residual || linear.getResidualScale() || canScaleExactly(residual, channels);
     }
+    if (auto embedding = dyn_cast<EmbeddingOp>(producer))
+      return hasFoldableWeights(embedding);
     if (auto add = dyn_cast<onnx::AddOp>(producer))
       return canScaleExactly(add.getLhs(), channels) && canScaleExactly(add.getRhs(), channels);
     if (auto gather = dyn_cast<onnx::GatherOp>(producer))
@@ -101,8 +116,11 @@ public:
         residual = scaleExactly(residual, gamma, std::nullopt);
       builder.setInsertionPoint(producer);
       return rebuildLinear(linear, linear.getInput(), scaleColumns(linear.getWeight(), gamma),
-                           scaledBias(linear, gamma, beta), residual, residualScale);
+                           scaledBias(linear.getBias(), linear.getLoc(), gamma, beta), residual,
+                           residualScale);
     }
+    if (auto embedding = dyn_cast<EmbeddingOp>(producer))
+      return scaleEmbedding(embedding, gamma, beta);
     if (auto add = dyn_cast<onnx::AddOp>(producer)) {
       Value lhs = scaleExactly(add.getLhs(), gamma, beta);
       Value rhs = scaleExactly(add.getRhs(), gamma, std::nullopt);
@@ -172,8 +190,8 @@ public:
                                                         builder.getF32Type()),
         gamma);
     Value rebuilt = rebuildLinear(linear, linear.getInput(), scaleColumns(linear.getWeight(), gamma),
-                                  scaledBias(linear, gamma, beta), linear.getResidual(),
-                                  residualScale);
+                                  scaledBias(linear.getBias(), linear.getLoc(), gamma, beta),
+                                  linear.getResidual(), residualScale);
     replaceNoNorm(noNorm, rebuilt);
     return true;
   }
@@ -198,8 +216,8 @@ private:
     return values;
   }
 
-  /// `value` (a weight [K, N] or a per-channel vector [N]) times gamma on its
-  /// last axis.
+  /// `value` (a weight [K, N], a per-channel vector [N], a position or type
+  /// table [..., N]) times gamma on its last axis.
   Value scaleColumns(Value weight, ArrayRef<float> gamma) {
     return mbert::createFloatConstant(builder, weight.getLoc(), tensorType(weight),
                                       applyAffine(*mbert::getConstantFloats(weight), gamma,
@@ -207,14 +225,28 @@ private:
   }
 
   /// bias * gamma + beta, or just beta without a bias, or none at all.
-  Value scaledBias(LinearOp linear, ArrayRef<float> gamma, std::optional<ArrayRef<float>> beta) {
+  Value scaledBias(Value bias, Location loc, ArrayRef<float> gamma,
+                   std::optional<ArrayRef<float>> beta) {
     auto type = RankedTensorType::get({static_cast<int64_t>(gamma.size())}, builder.getF32Type());
-    std::vector<float> bias(gamma.size(), 0.0f);
-    if (linear.getBias())
-      bias = *mbert::getConstantFloats(linear.getBias());
+    std::vector<float> values(gamma.size(), 0.0f);
+    if (bias)
+      values = *mbert::getConstantFloats(bias);
     else if (!beta)
       return {};
-    return mbert::createFloatConstant(builder, linear.getLoc(), type, applyAffine(bias, gamma, beta));
+    return mbert::createFloatConstant(builder, loc, type, applyAffine(values, gamma, beta));
+  }
+
+  /// The embedding times gamma (+ beta): gamma scales the projection's
+  /// columns and every addend, beta joins the bias.
+  Value scaleEmbedding(EmbeddingOp embedding, ArrayRef<float> gamma,
+                       std::optional<ArrayRef<float>> beta) {
+    auto scaleIfPresent = [&](Value value) { return value ? scaleColumns(value, gamma) : Value(); };
+    return EmbeddingOp::create(
+        builder, embedding.getLoc(), embedding.getType(), embedding.getInputIds(),
+        embedding.getWordTable(), scaleColumns(embedding.getProjection(), gamma),
+        scaledBias(embedding.getBias(), embedding.getLoc(), gamma, beta),
+        scaleIfPresent(embedding.getPosition()), embedding.getTokenTypeIds(),
+        scaleIfPresent(embedding.getTypeTable()));
   }
 
   Value rebuildLinear(LinearOp linear, Value input, Value weight, Value bias, Value residual,

@@ -16,8 +16,12 @@ def RaiseToMBertPass : Pass<"mbert-raise-to-mbert", "mlir::func::FuncOp"> {
     Pattern-based raising: MatMul with a constant 2-D weight, optionally
     followed by an Add of a constant per-channel bias, becomes `mbert.linear`;
     Mul by a per-channel constant followed by Add of a per-channel constant
-    becomes `mbert.no_norm`. Subgraphs that do not match stay as they are and
-    lower through the generic path.
+    becomes `mbert.no_norm`; the exported attention subgraph becomes
+    `mbert.attention`; the trigram embedding (gathered word rows, their
+    zero-filled shifts by one position each way, concatenated and
+    projected, plus position and token-type rows) becomes `mbert.embedding`.
+    Subgraphs that do not match stay as they are and lower through the
+    generic path.
   }];
   let dependentDialects = ["mbert::model::MBertDialect"];
 }
@@ -27,11 +31,11 @@ def FoldNoNormPass : Pass<"mbert-fold-no-norm", "mlir::ModuleOp"> {
   let description = [{
     `NoNorm(x) = x * gamma + beta` is per-channel affine, so it moves into
     whatever produced x, in program order:
-    - exact, backward: when x is built only from single-use linears,
-      constants, gathers from constant tables and adds of those (the
-      embedding, the bottleneck inputs, the attention output whose residual
-      is the input bottleneck), gamma scales those weights and tables and
-      beta joins one bias;
+    - exact, backward: when x is built only from single-use linears and
+      embeddings, constants, gathers from constant tables and adds of those
+      (the embedding, the bottleneck inputs, the attention output whose
+      residual is the input bottleneck), gamma scales those weights and
+      tables and beta joins one bias;
     - exact, forward: otherwise, when every user reads the NoNorm as a
       linear's input (the last FFN output feeding the output bottleneck),
       gamma scales the user's weight rows and beta @ W joins its bias;

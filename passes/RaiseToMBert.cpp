@@ -8,6 +8,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "dialects/Onnx/OnnxShapes.h"
+#include "passes/ConstantTensors.h"
 #include "passes/Passes.h"
 
 #include "mlir/IR/Matchers.h"
@@ -21,6 +22,7 @@ namespace mbert {
 using namespace mlir;
 using namespace mbert::onnx_import;
 using mbert::model::Activation;
+using mbert::model::EmbeddingOp;
 using mbert::model::LinearOp;
 using mbert::model::NoNormOp;
 
@@ -288,11 +290,227 @@ struct RaiseAttention : OpRewritePattern<ReshapeOp> {
   }
 };
 
+/// What an mbert.embedding is built from, collected while matching.
+struct EmbeddingParts {
+  Value inputIds, wordTable, projection, bias, position, tokenTypeIds, typeTable;
+};
+
+EmbeddingParts getEmbeddingParts(EmbeddingOp embedding) {
+  return {embedding.getInputIds(), embedding.getWordTable(), embedding.getProjection(),
+          embedding.getBias(),     embedding.getPosition(),  embedding.getTokenTypeIds(),
+          embedding.getTypeTable()};
+}
+
+Value createEmbedding(PatternRewriter &rewriter, Location loc, Type resultType,
+                      const EmbeddingParts &parts) {
+  return EmbeddingOp::create(rewriter, loc, resultType, parts.inputIds, parts.wordTable,
+                             parts.projection, parts.bias, parts.position, parts.tokenTypeIds,
+                             parts.typeTable);
+}
+
+bool isIdTensor(Value value, ArrayRef<int64_t> shape) {
+  auto type = dyn_cast<RankedTensorType>(value.getType());
+  return type && type.getShape() == shape &&
+         (type.getElementType().isSignlessInteger(32) ||
+          type.getElementType().isSignlessInteger(64));
+}
+
+/// Rows of a constant f32 [rows, width] table gathered along its first axis.
+bool isConstantTableGather(GatherOp gather, int64_t width) {
+  auto tableType = dyn_cast<RankedTensorType>(gather.getData().getType());
+  return tableType && tableType.hasStaticShape() && tableType.getRank() == 2 &&
+         tableType.getDimSize(0) > 0 && tableType.getDimSize(1) == width &&
+         tableType.getElementType().isF32() && normalizeAxis(gather.getAxis(), 2) == 0 &&
+         getConstantElements(gather.getData());
+}
+
+/// The elementwise sum of two f32 constants with the same elements, typed
+/// like `lhs`.
+Value addConstants(PatternRewriter &rewriter, Location loc, Value lhs, Value rhs) {
+  std::vector<float> sum = *mbert::getConstantFloats(lhs);
+  std::vector<float> other = *mbert::getConstantFloats(rhs);
+  for (size_t i = 0; i < sum.size(); ++i)
+    sum[i] += other[i];
+  return mbert::createFloatConstant(rewriter, loc, cast<RankedTensorType>(lhs.getType()), sum);
+}
+
+/// Puts `addend`, added to an embedding of type [B, S, H], where the
+/// embedding op holds such a term: a per-channel constant joins the bias, a
+/// constant [S, H] or [1, S, H] (the same for every batch row) joins the
+/// position, and rows gathered from a constant [T, H] table by [B, S] ids
+/// become the token types. Constants that meet are summed at compile time.
+/// Returns false, changing nothing, for any other addend.
+bool addToEmbedding(EmbeddingParts &parts, Value addend, RankedTensorType resultType,
+                    PatternRewriter &rewriter, Location loc) {
+  int64_t length = resultType.getDimSize(1), channels = resultType.getDimSize(2);
+  if (Value bias = getPerChannelConstant(rewriter, addend, channels)) {
+    parts.bias = parts.bias ? addConstants(rewriter, loc, parts.bias, bias) : bias;
+    return true;
+  }
+  auto addendType = dyn_cast<RankedTensorType>(addend.getType());
+  bool sequenceShaped =
+      addendType && (addendType.getShape() == ArrayRef<int64_t>{length, channels} ||
+                     addendType.getShape() == ArrayRef<int64_t>{1, length, channels});
+  if (sequenceShaped && addendType.getElementType().isF32() && getConstantElements(addend)) {
+    parts.position = parts.position ? addConstants(rewriter, loc, parts.position, addend) : addend;
+    return true;
+  }
+  auto gather = addend.getDefiningOp<GatherOp>();
+  if (!gather || parts.typeTable || gather.getType() != resultType ||
+      !isConstantTableGather(gather, channels) ||
+      !isIdTensor(gather.getIndices(), resultType.getShape().take_front(2)))
+    return false;
+  parts.tokenTypeIds = gather.getIndices();
+  parts.typeTable = gather.getData();
+  return true;
+}
+
+/// Pad constant values of zero: absent, or a constant whose one element is 0.
+bool padsWithZero(PadOp pad) {
+  Value padValue = pad.getConstantValue();
+  if (!padValue)
+    return true;
+  DenseElementsAttr elements = getConstantElements(padValue);
+  return elements && elements.getNumElements() == 1 &&
+         isa<FloatType>(elements.getElementType()) &&
+         (*elements.value_begin<APFloat>()).isZero();
+}
+
+/// How far `shifted` moves `rows` ([B, S, E]) along the sequence when it is
+/// Pad(Slice(rows)) dropping rows at one end and zero-filling as many at the
+/// other: shifted[:, t] = rows[:, t + offset] where t + offset is inside the
+/// sequence, zero elsewhere. Nothing else may read the Slice or the Pad.
+std::optional<int64_t> getZeroFilledShift(Value shifted, Value rows) {
+  constexpr int64_t kSequenceAxis = 1;
+  auto pad = shifted.getDefiningOp<PadOp>();
+  if (!pad || !pad->hasOneUse() || pad.getType() != rows.getType() || !padsWithZero(pad))
+    return std::nullopt;
+  auto slice = pad.getData().getDefiningOp<SliceOp>();
+  if (!slice || slice.getData() != rows || !slice->hasOneUse())
+    return std::nullopt;
+  ArrayRef<int64_t> shape = cast<RankedTensorType>(rows.getType()).getShape();
+  int64_t rank = shape.size();
+  std::optional<SmallVector<SliceRange>> ranges = getConstantSliceRanges(
+      shape, slice.getStarts(), slice.getEnds(), slice.getAxes(), slice.getSteps());
+  std::optional<SmallVector<int64_t>> pads = getConstantIntValues(pad.getPads());
+  if (!ranges || !pads || static_cast<int64_t>(pads->size()) != 2 * rank)
+    return std::nullopt;
+  for (int64_t d = 0; d < rank; ++d) {
+    const SliceRange &range = (*ranges)[d];
+    if (d != kSequenceAxis && (range.start != 0 || range.step != 1 || range.size != shape[d] ||
+                               (*pads)[d] != 0 || (*pads)[d + rank] != 0))
+      return std::nullopt;
+  }
+  const SliceRange &kept = (*ranges)[kSequenceAxis];
+  int64_t before = (*pads)[kSequenceAxis], after = (*pads)[kSequenceAxis + rank];
+  int64_t offset = kept.start - before;
+  // Zeros exactly where t + offset leaves the sequence, data everywhere else.
+  if (kept.step != 1 || before != std::max<int64_t>(0, -offset) ||
+      after != std::max<int64_t>(0, offset) || before + kept.size + after != shape[kSequenceAxis])
+    return std::nullopt;
+  return offset;
+}
+
+/// Fills the word ids and table of `parts` when `value` is MobileBERT's
+/// trigram, Concat(next, rows, previous) on the feature axis, where rows =
+/// Gather(constant table, ids) and next/previous are its zero-filled shifts
+/// by +1/-1 along the sequence, each used only there.
+LogicalResult matchTrigram(Value value, EmbeddingParts &parts, PatternRewriter &rewriter,
+                           Operation *root) {
+  auto concat = value.getDefiningOp<ConcatOp>();
+  if (!concat)
+    return rewriter.notifyMatchFailure(root, "input is not a Concat");
+  auto type = dyn_cast<RankedTensorType>(concat.getType());
+  if (!type || !type.hasStaticShape() || type.getRank() != 3 ||
+      normalizeAxis(concat.getAxis(), 3) != 2 || concat.getInputs().size() != 3)
+    return rewriter.notifyMatchFailure(
+        root, "input is not a static [B, S, 3E] Concat of three parts on the last axis");
+  if (!concat->hasOneUse())
+    return rewriter.notifyMatchFailure(root, "the Concat has users besides the projection");
+  Value rows = concat.getInputs()[1];
+  auto gather = rows.getDefiningOp<GatherOp>();
+  int64_t width = type.getDimSize(2) / 3;
+  if (!gather)
+    return rewriter.notifyMatchFailure(root, "the Concat's middle part is not a Gather");
+  if (!isConstantTableGather(gather, width))
+    return rewriter.notifyMatchFailure(
+        root, "the middle part does not gather rows of a constant f32 [V, E] table: only a "
+              "model's own weights make an embedding");
+  if (!isIdTensor(gather.getIndices(), type.getShape().take_front(2)))
+    return rewriter.notifyMatchFailure(root, "the word ids are not [B, S] int32 or int64");
+  if (!llvm::hasNItems(rows.getUses(), 3))
+    return rewriter.notifyMatchFailure(root, "the gathered rows have users outside the trigram");
+  if (getZeroFilledShift(concat.getInputs()[0], rows) != 1 ||
+      getZeroFilledShift(concat.getInputs()[2], rows) != -1)
+    return rewriter.notifyMatchFailure(
+        root, "the outer parts are not the next (first) and previous (last) rows, zero-filled "
+              "at the sequence ends, each used only by the Concat");
+  parts.inputIds = gather.getIndices();
+  parts.wordTable = gather.getData();
+  return success();
+}
+
+/// A linear over the trigram of gathered word rows is MobileBERT's embedding
+/// projection: together they become one mbert.embedding, which keeps the
+/// linear's bias and takes its residual (the position or token-type rows).
+/// A residual the embedding cannot hold stays an Add after it, so the result
+/// does not depend on whether the linear absorbed that Add first.
+struct RaiseTrigramEmbedding : OpRewritePattern<LinearOp> {
+  using OpRewritePattern::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(LinearOp linear, PatternRewriter &rewriter) const override {
+    if (linear.getActivation() != Activation::None || linear.getResidualScale())
+      return rewriter.notifyMatchFailure(linear, "has an activation or a residual scale");
+    EmbeddingParts parts;
+    if (failed(matchTrigram(linear.getInput(), parts, rewriter, linear)))
+      return failure();
+    parts.projection = linear.getWeight();
+    parts.bias = linear.getBias();
+    Location loc = linear.getLoc();
+    auto resultType = cast<RankedTensorType>(linear.getType());
+    Value residual = linear.getResidual();
+    if (residual && addToEmbedding(parts, residual, resultType, rewriter, loc))
+      residual = Value();
+    Value embedding = createEmbedding(rewriter, loc, resultType, parts);
+    if (residual)
+      embedding = AddOp::create(rewriter, loc, embedding, residual);
+    rewriter.replaceOp(linear, embedding);
+    return success();
+  }
+};
+
+/// Add(embedding, addend): the export adds the position and token-type rows
+/// after the projection (and the bias, when the embedding was raised before
+/// the projection's bias reached the linear).
+struct AbsorbAddendIntoEmbedding : OpRewritePattern<AddOp> {
+  using OpRewritePattern::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(AddOp add, PatternRewriter &rewriter) const override {
+    for (auto [embeddingSide, addend] :
+         {std::pair(add.getLhs(), add.getRhs()), std::pair(add.getRhs(), add.getLhs())}) {
+      auto embedding = embeddingSide.getDefiningOp<EmbeddingOp>();
+      if (!embedding || !embedding->hasOneUse() || add.getType() != embedding.getType())
+        continue;
+      EmbeddingParts parts = getEmbeddingParts(embedding);
+      auto resultType = cast<RankedTensorType>(embedding.getType());
+      if (!addToEmbedding(parts, addend, resultType, rewriter, add.getLoc()))
+        continue;
+      rewriter.replaceOp(add, createEmbedding(rewriter, add.getLoc(), resultType, parts));
+      return success();
+    }
+    return rewriter.notifyMatchFailure(
+        add, "no operand is a single-use embedding of the Add's type plus a term it holds: a "
+             "per-channel constant, a constant [S, H] or [1, S, H], or rows of a constant "
+             "[T, H] table gathered by [B, S] ids");
+  }
+};
+
 struct RaiseToMBertPass : mbert::impl::RaiseToMBertPassBase<RaiseToMBertPass> {
   void runOnOperation() override {
     RewritePatternSet patterns(&getContext());
     patterns.add<RaiseMatMulToLinear, AbsorbBiasIntoLinear, AbsorbResidualIntoLinear,
-                 AbsorbReluIntoLinear, RaiseNoNorm, RaiseAttention>(&getContext());
+                 AbsorbReluIntoLinear, RaiseNoNorm, RaiseAttention, RaiseTrigramEmbedding,
+                 AbsorbAddendIntoEmbedding>(&getContext());
     if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
       signalPassFailure();
   }

@@ -105,6 +105,51 @@ LogicalResult LinearOp::verify() {
   return success();
 }
 
+LogicalResult EmbeddingOp::verify() {
+  RankedTensorType ids = staticTensor(getInputIds());
+  RankedTensorType wordTable = staticTensor(getWordTable());
+  RankedTensorType projection = staticTensor(getProjection());
+  RankedTensorType result = staticTensor(getResult());
+  if (!ids || !wordTable || !projection || !result)
+    return emitOpError("ids, tables, projection and result must have static shapes");
+  if (ids.getRank() != 2)
+    return emitOpError("input_ids must be [B, S], got rank ") << ids.getRank();
+  if (wordTable.getRank() != 2 || wordTable.getDimSize(0) == 0)
+    return emitOpError("word_table must be a non-empty [V, E] table");
+  int64_t batch = ids.getDimSize(0), length = ids.getDimSize(1);
+  int64_t width = wordTable.getDimSize(1);
+  if (projection.getRank() != 2 || projection.getDimSize(0) != 3 * width)
+    return emitOpError("projection must be [3E, H] = [") << 3 * width << ", H], got "
+                                                         << projection;
+  int64_t channels = projection.getDimSize(1);
+  if (result.getShape() != ArrayRef<int64_t>{batch, length, channels})
+    return emitOpError("result must be [B, S, H] = [")
+           << batch << ", " << length << ", " << channels << "], got " << result;
+  if (getBias() && failed(verifyChannelVector(*this, getBias(), "bias", channels)))
+    return failure();
+  if (Value position = getPosition()) {
+    RankedTensorType type = staticTensor(position);
+    bool fits = type && (type.getShape() == ArrayRef<int64_t>{length, channels} ||
+                         type.getShape() == ArrayRef<int64_t>{1, length, channels});
+    if (!fits)
+      return emitOpError("position must be [S, H] or [1, S, H] with S = ")
+             << length << ", H = " << channels << ", got " << position.getType();
+  }
+  if (static_cast<bool>(getTokenTypeIds()) != static_cast<bool>(getTypeTable()))
+    return emitOpError("token_type_ids and type_table come together or not at all");
+  if (Value typeIds = getTokenTypeIds()) {
+    RankedTensorType typeIdsType = staticTensor(typeIds);
+    if (!typeIdsType || typeIdsType.getShape() != ids.getShape())
+      return emitOpError("token_type_ids must have the shape of input_ids");
+    RankedTensorType typeTable = staticTensor(getTypeTable());
+    if (!typeTable || typeTable.getRank() != 2 || typeTable.getDimSize(0) == 0 ||
+        typeTable.getDimSize(1) != channels)
+      return emitOpError("type_table must be a non-empty static [T, H] table with H = ")
+             << channels;
+  }
+  return success();
+}
+
 LogicalResult NoNormOp::verify() {
   RankedTensorType input = staticTensor(getInput());
   if (!input || input.getRank() < 1)

@@ -2,7 +2,8 @@
 //
 // Model-level ops that the raising passes produce from the import dialect:
 // what MobileBERT computes, in units the optimizer reasons about (a linear
-// layer with its epilogue, a NoNorm, a fused multi-head attention).
+// layer with its epilogue, the trigram embedding, a NoNorm, a fused
+// multi-head attention).
 //
 //===----------------------------------------------------------------------===//
 
@@ -83,6 +84,47 @@ def MBert_LinearOp : MBert_Op<"linear", [AttrSizedOperandSegments]> {
     int64_t getColumns();
     /// Whether the weight is in the packed panel layout.
     bool hasPackedWeight() { return getWeightPanelWidth().has_value(); }
+  }];
+  let hasVerifier = 1;
+}
+
+def MBert_EmbeddingOp : MBert_Op<"embedding", [AttrSizedOperandSegments]> {
+  let summary = "MobileBERT's trigram embedding: three neighbours' word rows, projected, plus addends";
+  let description = [{
+    The whole embedding layer before its NoNorm. With `input_ids` `[B, S]`,
+    `word_table` `[V, E]` and `projection` `[3E, H]`, every position gathers
+    the word rows of its next, own and previous token, in that order (the
+    order every MobileBERT checkpoint was trained with), with zero rows
+    beyond either end of the sequence:
+
+    `trigram[b, s] = concat(row(b, s + 1), row(b, s), row(b, s - 1))`,
+    `row(b, t) = word_table[input_ids[b, t]]` for `0 <= t < S`, else zeros;
+
+    `result[b, s] = trigram[b, s] @ projection + bias + position[s]
+                    + type_table[token_type_ids[b, s]]`.
+
+    `bias` is `[H]`; `position`, the same for every batch row, is `[S, H]`
+    or `[1, S, H]` (the position table's first S rows); `token_type_ids`
+    `[B, S]` and `type_table` `[T, H]` come together or not at all. All
+    addends are optional; the result is `[B, S, H]`. The trigram plus
+    projection is a 1-D convolution of width 3 over the sequence, kept as
+    one op so that its weights can be rewritten at compile time (a NoNorm
+    folds into the projection and the addends) and so that the lowering
+    gathers the trigram rows directly instead of slicing, padding and
+    concatenating copies of the gathered rows. Ids outside their table read
+    a clamped row: the compiled model's entry point rejects such inputs
+    before computing anything.
+  }];
+  let arguments = (ins TensorOf<[I32, I64]>:$input_ids, F32Tensor:$word_table,
+                       F32Tensor:$projection, Optional<F32Tensor>:$bias,
+                       Optional<F32Tensor>:$position,
+                       Optional<TensorOf<[I32, I64]>>:$token_type_ids,
+                       Optional<F32Tensor>:$type_table);
+  let results = (outs F32Tensor:$result);
+  let assemblyFormat = [{
+    $input_ids `,` $word_table `,` $projection (`bias` `(` $bias^ `)`)?
+    (`position` `(` $position^ `)`)? (`token_types` `(` $token_type_ids^ `,` $type_table `)`)?
+    attr-dict `:` functional-type(operands, results)
   }];
   let hasVerifier = 1;
 }

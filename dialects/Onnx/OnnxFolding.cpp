@@ -337,18 +337,9 @@ OpFoldResult SliceOp::fold(FoldAdaptor adaptor) {
   RankedTensorType resultType = staticResultType(*this);
   if (!data || !resultType)
     return {};
-  auto starts = getConstantIntValues(getStarts());
-  auto ends = getConstantIntValues(getEnds());
-  auto axes = getConstantIntValues(getAxes());
-  auto steps = getConstantIntValues(getSteps());
-  if (!starts || !ends || (getAxes() && !axes) || (getSteps() && !steps))
-    return {};
-  auto optionalRef = [](const std::optional<SmallVector<int64_t>> &values) {
-    return values ? std::optional<ArrayRef<int64_t>>(*values) : std::nullopt;
-  };
   ArrayRef<int64_t> shape = data.getType().getShape();
   std::optional<SmallVector<SliceRange>> ranges =
-      computeSliceRanges(shape, *starts, *ends, optionalRef(axes), optionalRef(steps));
+      getConstantSliceRanges(shape, getStarts(), getEnds(), getAxes(), getSteps());
   if (!ranges)
     return {};
   SmallVector<int64_t> strides = computeStrides(shape);

@@ -152,4 +152,23 @@ computeSliceRanges(ArrayRef<int64_t> shape, ArrayRef<int64_t> starts,
   return ranges;
 }
 
+std::optional<SmallVector<SliceRange>> getConstantSliceRanges(ArrayRef<int64_t> shape,
+                                                              Value starts, Value ends,
+                                                              Value axes, Value steps) {
+  std::optional<SmallVector<int64_t>> startValues = getConstantIntValues(starts);
+  std::optional<SmallVector<int64_t>> endValues = getConstantIntValues(ends);
+  std::optional<SmallVector<int64_t>> axisValues, stepValues;
+  if (axes && !(axisValues = getConstantIntValues(axes)))
+    return std::nullopt;
+  if (steps && !(stepValues = getConstantIntValues(steps)))
+    return std::nullopt;
+  if (!startValues || !endValues)
+    return std::nullopt;
+  auto asOptionalRef = [](const std::optional<SmallVector<int64_t>> &values) {
+    return values ? std::optional<ArrayRef<int64_t>>(*values) : std::nullopt;
+  };
+  return computeSliceRanges(shape, *startValues, *endValues, asOptionalRef(axisValues),
+                            asOptionalRef(stepValues));
+}
+
 } // namespace mbert::onnx_import

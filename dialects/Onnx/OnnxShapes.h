@@ -60,6 +60,12 @@ computeSliceRanges(llvm::ArrayRef<int64_t> shape, llvm::ArrayRef<int64_t> starts
                    std::optional<llvm::ArrayRef<int64_t>> axes,
                    std::optional<llvm::ArrayRef<int64_t>> steps);
 
+/// computeSliceRanges for a Slice's bound operands (`axes` and `steps` null
+/// when absent); nullopt when one of them is not a constant.
+std::optional<llvm::SmallVector<SliceRange>>
+getConstantSliceRanges(llvm::ArrayRef<int64_t> shape, mlir::Value starts, mlir::Value ends,
+                       mlir::Value axes, mlir::Value steps);
+
 } // namespace mbert::onnx_import
 
 #endif // MBERT_DIALECTS_ONNX_ONNXSHAPES_H

@@ -3,8 +3,9 @@
 // The model-level ops lower to the same structured building blocks as the
 // import dialect, arranged so that each op makes as few passes over memory
 // as the math allows: a linear is one register-tiled GEMM whose bias and
-// residual seed its accumulators, and attention keeps the heads as a
-// separate dimension instead of transposing.
+// residual seed its accumulators, attention keeps the heads as a separate
+// dimension instead of transposing, and the embedding gathers its trigram
+// straight from the word table.
 //
 //===----------------------------------------------------------------------===//
 
@@ -104,6 +105,116 @@ struct LowerLinear : OpRewritePattern<model::LinearOp> {
 
   GemmTile tile;
 };
+
+/// `index` clamped into [0, extent).
+Value clampIndex(OpBuilder &b, Location loc, Value index, int64_t extent) {
+  Value zero = arith::ConstantIndexOp::create(b, loc, 0);
+  Value last = arith::ConstantIndexOp::create(b, loc, extent - 1);
+  return arith::MinSIOp::create(b, loc, arith::MaxSIOp::create(b, loc, index, zero), last);
+}
+
+/// The row of a `rows`-row table that the integer `id` selects, clamped so
+/// that no id reads outside the table. The compiled model's entry point
+/// rejects out-of-range ids before anything runs; the clamp guards memory.
+Value getTableRow(OpBuilder &b, Location loc, Value id, int64_t rows) {
+  return clampIndex(b, loc, arith::IndexCastOp::create(b, loc, b.getIndexType(), id), rows);
+}
+
+/// The trigram of every position as the rows of a [B*S, 3E] matrix, read
+/// straight from the word table: element (b, s, k, e) of the [B, S, 3, E]
+/// generic is table[ids[b, s + 1 - k], e] (k = 0, 1, 2: next, own and
+/// previous token), zero where s + 1 - k is outside the sequence. Collapsing
+/// (s, k, e) into rows of 3E is free.
+Value gatherTrigram(OpBuilder &b, Location loc, model::EmbeddingOp op) {
+  RankedTensorType idsType = getTensorType(op.getInputIds());
+  RankedTensorType tableType = getTensorType(op.getWordTable());
+  int64_t batch = idsType.getDimSize(0), length = idsType.getDimSize(1);
+  int64_t vocabulary = tableType.getDimSize(0), width = tableType.getDimSize(1);
+  Type elementType = tableType.getElementType();
+  auto trigramType = RankedTensorType::get({batch, length, 3, width}, elementType);
+  Value ids = op.getInputIds(), table = op.getWordTable();
+  auto gatherElement = [&](OpBuilder &nested, Location bodyLoc, ValueRange) -> Value {
+    Value row = linalg::IndexOp::create(nested, bodyLoc, 0);
+    Value position = linalg::IndexOp::create(nested, bodyLoc, 1);
+    Value part = linalg::IndexOp::create(nested, bodyLoc, 2);
+    Value channel = linalg::IndexOp::create(nested, bodyLoc, 3);
+    Value one = arith::ConstantIndexOp::create(nested, bodyLoc, 1);
+    Value lengthValue = arith::ConstantIndexOp::create(nested, bodyLoc, length);
+    Value neighbour = arith::SubIOp::create(
+        nested, bodyLoc, arith::AddIOp::create(nested, bodyLoc, position, one), part);
+    // neighbour is in [-1, S]; as an unsigned number -1 is huge, so one
+    // comparison tells whether it is inside the sequence.
+    Value inside = arith::CmpIOp::create(nested, bodyLoc, arith::CmpIPredicate::ult, neighbour,
+                                         lengthValue);
+    Value clampedNeighbour = clampIndex(nested, bodyLoc, neighbour, length);
+    Value id = tensor::ExtractOp::create(nested, bodyLoc, ids, ValueRange{row, clampedNeighbour});
+    Value word = getTableRow(nested, bodyLoc, id, vocabulary);
+    Value value = tensor::ExtractOp::create(nested, bodyLoc, table, ValueRange{word, channel});
+    Value zero = arith::ConstantOp::create(nested, bodyLoc, nested.getZeroAttr(elementType));
+    return arith::SelectOp::create(nested, bodyLoc, inside, value, zero);
+  };
+  Value trigram = buildParallelGeneric(b, loc, trigramType, ValueRange{}, {}, gatherElement);
+  return buildStaticReshape(b, loc, trigram,
+                            RankedTensorType::get({batch * length, 3 * width}, elementType));
+}
+
+/// position + type_table[token_type_ids] as a [B, S, H] tensor, the addend
+/// that seeds the projection's accumulator; null when there is neither.
+Value buildEmbeddingSeed(OpBuilder &b, Location loc, model::EmbeddingOp op) {
+  RankedTensorType resultType = getTensorType(op.getResult());
+  Value position = op.getPosition(), typeIds = op.getTokenTypeIds();
+  if (!typeIds) {
+    if (!position)
+      return {};
+    if (getTensorType(position).getNumElements() == resultType.getNumElements())
+      return buildStaticReshape(b, loc, position, resultType);
+  }
+  MLIRContext *context = b.getContext();
+  SmallVector<Value> inputs;
+  SmallVector<AffineMap> maps;
+  if (typeIds) {
+    inputs.push_back(typeIds);
+    maps.push_back(AffineMap::get(3, 0, {getAffineDimExpr(0, context), getAffineDimExpr(1, context)},
+                                  context));
+  }
+  if (position) {
+    inputs.push_back(position);
+    maps.push_back(AffineMap::get(
+        3, 0, getBroadcastExprs(getTensorType(position).getShape(), resultType.getShape(), context),
+        context));
+  }
+  Value typeTable = op.getTypeTable();
+  auto addRows = [&](OpBuilder &nested, Location bodyLoc, ValueRange args) -> Value {
+    if (!typeIds)
+      return args[0];
+    Value channel = linalg::IndexOp::create(nested, bodyLoc, 2);
+    Value row = getTableRow(nested, bodyLoc, args[0], getTensorType(typeTable).getDimSize(0));
+    Value typeRow = tensor::ExtractOp::create(nested, bodyLoc, typeTable, ValueRange{row, channel});
+    return position ? createAdd(nested, bodyLoc, typeRow, args[1]) : typeRow;
+  };
+  return buildParallelGeneric(b, loc, resultType, inputs, maps, addRows);
+}
+
+/// trigram @ projection + bias + position + type rows, as an mbert.linear of
+/// the gathered trigram rows whose accumulator starts at bias + seed (the
+/// position and type rows): the linear lowering then owns the GEMM, and the
+/// whole embedding is two gathers and one GEMM.
+LogicalResult lowerEmbedding(model::EmbeddingOp op, PatternRewriter &rewriter) {
+  Location loc = op.getLoc();
+  RankedTensorType resultType = getTensorType(op.getResult());
+  int64_t rows = resultType.getDimSize(0) * resultType.getDimSize(1);
+  auto rowsType =
+      RankedTensorType::get({rows, resultType.getDimSize(2)}, resultType.getElementType());
+  Value trigram = gatherTrigram(rewriter, loc, op);
+  Value seed = buildEmbeddingSeed(rewriter, loc, op);
+  if (seed)
+    seed = buildStaticReshape(rewriter, loc, seed, rowsType);
+  Value projected = model::LinearOp::create(rewriter, loc, rowsType, trigram, op.getProjection(),
+                                            op.getBias(), seed, /*residual_scale=*/Value(),
+                                            model::Activation::None);
+  rewriter.replaceOp(op, buildStaticReshape(rewriter, loc, projected, resultType));
+  return success();
+}
 
 /// x * gamma + beta with gamma and beta broadcast along the last axis.
 LogicalResult lowerNoNorm(model::NoNormOp op, PatternRewriter &rewriter) {
@@ -258,6 +369,7 @@ struct LowerAttention : OpRewritePattern<model::AttentionOp> {
 
 void populateMBertToLinalgPatterns(RewritePatternSet &patterns, const GemmTile &tile) {
   patterns.add<LowerLinear>(patterns.getContext(), tile);
+  addStaticLowering<model::EmbeddingOp, lowerEmbedding>(patterns);
   addStaticLowering<model::NoNormOp, lowerNoNorm>(patterns);
   patterns.add<LowerAttention>(patterns.getContext(), tile);
 }

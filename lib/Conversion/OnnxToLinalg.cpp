@@ -442,39 +442,17 @@ LogicalResult lowerGather(onnx::GatherOp op, PatternRewriter &rewriter) {
   return success();
 }
 
-/// The constant values of an optional operand: nullopt inside when absent,
-/// failure when present but not constant.
-FailureOr<std::optional<SmallVector<int64_t>>> getOptionalConstantInts(Value operand) {
-  if (!operand)
-    return std::optional<SmallVector<int64_t>>();
-  std::optional<SmallVector<int64_t>> values = onnx::getConstantIntValues(operand);
-  if (!values)
-    return failure();
-  return values;
-}
-
-std::optional<ArrayRef<int64_t>> asOptionalRef(const std::optional<SmallVector<int64_t>> &values) {
-  if (!values)
-    return std::nullopt;
-  return ArrayRef<int64_t>(*values);
-}
-
 /// Forward slices are a strided tensor.extract_slice; a negative step walks
 /// backwards, which extract_slice cannot express, so those read each element
 /// with tensor.extract at start + i * step.
 LogicalResult lowerSlice(onnx::SliceOp op, PatternRewriter &rewriter) {
-  std::optional<SmallVector<int64_t>> starts = onnx::getConstantIntValues(op.getStarts());
-  std::optional<SmallVector<int64_t>> ends = onnx::getConstantIntValues(op.getEnds());
-  FailureOr<std::optional<SmallVector<int64_t>>> axes = getOptionalConstantInts(op.getAxes());
-  FailureOr<std::optional<SmallVector<int64_t>>> steps = getOptionalConstantInts(op.getSteps());
-  if (!starts || !ends || failed(axes) || failed(steps))
-    return rewriter.notifyMatchFailure(op, "starts, ends, axes and steps must be constants");
   RankedTensorType dataType = getTensorType(op.getData());
   RankedTensorType resultType = getTensorType(op.getOutput());
-  std::optional<SmallVector<onnx::SliceRange>> ranges = onnx::computeSliceRanges(
-      dataType.getShape(), *starts, *ends, asOptionalRef(*axes), asOptionalRef(*steps));
+  std::optional<SmallVector<onnx::SliceRange>> ranges = onnx::getConstantSliceRanges(
+      dataType.getShape(), op.getStarts(), op.getEnds(), op.getAxes(), op.getSteps());
   if (!ranges)
-    return rewriter.notifyMatchFailure(op, "inconsistent starts, ends, axes or steps");
+    return rewriter.notifyMatchFailure(
+        op, "starts, ends, axes and steps must be constants and consistent");
   if (!llvm::equal(*ranges, resultType.getShape(),
                    [](const onnx::SliceRange &range, int64_t dim) { return range.size == dim; }))
     return rewriter.notifyMatchFailure(op, "slice bounds disagree with the result type");

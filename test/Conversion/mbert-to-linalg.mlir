@@ -142,3 +142,67 @@ func.func @attention_unit_scale_unmasked(%q: tensor<1x4x8xf32>, %kv: tensor<1x4x
   %0 = mbert.attention %q, %kv, %kv {num_heads = 4 : i64, scale = 1.0 : f32} : (tensor<1x4x8xf32>, tensor<1x4x8xf32>, tensor<1x4x8xf32>) -> tensor<1x4x8xf32>
   return %0 : tensor<1x4x8xf32>
 }
+
+// The embedding gathers its trigram straight from the word table: one
+// generic over [B, S, 3, E] whose element (b, s, k, e) reads row
+// ids[b, s + 1 - k] (k = 0, 1, 2: next, own, previous token), zero outside
+// the sequence, with the neighbour and the id clamped into range; a free
+// collapse makes it the [B*S, 3E] input of a linear. One more generic adds
+// the position and the token-type rows: the linear's residual, which seeds
+// its accumulator next to the bias. No Slice, Pad or Concat copies remain.
+// CHECK-LABEL: func.func @embedding
+// CHECK-SAME: (%[[IDS:.+]]: tensor<2x3xi64>, %[[TABLE:.+]]: tensor<5x2xf32>, %[[W:.+]]: tensor<6x4xf32>, %[[BIAS:.+]]: tensor<4xf32>, %[[POS:.+]]: tensor<3x4xf32>, %[[TYPES:.+]]: tensor<2x3xi32>, %[[TYPE_TABLE:.+]]: tensor<2x4xf32>)
+// CHECK: %[[ROWS:.+]] = linalg.generic {{.+}} iterator_types = ["parallel", "parallel", "parallel", "parallel"]} outs(%{{.+}} : tensor<2x3x3x2xf32>)
+// CHECK-DAG: %[[B:.+]] = linalg.index 0
+// CHECK-DAG: %[[S:.+]] = linalg.index 1
+// CHECK-DAG: %[[K:.+]] = linalg.index 2
+// CHECK-DAG: %[[E:.+]] = linalg.index 3
+// CHECK: %[[AFTER:.+]] = arith.addi %[[S]], %{{.+}} : index
+// CHECK: %[[NEIGHBOUR:.+]] = arith.subi %[[AFTER]], %[[K]] : index
+// CHECK: %[[INSIDE:.+]] = arith.cmpi ult, %[[NEIGHBOUR]], %{{.+}} : index
+// CHECK: %[[LOW:.+]] = arith.maxsi %[[NEIGHBOUR]], %{{.+}} : index
+// CHECK: %[[T:.+]] = arith.minsi %[[LOW]], %{{.+}} : index
+// CHECK: %[[ID:.+]] = tensor.extract %[[IDS]][%[[B]], %[[T]]] : tensor<2x3xi64>
+// CHECK: %[[INDEX:.+]] = arith.index_cast %[[ID]] : i64 to index
+// CHECK: %[[ID_LOW:.+]] = arith.maxsi %[[INDEX]], %{{.+}} : index
+// CHECK: %[[WORD:.+]] = arith.minsi %[[ID_LOW]], %{{.+}} : index
+// CHECK: %[[VALUE:.+]] = tensor.extract %[[TABLE]][%[[WORD]], %[[E]]] : tensor<5x2xf32>
+// CHECK: %[[ELEMENT:.+]] = arith.select %[[INSIDE]], %[[VALUE]], %{{.+}} : f32
+// CHECK: linalg.yield %[[ELEMENT]]
+// CHECK: %[[TRIGRAM:.+]] = tensor.collapse_shape %[[ROWS]] {{\[}}[0, 1], [2, 3]] : tensor<2x3x3x2xf32> into tensor<6x6xf32>
+// CHECK: %[[ADDENDS:.+]] = linalg.generic {{.+}} ins(%[[TYPES]], %[[POS]] : tensor<2x3xi32>, tensor<3x4xf32>) outs(%{{.+}} : tensor<2x3x4xf32>)
+// CHECK: ^bb0(%[[TYPE:.+]]: i32, %[[POSITION:.+]]: f32, %{{.+}}: f32):
+// CHECK: %[[H:.+]] = linalg.index 2
+// CHECK: %[[TYPE_INDEX:.+]] = arith.index_cast %[[TYPE]] : i32 to index
+// CHECK: %[[TYPE_LOW:.+]] = arith.maxsi %[[TYPE_INDEX]], %{{.+}} : index
+// CHECK: %[[TYPE_ROW:.+]] = arith.minsi %[[TYPE_LOW]], %{{.+}} : index
+// CHECK: %[[TYPE_VALUE:.+]] = tensor.extract %[[TYPE_TABLE]][%[[TYPE_ROW]], %[[H]]] : tensor<2x4xf32>
+// CHECK: %[[SUM:.+]] = arith.addf %[[TYPE_VALUE]], %[[POSITION]] : f32
+// CHECK: linalg.yield %[[SUM]]
+// CHECK: %[[SEED:.+]] = tensor.collapse_shape %[[ADDENDS]] {{\[}}[0, 1], [2]] : tensor<2x3x4xf32> into tensor<6x4xf32>
+// From here the linear's own lowering reads the trigram, the projection, the
+// bias and the seed; its [B*S, H] result is expanded back to [B, S, H].
+// CHECK-DAG: %[[TRIGRAM]]{{[^_[:alnum:]]}}
+// CHECK-DAG: %[[W]]{{[^_[:alnum:]]}}
+// CHECK-DAG: %[[BIAS]]{{[^_[:alnum:]]}}
+// CHECK-DAG: %[[SEED]]{{[^_[:alnum:]]}}
+// CHECK: %[[RESULT:.+]] = tensor.expand_shape %{{.+}} {{\[}}[0, 1], [2]] output_shape [2, 3, 4] : tensor<6x4xf32> into tensor<2x3x4xf32>
+// CHECK: return %[[RESULT]]
+func.func @embedding(%ids: tensor<2x3xi64>, %table: tensor<5x2xf32>, %w: tensor<6x4xf32>, %bias: tensor<4xf32>, %pos: tensor<3x4xf32>, %types: tensor<2x3xi32>, %type_table: tensor<2x4xf32>) -> tensor<2x3x4xf32> {
+  %0 = mbert.embedding %ids, %table, %w bias(%bias) position(%pos) token_types(%types, %type_table) : (tensor<2x3xi64>, tensor<5x2xf32>, tensor<6x4xf32>, tensor<4xf32>, tensor<3x4xf32>, tensor<2x3xi32>, tensor<2x4xf32>) -> tensor<2x3x4xf32>
+  return %0 : tensor<2x3x4xf32>
+}
+
+// At B = 1 without token types the position already has the result's
+// elements: it is the seed as it is, reshaped, with no generic of its own.
+// CHECK-LABEL: func.func @embedding_position_only
+// CHECK-SAME: %[[POS:[[:alnum:]]+]]: tensor<1x3x4xf32>)
+// CHECK: linalg.generic {{.+}} outs(%{{.+}} : tensor<1x3x3x2xf32>)
+// CHECK: tensor.collapse_shape %{{.+}} {{\[}}[0, 1], [2, 3]] : tensor<1x3x3x2xf32> into tensor<3x6xf32>
+// CHECK-NOT: linalg.generic
+// CHECK: %[[SEED:.+]] = tensor.collapse_shape %[[POS]] {{\[}}[0, 1], [2]] : tensor<1x3x4xf32> into tensor<3x4xf32>
+// CHECK: %[[SEED]]{{[^_[:alnum:]]}}
+func.func @embedding_position_only(%ids: tensor<1x3xi64>, %table: tensor<5x2xf32>, %w: tensor<6x4xf32>, %pos: tensor<1x3x4xf32>) -> tensor<1x3x4xf32> {
+  %0 = mbert.embedding %ids, %table, %w position(%pos) : (tensor<1x3xi64>, tensor<5x2xf32>, tensor<6x4xf32>, tensor<1x3x4xf32>) -> tensor<1x3x4xf32>
+  return %0 : tensor<1x3x4xf32>
+}

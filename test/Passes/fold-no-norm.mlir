@@ -95,3 +95,62 @@ func.func @not_folded(%x: tensor<3x2xf32>) -> (tensor<3x2xf32>, tensor<3x2xf32>,
   %3 = mbert.no_norm %2, %g, %beta : (tensor<3x2xf32>, tensor<2xf32>, tensor<2xf32>) -> tensor<3x2xf32>
   return %0, %1, %3 : tensor<3x2xf32>, tensor<3x2xf32>, tensor<3x2xf32>
 }
+
+// The raised embedding: gamma scales the projection's columns, the position
+// and the type table, and bias * gamma + beta is the new bias; the word
+// table comes before the projection and stays.
+//   gamma = [2, 3], beta = [10, 20]
+//   projection [[1, 2], [3, 4], [5, 6]] -> [[2, 6], [6, 12], [10, 18]]
+//   bias [1, 1] -> [12, 23], position [[1, 2], [3, 4]] -> [[2, 6], [6, 12]]
+//   type table [[0, 0], [1, 1]] -> [[0, 0], [2, 3]]
+// CHECK-LABEL: func @embedding
+// CHECK-SAME: (%[[IDS:.+]]: tensor<1x2xi64>, %[[TYPES:.+]]: tensor<1x2xi64>)
+// CHECK-DAG: %[[TABLE:.+]] = onnx.Constant dense<{{\[}}[1.000000e+00], [2.000000e+00], [3.000000e+00]]> : tensor<3x1xf32>
+// CHECK-DAG: %[[W:.+]] = onnx.Constant dense<{{\[}}[2.000000e+00, 6.000000e+00], [6.000000e+00, 1.200000e+01], [1.000000e+01, 1.800000e+01]]> : tensor<3x2xf32>
+// CHECK-DAG: %[[B:.+]] = onnx.Constant dense<[1.200000e+01, 2.300000e+01]> : tensor<2xf32>
+// CHECK-DAG: %[[POS:.+]] = onnx.Constant dense<{{\[}}[2.000000e+00, 6.000000e+00], [6.000000e+00, 1.200000e+01]]> : tensor<2x2xf32>
+// CHECK-DAG: %[[TT:.+]] = onnx.Constant dense<{{\[}}[0.000000e+00, 0.000000e+00], [2.000000e+00, 3.000000e+00]]> : tensor<2x2xf32>
+// CHECK: %[[E:.+]] = mbert.embedding %[[IDS]], %[[TABLE]], %[[W]] bias(%[[B]]) position(%[[POS]]) token_types(%[[TYPES]], %[[TT]])
+// CHECK-NOT: mbert.no_norm
+// CHECK: return %[[E]]
+func.func @embedding(%ids: tensor<1x2xi64>, %types: tensor<1x2xi64>) -> tensor<1x2x2xf32> {
+  %table = onnx.Constant dense<[[1.0], [2.0], [3.0]]> : tensor<3x1xf32>
+  %w = onnx.Constant dense<[[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]]> : tensor<3x2xf32>
+  %b = onnx.Constant dense<1.0> : tensor<2xf32>
+  %pos = onnx.Constant dense<[[1.0, 2.0], [3.0, 4.0]]> : tensor<2x2xf32>
+  %type_table = onnx.Constant dense<[[0.0, 0.0], [1.0, 1.0]]> : tensor<2x2xf32>
+  %g = onnx.Constant dense<[2.0, 3.0]> : tensor<2xf32>
+  %beta = onnx.Constant dense<[10.0, 20.0]> : tensor<2xf32>
+  %0 = mbert.embedding %ids, %table, %w bias(%b) position(%pos) token_types(%types, %type_table) : (tensor<1x2xi64>, tensor<3x1xf32>, tensor<3x2xf32>, tensor<2xf32>, tensor<2x2xf32>, tensor<1x2xi64>, tensor<2x2xf32>) -> tensor<1x2x2xf32>
+  %1 = mbert.no_norm %0, %g, %beta : (tensor<1x2x2xf32>, tensor<2xf32>, tensor<2xf32>) -> tensor<1x2x2xf32>
+  return %1 : tensor<1x2x2xf32>
+}
+
+// Without a bias, beta becomes one.
+// CHECK-LABEL: func @embedding_without_bias
+// CHECK-DAG: %[[B:.+]] = onnx.Constant dense<[1.000000e+01, 2.000000e+01]> : tensor<2xf32>
+// CHECK: mbert.embedding %arg0, %{{.+}}, %{{.+}} bias(%[[B]]) :
+// CHECK-NOT: mbert.no_norm
+func.func @embedding_without_bias(%ids: tensor<1x2xi64>) -> tensor<1x2x2xf32> {
+  %table = onnx.Constant dense<1.0> : tensor<3x1xf32>
+  %w = onnx.Constant dense<1.0> : tensor<3x2xf32>
+  %g = onnx.Constant dense<[2.0, 3.0]> : tensor<2xf32>
+  %beta = onnx.Constant dense<[10.0, 20.0]> : tensor<2xf32>
+  %0 = mbert.embedding %ids, %table, %w : (tensor<1x2xi64>, tensor<3x1xf32>, tensor<3x2xf32>) -> tensor<1x2x2xf32>
+  %1 = mbert.no_norm %0, %g, %beta : (tensor<1x2x2xf32>, tensor<2xf32>, tensor<2xf32>) -> tensor<1x2x2xf32>
+  return %1 : tensor<1x2x2xf32>
+}
+
+// Must not fire: a run-time position cannot be pre-scaled.
+// CHECK-LABEL: func @embedding_runtime_position
+// CHECK: %[[E:.+]] = mbert.embedding
+// CHECK: mbert.no_norm %[[E]]
+func.func @embedding_runtime_position(%ids: tensor<1x2xi64>, %pos: tensor<2x2xf32>) -> tensor<1x2x2xf32> {
+  %table = onnx.Constant dense<1.0> : tensor<3x1xf32>
+  %w = onnx.Constant dense<1.0> : tensor<3x2xf32>
+  %g = onnx.Constant dense<[2.0, 3.0]> : tensor<2xf32>
+  %beta = onnx.Constant dense<[10.0, 20.0]> : tensor<2xf32>
+  %0 = mbert.embedding %ids, %table, %w position(%pos) : (tensor<1x2xi64>, tensor<3x1xf32>, tensor<3x2xf32>, tensor<2x2xf32>) -> tensor<1x2x2xf32>
+  %1 = mbert.no_norm %0, %g, %beta : (tensor<1x2x2xf32>, tensor<2xf32>, tensor<2xf32>) -> tensor<1x2x2xf32>
+  return %1 : tensor<1x2x2xf32>
+}

@@ -21,6 +21,28 @@ module attributes {mbert.model_name = "m", mbert.signature = {inputs = [], outpu
   // CHECK: memref.subview %[[OUT1]]
   // CHECK: scf.for
 
+  // A parallel nest whose captures are all buffers takes a range [begin, end)
+  // of its iterations (10 in steps of 4: 3 iterations) and records the count;
+  // the call runs the whole range. Without the attribute, or with a captured
+  // scalar, the kernel is an ordinary one.
+  // CHECK-LABEL: func.func private @m_run_kernel2
+  // CHECK-SAME: (%[[OUT2:[^:]+]]: memref<2x4xf32>, %[[BEGIN:[^:]+]]: index, %[[END:[^:]+]]: index)
+  // CHECK-SAME: mbert.parallel_kernel = 3 : i64
+  // CHECK-DAG: %[[C0:.+]] = arith.constant 0 : index
+  // CHECK-DAG: %[[C10:.+]] = arith.constant 10 : index
+  // CHECK-DAG: %[[C4:.+]] = arith.constant 4 : index
+  // CHECK: %[[E4:.+]] = arith.muli %[[END]], %[[C4]] : index
+  // CHECK: %[[EB:.+]] = arith.addi %[[C0]], %[[E4]] : index
+  // CHECK: %[[UB:.+]] = arith.minsi %[[EB]], %[[C10]] : index
+  // CHECK: %[[B4:.+]] = arith.muli %[[BEGIN]], %[[C4]] : index
+  // CHECK: %[[LB:.+]] = arith.addi %[[C0]], %[[B4]] : index
+  // CHECK: scf.for %{{.+}} = %[[LB]] to %[[UB]] step %[[C4]]
+
+  // CHECK-LABEL: func.func private @m_run_kernel3
+  // CHECK-SAME: (%{{[^:]+}}: f32, %{{[^:]+}}: memref<2x4xf32>)
+  // CHECK-NOT: mbert.parallel_kernel
+  // CHECK: scf.for
+
   // CHECK-LABEL: func.func @m_run
   func.func @m_run(%in: memref<2x4xf32>, %out: memref<2x4xf32>, %ws: memref<64xi8>) {
     %c0 = arith.constant 0 : index
@@ -45,6 +67,21 @@ module attributes {mbert.model_name = "m", mbert.signature = {inputs = [], outpu
       %f = arith.sitofp %byte : i8 to f32
       memref.store %f, %row[%j] : memref<4xf32, strided<[1], offset: 4>>
     }
+    // CHECK: %[[FIRST:.+]] = arith.constant 0 : index
+    // CHECK: %[[COUNT:.+]] = arith.constant 3 : index
+    // CHECK: call @m_run_kernel2(%{{.*}}, %[[FIRST]], %[[COUNT]]) : (memref<2x4xf32>, index, index) -> ()
+    %c10 = arith.constant 10 : index
+    %flat = memref.collapse_shape %out [[0, 1]] : memref<2x4xf32> into memref<8xf32>
+    scf.for %j = %c0 to %c10 step %c4 {
+      %cut = arith.minsi %j, %c4 : index
+      %v = memref.load %flat[%cut] : memref<8xf32>
+      memref.store %v, %flat[%cut] : memref<8xf32>
+    } {mbert.parallel}
+    // CHECK: call @m_run_kernel3(%{{.*}}, %{{.*}}) : (f32, memref<2x4xf32>) -> ()
+    %scalar = memref.load %in[%c0, %c0] : memref<2x4xf32>
+    scf.for %j = %c0 to %c4 step %c1 {
+      memref.store %scalar, %out[%c0, %j] : memref<2x4xf32>
+    } {mbert.parallel}
     // CHECK-NOT: scf.for
     // CHECK: return
     return

@@ -46,6 +46,7 @@ void CompileStats::recordStage(StringRef stage, ModuleOp module, double seconds)
     packedLinears = countOps<model::LinearOp>(
         module, [](model::LinearOp op) { return op.hasPackedWeight(); });
     attentionOps = countOps<model::AttentionOp>(module);
+    embeddingOps = countOps<model::EmbeddingOp>(module);
     module.walk([&](model::LinearOp op) {
       // A fused GEMM is read only through slices, one per original linear.
       int64_t slices = llvm::count_if(op->getUsers(), [](Operation *user) {
@@ -110,6 +111,7 @@ void CompileStats::write(llvm::raw_ostream &os, StringRef modelName, StringRef t
       });
     });
     json.attribute("attention_ops", attentionOps);
+    json.attribute("embedding_ops", embeddingOps);
     json.attribute("standalone_elementwise_ops", standaloneElementwiseOps);
     json.attributeObject("memory", [&] {
       json.attribute("workspace_bytes", workspaceBytes);

@@ -34,7 +34,7 @@ public:
 private:
   int64_t raisedNoNorms = 0, remainingNoNorms = 0, epilogueNoNorms = 0;
   int64_t linears = 0, fusedGemms = 0, linearsInFusedGemms = 0, attentionOps = 0;
-  int64_t packedLinears = 0;
+  int64_t packedLinears = 0, embeddingOps = 0;
   GemmTile gemmTile;
   int64_t standaloneElementwiseOps = 0;
   int64_t workspaceBytes = 0, peakLiveBytes = 0, weightBytes = 0, textBytes = 0;

@@ -72,6 +72,71 @@ func.func @residual_scale_without_residual(%x: tensor<4x8xf32>, %w: tensor<8x4xf
 
 // -----
 
+func.func @embedding_projection_rows(%ids: tensor<1x8xi64>, %t: tensor<50x4xf32>, %w: tensor<8x16xf32>) {
+  // expected-error @+1 {{projection must be [3E, H] = [12, H], got 'tensor<8x16xf32>'}}
+  %0 = mbert.embedding %ids, %t, %w : (tensor<1x8xi64>, tensor<50x4xf32>, tensor<8x16xf32>) -> tensor<1x8x16xf32>
+  return
+}
+
+// -----
+
+func.func @embedding_result_shape(%ids: tensor<1x8xi64>, %t: tensor<50x4xf32>, %w: tensor<12x16xf32>) {
+  // expected-error @+1 {{result must be [B, S, H] = [1, 8, 16], got 'tensor<8x16xf32>'}}
+  %0 = mbert.embedding %ids, %t, %w : (tensor<1x8xi64>, tensor<50x4xf32>, tensor<12x16xf32>) -> tensor<8x16xf32>
+  return
+}
+
+// -----
+
+func.func @embedding_ids_rank(%ids: tensor<8xi64>, %t: tensor<50x4xf32>, %w: tensor<12x16xf32>) {
+  // expected-error @+1 {{input_ids must be [B, S], got rank 1}}
+  %0 = mbert.embedding %ids, %t, %w : (tensor<8xi64>, tensor<50x4xf32>, tensor<12x16xf32>) -> tensor<1x8x16xf32>
+  return
+}
+
+// -----
+
+func.func @embedding_position_length(%ids: tensor<1x8xi64>, %t: tensor<50x4xf32>, %w: tensor<12x16xf32>, %p: tensor<512x16xf32>) {
+  // expected-error @+1 {{position must be [S, H] or [1, S, H] with S = 8, H = 16, got 'tensor<512x16xf32>'}}
+  %0 = mbert.embedding %ids, %t, %w position(%p) : (tensor<1x8xi64>, tensor<50x4xf32>, tensor<12x16xf32>, tensor<512x16xf32>) -> tensor<1x8x16xf32>
+  return
+}
+
+// -----
+
+func.func @embedding_type_table_width(%ids: tensor<1x8xi64>, %t: tensor<50x4xf32>, %w: tensor<12x16xf32>, %tt: tensor<1x8xi64>, %tab: tensor<2x4xf32>) {
+  // expected-error @+1 {{type_table must be a non-empty static [T, H] table with H = 16}}
+  %0 = mbert.embedding %ids, %t, %w token_types(%tt, %tab) : (tensor<1x8xi64>, tensor<50x4xf32>, tensor<12x16xf32>, tensor<1x8xi64>, tensor<2x4xf32>) -> tensor<1x8x16xf32>
+  return
+}
+
+// -----
+
+func.func @embedding_type_ids_shape(%ids: tensor<1x8xi64>, %t: tensor<50x4xf32>, %w: tensor<12x16xf32>, %tt: tensor<1x7xi64>, %tab: tensor<2x16xf32>) {
+  // expected-error @+1 {{token_type_ids must have the shape of input_ids}}
+  %0 = mbert.embedding %ids, %t, %w token_types(%tt, %tab) : (tensor<1x8xi64>, tensor<50x4xf32>, tensor<12x16xf32>, tensor<1x7xi64>, tensor<2x16xf32>) -> tensor<1x8x16xf32>
+  return
+}
+
+// -----
+
+// Only the generic form can spell token ids without their table.
+func.func @embedding_type_ids_without_table(%ids: tensor<1x8xi64>, %t: tensor<50x4xf32>, %w: tensor<12x16xf32>, %tt: tensor<1x8xi64>) {
+  // expected-error @+1 {{token_type_ids and type_table come together or not at all}}
+  %0 = "mbert.embedding"(%ids, %t, %w, %tt) <{operandSegmentSizes = array<i32: 1, 1, 1, 0, 0, 1, 0>}> : (tensor<1x8xi64>, tensor<50x4xf32>, tensor<12x16xf32>, tensor<1x8xi64>) -> tensor<1x8x16xf32>
+  return
+}
+
+// -----
+
+func.func @embedding_float_ids(%ids: tensor<1x8xf32>, %t: tensor<50x4xf32>, %w: tensor<12x16xf32>) {
+  // expected-error @+1 {{operand #0 must be tensor of 32-bit signless integer or 64-bit signless integer values}}
+  %0 = mbert.embedding %ids, %t, %w : (tensor<1x8xf32>, tensor<50x4xf32>, tensor<12x16xf32>) -> tensor<1x8x16xf32>
+  return
+}
+
+// -----
+
 func.func @packed_weight_shape(%x: tensor<4x8xf32>, %w: tensor<2x8x16xf32>) {
   // expected-error @+1 {{packed weight of 40 columns in panels of 16 must have shape [3, 8, 16], got 'tensor<2x8x16xf32>'}}
   %0 = mbert.linear %x, %w {weight_panel_width = 16 : i64} : (tensor<4x8xf32>, tensor<2x8x16xf32>) -> tensor<4x40xf32>

@@ -18,3 +18,17 @@ func.func @ops(%h: tensor<1x8x512xf32>, %w: tensor<512x128xf32>, %b: tensor<128x
   %4 = mbert.attention %3, %3, %3 {num_heads = 4 : i64, scale = 1.0 : f32} : (tensor<1x8x128xf32>, tensor<1x8x128xf32>, tensor<1x8x128xf32>) -> tensor<1x8x128xf32>
   return %4 : tensor<1x8x128xf32>
 }
+
+// CHECK-LABEL: func @embeddings
+func.func @embeddings(%ids: tensor<2x8xi64>, %table: tensor<50x4xf32>, %w: tensor<12x16xf32>,
+                      %b: tensor<16xf32>, %pos: tensor<8x16xf32>, %pos3: tensor<1x8x16xf32>,
+                      %types: tensor<2x8xi32>, %type_table: tensor<2x16xf32>)
+    -> (tensor<2x8x16xf32>, tensor<2x8x16xf32>, tensor<2x8x16xf32>) {
+  // CHECK: mbert.embedding %{{.*}}, %{{.*}}, %{{.*}} : (tensor<2x8xi64>, tensor<50x4xf32>, tensor<12x16xf32>) -> tensor<2x8x16xf32>
+  %0 = mbert.embedding %ids, %table, %w : (tensor<2x8xi64>, tensor<50x4xf32>, tensor<12x16xf32>) -> tensor<2x8x16xf32>
+  // CHECK: mbert.embedding %{{.*}}, %{{.*}}, %{{.*}} bias(%{{.*}}) position(%{{.*}}) token_types(%{{.*}}, %{{.*}}) : (tensor<2x8xi64>, tensor<50x4xf32>, tensor<12x16xf32>, tensor<16xf32>, tensor<8x16xf32>, tensor<2x8xi32>, tensor<2x16xf32>) -> tensor<2x8x16xf32>
+  %1 = mbert.embedding %ids, %table, %w bias(%b) position(%pos) token_types(%types, %type_table) : (tensor<2x8xi64>, tensor<50x4xf32>, tensor<12x16xf32>, tensor<16xf32>, tensor<8x16xf32>, tensor<2x8xi32>, tensor<2x16xf32>) -> tensor<2x8x16xf32>
+  // CHECK: mbert.embedding %{{.*}}, %{{.*}}, %{{.*}} position(%{{.*}}) : (tensor<2x8xi64>, tensor<50x4xf32>, tensor<12x16xf32>, tensor<1x8x16xf32>) -> tensor<2x8x16xf32>
+  %2 = mbert.embedding %ids, %table, %w position(%pos3) : (tensor<2x8xi64>, tensor<50x4xf32>, tensor<12x16xf32>, tensor<1x8x16xf32>) -> tensor<2x8x16xf32>
+  return %0, %1, %2 : tensor<2x8x16xf32>, tensor<2x8x16xf32>, tensor<2x8x16xf32>
+}

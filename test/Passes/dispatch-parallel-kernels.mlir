@@ -1,0 +1,58 @@
+// RUN: mbert-opt %s --pass-pipeline="builtin.module(mbert-dispatch-parallel-kernels)" | FileCheck %s
+
+// A call of a parallel kernel becomes: its buffers stored in one stack array,
+// then m_run_parallel_for(pool, task, array, count). The task loads the
+// buffers back and runs the kernel on its [begin, end); m_run_parallel_for
+// runs the whole range inline without a pool and calls pool->parallel_for
+// (the first field of struct mbert_pool) with one. Ordinary kernels are
+// called directly, as before.
+
+module attributes {mbert.model_name = "m", mbert.signature = {inputs = [], outputs = []}} {
+  // CHECK-LABEL: llvm.func internal @m_run_kernel0(
+  llvm.func internal @m_run_kernel0(%a: !llvm.ptr, %b: !llvm.ptr, %begin: i64, %end: i64) attributes {mbert.parallel_kernel = 12 : i64} {
+    llvm.return
+  }
+  llvm.func internal @m_run_kernel1(%a: !llvm.ptr) {
+    llvm.return
+  }
+
+  // CHECK-LABEL: llvm.func internal @m_run_kernel0_task
+  // CHECK-SAME: (%[[CONTEXT:.+]]: !llvm.ptr, %[[BEGIN:.+]]: i64, %[[END:.+]]: i64)
+  // CHECK: %[[SLOT0:.+]] = llvm.getelementptr %[[CONTEXT]][0] : (!llvm.ptr) -> !llvm.ptr, !llvm.ptr
+  // CHECK: %[[A:.+]] = llvm.load %[[SLOT0]] : !llvm.ptr -> !llvm.ptr
+  // CHECK: %[[SLOT1:.+]] = llvm.getelementptr %[[CONTEXT]][1] : (!llvm.ptr) -> !llvm.ptr, !llvm.ptr
+  // CHECK: %[[B:.+]] = llvm.load %[[SLOT1]] : !llvm.ptr -> !llvm.ptr
+  // CHECK: llvm.call @m_run_kernel0(%[[A]], %[[B]], %[[BEGIN]], %[[END]])
+
+  // CHECK-LABEL: llvm.func internal @m_run_parallel_for
+  // CHECK-SAME: (%[[POOL:.+]]: !llvm.ptr, %[[TASK:.+]]: !llvm.ptr, %[[ARRAY:.+]]: !llvm.ptr, %[[COUNT:.+]]: i64)
+  // CHECK: %[[NULL:.+]] = llvm.mlir.zero : !llvm.ptr
+  // CHECK: %[[NO_POOL:.+]] = llvm.icmp "eq" %[[POOL]], %[[NULL]] : !llvm.ptr
+  // CHECK: llvm.cond_br %[[NO_POOL]], ^[[INLINE:.+]], ^[[POOLED:.+]]
+  // CHECK: ^[[INLINE]]:
+  // CHECK: %[[ZERO:.+]] = llvm.mlir.constant(0 : i64) : i64
+  // CHECK: llvm.call %[[TASK]](%[[ARRAY]], %[[ZERO]], %[[COUNT]]) : !llvm.ptr, (!llvm.ptr, i64, i64) -> ()
+  // CHECK: ^[[POOLED]]:
+  // CHECK: %[[FN:.+]] = llvm.load %[[POOL]] : !llvm.ptr -> !llvm.ptr
+  // CHECK: llvm.call %[[FN]](%[[POOL]], %[[TASK]], %[[ARRAY]], %[[COUNT]]) : !llvm.ptr, (!llvm.ptr, !llvm.ptr, !llvm.ptr, i64) -> ()
+
+  // CHECK-LABEL: llvm.func @m_run
+  // CHECK-SAME: (%[[X:.+]]: !llvm.ptr, %[[Y:.+]]: !llvm.ptr, %[[RUN_POOL:.+]]: !llvm.ptr)
+  // CHECK: %[[SLOTS:.+]] = llvm.mlir.constant(2 : i64) : i64
+  // CHECK: %[[CONTEXT_ARRAY:.+]] = llvm.alloca %[[SLOTS]] x !llvm.ptr : (i64) -> !llvm.ptr
+  // CHECK: %[[C12:.+]] = llvm.mlir.constant(12 : i64) : i64
+  // CHECK: llvm.store %[[X]], %{{.+}} : !llvm.ptr, !llvm.ptr
+  // CHECK: llvm.store %[[Y]], %{{.+}} : !llvm.ptr, !llvm.ptr
+  // CHECK: %[[TASK_ADDRESS:.+]] = llvm.mlir.addressof @m_run_kernel0_task : !llvm.ptr
+  // CHECK: llvm.call @m_run_parallel_for(%[[RUN_POOL]], %[[TASK_ADDRESS]], %[[CONTEXT_ARRAY]], %[[C12]])
+  // CHECK-NOT: llvm.call @m_run_kernel0(
+  // CHECK: llvm.call @m_run_kernel1(%[[X]])
+  llvm.func @m_run(%x: !llvm.ptr, %y: !llvm.ptr, %pool: !llvm.ptr) -> i32 {
+    %zero = llvm.mlir.constant(0 : i64) : i64
+    %count = llvm.mlir.constant(12 : i64) : i64
+    llvm.call @m_run_kernel0(%x, %y, %zero, %count) : (!llvm.ptr, !llvm.ptr, i64, i64) -> ()
+    llvm.call @m_run_kernel1(%x) : (!llvm.ptr) -> ()
+    %ok = llvm.mlir.constant(0 : i32) : i32
+    llvm.return %ok : i32
+  }
+}
