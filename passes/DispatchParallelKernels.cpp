@@ -155,13 +155,11 @@ struct DispatchParallelKernelsPass
     : mbert::impl::DispatchParallelKernelsPassBase<DispatchParallelKernelsPass> {
   void runOnOperation() override {
     ModuleOp module = getOperation();
+    // Whether the entry point exists and is well formed is the descriptor
+    // pass's to report; only a pool argument that dispatches need is checked.
     auto entry = dyn_cast_or_null<LLVM::LLVMFuncOp>(mbert::lookupEntryFunction(module));
-    if (!entry || entry.isExternal() || entry.getNumArguments() == 0 ||
-        !isa<LLVM::LLVMPointerType>(entry.getArgumentTypes().back())) {
-      module.emitError("dispatch-parallel-kernels needs the LLVM entry point with its trailing "
-                       "pool argument");
-      return signalPassFailure();
-    }
+    if (!entry || entry.isExternal())
+      return;
     Dispatcher dispatcher(module, entry);
     SmallVector<std::tuple<LLVM::CallOp, LLVM::LLVMFuncOp, ValueRange>> dispatches;
     size_t slots = 0;
@@ -177,6 +175,11 @@ struct DispatchParallelKernelsPass
     });
     if (dispatches.empty())
       return;
+    if (entry.getNumArguments() == 0 ||
+        !isa<LLVM::LLVMPointerType>(entry.getArgumentTypes().back())) {
+      entry.emitError("dispatch-parallel-kernels needs the entry point's trailing pool argument");
+      return signalPassFailure();
+    }
     dispatcher.createContextArray(std::max<size_t>(slots, 1));
     for (auto [call, kernel, buffers] : dispatches)
       dispatcher.dispatch(call, kernel, buffers);
