@@ -75,17 +75,11 @@ struct LowerLinear : OpRewritePattern<model::LinearOp> {
     Value input = asMatrix(op.getInput(), depth);
     Value bias = op.getBias(), residualScale = op.getResidualScale();
     Value residual = op.getResidual() ? asMatrix(op.getResidual(), columns) : Value();
-    bool columnsInBounds = [&] {
-      int64_t width = op.hasPackedWeight() ? *op.getWeightPanelWidth() : tile.columns;
-      return columns % width == 0;
-    }();
 
     auto buildSeed = [&](OpBuilder &b, Location seedLoc, Value row, Value column,
                          VectorType type) -> Value {
-      Value padding = arith::ConstantOp::create(b, seedLoc, b.getZeroAttr(elementType));
-      auto read = [&](Value source, ValueRange indices) -> Value {
-        return vector::TransferReadOp::create(b, seedLoc, type, source, indices, padding,
-                                              ArrayRef<bool>{columnsInBounds});
+      auto read = [&](Value source, ValueRange indices) {
+        return readRowSegment(b, seedLoc, source, indices, type);
       };
       Value seed = bias ? read(bias, column) : Value();
       if (residual) {
@@ -274,7 +268,6 @@ struct LowerAttention : OpRewritePattern<model::AttentionOp> {
     auto index = [&](int64_t value) { return arith::ConstantIndexOp::create(rewriter, loc, value); };
     auto contextType = RankedTensorType::get({batch, queryLength, heads, headSize}, elementType);
     Value init = tensor::EmptyOp::create(rewriter, loc, contextType.getShape(), elementType);
-    bool keysInBounds = keyLength % tile.columns == 0;
 
     auto computeBlock = [&](OpBuilder &b, Value batchIndex, Value head, Value keyHeadT, Value row,
                             Value result) {
@@ -308,10 +301,7 @@ struct LowerAttention : OpRewritePattern<model::AttentionOp> {
         Value maskRow = getTensorType(maskBlock).getDimSize(0) == 1
                             ? arith::ConstantIndexOp::create(nested, seedLoc, 0).getResult()
                             : scoreRow;
-        Value padding = arith::ConstantOp::create(nested, seedLoc, nested.getZeroAttr(elementType));
-        return vector::TransferReadOp::create(nested, seedLoc, type, maskBlock,
-                                              ValueRange{maskRow, column}, padding,
-                                              ArrayRef<bool>{keysInBounds});
+        return readRowSegment(nested, seedLoc, maskBlock, {maskRow, column}, type);
       };
       Value scores = buildRegisterTiledGemm(b, loc, queryBlock, GemmRhs{keyHeadT, 0}, keyLength,
                                             tile, maskSeed, /*relu=*/false);

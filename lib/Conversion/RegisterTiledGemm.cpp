@@ -111,6 +111,15 @@ private:
 
 } // namespace
 
+Value readRowSegment(OpBuilder &b, Location loc, Value source, ValueRange indices,
+                     VectorType type) {
+  int64_t rowLength = cast<ShapedType>(source.getType()).getShape().back();
+  Value padding = arith::ConstantOp::create(b, loc, b.getZeroAttr(type.getElementType()));
+  bool inBounds = rowLength % type.getNumElements() == 0;
+  return vector::TransferReadOp::create(b, loc, type, source, indices, padding,
+                                        ArrayRef<bool>{inBounds});
+}
+
 Value buildRegisterTiledGemm(OpBuilder &b, Location loc, Value lhs, const GemmRhs &rhs,
                              int64_t columns, const GemmTile &tile, GemmSeedBuilder buildSeed,
                              bool relu) {

@@ -33,6 +33,13 @@ struct GemmRhs {
 using GemmSeedBuilder = llvm::function_ref<mlir::Value(
     mlir::OpBuilder &, mlir::Location, mlir::Value row, mlir::Value column, mlir::VectorType)>;
 
+/// `type`'s width of consecutive elements of `source` from `indices` on (the
+/// last index a column, a multiple of the width), zero past the end of the
+/// row: how seeds read bias, residual and mask rows. The read is unmasked
+/// when the row length is a multiple of the width.
+mlir::Value readRowSegment(mlir::OpBuilder &b, mlir::Location loc, mlir::Value source,
+                           mlir::ValueRange indices, mlir::VectorType type);
+
 /// C[M, N] = activation(seed + A[M, K] @ B), computed `tile.rows` rows by one
 /// panel of columns at a time: the tile's accumulators stay in registers over
 /// the whole of K, B is read one contiguous panel row per step of k, A one
