@@ -19,6 +19,11 @@ std::optional<std::vector<float>> getConstantFloats(Value value) {
   return std::vector<float>(values.begin(), values.end());
 }
 
+bool isFloatConstant(Value value) {
+  DenseElementsAttr elements = onnx_import::getConstantElements(value);
+  return elements && elements.getElementType().isF32();
+}
+
 Value createFloatConstant(OpBuilder &builder, Location loc, RankedTensorType type,
                           ArrayRef<float> values) {
   return onnx_import::ConstantOp::create(builder, loc, DenseElementsAttr::get(type, values));

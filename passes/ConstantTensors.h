@@ -20,6 +20,9 @@ namespace mbert {
 /// The elements of `value` when it is an f32 constant (splats expanded).
 std::optional<std::vector<float>> getConstantFloats(mlir::Value value);
 
+/// Whether `value` is an f32 constant (without copying its elements).
+bool isFloatConstant(mlir::Value value);
+
 /// An f32 constant of `type` holding `values`, as an import-dialect constant
 /// so that folders and the raising patterns keep recognizing it.
 mlir::Value createFloatConstant(mlir::OpBuilder &builder, mlir::Location loc,

@@ -23,7 +23,7 @@ struct FoldAttentionScalePass : mbert::impl::FoldAttentionScalePassBase<FoldAtte
       auto query = attention.getQuery().getDefiningOp<LinearOp>();
       // Q K^T * s = (s Q) K^T: only exact when Q is nothing but x W + b.
       if (scale == 1.0f || !query || !attention.getQuery().hasOneUse() || query.getResidual() ||
-          query.getActivation() != Activation::None)
+          query.getActivation() != Activation::None || query.hasPackedWeight())
         return;
       std::optional<std::vector<float>> weight = mbert::getConstantFloats(query.getWeight());
       std::optional<std::vector<float>> bias;

@@ -29,12 +29,14 @@ int64_t lastDimension(Value value) { return cast<RankedTensorType>(value.getType
 
 RankedTensorType tensorType(Value value) { return cast<RankedTensorType>(value.getType()); }
 
-/// A linear whose weights and bias are constants and whose output is not
-/// clamped by an activation: gamma commutes with everything it computes.
+/// A linear whose weights ([K, N], not yet packed) and bias are constants and
+/// whose output is not clamped by an activation: gamma commutes with
+/// everything it computes.
 bool hasFoldableWeights(LinearOp linear) {
-  return linear.getActivation() == Activation::None && mbert::getConstantFloats(linear.getWeight()) &&
-         (!linear.getBias() || mbert::getConstantFloats(linear.getBias())) &&
-         (!linear.getResidualScale() || mbert::getConstantFloats(linear.getResidualScale()));
+  return linear.getActivation() == Activation::None && !linear.hasPackedWeight() &&
+         mbert::isFloatConstant(linear.getWeight()) &&
+         (!linear.getBias() || mbert::isFloatConstant(linear.getBias())) &&
+         (!linear.getResidualScale() || mbert::isFloatConstant(linear.getResidualScale()));
 }
 
 /// An embedding whose projection and addends are constants: gamma scales each
@@ -143,8 +145,8 @@ public:
     for (OpOperand &use : noNorm->getUses()) {
       auto linear = dyn_cast<LinearOp>(use.getOwner());
       if (!linear || use.get() != linear.getInput() || linear.getResidual() == noNorm.getResult() ||
-          !mbert::getConstantFloats(linear.getWeight()) ||
-          (linear.getBias() && !mbert::getConstantFloats(linear.getBias())))
+          linear.hasPackedWeight() || !mbert::isFloatConstant(linear.getWeight()) ||
+          (linear.getBias() && !mbert::isFloatConstant(linear.getBias())))
         return false;
       users.push_back(linear);
     }

@@ -17,10 +17,12 @@ using mbert::model::LinearOp;
 namespace {
 
 /// Linears that may join a fused GEMM: the epilogue must be the same for all
-/// columns, so no residual, and the weights must be known to concatenate.
+/// columns, so no residual, and the weights must be known, [K, N] constants,
+/// to concatenate.
 bool isFusible(LinearOp linear) {
-  return !linear.getResidual() && mbert::getConstantFloats(linear.getWeight()) &&
-         (!linear.getBias() || mbert::getConstantFloats(linear.getBias()));
+  return !linear.getResidual() && !linear.hasPackedWeight() &&
+         mbert::isFloatConstant(linear.getWeight()) &&
+         (!linear.getBias() || mbert::isFloatConstant(linear.getBias()));
 }
 
 /// Replaces `group` (same input, same activation, in program order) by one
