@@ -30,10 +30,10 @@ namespace {
 
 class Dispatcher {
 public:
-  Dispatcher(ModuleOp module, LLVM::LLVMFuncOp entry)
-      : module(module), entry(entry), builder(module.getContext()),
-        pointerType(LLVM::LLVMPointerType::get(module.getContext())),
-        indexType(IntegerType::get(module.getContext(), 64)) {}
+  explicit Dispatcher(LLVM::LLVMFuncOp entry)
+      : entry(entry), builder(entry.getContext()),
+        pointerType(LLVM::LLVMPointerType::get(entry.getContext())),
+        indexType(IntegerType::get(entry.getContext(), 64)) {}
 
   /// The buffers of a call of a parallel kernel, when it is the
   /// (buffers..., 0, count) form the outliner produces.
@@ -143,7 +143,6 @@ private:
     return parallelFor;
   }
 
-  ModuleOp module;
   LLVM::LLVMFuncOp entry;
   OpBuilder builder;
   Type pointerType, indexType;
@@ -160,7 +159,7 @@ struct DispatchParallelKernelsPass
     auto entry = dyn_cast_or_null<LLVM::LLVMFuncOp>(mbert::lookupEntryFunction(module));
     if (!entry || entry.isExternal())
       return;
-    Dispatcher dispatcher(module, entry);
+    Dispatcher dispatcher(entry);
     SmallVector<std::tuple<LLVM::CallOp, LLVM::LLVMFuncOp, ValueRange>> dispatches;
     size_t slots = 0;
     entry.walk([&](LLVM::CallOp call) {
