@@ -175,7 +175,11 @@ def OutlineLoopNestsPass : Pass<"mbert-outline-loop-nests", "mlir::ModuleOp"> {
     `scf.for` nest of the entry function becomes a private, non-inlinable
     function that takes the dense buffers it touches; constants, globals
     and views are rebuilt inside it. The entry point becomes a sequence of
-    calls, one per kernel.
+    calls, one per kernel. A nest headed by a loop marked `mbert.parallel`
+    with constant bounds, capturing only buffers, becomes a kernel over a
+    range [begin, end) of that loop's iterations (`mbert.parallel_kernel`
+    records the count), which mbert-dispatch-parallel-kernels later splits
+    across the thread pool.
   }];
   let dependentDialects = ["mlir::func::FuncDialect", "mlir::LLVM::LLVMDialect"];
 }
