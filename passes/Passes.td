@@ -201,12 +201,13 @@ def DispatchParallelKernelsPass : Pass<"mbert-dispatch-parallel-kernels", "mlir:
   let summary = "Run the kernels of parallel loop nests on the caller's thread pool";
   let description = [{
     Runs on the LLVM dialect after the entry point got its ABI. A kernel
-    outlined from a parallel loop nest (a GEMM's column panels) takes a range
+    outlined from a parallel loop nest (a GEMM's column panels, attention's
+    (batch, head) pairs) takes a range
     of the loop's iterations; each call of it becomes a call of
     `pool->parallel_for` with a task that unpacks the kernel's buffers from a
     stack array, or, when the caller passed no pool, one call of that task on
-    the whole range. Panels write disjoint columns, so any split computes the
-    same bits.
+    the whole range. Iterations write disjoint outputs, each computed in a
+    fixed order, so any split computes the same bits.
   }];
   let statistics = [
     Statistic<"dispatchedCalls", "dispatched-calls", "Kernel calls handed to the thread pool">

@@ -50,6 +50,31 @@ Value extractTile(OpBuilder &b, Location loc, Value source, ArrayRef<OpFoldResul
   return tensor::ExtractSliceOp::create(b, loc, type, source, offsets, sizeAttrs, strides);
 }
 
+/// Gives each iteration of `loop` (from 0 in steps of 1, `iterations` of
+/// them) its own copy of every temporary the body creates: each tensor.empty
+/// becomes iteration iv's slice of one tensor with a leading dimension of
+/// `iterations`. Bufferization would otherwise hoist a temporary out of the
+/// loop and share it, and iterations could not run at the same time.
+void privatizeTemporaries(RewriterBase &rewriter, scf::ForOp loop, int64_t iterations) {
+  OpBuilder::InsertionGuard guard(rewriter);
+  SmallVector<tensor::EmptyOp> temporaries;
+  loop.getBody()->walk([&](tensor::EmptyOp empty) { temporaries.push_back(empty); });
+  for (tensor::EmptyOp empty : temporaries) {
+    RankedTensorType type = empty.getType();
+    SmallVector<int64_t> shape = {iterations};
+    llvm::append_range(shape, type.getShape());
+    rewriter.setInsertionPoint(loop);
+    Value all = tensor::EmptyOp::create(rewriter, empty.getLoc(), shape, type.getElementType());
+    rewriter.setInsertionPoint(empty);
+    SmallVector<OpFoldResult> offsets(shape.size(), rewriter.getIndexAttr(0));
+    offsets.front() = loop.getInductionVar();
+    SmallVector<int64_t> sizes(shape);
+    sizes.front() = 1;
+    rewriter.replaceOp(empty, extractTile(rewriter, empty.getLoc(), all, offsets, sizes,
+                                          type.getShape()));
+  }
+}
+
 /// activation(input @ weight + bias + residual * residual_scale) as one
 /// register-tiled GEMM: the bias and scaled residual seed the accumulators
 /// and the activation is applied before the single write, so no epilogue
@@ -318,36 +343,39 @@ struct LowerAttention : OpRewritePattern<model::AttentionOp> {
           .getResult();
     };
 
-    Value one = index(1);
-    auto batchLoop = scf::ForOp::create(
-        rewriter, loc, index(0), index(batch), one, ValueRange{init},
-        [&](OpBuilder &b0, Location, Value batchIndex, ValueRange batchCarried) {
-          auto headLoop = scf::ForOp::create(
-              b0, loc, index(0), index(heads), one, batchCarried,
-              [&](OpBuilder &b1, Location, Value head, ValueRange headCarried) {
-                // K^T of this head, [D, Sk]: each step of the score kernel's
-                // reduction then reads a contiguous row of keys.
-                OpFoldResult zeroIndex = b1.getIndexAttr(0);
-                Value keyHead = extractTile(b1, loc, key, {batchIndex, zeroIndex, head, zeroIndex},
-                                            {1, keyLength, 1, headSize}, {keyLength, headSize});
-                Value keyHeadT = linalg::TransposeOp::create(
-                                     b1, loc, keyHead,
-                                     tensor::EmptyOp::create(b1, loc,
-                                                             ArrayRef<int64_t>{headSize, keyLength},
-                                                             elementType),
-                                     ArrayRef<int64_t>{1, 0})
-                                     .getResult()[0];
-                auto rowLoop = scf::ForOp::create(
-                    b1, loc, index(0), index(queryLength), index(blockRows), headCarried,
-                    [&](OpBuilder &b2, Location, Value row, ValueRange rowCarried) {
-                      scf::YieldOp::create(
-                          b2, loc, computeBlock(b2, batchIndex, head, keyHeadT, row, rowCarried[0]));
-                    });
-                scf::YieldOp::create(b1, loc, rowLoop.getResults());
+    // One loop over (batch, head) pairs: each writes its own channels of the
+    // context and, once its temporaries are private, shares nothing with
+    // another pair, so the pairs run in parallel.
+    int64_t pairs = batch * heads;
+    auto pairLoop = scf::ForOp::create(
+        rewriter, loc, index(0), index(pairs), index(1), ValueRange{init},
+        [&](OpBuilder &b, Location, Value pair, ValueRange pairCarried) {
+          Value headCount = arith::ConstantIndexOp::create(b, loc, heads);
+          Value batchIndex = arith::DivUIOp::create(b, loc, pair, headCount);
+          Value head = arith::RemUIOp::create(b, loc, pair, headCount);
+          // K^T of this head, [D, Sk]: each step of the score kernel's
+          // reduction then reads a contiguous row of keys.
+          OpFoldResult zeroIndex = b.getIndexAttr(0);
+          Value keyHead = extractTile(b, loc, key, {batchIndex, zeroIndex, head, zeroIndex},
+                                      {1, keyLength, 1, headSize}, {keyLength, headSize});
+          Value keyHeadT =
+              linalg::TransposeOp::create(
+                  b, loc, keyHead,
+                  tensor::EmptyOp::create(b, loc, ArrayRef<int64_t>{headSize, keyLength},
+                                          elementType),
+                  ArrayRef<int64_t>{1, 0})
+                  .getResult()[0];
+          auto rowLoop = scf::ForOp::create(
+              b, loc, index(0), index(queryLength), index(blockRows), pairCarried,
+              [&](OpBuilder &, Location, Value row, ValueRange rowCarried) {
+                scf::YieldOp::create(
+                    b, loc, computeBlock(b, batchIndex, head, keyHeadT, row, rowCarried[0]));
               });
-          scf::YieldOp::create(b0, loc, headLoop.getResults());
+          scf::YieldOp::create(b, loc, rowLoop.getResults());
         });
-    rewriter.replaceOp(op, buildStaticReshape(rewriter, loc, batchLoop.getResult(0),
+    privatizeTemporaries(rewriter, pairLoop, pairs);
+    pairLoop->setAttr(kParallelLoopAttr, rewriter.getUnitAttr());
+    rewriter.replaceOp(op, buildStaticReshape(rewriter, loc, pairLoop.getResult(0),
                                               getTensorType(op.getResult())));
     return success();
   }

@@ -89,20 +89,27 @@ func.func @no_norm(%x: tensor<2x3x4xf32>, %gamma: tensor<4xf32>, %beta: tensor<4
 
 // B = 2, Sq = 3, Sk = 4, H = 2, D = 4. Heads become a dimension of their own
 // through expand_shape; the context is [B, Sq, H, D]. Attention runs per
-// batch and head (K^T of the head computed once) and per block of query rows
-// (here one row: 3 rows do not split evenly into larger blocks). Both
-// products are GEMM kernels: scale * Q against K^T with the mask row as the
-// seed, then the probabilities against V.
+// (batch, head) pair, 4 of them, in one loop marked parallel: K^T of the head
+// is computed once, then per block of query rows (here one row: 3 rows do not
+// split evenly into larger blocks). Every temporary of a pair (K^T, scores,
+// softmax steps) is that pair's slice of a buffer with one slice per pair, so
+// pairs can run at the same time. Both products are GEMM kernels: scale * Q
+// against K^T with the mask row as the seed, then the probabilities against V.
 // CHECK-LABEL: func.func @attention_masked
 // CHECK-SAME: (%[[Q:.+]]: tensor<2x3x8xf32>, %[[K:.+]]: tensor<2x4x8xf32>, %[[V:.+]]: tensor<2x4x8xf32>, %[[MASK:.+]]: tensor<2x1x1x4xf32>)
 // CHECK-DAG: %[[SCALE:.+]] = arith.constant 5.000000e-01 : f32
+// CHECK-DAG: %[[HEADS:.+]] = arith.constant 2 : index
+// CHECK-DAG: %[[PAIRS:.+]] = arith.constant 4 : index
 // CHECK-DAG: %[[Q4:.+]] = tensor.expand_shape %[[Q]] {{\[}}[0], [1], [2, 3]] output_shape [2, 3, 2, 4] : tensor<2x3x8xf32> into tensor<2x3x2x4xf32>
 // CHECK-DAG: %[[K4:.+]] = tensor.expand_shape %[[K]] {{\[}}[0], [1], [2, 3]] output_shape [2, 4, 2, 4] : tensor<2x4x8xf32> into tensor<2x4x2x4xf32>
 // CHECK-DAG: %[[V4:.+]] = tensor.expand_shape %[[V]] {{\[}}[0], [1], [2, 3]] output_shape [2, 4, 2, 4] : tensor<2x4x8xf32> into tensor<2x4x2x4xf32>
-// CHECK: %[[RESULT:.+]] = scf.for %[[B:[^ ]+]] = {{.*}} iter_args({{.*}}) -> (tensor<2x3x2x4xf32>)
-// CHECK: scf.for %[[H:[^ ]+]] = {{.*}} iter_args
+// CHECK-DAG: %[[KT_ALL:.+]] = tensor.empty() : tensor<4x4x4xf32>
+// CHECK: %[[RESULT:.+]] = scf.for %[[PAIR:[^ ]+]] = %{{.+}} to %[[PAIRS]] step %{{.+}} iter_args({{.*}}) -> (tensor<2x3x2x4xf32>)
+// CHECK-DAG: %[[B:.+]] = arith.divui %[[PAIR]], %[[HEADS]] : index
+// CHECK-DAG: %[[H:.+]] = arith.remui %[[PAIR]], %[[HEADS]] : index
 // CHECK: %[[KH:.+]] = tensor.extract_slice %[[K4]][%[[B]], 0, %[[H]], 0] [1, 4, 1, 4] [1, 1, 1, 1] : tensor<2x4x2x4xf32> to tensor<4x4xf32>
-// CHECK: %[[KT:.+]] = linalg.transpose ins(%[[KH]] : tensor<4x4xf32>) outs(%{{.+}} : tensor<4x4xf32>) permutation = [1, 0]
+// CHECK: %[[KT_MINE:.+]] = tensor.extract_slice %[[KT_ALL]][%[[PAIR]], 0, 0] [1, 4, 4] [1, 1, 1] : tensor<4x4x4xf32> to tensor<4x4xf32>
+// CHECK: %[[KT:.+]] = linalg.transpose ins(%[[KH]] : tensor<4x4xf32>) outs(%[[KT_MINE]] : tensor<4x4xf32>) permutation = [1, 0]
 // CHECK: scf.for %[[ROW:[^ ]+]] = {{.*}} iter_args(%[[ACC:.+]] = %{{.+}})
 // CHECK: %[[QB:.+]] = tensor.extract_slice %[[Q4]][%[[B]], %[[ROW]], %[[H]], 0] [1, 1, 1, 4] [1, 1, 1, 1] : tensor<2x3x2x4xf32> to tensor<1x4xf32>
 // CHECK: %[[QS:.+]] = linalg.generic {{.*}} ins(%[[QB]] : tensor<1x4xf32>)
@@ -124,6 +131,7 @@ func.func @no_norm(%x: tensor<2x3x4xf32>, %gamma: tensor<4xf32>, %beta: tensor<4
 // CHECK: vector.fma
 // CHECK: %[[CTX:.+]] = vector.transfer_write
 // CHECK: tensor.insert_slice %[[CTX]] into %[[ACC]][%[[B]], %[[ROW]], %[[H]], 0] [1, 1, 1, 4] [1, 1, 1, 1] : tensor<1x4xf32> into tensor<2x3x2x4xf32>
+// CHECK: } {mbert.parallel}
 // CHECK: %[[MERGED:.+]] = tensor.collapse_shape %[[RESULT]] {{\[}}[0], [1], [2, 3]] : tensor<2x3x2x4xf32> into tensor<2x3x8xf32>
 // CHECK: return %[[MERGED]]
 func.func @attention_masked(%q: tensor<2x3x8xf32>, %k: tensor<2x4x8xf32>, %v: tensor<2x4x8xf32>, %mask: tensor<2x1x1x4xf32>) -> tensor<2x3x8xf32> {

@@ -11,10 +11,11 @@
 namespace mbert {
 
 /// Unit attribute on an scf.for whose iterations write disjoint parts of
-/// memory, read nothing another iteration writes and use no temporary buffer
-/// (a temporary would be hoisted out of the loop and shared): a GEMM's column
-/// panels. Such a loop, when it heads a loop nest, is split across the
-/// caller's thread pool.
+/// memory, read nothing another iteration writes and share no temporary (a
+/// plain temporary would be hoisted out of the loop and shared, so each
+/// iteration needs its own slice): a GEMM's column panels, attention's
+/// (batch, head) pairs. Such a loop, when it heads a loop nest, is split
+/// across the caller's thread pool.
 inline constexpr llvm::StringLiteral kParallelLoopAttr = "mbert.parallel";
 
 /// The block of outputs the GEMM kernel keeps in vector registers: `rows`
