@@ -135,9 +135,10 @@ def ApproximateExpPass : Pass<"mbert-approximate-exp", "mlir::ModuleOp"> {
     scalar and pays for errno handling; as MLIR's polynomial approximation
     (range reduction by ln 2, a polynomial, exponent bits set directly,
     with overflow and underflow handled) it is plain arithmetic that LLVM
-    vectorizes with the loop around it. Only `math.exp` is rewritten; the
-    approximation's fused multiply-adds become contractible multiplies and
-    adds, so targets without FMA do not call libm's `fmaf` instead.
+    vectorizes with the loop around it. Of the math ops only `math.exp` is
+    approximated. Every `math.fma` (no lowering emits one besides the
+    approximation) becomes a contractible multiply and add, so targets
+    without FMA do not call libm's `fmaf` instead.
   }];
   let dependentDialects = ["mlir::arith::ArithDialect", "mlir::vector::VectorDialect"];
 }

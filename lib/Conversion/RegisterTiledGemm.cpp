@@ -87,15 +87,11 @@ private:
   }
 
   /// B[k, column .. column + panelWidth): a contiguous run of the packed
-  /// panel, or of row k of the row-major matrix (zero past N).
+  /// panel (always whole), or of row k of the row-major matrix (zero past N).
   Value readRhsRow(Value panel, Value column, Value k) {
-    Value padding = arith::ConstantOp::create(b, loc, b.getZeroAttr(vectorType.getElementType()));
     if (rhs.panelWidth)
-      return vector::TransferReadOp::create(b, loc, vectorType, rhs.matrix,
-                                             ValueRange{panel, k, index(0)}, padding,
-                                             ArrayRef<bool>{true});
-    return vector::TransferReadOp::create(b, loc, vectorType, rhs.matrix, ValueRange{k, column},
-                                          padding, ArrayRef<bool>{columnsInBounds});
+      return readRowSegment(b, loc, rhs.matrix, {panel, k, index(0)}, vectorType);
+    return readRowSegment(b, loc, rhs.matrix, {k, column}, vectorType);
   }
 
   OpBuilder &b;
