@@ -248,7 +248,7 @@ private:
         embedding.getWordTable(), scaleColumns(embedding.getProjection(), gamma),
         scaledBias(embedding.getBias(), embedding.getLoc(), gamma, beta),
         scaleIfPresent(embedding.getPosition()), embedding.getTokenTypeIds(),
-        scaleIfPresent(embedding.getTypeTable()));
+        scaleIfPresent(embedding.getTypeTable()), embedding.getKernelAttr());
   }
 
   Value rebuildLinear(LinearOp linear, Value input, Value weight, Value bias, Value residual,

@@ -18,24 +18,19 @@ struct LowerToLinalgPass : mbert::impl::LowerToLinalgPassBase<LowerToLinalgPass>
   using LowerToLinalgPassBase::LowerToLinalgPassBase;
 
   void runOnOperation() override {
-    if (gemmRows <= 0 || gemmColumns <= 0) {
-      getOperation().emitError("mbert-lower-to-linalg: gemm-rows and gemm-columns must be "
-                               "positive, got ")
-          << static_cast<int64_t>(gemmRows) << " and " << static_cast<int64_t>(gemmColumns);
-      return signalPassFailure();
-    }
     MLIRContext *context = &getContext();
     ConversionTarget target(*context);
     target.addLegalDialect<linalg::LinalgDialect, tensor::TensorDialect, arith::ArithDialect,
                            math::MathDialect, func::FuncDialect, scf::SCFDialect,
-                           vector::VectorDialect>();
+                           vector::VectorDialect, arm_neon::ArmNeonDialect,
+                           LLVM::LLVMDialect>();
     // Every import-level and model-level op must be gone: a leftover op means
     // a pattern declined it, and the conversion reports which one and why.
     target.addIllegalDialect<mbert::onnx_import::OnnxDialect, mbert::model::MBertDialect>();
 
     RewritePatternSet patterns(context);
     mbert::populateOnnxToLinalgPatterns(patterns);
-    mbert::populateMBertToLinalgPatterns(patterns, mbert::GemmTile{gemmRows, gemmColumns});
+    mbert::populateMBertToLinalgPatterns(patterns);
     if (failed(applyPartialConversion(getOperation(), target, std::move(patterns))))
       signalPassFailure();
   }

@@ -1,7 +1,8 @@
-//===- PackWeights.cpp - lay out linear weights as GEMM kernel panels -----===//
+//===- PackWeights.cpp - lay out linear weights for their kernels ---------===//
 
-#include "passes/ConstantTensors.h"
 #include "passes/Passes.h"
+
+#include "dialects/Onnx/OnnxShapes.h"
 
 namespace mbert {
 #define GEN_PASS_DEF_PACKWEIGHTSPASS
@@ -10,47 +11,46 @@ namespace mbert {
 
 using namespace mlir;
 using mbert::model::LinearOp;
+using mbert::model::MicroKernelAttr;
 
 namespace {
 
-/// [K, N] row-major -> [ceil(N / width), K, width], zero past column N: the
-/// kernel computing columns [p*width, (p+1)*width) then reads panel p front
-/// to back, one contiguous `width`-float row per step of k.
-std::vector<float> packIntoPanels(ArrayRef<float> weight, int64_t depth, int64_t columns,
-                                  int64_t width) {
-  int64_t panels = llvm::divideCeilSigned(columns, width);
-  std::vector<float> packed(panels * depth * width, 0.0f);
+/// [K, N] row-major -> [ceil(N / nr), Kpad / kr, nr, kr], zero past K and N:
+/// the kernel computing columns [p*nr, (p+1)*nr) then reads panel p front to
+/// back, nr * kr elements per step of its reduction.
+template <typename T>
+DenseElementsAttr packForKernel(DenseElementsAttr weight, MicroKernelAttr kernel, int64_t depth,
+                                int64_t columns) {
+  SmallVector<int64_t, 4> shape = kernel.getPackedWeightShape(depth, columns);
+  int64_t groups = shape[1], nr = kernel.getNr(), kr = kernel.getKr();
+  std::vector<T> packed(shape[0] * groups * nr * kr, T(0));
+  auto values = weight.getValues<T>();
+  auto element = values.begin();
   for (int64_t k = 0; k < depth; ++k)
-    for (int64_t n = 0; n < columns; ++n)
-      packed[((n / width) * depth + k) * width + n % width] = weight[k * columns + n];
-  return packed;
+    for (int64_t n = 0; n < columns; ++n, ++element)
+      packed[(((n / nr) * groups + k / kr) * nr + n % nr) * kr + k % kr] = *element;
+  auto type = RankedTensorType::get(shape, weight.getElementType());
+  return DenseElementsAttr::get(type, ArrayRef<T>(packed));
 }
 
 struct PackWeightsPass : mbert::impl::PackWeightsPassBase<PackWeightsPass> {
   using PackWeightsPassBase::PackWeightsPassBase;
 
   void runOnOperation() override {
-    if (panelWidth <= 0) {
-      getOperation().emitError("mbert-pack-weights: panel-width must be positive, got ")
-          << static_cast<int64_t>(panelWidth);
-      return signalPassFailure();
-    }
-    OpBuilder builder(&getContext());
+    IRRewriter rewriter(&getContext());
     getOperation().walk([&](LinearOp linear) {
-      if (linear.hasPackedWeight())
+      MicroKernelAttr kernel = linear.getKernelAttr();
+      DenseElementsAttr weight = mbert::onnx_import::getConstantElements(linear.getWeight());
+      if (!kernel || linear.hasPackedWeight() || !weight)
         return;
-      std::optional<std::vector<float>> weight = mbert::getConstantFloats(linear.getWeight());
-      if (!weight)
-        return;
-      int64_t depth = linear.getDepth(), columns = linear.getColumns(), width = panelWidth;
-      auto packedType = RankedTensorType::get(
-          {llvm::divideCeilSigned(columns, width), depth, width}, builder.getF32Type());
-      builder.setInsertionPoint(linear);
-      Value packed = mbert::createFloatConstant(
-          builder, linear.getWeight().getLoc(), packedType,
-          packIntoPanels(*weight, depth, columns, width));
-      linear.getWeightMutable().assign(packed);
-      linear.setWeightPanelWidth(width);
+      int64_t depth = linear.getDepth(), columns = linear.getColumns();
+      DenseElementsAttr packed =
+          kernel.isInteger() ? packForKernel<int8_t>(weight, kernel, depth, columns)
+                             : packForKernel<float>(weight, kernel, depth, columns);
+      rewriter.setInsertionPoint(linear);
+      Value packedWeight = mbert::onnx_import::ConstantOp::create(
+          rewriter, linear.getWeight().getLoc(), packed);
+      rewriter.modifyOpInPlace(linear, [&] { linear.getWeightMutable().assign(packedWeight); });
       ++packedLinears;
     });
   }

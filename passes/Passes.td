@@ -74,21 +74,64 @@ def FuseSharedInputLinearsPass : Pass<"mbert-fuse-shared-input-linears", "mlir::
   let dependentDialects = ["mlir::tensor::TensorDialect"];
 }
 
-def PackWeightsPass : Pass<"mbert-pack-weights", "mlir::ModuleOp"> {
-  let summary = "Pre-pack constant linear weights into the GEMM kernel's panels";
+def QuantizeLinearsPass : Pass<"mbert-quantize-linears", "mlir::ModuleOp"> {
+  let summary = "Quantize linear weights to int8 per output channel";
   let description = [{
-    The GEMM kernel computes a tile of rows x `panel-width` outputs in
-    registers and, for each step of the reduction, reads `panel-width`
-    consecutive weights. Each linear with a constant `[K, N]` weight gets it
-    rewritten at compile time as `[ceil(N / panel-width), K, panel-width]`
-    (zero-padded), recorded as the op's `weight_panel_width`, so that every
-    panel is one contiguous, prefetch-friendly stream in read-only data.
-    Runs after every pass that rewrites weights in the `[K, N]` layout.
+    Runs after every pass that rewrites f32 weights (NoNorm folds, the
+    attention scale, fusion), so that what is quantized is the final weight
+    and the folds stay exact. Each linear with a constant `[K, N]` f32
+    weight and at least `min-columns` outputs gets
+    `scale[n] = max_k |W[k, n]| / 127` and `q[k, n] = round(W[k, n] / scale[n])`
+    in [-127, 127] (round half to even), plus `sums[n] = sum_k q[k, n]`, which
+    the kernel needs for the run-time zero point of the input rows. The bias,
+    residual and activation stay f32: the epilogue runs on the dequantized
+    accumulator, so the residual stream never passes through int8. Linears
+    narrower than `min-columns` (a question-answering head's two logits) are
+    a negligible share of the multiply-adds and write the model's answer
+    directly: they stay f32.
   }];
   let options = [
-    Option<"panelWidth", "panel-width", "int64_t", /*default=*/"16",
-           "Output columns per kernel panel (the driver derives it from the target's vectors)">
+    Option<"minColumns", "min-columns", "int64_t", /*default=*/"16",
+           "Linears with fewer output channels stay f32">
   ];
+  let statistics = [
+    Statistic<"quantizedLinears", "quantized-linears", "Linears whose weights became int8">,
+    Statistic<"floatLinears", "float-linears", "Linears left in f32">
+  ];
+  let dependentDialects = ["mbert::onnx_import::OnnxDialect"];
+}
+
+def SelectKernelsPass : Pass<"mbert-select-kernels", "mlir::ModuleOp"> {
+  let summary = "Choose the GEMM microkernel of every linear, embedding and attention";
+  let description = [{
+    Sets `kernel` on every `mbert.linear`, `mbert.embedding` and
+    `mbert.attention`: the target's f32 kernel, or its int8 kernel for a
+    linear with int8 weights. The choice comes from the triple and what LLVM
+    knows of the CPU and features: SDOT on AArch64 with FEAT_DotProd (for
+    example `cpu=cortex-a76`), PMADDWD on x86-64, the portable widening
+    kernel elsewhere; f32 tiles follow the vector registers (6 x 16 on NEON
+    and AVX2, 6 x 8 on SSE2, 12 x 32 on AVX-512). Packing, the verifier, the
+    lowering and `--stats` all read the attribute.
+  }];
+  let options = [
+    Option<"triple", "triple", "std::string", /*default=*/"\"aarch64-linux-gnu\"",
+           "Target triple">,
+    Option<"cpu", "cpu", "std::string", /*default=*/"\"\"", "Target CPU (LLVM's name, or native)">,
+    Option<"features", "features", "std::string", /*default=*/"\"\"",
+           "Target features, e.g. +dotprod">
+  ];
+}
+
+def PackWeightsPass : Pass<"mbert-pack-weights", "mlir::ModuleOp"> {
+  let summary = "Pre-pack constant linear weights in their kernel's layout";
+  let description = [{
+    Each linear with a `kernel` and a constant `[K, N]` weight (f32 or int8)
+    gets it rewritten at compile time in that kernel's layout,
+    `[ceil(N / nr), Kpad / kr, nr, kr]`, zero-padded: a panel of `nr` output
+    channels is one contiguous stream in read-only data, read in the order
+    the kernel consumes it. Runs after every pass that rewrites weights in
+    the `[K, N]` layout, and after `mbert-select-kernels`.
+  }];
   let statistics = [
     Statistic<"packedLinears", "packed-linears", "Linears whose weights were packed">
   ];
@@ -109,22 +152,20 @@ def AnnotateIndexInputsPass : Pass<"mbert-annotate-index-inputs", "mlir::ModuleO
 def LowerToLinalgPass : Pass<"mbert-lower-to-linalg", "mlir::func::FuncOp"> {
   let summary = "Lower the onnx and mbert dialects to linalg, vector and scf on tensors";
   let description = [{
-    Import-level ops become linalg on tensors. `mbert.linear` becomes a
-    register-tiled GEMM kernel written with vector ops: a tile of
-    `gemm-rows` x `gemm-columns` outputs is accumulated in registers over the
-    whole reduction, seeded with the bias and scaled residual, and written
-    once, after its activation. The tile shape is the target's, chosen by
-    the driver; a linear with packed weights uses its own panel width.
+    Import-level ops become linalg on tensors. Every GEMM of the model ops
+    becomes the register-tiled microkernel that the op's `kernel` names,
+    written with vector ops (and ArmNeon or LLVM intrinsics for SDOT and
+    PMADDWD): a tile of `mr` x `nr` outputs is accumulated in registers over
+    the whole reduction, seeded with the bias and scaled residual, and
+    written once, after its activation. A linear with int8 weights first
+    quantizes its input rows (one scale and zero point per row, computed at
+    run time) and dequantizes the int32 accumulators before the f32
+    epilogue. Ops without a `kernel` get the portable kernels.
   }];
-  let options = [
-    Option<"gemmRows", "gemm-rows", "int64_t", /*default=*/"6",
-           "Rows of a GEMM register tile">,
-    Option<"gemmColumns", "gemm-columns", "int64_t", /*default=*/"16",
-           "Columns of a GEMM register tile for unpacked weights">
-  ];
   let dependentDialects = ["mlir::linalg::LinalgDialect", "mlir::tensor::TensorDialect",
                            "mlir::arith::ArithDialect", "mlir::math::MathDialect",
-                           "mlir::scf::SCFDialect", "mlir::vector::VectorDialect"];
+                           "mlir::scf::SCFDialect", "mlir::vector::VectorDialect",
+                           "mlir::arm_neon::ArmNeonDialect", "mlir::LLVM::LLVMDialect"];
 }
 
 def ApproximateExpPass : Pass<"mbert-approximate-exp", "mlir::ModuleOp"> {

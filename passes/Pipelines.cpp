@@ -38,8 +38,14 @@ void buildModelOptimizationPipeline(OpPassManager &pm, const PipelineOptions &op
     pm.addPass(createFoldAttentionScalePass());
     pm.addPass(createCanonicalizerPass());
     pm.addPass(createFuseSharedInputLinearsPass());
+    // After every f32 rewrite of the weights, so that the folds stay exact.
+    if (options.quantizeInt8)
+      pm.addPass(createQuantizeLinearsPass());
+    const KernelTarget &target = options.kernelTarget;
+    pm.addPass(createSelectKernelsPass(
+        SelectKernelsPassOptions{target.triple, target.cpu, target.features}));
     // Last: every pass before it rewrites weights in the [K, N] layout.
-    pm.addPass(createPackWeightsPass(PackWeightsPassOptions{options.gemmTile.columns}));
+    pm.addPass(createPackWeightsPass());
   }
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
@@ -51,8 +57,7 @@ void buildImportToModelPipeline(OpPassManager &pm, const PipelineOptions &option
 }
 
 void buildModelToLinalgPipeline(OpPassManager &pm, const PipelineOptions &options) {
-  pm.addNestedPass<func::FuncOp>(createLowerToLinalgPass(
-      LowerToLinalgPassOptions{options.gemmTile.rows, options.gemmTile.columns}));
+  pm.addNestedPass<func::FuncOp>(createLowerToLinalgPass());
   pm.addPass(createCanonicalizerPass());
 }
 

@@ -284,7 +284,8 @@ struct RaiseAttention : OpRewritePattern<ReshapeOp> {
       return rewriter.notifyMatchFailure(merge, "mask bias does not broadcast to the scores");
     auto attention = mbert::model::AttentionOp::create(
         rewriter, merge.getLoc(), resultType, query, key, value, maskBias,
-        rewriter.getI64IntegerAttr(heads), rewriter.getF32FloatAttr(scale));
+        rewriter.getI64IntegerAttr(heads), rewriter.getF32FloatAttr(scale),
+        mbert::model::MicroKernelAttr());
     rewriter.replaceOp(merge, attention.getResult());
     return success();
   }
@@ -305,7 +306,7 @@ Value createEmbedding(PatternRewriter &rewriter, Location loc, Type resultType,
                       const EmbeddingParts &parts) {
   return EmbeddingOp::create(rewriter, loc, resultType, parts.inputIds, parts.wordTable,
                              parts.projection, parts.bias, parts.position, parts.tokenTypeIds,
-                             parts.typeTable);
+                             parts.typeTable, mbert::model::MicroKernelAttr());
 }
 
 bool isIdTensor(Value value, ArrayRef<int64_t> shape) {

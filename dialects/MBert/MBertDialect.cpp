@@ -49,9 +49,52 @@ LogicalResult verifyChannelVector(Operation *op, Value vector, StringRef name,
 
 } // namespace
 
+LogicalResult MicroKernelAttr::verify(function_ref<InFlightDiagnostic()> emitError,
+                                      KernelInstruction instruction, Type operand,
+                                      Type accumulator, int64_t mr, int64_t nr, int64_t kr) {
+  if (mr < 1 || nr < 1 || kr < 1)
+    return emitError() << "mr, nr and kr must be positive";
+  bool isFloat = instruction == KernelInstruction::Fma;
+  if (isFloat ? !(operand.isF32() && accumulator.isF32())
+              : !(operand.isSignlessInteger(8) && accumulator.isSignlessInteger(32)))
+    return emitError() << stringifyKernelInstruction(instruction) << " multiplies "
+                       << (isFloat ? "f32 into f32" : "i8 into i32") << ", got " << operand
+                       << " -> " << accumulator;
+  int64_t expectedDepthGroup = 1, columnMultiple = 1;
+  switch (instruction) {
+  case KernelInstruction::Fma:
+  case KernelInstruction::WideningMac:
+    break;
+  case KernelInstruction::Sdot:
+    expectedDepthGroup = 4, columnMultiple = 4;
+    break;
+  case KernelInstruction::Pmaddwd:
+    expectedDepthGroup = 2, columnMultiple = 4;
+    break;
+  }
+  if (kr != expectedDepthGroup)
+    return emitError() << stringifyKernelInstruction(instruction) << " consumes kr = "
+                       << expectedDepthGroup << " reduction steps per instruction, got " << kr;
+  if (nr % columnMultiple != 0)
+    return emitError() << stringifyKernelInstruction(instruction)
+                       << " needs nr to be a multiple of " << columnMultiple << ", got " << nr;
+  return success();
+}
+
+int64_t MicroKernelAttr::getPaddedDepth(int64_t depth) {
+  // SDOT reads 16 bytes of an input row at once and picks its four depth
+  // groups by lane.
+  int64_t step = getInstruction() == KernelInstruction::Sdot ? 4 * getKr() : getKr();
+  return llvm::alignTo(depth, step);
+}
+
+SmallVector<int64_t, 4> MicroKernelAttr::getPackedWeightShape(int64_t depth, int64_t columns) {
+  return {llvm::divideCeilSigned(columns, getNr()), getPaddedDepth(depth) / getKr(), getNr(),
+          getKr()};
+}
+
 int64_t LinearOp::getDepth() {
-  auto weight = cast<RankedTensorType>(getWeight().getType());
-  return weight.getDimSize(hasPackedWeight() ? 1 : 0);
+  return cast<RankedTensorType>(getInput().getType()).getShape().back();
 }
 
 int64_t LinearOp::getColumns() {
@@ -64,26 +107,25 @@ LogicalResult LinearOp::verify() {
   RankedTensorType result = staticTensor(getResult());
   if (!input || !weight || !result)
     return emitOpError("operands and result must have static shapes");
-  if (input.getRank() < 1)
-    return emitOpError("input must have rank >= 1");
-  int64_t columns;
-  if (std::optional<uint64_t> panelWidth = getWeightPanelWidth()) {
-    if (weight.getRank() != 3)
-      return emitOpError("packed weight must be 3-D [panels, K, panel_width], got rank ")
-             << weight.getRank();
-    columns = result.getRank() ? result.getShape().back() : 0;
-    int64_t width = static_cast<int64_t>(*panelWidth);
-    SmallVector<int64_t> expected = {llvm::divideCeilSigned(columns, width), input.getShape().back(),
-                                     width};
+  if (input.getRank() < 1 || result.getRank() < 1)
+    return emitOpError("input and result must have rank >= 1");
+  int64_t depth = input.getShape().back(), columns = result.getShape().back();
+  MicroKernelAttr kernel = getKernelAttr();
+  if (kernel && kernel.isInteger() != isQuantized())
+    return emitOpError("kernel ") << kernel << " does not multiply "
+                                  << weight.getElementType() << " weights";
+  if (weight.getRank() == 4) {
+    if (!kernel)
+      return emitOpError("a packed (rank-4) weight needs the kernel that defines its layout");
+    SmallVector<int64_t, 4> expected = kernel.getPackedWeightShape(depth, columns);
     if (weight.getShape() != ArrayRef(expected))
-      return emitOpError("packed weight of ")
-             << columns << " columns in panels of " << width << " must have shape ["
-             << expected[0] << ", " << expected[1] << ", " << expected[2] << "], got "
-             << weight;
+      return emitOpError("weight packed for ")
+             << kernel << " must have shape [" << expected[0] << ", " << expected[1] << ", "
+             << expected[2] << ", " << expected[3] << "], got " << weight;
   } else {
     if (weight.getRank() != 2)
-      return emitOpError("weight must be 2-D [K, N], got rank ") << weight.getRank();
-    if (input.getShape().back() != weight.getDimSize(0))
+      return emitOpError("weight must be 2-D [K, N] or packed, got rank ") << weight.getRank();
+    if (depth != weight.getDimSize(0))
       return emitOpError("input's last dimension must equal weight's K = ")
              << weight.getDimSize(0);
     columns = weight.getDimSize(1);
@@ -92,6 +134,14 @@ LogicalResult LinearOp::verify() {
   expected.push_back(columns);
   if (result.getShape() != ArrayRef(expected))
     return emitOpError("result shape must be input shape with the last dimension ") << columns;
+  bool integerWeight = weight.getElementType().isSignlessInteger(8);
+  if (integerWeight != static_cast<bool>(getWeightScale()))
+    return emitOpError(integerWeight ? "an int8 weight needs weight_scale and weight_sums"
+                                     : "weight_scale and weight_sums belong to int8 weights");
+  if (Value scale = getWeightScale())
+    if (failed(verifyChannelVector(*this, scale, "weight_scale", columns)) ||
+        failed(verifyChannelVector(*this, getWeightSums(), "weight_sums", columns)))
+      return failure();
   if (getBias() && failed(verifyChannelVector(*this, getBias(), "bias", columns)))
     return failure();
   if (getResidual() && getResidual().getType() != result)
@@ -180,6 +230,8 @@ LogicalResult AttentionOp::verify() {
                                      << ")";
   if (getResult().getType() != query)
     return emitOpError("result type must equal the query type");
+  if (MicroKernelAttr kernel = getKernelAttr(); kernel && kernel.isInteger())
+    return emitOpError("attention's products are f32; kernel ") << kernel << " is not";
   if (Value mask = getMaskBias()) {
     RankedTensorType maskType = staticTensor(mask);
     SmallVector<int64_t> scores = {query.getDimSize(0), static_cast<int64_t>(getNumHeads()),

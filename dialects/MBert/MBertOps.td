@@ -39,6 +39,63 @@ def MBert_ActivationAttr : EnumAttr<MBert_Dialect, MBert_Activation, "activation
   let assemblyFormat = "`<` $value `>`";
 }
 
+def MBert_KernelInstruction : I32EnumAttr<"KernelInstruction",
+    "the instruction a GEMM microkernel's inner loop is built around", [
+    I32EnumAttrCase<"Fma", 0, "fma">,
+    I32EnumAttrCase<"WideningMac", 1, "widening_mac">,
+    I32EnumAttrCase<"Sdot", 2, "sdot">,
+    I32EnumAttrCase<"Pmaddwd", 3, "pmaddwd">
+  ]> {
+  let cppNamespace = "::mbert::model";
+  let genSpecializedAttr = 0;
+}
+
+def MBert_MicroKernelAttr : AttrDef<MBert_Dialect, "MicroKernel"> {
+  let mnemonic = "kernel";
+  let summary = "a GEMM microkernel: tile, depth group, element types, packed weight layout";
+  let description = [{
+    What the GEMM that computes a linear (or an attention product) runs on.
+    A tile of `mr` rows x `nr` columns of the output is accumulated in
+    registers of `accumulator` type over the whole reduction. Each
+    instruction consumes `kr` consecutive steps of the reduction (the depth
+    group): 1 for a vector FMA, 4 for SDOT (four int8 products summed into
+    each int32 lane), 2 for PMADDWD (two int16 products summed).
+
+    The packed weight layout follows from the tile: a `[K, N]` matrix of
+    `operand` elements is stored as `[ceil(N / nr), ceil(K / kr), nr, kr]`,
+    element `[n / nr, k / kr, n % nr, k % kr]` holding `W[k, n]`, zero past
+    K and N. One panel of `nr` columns is then a single stream that the
+    kernel reads `nr * kr` elements at a time, in the order it consumes them.
+
+    Integer kernels read the left operand as int8 rows quantized at run time
+    (row-major, K padded with zeros to a multiple of `kr`, one scale and zero
+    point per row) and dequantize the int32 accumulators in the epilogue.
+    The driver picks a kernel per element type from the target triple, CPU
+    and features (`mbert-select-kernels`).
+  }];
+  let parameters = (ins
+    EnumParameter<MBert_KernelInstruction>:$instruction,
+    "::mlir::Type":$operand,
+    "::mlir::Type":$accumulator,
+    "int64_t":$mr,
+    "int64_t":$nr,
+    "int64_t":$kr
+  );
+  let assemblyFormat = [{
+    `<` $instruction `,` $operand `->` $accumulator `,` `mr` `=` $mr `,` `nr` `=` $nr `,`
+    `kr` `=` $kr `>`
+  }];
+  let genVerifyDecl = 1;
+  let extraClassDeclaration = [{
+    /// Whether the kernel multiplies quantized integers.
+    bool isInteger() { return ::mlir::isa<::mlir::IntegerType>(getOperand()); }
+    /// The packed `[ceil(N / nr), ceil(K / kr), nr, kr]` shape of a [K, N] weight.
+    ::llvm::SmallVector<int64_t, 4> getPackedWeightShape(int64_t depth, int64_t columns);
+    /// K rounded up to the depth the kernel consumes per step of its loop.
+    int64_t getPaddedDepth(int64_t depth);
+  }];
+}
+
 class MBert_Op<string mnemonic, list<Trait> traits = []>
     : Op<MBert_Dialect, mnemonic, !listconcat(traits, [Pure])>;
 
@@ -52,29 +109,36 @@ def MBert_LinearOp : MBert_Op<"linear", [AttrSizedOperandSegments]> {
     `residual_scale` needs a residual. The scaled residual is how a NoNorm
     after a residual add lives on as one multiply-add per element.
 
-    With `weight_panel_width = P` the weight is pre-packed for the GEMM
-    kernel: `[ceil(N / P), K, P]`, where column `n` of the `[K, N]` matrix
-    is `weight[n / P, :, n % P]` and the columns past N are zero. Each panel
-    is then one contiguous stream that the kernel reads P floats at a time.
+    An int8 weight is quantized per output channel: `W[k, n] =
+    weight[k, n] * weight_scale[n]`, and `weight_sums[n]` is the sum of
+    column n's int8 values (what the kernel subtracts for the input's zero
+    point). The input is then quantized per row at run time; the epilogue
+    stays f32, on the dequantized accumulator.
+
+    `kernel` names the GEMM microkernel that computes the op. A rank-4
+    weight is packed in that kernel's layout,
+    `[ceil(N / nr), ceil(K / kr), nr, kr]` (see `#mbert.kernel`).
   }];
-  let arguments = (ins F32Tensor:$input, F32Tensor:$weight,
+  let arguments = (ins F32Tensor:$input, TensorOf<[F32, I8]>:$weight,
+                       Optional<F32Tensor>:$weight_scale, Optional<I32Tensor>:$weight_sums,
                        Optional<F32Tensor>:$bias, Optional<F32Tensor>:$residual,
                        Optional<F32Tensor>:$residual_scale,
                        DefaultValuedAttr<MBert_ActivationAttr,
                                          "::mbert::model::Activation::None">:$activation,
-                       OptionalAttr<ConfinedAttr<I64Attr, [IntPositive]>>:$weight_panel_width);
+                       OptionalAttr<MBert_MicroKernelAttr>:$kernel);
   let results = (outs F32Tensor:$result);
   let assemblyFormat = [{
-    $input `,` $weight (`bias` `(` $bias^ `)`)? (`residual` `(` $residual^ `)`)?
+    $input `,` $weight (`scale` `(` $weight_scale^ `,` $weight_sums `)`)?
+    (`bias` `(` $bias^ `)`)? (`residual` `(` $residual^ `)`)?
     (`residual_scale` `(` $residual_scale^ `)`)? attr-dict `:` functional-type(operands, results)
   }];
   let builders = [
-    // A linear with its weight in the [K, N] layout.
+    // An f32 linear with its weight in the [K, N] layout.
     OpBuilder<(ins "::mlir::Type":$result, "::mlir::Value":$input, "::mlir::Value":$weight,
                    "::mlir::Value":$bias, "::mlir::Value":$residual,
                    "::mlir::Value":$residual_scale, "::mbert::model::Activation":$activation), [{
-      build($_builder, $_state, result, input, weight, bias, residual, residual_scale,
-            activation, ::mlir::IntegerAttr());
+      build($_builder, $_state, result, input, weight, ::mlir::Value(), ::mlir::Value(), bias,
+            residual, residual_scale, activation, MicroKernelAttr());
     }]>
   ];
   let extraClassDeclaration = [{
@@ -82,8 +146,12 @@ def MBert_LinearOp : MBert_Op<"linear", [AttrSizedOperandSegments]> {
     int64_t getDepth();
     /// N, the number of output channels, in either weight layout.
     int64_t getColumns();
-    /// Whether the weight is in the packed panel layout.
-    bool hasPackedWeight() { return getWeightPanelWidth().has_value(); }
+    /// Whether the weight is packed in the kernel's layout.
+    bool hasPackedWeight() {
+      return ::mlir::cast<::mlir::RankedTensorType>(getWeight().getType()).getRank() == 4;
+    }
+    /// Whether the weight is int8, quantized per output channel.
+    bool isQuantized() { return static_cast<bool>(getWeightScale()); }
   }];
   let hasVerifier = 1;
 }
@@ -113,13 +181,15 @@ def MBert_EmbeddingOp : MBert_Op<"embedding", [AttrSizedOperandSegments]> {
     gathers the trigram rows directly instead of slicing, padding and
     concatenating copies of the gathered rows. Ids outside their table read
     a clamped row: the compiled model's entry point rejects such inputs
-    before computing anything.
+    before computing anything. `kernel`, an f32 `#mbert.kernel`, computes
+    the projection.
   }];
   let arguments = (ins TensorOf<[I32, I64]>:$input_ids, F32Tensor:$word_table,
                        F32Tensor:$projection, Optional<F32Tensor>:$bias,
                        Optional<F32Tensor>:$position,
                        Optional<TensorOf<[I32, I64]>>:$token_type_ids,
-                       Optional<F32Tensor>:$type_table);
+                       Optional<F32Tensor>:$type_table,
+                       OptionalAttr<MBert_MicroKernelAttr>:$kernel);
   let results = (outs F32Tensor:$result);
   let assemblyFormat = [{
     $input_ids `,` $word_table `,` $projection (`bias` `(` $bias^ `)`)?
@@ -144,11 +214,13 @@ def MBert_AttentionOp : MBert_Op<"attention"> {
     heads interleaved as ONNX exports lay them out (head h owns channels
     `h*D .. h*D+D-1`). For every batch and head:
     `softmax(scale * Q K^T + mask_bias) V`, heads merged back to `[B, Sq, H*D]`.
-    `mask_bias` (optional) broadcasts to `[B, H, Sq, Sk]`.
+    `mask_bias` (optional) broadcasts to `[B, H, Sq, Sk]`. `kernel`, an f32
+    `#mbert.kernel`, computes both products.
   }];
   let arguments = (ins F32Tensor:$query, F32Tensor:$key, F32Tensor:$value,
                        Optional<F32Tensor>:$mask_bias,
-                       ConfinedAttr<I64Attr, [IntPositive]>:$num_heads, F32Attr:$scale);
+                       ConfinedAttr<I64Attr, [IntPositive]>:$num_heads, F32Attr:$scale,
+                       OptionalAttr<MBert_MicroKernelAttr>:$kernel);
   let results = (outs F32Tensor:$result);
   let assemblyFormat = [{
     $query `,` $key `,` $value (`mask` `(` $mask_bias^ `)`)? attr-dict `:`

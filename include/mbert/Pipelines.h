@@ -8,7 +8,7 @@
 #ifndef MBERT_PIPELINES_H
 #define MBERT_PIPELINES_H
 
-#include "mbert/Conversion/LowerToLinalg.h"
+#include "mbert/Conversion/MicroKernels.h"
 
 #include "mlir/Pass/PassManager.h"
 
@@ -18,9 +18,12 @@ struct PipelineOptions {
   /// Run the MobileBERT-specific passes (raising, fusion, folding). Without
   /// them every op takes the generic lowering path; -O0 turns them off.
   bool enableModelPasses = true;
-  /// The GEMM kernel's register tile; weights are packed in panels of its
-  /// width. The driver derives it from the target (see chooseGemmTile).
-  GemmTile gemmTile;
+  /// Quantize linear weights to int8 per output channel (inputs per row at
+  /// run time).
+  bool quantizeInt8 = false;
+  /// The target whose GEMM microkernels the model passes choose; weights are
+  /// packed in their layouts.
+  KernelTarget kernelTarget;
 };
 
 /// Records the valid range of index inputs and raises ONNX idioms to mbert
@@ -28,8 +31,9 @@ struct PipelineOptions {
 void buildRaisePipeline(mlir::OpPassManager &pm, const PipelineOptions &options);
 
 /// Rewrites mbert ops at compile time: NoNorm and attention-scale folding into
-/// weights and epilogues, fusion of linears that share an input, and last the
-/// packing of weights into the GEMM kernel's panels.
+/// weights and epilogues, fusion of linears that share an input, int8
+/// quantization when asked, the choice of each GEMM's microkernel, and last
+/// the packing of weights in the kernels' layouts.
 void buildModelOptimizationPipeline(mlir::OpPassManager &pm, const PipelineOptions &options);
 
 /// import -> optimized model level (`mbert-import-to-model`): both of the above.

@@ -14,6 +14,7 @@
 #include "RegisterTiledGemm.h"
 #include "StructuredBuilders.h"
 #include "dialects/MBert/MBertOps.h"
+#include "mbert/Conversion/MicroKernels.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
@@ -80,17 +81,22 @@ void privatizeTemporaries(RewriterBase &rewriter, scf::ForOp loop, int64_t itera
 /// and the activation is applied before the single write, so no epilogue
 /// step is a separate pass over the output.
 struct LowerLinear : OpRewritePattern<model::LinearOp> {
-  LowerLinear(MLIRContext *context, const GemmTile &tile)
-      : OpRewritePattern(context), tile(tile) {}
+  using OpRewritePattern::OpRewritePattern;
 
   LogicalResult matchAndRewrite(model::LinearOp op, PatternRewriter &rewriter) const override {
     if (failed(checkStaticTensors(op, rewriter)))
       return failure();
+    if (op.isQuantized() && !op.hasPackedWeight())
+      return rewriter.notifyMatchFailure(op, "an int8 weight must be packed for its kernel");
     Location loc = op.getLoc();
     RankedTensorType resultType = getTensorType(op.getResult());
     Type elementType = resultType.getElementType();
     int64_t columns = op.getColumns(), depth = op.getDepth();
     int64_t rows = resultType.getNumElements() / std::max<int64_t>(columns, 1);
+    MicroKernels portable = getPortableMicroKernels(getContext());
+    model::MicroKernelAttr kernel = op.getKernelAttr();
+    if (!kernel)
+      kernel = op.isQuantized() ? portable.int8 : portable.f32;
 
     // Work on [rows, K] and [rows, N] views of the operands.
     auto asMatrix = [&](Value value, int64_t width) {
@@ -115,14 +121,20 @@ struct LowerLinear : OpRewritePattern<model::LinearOp> {
       }
       return seed;
     };
-    GemmRhs weight{op.getWeight(), static_cast<int64_t>(op.getWeightPanelWidth().value_or(0))};
-    Value result = buildRegisterTiledGemm(rewriter, loc, input, weight, columns, tile, buildSeed,
-                                          op.getActivation() == model::Activation::Relu);
+    GemmRhs weight{op.getWeight(), op.getWeightScale(), op.getWeightSums()};
+    bool relu = op.getActivation() == model::Activation::Relu;
+    Value result;
+    if (op.isQuantized()) {
+      QuantizedRows quantized = buildRowQuantization(rewriter, loc, input, kernel);
+      result = buildQuantizedGemm(rewriter, loc, quantized, depth, weight, columns, kernel,
+                                  buildSeed, relu);
+    } else {
+      result = buildRegisterTiledGemm(rewriter, loc, input, weight, columns, kernel, buildSeed,
+                                      relu);
+    }
     rewriter.replaceOp(op, buildStaticReshape(rewriter, loc, result, resultType));
     return success();
   }
-
-  GemmTile tile;
 };
 
 /// `index` clamped into [0, extent).
@@ -228,9 +240,10 @@ LogicalResult lowerEmbedding(model::EmbeddingOp op, PatternRewriter &rewriter) {
   Value seed = buildEmbeddingSeed(rewriter, loc, op);
   if (seed)
     seed = buildStaticReshape(rewriter, loc, seed, rowsType);
-  Value projected = model::LinearOp::create(rewriter, loc, rowsType, trigram, op.getProjection(),
-                                            op.getBias(), seed, /*residual_scale=*/Value(),
-                                            model::Activation::None);
+  auto projected = model::LinearOp::create(rewriter, loc, rowsType, trigram, op.getProjection(),
+                                           op.getBias(), seed, /*residual_scale=*/Value(),
+                                           model::Activation::None);
+  projected.setKernelAttr(op.getKernelAttr());
   rewriter.replaceOp(op, buildStaticReshape(rewriter, loc, projected, resultType));
   return success();
 }
@@ -254,8 +267,7 @@ LogicalResult lowerNoNorm(model::NoNormOp op, PatternRewriter &rewriter) {
 /// Q K^T reads it as a row-major [D, Sk] operand, and the mask bias seeds
 /// the score accumulators.
 struct LowerAttention : OpRewritePattern<model::AttentionOp> {
-  LowerAttention(MLIRContext *context, const GemmTile &tile)
-      : OpRewritePattern(context), tile(tile) {}
+  using OpRewritePattern::OpRewritePattern;
 
   LogicalResult matchAndRewrite(model::AttentionOp op, PatternRewriter &rewriter) const override {
     if (failed(checkStaticTensors(op, rewriter)))
@@ -271,6 +283,9 @@ struct LowerAttention : OpRewritePattern<model::AttentionOp> {
       return rewriter.notifyMatchFailure(op, "channels are not divisible by num_heads");
     int64_t headSize = channels / heads;
     int64_t blockRows = chooseRowBlock(queryLength);
+    model::MicroKernelAttr kernel = op.getKernelAttr();
+    if (!kernel)
+      kernel = getPortableMicroKernels(getContext()).f32;
 
     auto splitHeads = [&](Value value, int64_t length) {
       auto type = RankedTensorType::get({batch, length, heads, headSize}, elementType);
@@ -328,11 +343,11 @@ struct LowerAttention : OpRewritePattern<model::AttentionOp> {
                             : scoreRow;
         return readRowSegment(nested, seedLoc, maskBlock, {maskRow, column}, type);
       };
-      Value scores = buildRegisterTiledGemm(b, loc, queryBlock, GemmRhs{keyHeadT, 0}, keyLength,
-                                            tile, maskSeed, /*relu=*/false);
+      Value scores = buildRegisterTiledGemm(b, loc, queryBlock, GemmRhs{keyHeadT}, keyLength,
+                                            kernel, maskSeed, /*relu=*/false);
       Value probabilities = buildSoftmax(b, loc, scores, /*axis=*/1);
       Value attended = buildRegisterTiledGemm(
-          b, loc, probabilities, GemmRhs{valueHead, 0}, headSize, tile,
+          b, loc, probabilities, GemmRhs{valueHead}, headSize, kernel,
           [](OpBuilder &, Location, Value, Value, VectorType) { return Value(); },
           /*relu=*/false);
       SmallVector<OpFoldResult> offsets = {batchIndex, row, head, zeroIndex};
@@ -379,17 +394,15 @@ struct LowerAttention : OpRewritePattern<model::AttentionOp> {
                                               getTensorType(op.getResult())));
     return success();
   }
-
-  GemmTile tile;
 };
 
 } // namespace
 
-void populateMBertToLinalgPatterns(RewritePatternSet &patterns, const GemmTile &tile) {
-  patterns.add<LowerLinear>(patterns.getContext(), tile);
+void populateMBertToLinalgPatterns(RewritePatternSet &patterns) {
+  patterns.add<LowerLinear>(patterns.getContext());
   addStaticLowering<model::EmbeddingOp, lowerEmbedding>(patterns);
   addStaticLowering<model::NoNormOp, lowerNoNorm>(patterns);
-  patterns.add<LowerAttention>(patterns.getContext(), tile);
+  patterns.add<LowerAttention>(patterns.getContext());
 }
 
 } // namespace mbert

@@ -1,16 +1,17 @@
-//===- RegisterTiledGemm.h - a GEMM kernel with register tiles --*- C++ -*-===//
+//===- RegisterTiledGemm.h - GEMM microkernels with register tiles -*- C++ -*-===//
 //
-// The contraction kernel that every linear layer lowers to. Written with
-// vector ops on tensors so that it bufferizes with the rest of the model and
-// LLVM sees a loop whose accumulators are plain SSA vectors: it keeps them in
-// registers for the whole reduction instead of reloading the output.
+// The contraction kernels that every linear layer and both attention products
+// lower to, one per `#mbert.kernel` instruction. Written with vector ops on
+// tensors so that they bufferize with the rest of the model and LLVM sees a
+// loop whose accumulators are plain SSA vectors: it keeps them in registers
+// for the whole reduction instead of reloading the output.
 //
 //===----------------------------------------------------------------------===//
 
 #ifndef MBERT_CONVERSION_REGISTERTILEDGEMM_H
 #define MBERT_CONVERSION_REGISTERTILEDGEMM_H
 
-#include "mbert/Conversion/LowerToLinalg.h"
+#include "dialects/MBert/MBertOps.h"
 
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/BuiltinTypes.h"
@@ -18,14 +19,21 @@
 
 namespace mbert {
 
-/// How the kernel reads the right-hand side B of C = A @ B.
+/// The right-hand side B of C = A @ B.
 struct GemmRhs {
-  /// [K, N] row-major, or packed as [ceil(N / panelWidth), K, panelWidth]
-  /// (see mbert.linear's weight_panel_width).
+  /// [K, N] row-major, or packed in the kernel's layout
+  /// [ceil(N / nr), Kpad / kr, nr, kr] (rank 4).
   mlir::Value matrix;
-  /// 0 when `matrix` is [K, N]; otherwise the panel width, which is then also
-  /// the width of the register tile.
-  int64_t panelWidth = 0;
+  /// For int8 kernels, B's per-column scale ([N] f32) and the sum of each
+  /// column's int8 values ([N] i32); null for f32 kernels.
+  mlir::Value columnScale, columnSums;
+};
+
+/// A left-hand side quantized per row at run time: `rows` [M, Kpad] int8
+/// (row-major, zeros past K), and per row `scale` [M] f32 and `zeroPoint`
+/// [M] i32, so that A[m, k] = (rows[m, k] - zeroPoint[m]) * scale[m].
+struct QuantizedRows {
+  mlir::Value rows, scale, zeroPoint;
 };
 
 /// The initial accumulator of output row `row`, columns [column, column +
@@ -40,14 +48,30 @@ using GemmSeedBuilder = llvm::function_ref<mlir::Value(
 mlir::Value readRowSegment(mlir::OpBuilder &b, mlir::Location loc, mlir::Value source,
                            mlir::ValueRange indices, mlir::VectorType type);
 
-/// C[M, N] = activation(seed + A[M, K] @ B), computed `tile.rows` rows by one
-/// panel of columns at a time: the tile's accumulators stay in registers over
-/// the whole of K, B is read one contiguous panel row per step of k, A one
-/// broadcast element per row per step, and C is written once. Rows that do not
-/// fill a tile get a second, shorter kernel; columns past N are masked.
+/// Quantizes the f32 rows of `input` [M, K] to int8 with one scale and zero
+/// point per row (asymmetric, the row's range widened to include 0), written
+/// as `kernel` reads them: K padded with zeros to kernel.getPaddedDepth(K).
+QuantizedRows buildRowQuantization(mlir::OpBuilder &b, mlir::Location loc, mlir::Value input,
+                                   model::MicroKernelAttr kernel);
+
+/// C[M, N] = activation(seed + A[M, K] @ B) in f32, computed `kernel.mr`
+/// rows by one panel of `kernel.nr` columns at a time: the tile's
+/// accumulators stay in registers over the whole of K, B is read one
+/// contiguous panel row per step, and C is written once. Rows that do not fill
+/// a tile get a second, shorter kernel; columns past N are masked.
 mlir::Value buildRegisterTiledGemm(mlir::OpBuilder &b, mlir::Location loc, mlir::Value lhs,
-                                   const GemmRhs &rhs, int64_t columns, const GemmTile &tile,
-                                   GemmSeedBuilder buildSeed, bool relu);
+                                   const GemmRhs &rhs, int64_t columns,
+                                   model::MicroKernelAttr kernel, GemmSeedBuilder buildSeed,
+                                   bool relu);
+
+/// The same with an integer kernel: A quantized per row (K = `depth` before
+/// padding), B packed int8 with its column scales and sums. The int32
+/// accumulators are dequantized (zero points, row and column scales) before
+/// the f32 seed is added, so the epilogue is the f32 one.
+mlir::Value buildQuantizedGemm(mlir::OpBuilder &b, mlir::Location loc, const QuantizedRows &lhs,
+                               int64_t depth, const GemmRhs &rhs, int64_t columns,
+                               model::MicroKernelAttr kernel, GemmSeedBuilder buildSeed,
+                               bool relu);
 
 } // namespace mbert
 

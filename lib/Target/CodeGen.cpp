@@ -8,6 +8,9 @@
 
 #include "mbert/Target/Target.h"
 
+#include "mbert/Conversion/MicroKernels.h"
+
+#include "mlir/Target/LLVMIR/Dialect/ArmNeon/ArmNeonToLLVMIRTranslation.h"
 #include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
 #include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
 #include "mlir/Target/LLVMIR/Export.h"
@@ -75,13 +78,7 @@ std::unique_ptr<llvm::TargetMachine> createTargetMachine(const TargetOptions &op
   }
   std::string cpu = options.cpu;
   std::string features = options.features;
-  if (cpu == "native") {
-    cpu = llvm::sys::getHostCPUName().str();
-    llvm::SubtargetFeatures hostFeatures;
-    for (const auto &[feature, enabled] : llvm::sys::getHostCPUFeatures())
-      hostFeatures.AddFeature(feature, enabled);
-    features = hostFeatures.getString() + (features.empty() ? "" : "," + features);
-  }
+  resolveNativeCpu(cpu, features);
   std::unique_ptr<llvm::TargetMachine> machine(target->createTargetMachine(
       triple, cpu, features, llvm::TargetOptions(), llvm::Reloc::PIC_, std::nullopt,
       getCodeGenOptLevel(options.optLevel)));
@@ -92,34 +89,6 @@ std::unique_ptr<llvm::TargetMachine> createTargetMachine(const TargetOptions &op
 
 } // namespace
 
-std::optional<GemmTile> chooseGemmTile(const TargetOptions &options, std::string &errorMessage) {
-  std::unique_ptr<llvm::TargetMachine> machine = createTargetMachine(options, errorMessage);
-  if (!machine)
-    return std::nullopt;
-  const llvm::MCSubtargetInfo *subtarget = machine->getMCSubtargetInfo();
-  // Vector width in f32 lanes and the number of vector registers. AArch64
-  // always has NEON (SVE lengths are not known at compile time); x86-64 has
-  // at least SSE2, AVX-512 doubles both the width and the register file.
-  int64_t lanes = 4, registers = 16;
-  if (machine->getTargetTriple().isAArch64()) {
-    registers = 32;
-  } else if (machine->getTargetTriple().isX86()) {
-    if (subtarget->checkFeatures("+avx512f"))
-      lanes = 16, registers = 32;
-    else if (subtarget->checkFeatures("+avx"))
-      lanes = 8;
-  }
-  // Per k step the kernel holds rows x vectorsPerRow accumulators, the
-  // vectorsPerRow vectors of B and a broadcast element of A. A wide tile
-  // (4 vectors) pays off where 128-bit registers are plentiful (NEON);
-  // otherwise 2 vectors per row, as many rows as the registers allow.
-  int64_t vectorsPerRow = registers >= 32 && lanes == 4 ? 4 : 2;
-  GemmTile tile;
-  tile.columns = lanes * vectorsPerRow;
-  tile.rows = std::min<int64_t>(12, (registers - vectorsPerRow - 2) / vectorsPerRow);
-  return tile;
-}
-
 std::unique_ptr<llvm::Module> translateAndOptimize(ModuleOp module, llvm::LLVMContext &llvmContext,
                                                    const TargetOptions &options) {
   std::string errorMessage;
@@ -128,6 +97,7 @@ std::unique_ptr<llvm::Module> translateAndOptimize(ModuleOp module, llvm::LLVMCo
     module.emitError(errorMessage);
     return nullptr;
   }
+  registerArmNeonDialectTranslation(*module.getContext());
   registerBuiltinDialectTranslation(*module.getContext());
   registerLLVMDialectTranslation(*module.getContext());
   std::unique_ptr<llvm::Module> llvmModule = translateModuleToLLVMIR(module, llvmContext);

@@ -1,16 +1,14 @@
-// RUN: mbert-opt %s --pass-pipeline="builtin.module(func.func(mbert-lower-to-linalg{gemm-rows=4 gemm-columns=8},canonicalize))" | FileCheck %s
+// RUN: mbert-opt %s --pass-pipeline="builtin.module(func.func(mbert-lower-to-linalg,canonicalize))" | FileCheck %s
 // RUN: mbert-opt %s --pass-pipeline="builtin.module(func.func(mbert-lower-to-linalg))" | FileCheck %s --check-prefix=NO-MBERT
-// RUN: not mbert-opt %s --pass-pipeline="builtin.module(func.func(mbert-lower-to-linalg{gemm-rows=0}))" 2>&1 | FileCheck %s --check-prefix=BAD-TILE
 
 // Every model op lowers; nothing of the mbert dialect survives.
 // NO-MBERT-NOT: = mbert.
-// BAD-TILE: gemm-rows and gemm-columns must be positive, got 0 and 16
 
 // CHECK-DAG: #[[$ID3:.+]] = affine_map<(d0, d1, d2) -> (d0, d1, d2)>
 // CHECK-DAG: #[[$CHANNEL:.+]] = affine_map<(d0, d1, d2) -> (d2)>
 
 // A linear is a register-tiled GEMM on the [rows, K] view of its input (tile
-// 4 x 8 here). The bias plus the residual seed one accumulator vector per
+// 4 x 8 here, as its kernel says). The bias plus the residual seed one accumulator vector per
 // row, the k loop carries the accumulators and does one broadcast-FMA per
 // row with a row of W, and relu is applied before the one write. 6 rows make
 // a 4-row tile and a 2-row tail; N = 4 is narrower than the tile, so reads and
@@ -37,16 +35,17 @@
 // CHECK: vector.transfer_write
 // CHECK: tensor.expand_shape %{{.+}} {{\[}}[0, 1], [2]] output_shape [2, 3, 4]
 func.func @linear_bias_residual_relu(%x: tensor<2x3x5xf32>, %w: tensor<5x4xf32>, %bias: tensor<4xf32>, %residual: tensor<2x3x4xf32>) -> tensor<2x3x4xf32> {
-  %0 = mbert.linear %x, %w bias(%bias) residual(%residual) {activation = #mbert.activation<relu>} : (tensor<2x3x5xf32>, tensor<5x4xf32>, tensor<4xf32>, tensor<2x3x4xf32>) -> tensor<2x3x4xf32>
+  %0 = mbert.linear %x, %w bias(%bias) residual(%residual) {activation = #mbert.activation<relu>, kernel = #mbert.kernel<fma, f32 -> f32, mr = 4, nr = 8, kr = 1>} : (tensor<2x3x5xf32>, tensor<5x4xf32>, tensor<4xf32>, tensor<2x3x4xf32>) -> tensor<2x3x4xf32>
   return %0 : tensor<2x3x4xf32>
 }
 
-// A packed weight [panels, K, width] is read one contiguous panel row per
-// step of k, in bounds; the panel loop is outside the row-tile loop. The
+// A packed weight [panels, K, nr, kr = 1], viewed as [panels, K, nr * kr], is
+// read one contiguous panel row per step of k, in bounds; the panel loop is outside the row-tile loop. The
 // residual times its scale seeds the accumulators, and without an activation
 // they are written as they are.
 // CHECK-LABEL: func.func @linear_packed_residual_scale
-// CHECK-SAME: (%[[X:.+]]: tensor<4x3xf32>, %[[W:.+]]: tensor<2x3x8xf32>, %[[R:.+]]: tensor<4x16xf32>, %[[S:.+]]: tensor<16xf32>)
+// CHECK-SAME: (%[[X:.+]]: tensor<4x3xf32>, %[[W4:.+]]: tensor<2x3x8x1xf32>, %[[R:.+]]: tensor<4x16xf32>, %[[S:.+]]: tensor<16xf32>)
+// CHECK: %[[W:.+]] = tensor.collapse_shape %[[W4]] {{\[}}[0], [1], [2, 3]] : tensor<2x3x8x1xf32> into tensor<2x3x8xf32>
 // CHECK: scf.for %[[PANEL:[^ ]+]] = %{{.+}} to %{{.+}} step %{{.+}} iter_args(%[[OUT:.+]] = %{{.+}}) -> (tensor<4x16xf32>)
 // CHECK: %[[COLUMN:.+]] = arith.muli %[[PANEL]], %{{.+}} : index
 // CHECK: %[[RROW:.+]] = vector.transfer_read %[[R]][%{{.+}}, %[[COLUMN]]], %{{.+}} {in_bounds = [true]} : tensor<4x16xf32>, vector<8xf32>
@@ -59,8 +58,8 @@ func.func @linear_bias_residual_relu(%x: tensor<2x3x5xf32>, %w: tensor<5x4xf32>,
 // CHECK: vector.transfer_write %[[TILE]]#0, %[[OUT]][%{{.+}}, %[[COLUMN]]] {in_bounds = [true]} : vector<8xf32>, tensor<4x16xf32>
 // Panels write disjoint columns: the loop is marked for the thread pool.
 // CHECK: } {mbert.parallel}
-func.func @linear_packed_residual_scale(%x: tensor<4x3xf32>, %w: tensor<2x3x8xf32>, %r: tensor<4x16xf32>, %s: tensor<16xf32>) -> tensor<4x16xf32> {
-  %0 = mbert.linear %x, %w residual(%r) residual_scale(%s) {weight_panel_width = 8 : i64} : (tensor<4x3xf32>, tensor<2x3x8xf32>, tensor<4x16xf32>, tensor<16xf32>) -> tensor<4x16xf32>
+func.func @linear_packed_residual_scale(%x: tensor<4x3xf32>, %w: tensor<2x3x8x1xf32>, %r: tensor<4x16xf32>, %s: tensor<16xf32>) -> tensor<4x16xf32> {
+  %0 = mbert.linear %x, %w residual(%r) residual_scale(%s) {kernel = #mbert.kernel<fma, f32 -> f32, mr = 4, nr = 8, kr = 1>} : (tensor<4x3xf32>, tensor<2x3x8x1xf32>, tensor<4x16xf32>, tensor<16xf32>) -> tensor<4x16xf32>
   return %0 : tensor<4x16xf32>
 }
 
@@ -70,7 +69,7 @@ func.func @linear_packed_residual_scale(%x: tensor<4x3xf32>, %w: tensor<2x3x8xf3
 // CHECK: scf.for {{.+}} iter_args(%{{.+}} = %[[ZEROS]], %{{.+}} = %[[ZEROS]], %{{.+}} = %[[ZEROS]], %{{.+}} = %[[ZEROS]])
 // CHECK-NOT: arith.maximumf
 func.func @linear_plain(%x: tensor<8x5xf32>, %w: tensor<5x4xf32>) -> tensor<8x4xf32> {
-  %0 = mbert.linear %x, %w : (tensor<8x5xf32>, tensor<5x4xf32>) -> tensor<8x4xf32>
+  %0 = mbert.linear %x, %w {kernel = #mbert.kernel<fma, f32 -> f32, mr = 4, nr = 8, kr = 1>} : (tensor<8x5xf32>, tensor<5x4xf32>) -> tensor<8x4xf32>
   return %0 : tensor<8x4xf32>
 }
 
@@ -135,7 +134,7 @@ func.func @no_norm(%x: tensor<2x3x4xf32>, %gamma: tensor<4xf32>, %beta: tensor<4
 // CHECK: %[[MERGED:.+]] = tensor.collapse_shape %[[RESULT]] {{\[}}[0], [1], [2, 3]] : tensor<2x3x2x4xf32> into tensor<2x3x8xf32>
 // CHECK: return %[[MERGED]]
 func.func @attention_masked(%q: tensor<2x3x8xf32>, %k: tensor<2x4x8xf32>, %v: tensor<2x4x8xf32>, %mask: tensor<2x1x1x4xf32>) -> tensor<2x3x8xf32> {
-  %0 = mbert.attention %q, %k, %v mask(%mask) {num_heads = 2 : i64, scale = 0.5 : f32} : (tensor<2x3x8xf32>, tensor<2x4x8xf32>, tensor<2x4x8xf32>, tensor<2x1x1x4xf32>) -> tensor<2x3x8xf32>
+  %0 = mbert.attention %q, %k, %v mask(%mask) {kernel = #mbert.kernel<fma, f32 -> f32, mr = 4, nr = 8, kr = 1>, num_heads = 2 : i64, scale = 0.5 : f32} : (tensor<2x3x8xf32>, tensor<2x4x8xf32>, tensor<2x4x8xf32>, tensor<2x1x1x4xf32>) -> tensor<2x3x8xf32>
   return %0 : tensor<2x3x8xf32>
 }
 
@@ -147,7 +146,7 @@ func.func @attention_masked(%q: tensor<2x3x8xf32>, %k: tensor<2x4x8xf32>, %v: te
 // CHECK-NOT: arith.mulf
 // CHECK: scf.for {{.+}} iter_args(%{{.+}} = %[[ZEROS]], %{{.+}} = %[[ZEROS]], %{{.+}} = %[[ZEROS]], %{{.+}} = %[[ZEROS]]) -> (vector<8xf32>
 func.func @attention_unit_scale_unmasked(%q: tensor<1x4x8xf32>, %kv: tensor<1x4x8xf32>) -> tensor<1x4x8xf32> {
-  %0 = mbert.attention %q, %kv, %kv {num_heads = 4 : i64, scale = 1.0 : f32} : (tensor<1x4x8xf32>, tensor<1x4x8xf32>, tensor<1x4x8xf32>) -> tensor<1x4x8xf32>
+  %0 = mbert.attention %q, %kv, %kv {kernel = #mbert.kernel<fma, f32 -> f32, mr = 4, nr = 8, kr = 1>, num_heads = 4 : i64, scale = 1.0 : f32} : (tensor<1x4x8xf32>, tensor<1x4x8xf32>, tensor<1x4x8xf32>) -> tensor<1x4x8xf32>
   return %0 : tensor<1x4x8xf32>
 }
 

@@ -163,11 +163,11 @@ func.func @embedding_runtime_position(%ids: tensor<1x2xi64>, %pos: tensor<2x2xf3
 // CHECK: %[[N:.+]] = mbert.no_norm %[[L]]
 // CHECK: mbert.linear %[[N]]
 func.func @packed_producer_and_user(%x: tensor<4x2xf32>) -> tensor<4x2xf32> {
-  %w = onnx.Constant dense<1.0> : tensor<1x2x16xf32>
+  %w = onnx.Constant dense<1.0> : tensor<1x2x16x1xf32>
   %g = onnx.Constant dense<[2.0, 3.0]> : tensor<2xf32>
   %beta = onnx.Constant dense<[10.0, 20.0]> : tensor<2xf32>
-  %0 = mbert.linear %x, %w {weight_panel_width = 16 : i64} : (tensor<4x2xf32>, tensor<1x2x16xf32>) -> tensor<4x2xf32>
+  %0 = mbert.linear %x, %w {kernel = #mbert.kernel<fma, f32 -> f32, mr = 6, nr = 16, kr = 1>} : (tensor<4x2xf32>, tensor<1x2x16x1xf32>) -> tensor<4x2xf32>
   %1 = mbert.no_norm %0, %g, %beta : (tensor<4x2xf32>, tensor<2xf32>, tensor<2xf32>) -> tensor<4x2xf32>
-  %2 = mbert.linear %1, %w {weight_panel_width = 16 : i64} : (tensor<4x2xf32>, tensor<1x2x16xf32>) -> tensor<4x2xf32>
+  %2 = mbert.linear %1, %w {kernel = #mbert.kernel<fma, f32 -> f32, mr = 6, nr = 16, kr = 1>} : (tensor<4x2xf32>, tensor<1x2x16x1xf32>) -> tensor<4x2xf32>
   return %2 : tensor<4x2xf32>
 }

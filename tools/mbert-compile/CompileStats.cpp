@@ -11,6 +11,8 @@
 #include "llvm/Object/ObjectFile.h"
 #include "llvm/Support/JSON.h"
 
+#include <map>
+
 using namespace mlir;
 
 namespace mbert {
@@ -46,6 +48,7 @@ void CompileStats::recordStage(StringRef stage, ModuleOp module, double seconds)
     packedLinears = countOps<model::LinearOp>(
         module, [](model::LinearOp op) { return op.hasPackedWeight(); });
     attentionOps = countOps<model::AttentionOp>(module);
+    recordKernelsAndMacs(module);
     embeddingOps = countOps<model::EmbeddingOp>(module);
     module.walk([&](model::LinearOp op) {
       // A fused GEMM is read only through slices, one per original linear.
@@ -72,6 +75,40 @@ void CompileStats::recordStage(StringRef stage, ModuleOp module, double seconds)
         weightBytes += value.getNumElements() * value.getElementType().getIntOrFloatBitWidth() / 8;
     });
   }
+}
+
+void CompileStats::recordKernelsAndMacs(ModuleOp module) {
+  std::map<std::string, int64_t> uses;
+  auto countKernel = [&](model::MicroKernelAttr kernel) {
+    if (!kernel)
+      return;
+    std::string text;
+    llvm::raw_string_ostream os(text);
+    os << kernel;
+    ++uses[text];
+  };
+  auto elements = [](Value value) { return cast<ShapedType>(value.getType()).getNumElements(); };
+  module.walk([&](Operation *op) {
+    if (auto linear = dyn_cast<model::LinearOp>(op)) {
+      countKernel(linear.getKernelAttr());
+      int64_t macs = elements(linear.getResult()) * linear.getDepth();
+      gemmMacs += macs;
+      if (linear.isQuantized()) {
+        int8Macs += macs;
+        ++int8Linears;
+      }
+    } else if (auto embedding = dyn_cast<model::EmbeddingOp>(op)) {
+      countKernel(embedding.getKernelAttr());
+      gemmMacs += elements(embedding.getResult()) *
+                  cast<ShapedType>(embedding.getProjection().getType()).getDimSize(0);
+    } else if (auto attention = dyn_cast<model::AttentionOp>(op)) {
+      countKernel(attention.getKernelAttr());
+      // Q K^T and P V: each [B, Sq, H*D] query meets Sk keys twice.
+      gemmMacs += 2 * elements(attention.getQuery()) *
+                  cast<ShapedType>(attention.getKey().getType()).getDimSize(1);
+    }
+  });
+  kernels.assign(uses.begin(), uses.end());
 }
 
 void CompileStats::recordTime(StringRef stage, double seconds) {
@@ -105,10 +142,16 @@ void CompileStats::write(llvm::raw_ostream &os, StringRef modelName, StringRef t
       json.attribute("fused_gemms", fusedGemms);
       json.attribute("linears_in_fused_gemms", linearsInFusedGemms);
       json.attribute("packed_weights", packedLinears);
-      json.attributeArray("register_tile", [&] {
-        json.value(gemmTile.rows);
-        json.value(gemmTile.columns);
-      });
+    });
+    json.attributeObject("kernels", [&] {
+      for (const auto &[kernel, count] : kernels)
+        json.attribute(kernel, count);
+    });
+    json.attributeObject("quantization", [&] {
+      json.attribute("int8_linears", int8Linears);
+      json.attribute("gemm_macs", gemmMacs);
+      json.attribute("int8_mac_fraction",
+                     gemmMacs ? static_cast<double>(int8Macs) / gemmMacs : 0.0);
     });
     json.attribute("attention_ops", attentionOps);
     json.attribute("embedding_ops", embeddingOps);

@@ -3,7 +3,7 @@
 #ifndef MBERT_TOOLS_COMPILESTATS_H
 #define MBERT_TOOLS_COMPILESTATS_H
 
-#include "mbert/Conversion/LowerToLinalg.h"
+#include "dialects/MBert/MBertOps.h"
 
 #include "mlir/IR/BuiltinOps.h"
 #include "llvm/ADT/StringRef.h"
@@ -23,8 +23,6 @@ public:
   /// Reads the counts a stage is responsible for from the module it left.
   void recordStage(llvm::StringRef stage, mlir::ModuleOp module, double seconds);
   void recordTime(llvm::StringRef stage, double seconds);
-  /// The GEMM register tile the driver chose for the target.
-  void recordGemmTile(const GemmTile &tile) { gemmTile = tile; }
   /// Sums the sizes of the executable sections of an emitted object.
   void recordObject(llvm::MemoryBufferRef object);
 
@@ -32,10 +30,17 @@ public:
   void write(llvm::raw_ostream &os, llvm::StringRef modelName, llvm::StringRef triple) const;
 
 private:
+  void recordKernelsAndMacs(mlir::ModuleOp module);
+
   int64_t raisedNoNorms = 0, remainingNoNorms = 0, epilogueNoNorms = 0;
   int64_t linears = 0, fusedGemms = 0, linearsInFusedGemms = 0, attentionOps = 0;
   int64_t packedLinears = 0, embeddingOps = 0;
-  GemmTile gemmTile;
+  /// Every microkernel the GEMMs run on, with how many ops use it.
+  std::vector<std::pair<std::string, int64_t>> kernels;
+  /// Multiply-adds per run in GEMMs (linears, embedding projection,
+  /// attention products), and the part of them done in int8.
+  int64_t gemmMacs = 0, int8Macs = 0;
+  int64_t int8Linears = 0;
   int64_t standaloneElementwiseOps = 0;
   int64_t workspaceBytes = 0, peakLiveBytes = 0, weightBytes = 0, textBytes = 0;
   std::vector<std::pair<std::string, double>> stageSeconds;

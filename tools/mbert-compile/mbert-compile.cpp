@@ -84,6 +84,14 @@ cl::opt<bool> modelPasses("model-passes",
                           cl::init(true), cl::cat(compileCategory));
 cl::opt<bool> timePasses("time-stages", cl::desc("Report the time each compiler pass takes"),
                           cl::cat(compileCategory));
+enum class Quantization { None, Int8 };
+cl::opt<Quantization> quantization(
+    "quantize", cl::desc("Weight precision of the linears"), cl::init(Quantization::None),
+    cl::values(clEnumValN(Quantization::None, "none", "f32 weights (default)"),
+               clEnumValN(Quantization::Int8, "int8",
+                          "int8 weights per output channel, inputs quantized per row at run "
+                          "time, f32 epilogues")),
+    cl::cat(compileCategory));
 cl::opt<EmitKind> emitKind(
     "emit", cl::desc("What to write"), cl::init(EmitKind::Object),
     cl::values(clEnumValN(EmitKind::Mlir, "mlir", "imported ONNX-level MLIR"),
@@ -266,12 +274,15 @@ int compile(const char *argv0) {
   targetOptions.cpu = targetCpu;
   targetOptions.features = targetFeatures;
   targetOptions.optLevel = optLevel;
-  std::string tileError;
-  std::optional<mbert::GemmTile> gemmTile = mbert::chooseGemmTile(targetOptions, tileError);
-  if (!gemmTile)
-    return reportError(tileError);
-  pipelineOptions.gemmTile = *gemmTile;
-  stats.recordGemmTile(*gemmTile);
+  pipelineOptions.quantizeInt8 = quantization == Quantization::Int8;
+  pipelineOptions.kernelTarget = mbert::KernelTarget{targetTriple, targetCpu, targetFeatures};
+  // An unknown triple or CPU is the user's mistake: say so before compiling.
+  std::string targetError;
+  if (failed(mbert::selectMicroKernels(&context, pipelineOptions.kernelTarget, targetError)))
+    return reportError(targetError);
+  if (pipelineOptions.quantizeInt8 && !pipelineOptions.enableModelPasses)
+    return reportError("--quantize=int8 needs the MobileBERT passes (not -O0 or "
+                       "--model-passes=0)");
 
   // Each stage produces the IR of one --emit kind; run those up to the one
   // requested.

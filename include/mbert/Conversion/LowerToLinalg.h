@@ -18,23 +18,16 @@ namespace mbert {
 /// across the caller's thread pool.
 inline constexpr llvm::StringLiteral kParallelLoopAttr = "mbert.parallel";
 
-/// The block of outputs the GEMM kernel keeps in vector registers: `rows`
-/// rows by `columns` columns (a whole number of the target's vectors). The
-/// driver derives it from the target's vector width and register count.
-struct GemmTile {
-  int64_t rows = 6;
-  int64_t columns = 16;
-};
-
 /// Patterns lowering every op of the import dialect to linalg/tensor/arith/math
 /// on tensors. Ops must have static shapes; a pattern that cannot lower an op
 /// reports why through notifyMatchFailure.
 void populateOnnxToLinalgPatterns(mlir::RewritePatternSet &patterns);
 
-/// Patterns lowering the mbert model dialect (linear, no_norm, attention) to
-/// linalg, and vector ops on tensors; linears become register-tiled GEMM
-/// kernels of `tile`'s shape.
-void populateMBertToLinalgPatterns(mlir::RewritePatternSet &patterns, const GemmTile &tile);
+/// Patterns lowering the mbert model dialect (linear, embedding, no_norm,
+/// attention) to linalg, and vector ops on tensors; GEMMs become the
+/// register-tiled microkernel each op's `kernel` names (the portable one for
+/// ops without).
+void populateMBertToLinalgPatterns(mlir::RewritePatternSet &patterns);
 
 } // namespace mbert
 

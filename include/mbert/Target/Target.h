@@ -3,7 +3,6 @@
 #ifndef MBERT_TARGET_TARGET_H
 #define MBERT_TARGET_TARGET_H
 
-#include "mbert/Conversion/LowerToLinalg.h"
 #include "mbert/ModelSignature.h"
 
 #include "mlir/IR/BuiltinOps.h"
@@ -30,10 +29,6 @@ struct TargetOptions {
 };
 
 enum class CodeKind { Assembly, Object };
-
-/// The GEMM register tile for the target's vector registers: 6x16 on
-/// AArch64 NEON, 6x8 on SSE2, 6x16 on AVX2 and 12x32 on AVX-512.
-std::optional<GemmTile> chooseGemmTile(const TargetOptions &options, std::string &errorMessage);
 
 /// Translates an LLVM-dialect module to LLVM IR for the target and runs LLVM's
 /// optimization pipeline on it. Errors are reported on the module.

@@ -1,4 +1,4 @@
-// RUN: mbert-opt %s -split-input-file -verify-diagnostics
+// RUN: mbert-opt %s -split-input-file -verify-diagnostics -allow-unregistered-dialect
 
 func.func @linear_k_mismatch(%x: tensor<4x8xf32>, %w: tensor<16x4xf32>) {
   // expected-error @+1 {{input's last dimension must equal weight's K = 16}}
@@ -137,16 +137,80 @@ func.func @embedding_float_ids(%ids: tensor<1x8xf32>, %t: tensor<50x4xf32>, %w: 
 
 // -----
 
-func.func @packed_weight_shape(%x: tensor<4x8xf32>, %w: tensor<2x8x16xf32>) {
-  // expected-error @+1 {{packed weight of 40 columns in panels of 16 must have shape [3, 8, 16], got 'tensor<2x8x16xf32>'}}
-  %0 = mbert.linear %x, %w {weight_panel_width = 16 : i64} : (tensor<4x8xf32>, tensor<2x8x16xf32>) -> tensor<4x40xf32>
+func.func @packed_weight_shape(%x: tensor<4x8xf32>, %w: tensor<2x8x16x1xf32>) {
+  // expected-error @+1 {{weight packed for #mbert.kernel<fma, f32 -> f32, mr = 6, nr = 16, kr = 1> must have shape [3, 8, 16, 1], got 'tensor<2x8x16x1xf32>'}}
+  %0 = mbert.linear %x, %w {kernel = #mbert.kernel<fma, f32 -> f32, mr = 6, nr = 16, kr = 1>} : (tensor<4x8xf32>, tensor<2x8x16x1xf32>) -> tensor<4x40xf32>
   return
 }
 
 // -----
 
-func.func @packed_weight_rank(%x: tensor<4x8xf32>, %w: tensor<8x16xf32>) {
-  // expected-error @+1 {{packed weight must be 3-D [panels, K, panel_width], got rank 2}}
-  %0 = mbert.linear %x, %w {weight_panel_width = 16 : i64} : (tensor<4x8xf32>, tensor<8x16xf32>) -> tensor<4x16xf32>
+func.func @packed_weight_without_kernel(%x: tensor<4x8xf32>, %w: tensor<1x8x16x1xf32>) {
+  // expected-error @+1 {{a packed (rank-4) weight needs the kernel that defines its layout}}
+  %0 = mbert.linear %x, %w : (tensor<4x8xf32>, tensor<1x8x16x1xf32>) -> tensor<4x16xf32>
+  return
+}
+
+// -----
+
+func.func @weight_rank(%x: tensor<4x8xf32>, %w: tensor<8x16x1xf32>) {
+  // expected-error @+1 {{weight must be 2-D [K, N] or packed, got rank 3}}
+  %0 = mbert.linear %x, %w : (tensor<4x8xf32>, tensor<8x16x1xf32>) -> tensor<4x16xf32>
+  return
+}
+
+// -----
+
+func.func @int8_weight_without_scale(%x: tensor<4x8xf32>, %w: tensor<8x16xi8>) {
+  // expected-error @+1 {{an int8 weight needs weight_scale and weight_sums}}
+  %0 = mbert.linear %x, %w : (tensor<4x8xf32>, tensor<8x16xi8>) -> tensor<4x16xf32>
+  return
+}
+
+// -----
+
+func.func @scale_of_float_weight(%x: tensor<4x8xf32>, %w: tensor<8x16xf32>, %s: tensor<16xf32>, %n: tensor<16xi32>) {
+  // expected-error @+1 {{weight_scale and weight_sums belong to int8 weights}}
+  %0 = mbert.linear %x, %w scale(%s, %n) : (tensor<4x8xf32>, tensor<8x16xf32>, tensor<16xf32>, tensor<16xi32>) -> tensor<4x16xf32>
+  return
+}
+
+// -----
+
+func.func @scale_shape(%x: tensor<4x8xf32>, %w: tensor<8x16xi8>, %s: tensor<8xf32>, %n: tensor<16xi32>) {
+  // expected-error @+1 {{weight_scale must be a static 1-D tensor of 16 elements, got 'tensor<8xf32>'}}
+  %0 = mbert.linear %x, %w scale(%s, %n) : (tensor<4x8xf32>, tensor<8x16xi8>, tensor<8xf32>, tensor<16xi32>) -> tensor<4x16xf32>
+  return
+}
+
+// -----
+
+func.func @float_kernel_for_int8(%x: tensor<4x8xf32>, %w: tensor<8x16xi8>, %s: tensor<16xf32>, %n: tensor<16xi32>) {
+  // expected-error @+1 {{kernel #mbert.kernel<fma, f32 -> f32, mr = 6, nr = 16, kr = 1> does not multiply 'i8' weights}}
+  %0 = mbert.linear %x, %w scale(%s, %n) {kernel = #mbert.kernel<fma, f32 -> f32, mr = 6, nr = 16, kr = 1>} : (tensor<4x8xf32>, tensor<8x16xi8>, tensor<16xf32>, tensor<16xi32>) -> tensor<4x16xf32>
+  return
+}
+
+// -----
+
+func.func @sdot_depth_group(%x: tensor<4x8xf32>) {
+  // expected-error @+1 {{sdot consumes kr = 4 reduction steps per instruction, got 2}}
+  "test.use"() {kernel = #mbert.kernel<sdot, i8 -> i32, mr = 4, nr = 16, kr = 2>} : () -> ()
+  return
+}
+
+// -----
+
+func.func @kernel_types(%x: tensor<4x8xf32>) {
+  // expected-error @+1 {{pmaddwd multiplies i8 into i32, got 'f32' -> 'f32'}}
+  "test.use"() {kernel = #mbert.kernel<pmaddwd, f32 -> f32, mr = 4, nr = 16, kr = 2>} : () -> ()
+  return
+}
+
+// -----
+
+func.func @kernel_columns(%x: tensor<4x8xf32>) {
+  // expected-error @+1 {{sdot needs nr to be a multiple of 4, got 6}}
+  "test.use"() {kernel = #mbert.kernel<sdot, i8 -> i32, mr = 4, nr = 6, kr = 4>} : () -> ()
   return
 }

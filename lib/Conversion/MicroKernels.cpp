@@ -1,0 +1,111 @@
+//===- MicroKernels.cpp - which GEMM microkernel a target runs ------------===//
+
+#include "mbert/Conversion/MicroKernels.h"
+
+#include "mlir/IR/Builders.h"
+#include "llvm/ADT/StringMap.h"
+#include "llvm/MC/MCSubtargetInfo.h"
+#include "llvm/MC/TargetRegistry.h"
+#include "llvm/Support/TargetSelect.h"
+#include "llvm/TargetParser/Host.h"
+#include "llvm/TargetParser/SubtargetFeature.h"
+#include "llvm/TargetParser/Triple.h"
+
+using namespace mlir;
+using mbert::model::KernelInstruction;
+using mbert::model::MicroKernelAttr;
+namespace model = mbert::model;
+
+namespace mbert {
+
+void resolveNativeCpu(std::string &cpu, std::string &features) {
+  if (cpu != "native")
+    return;
+  cpu = llvm::sys::getHostCPUName().str();
+  llvm::SubtargetFeatures hostFeatures;
+  for (const auto &[feature, enabled] : llvm::sys::getHostCPUFeatures())
+    hostFeatures.AddFeature(feature, enabled);
+  features = hostFeatures.getString() + (features.empty() ? "" : "," + features);
+}
+
+MicroKernels getPortableMicroKernels(MLIRContext *context) {
+  context->getOrLoadDialect<model::MBertDialect>();
+  Builder builder(context);
+  Type f32 = builder.getF32Type();
+  return MicroKernels{
+      MicroKernelAttr::get(context, KernelInstruction::Fma, f32, f32, 6, 16, 1),
+      MicroKernelAttr::get(context, KernelInstruction::WideningMac, builder.getIntegerType(8),
+                           builder.getIntegerType(32), 4, 16, 1)};
+}
+
+FailureOr<MicroKernels> selectMicroKernels(MLIRContext *context, const KernelTarget &target,
+                                           std::string &error) {
+  static bool initialized = [] {
+    llvm::InitializeAllTargetInfos();
+    llvm::InitializeAllTargetMCs();
+    return true;
+  }();
+  (void)initialized;
+  llvm::Triple triple(llvm::Triple::normalize(target.triple));
+  std::string lookupError;
+  const llvm::Target *llvmTarget = llvm::TargetRegistry::lookupTarget(triple, lookupError);
+  if (!llvmTarget) {
+    error = "unknown target '" + target.triple + "': " + lookupError;
+    return failure();
+  }
+  std::string cpu = target.cpu, features = target.features;
+  resolveNativeCpu(cpu, features);
+  std::unique_ptr<llvm::MCSubtargetInfo> subtarget(
+      llvmTarget->createMCSubtargetInfo(triple, cpu, features));
+  if (!subtarget) {
+    error = "cannot describe the CPU of '" + target.triple + "'";
+    return failure();
+  }
+  if (!cpu.empty() && !subtarget->isCPUStringValid(cpu)) {
+    error = "'" + cpu + "' is not a CPU of " + target.triple;
+    return failure();
+  }
+
+  context->getOrLoadDialect<model::MBertDialect>();
+  Builder builder(context);
+  Type f32 = builder.getF32Type(), i8 = builder.getIntegerType(8),
+       i32 = builder.getIntegerType(32);
+  auto f32Kernel = [&](int64_t mr, int64_t nr) {
+    return MicroKernelAttr::get(context, KernelInstruction::Fma, f32, f32, mr, nr, 1);
+  };
+  auto int8Kernel = [&](KernelInstruction instruction, int64_t mr, int64_t nr, int64_t kr) {
+    return MicroKernelAttr::get(context, instruction, i8, i32, mr, nr, kr);
+  };
+  // The f32 tile holds rows x vectorsPerRow accumulators in registers, plus
+  // the vectors of B and a broadcast element of A per k step. A wide tile (4
+  // vectors) pays off where 128-bit registers are plentiful (NEON);
+  // otherwise 2 vectors per row, as many rows as the registers allow.
+  // Integer tiles have 4 rows, which divide every usual sequence length.
+  if (triple.isAArch64()) {
+    // 32 NEON registers: 6 x 4 f32 accumulators. SDOT (FEAT_DotProd) sums
+    // four int8 products per int32 lane: a 4 x 16 tile is 16 accumulators, 4
+    // rows of A (16 bytes, four depth groups, each) and 4 vectors of B.
+    MicroKernels kernels{f32Kernel(6, 16), {}};
+    kernels.int8 = subtarget->checkFeatures("+dotprod")
+                       ? int8Kernel(KernelInstruction::Sdot, 4, 16, 4)
+                       : int8Kernel(KernelInstruction::WideningMac, 4, 16, 1);
+    return kernels;
+  }
+  if (triple.isX86()) {
+    int64_t lanes = 4, registers = 16;
+    if (subtarget->checkFeatures("+avx512f"))
+      lanes = 16, registers = 32;
+    else if (subtarget->checkFeatures("+avx"))
+      lanes = 8;
+    int64_t f32Rows = std::min<int64_t>(12, (registers - 2 - 2) / 2);
+    // PMADDWD (SSE2 and later) multiplies pairs of int16 and sums each pair
+    // into an int32 lane: exact for int8 values, with no saturation. Two
+    // accumulator vectors per row, as for f32.
+    return MicroKernels{f32Kernel(f32Rows, 2 * lanes),
+                        int8Kernel(KernelInstruction::Pmaddwd, registers == 32 ? 8 : 4,
+                                   2 * lanes, 2)};
+  }
+  return getPortableMicroKernels(context);
+}
+
+} // namespace mbert

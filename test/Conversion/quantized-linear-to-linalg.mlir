@@ -1,0 +1,68 @@
+// RUN: mbert-opt %s --pass-pipeline="builtin.module(func.func(mbert-lower-to-linalg,canonicalize))" | FileCheck %s
+
+// A linear with int8 weights first quantizes its input rows: one pass finds
+// each row's range (widened to include 0), one computes scale = range / 255
+// and the zero point that maps the minimum to -128, and one writes the int8
+// rows, K = 20 padded with zeros to 32 (SDOT reads 16 bytes of a row at once).
+// CHECK-LABEL: func.func @sdot
+// CHECK: %[[RANGE:.+]]:2 = linalg.generic {{.+}} iterator_types = ["parallel", "reduction"]
+// CHECK: arith.minimumf
+// CHECK: arith.maximumf
+// CHECK: %[[PARAMS:.+]]:3 = linalg.generic {{.+}} ins(%[[RANGE]]#0, %[[RANGE]]#1 : tensor<8xf32>, tensor<8xf32>)
+// CHECK: arith.divf %{{.+}}, %{{.+}} : f32
+// CHECK: %[[ROWS:.+]] = linalg.generic {{.+}} ins(%[[PARAMS]]#1, %[[PARAMS]]#2 : tensor<8xf32>, tensor<8xi32>) outs(%{{.+}} : tensor<8x32xi8>)
+// CHECK: arith.trunci {{.+}} : i32 to i8
+// CHECK: arith.cmpi ult
+// The tile is 4 rows x 8 columns: per row two 4-lane int32 accumulators; each
+// step of the reduction covers 16 of K (two steps for 32): one 16-byte load
+// per row, and for each of the four depth groups two 16-byte blocks of the
+// panel, each met by the row's group broadcast to all four lanes.
+// CHECK: scf.for %[[STEP:[^ ]+]] = {{.+}} iter_args({{.+}}) -> (vector<4xi32>, vector<4xi32>, vector<4xi32>, vector<4xi32>, vector<4xi32>, vector<4xi32>, vector<4xi32>, vector<4xi32>)
+// CHECK: vector.transfer_read %[[ROWS]]{{.+}} : tensor<8x32xi8>, vector<16xi8>
+// CHECK-COUNT-3: vector.transfer_read %[[ROWS]]
+// CHECK: vector.shuffle {{.+}} [0, 0, 0, 0] : vector<4xi32>, vector<4xi32>
+// CHECK-COUNT-8: arm_neon.intr.sdot
+// CHECK: vector.shuffle {{.+}} [1, 1, 1, 1]
+// CHECK-COUNT-24: arm_neon.intr.sdot
+// CHECK-NOT: arm_neon.intr.sdot
+// After the reduction: acc - zero_point * column_sums, to f32, times row
+// scale * column scale, plus the bias (the seed), ReLU, one write per row.
+// CHECK: vector.insert_strided_slice {{.+}} {offsets = [0], strides = [1]} : vector<4xi32> into vector<8xi32>
+// CHECK: vector.insert_strided_slice {{.+}} {offsets = [4], strides = [1]} : vector<4xi32> into vector<8xi32>
+// CHECK: arith.muli {{.+}} : vector<8xi32>
+// CHECK: arith.subi {{.+}} : vector<8xi32>
+// CHECK: arith.sitofp {{.+}} : vector<8xi32> to vector<8xf32>
+// CHECK: vector.fma
+// CHECK: arith.maximumf
+// CHECK: vector.transfer_write
+func.func @sdot(%x: tensor<8x20xf32>, %w: tensor<2x8x8x4xi8>, %s: tensor<12xf32>, %n: tensor<12xi32>, %b: tensor<12xf32>) -> tensor<8x12xf32> {
+  %0 = mbert.linear %x, %w scale(%s, %n) bias(%b) {activation = #mbert.activation<relu>, kernel = #mbert.kernel<sdot, i8 -> i32, mr = 4, nr = 8, kr = 4>} : (tensor<8x20xf32>, tensor<2x8x8x4xi8>, tensor<12xf32>, tensor<12xi32>, tensor<12xf32>) -> tensor<8x12xf32>
+  return %0 : tensor<8x12xf32>
+}
+
+// PMADDWD (x86): per step two of K; the panel's 2 x nr bytes widen to int16,
+// each row's pair of values is repeated in every int32 lane, and each half of
+// the row is one PMADDWD of the target's width (here 4 lanes: SSE2).
+// CHECK-LABEL: func.func @pmaddwd
+// CHECK: scf.for {{.+}} -> (vector<4xi32>, vector<4xi32>)
+// CHECK: arith.extsi {{.+}} : vector<8xi8> to vector<8xi16>
+// CHECK: vector.transfer_read {{.+}} : tensor<1x4xi8>, vector<2xi8>
+// CHECK: vector.broadcast {{.+}} : i32 to vector<4xi32>
+// CHECK: llvm.call_intrinsic "llvm.x86.sse2.pmadd.wd"({{.+}}) : (vector<8xi16>, vector<8xi16>) -> vector<4xi32>
+// CHECK: llvm.call_intrinsic "llvm.x86.sse2.pmadd.wd"
+func.func @pmaddwd(%x: tensor<1x3xf32>, %w: tensor<1x2x8x2xi8>, %s: tensor<8xf32>, %n: tensor<8xi32>) -> tensor<1x8xf32> {
+  %0 = mbert.linear %x, %w scale(%s, %n) {kernel = #mbert.kernel<pmaddwd, i8 -> i32, mr = 4, nr = 8, kr = 2>} : (tensor<1x3xf32>, tensor<1x2x8x2xi8>, tensor<8xf32>, tensor<8xi32>) -> tensor<1x8xf32>
+  return %0 : tensor<1x8xf32>
+}
+
+// The portable kernel widens both int8 operands to int32 lanes.
+// CHECK-LABEL: func.func @widening
+// CHECK: arith.extsi {{.+}} : vector<16xi8> to vector<16xi32>
+// CHECK: arith.extsi {{.+}} : i8 to i32
+// CHECK: arith.muli {{.+}} : vector<16xi32>
+// CHECK: arith.addi {{.+}} : vector<16xi32>
+func.func @widening(%x: tensor<2x3xf32>, %w: tensor<1x3x16x1xi8>, %s: tensor<16xf32>, %n: tensor<16xi32>) -> tensor<2x16xf32> {
+  %0 = mbert.linear %x, %w scale(%s, %n) {kernel = #mbert.kernel<widening_mac, i8 -> i32, mr = 4, nr = 16, kr = 1>} : (tensor<2x3xf32>, tensor<1x3x16x1xi8>, tensor<16xf32>, tensor<16xi32>) -> tensor<2x16xf32>
+  return %0 : tensor<2x16xf32>
+}
+
