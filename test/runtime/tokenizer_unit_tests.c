@@ -282,6 +282,55 @@ static void test_invalid_utf8(void) {
   mbert_tokenizer_destroy(tokenizer);
 }
 
+/* Random bytes, and valid UTF-8 with random bytes overwritten: every text either encodes, with
+ * byte ranges inside the text, or is rejected as invalid UTF-8. Run under a sanitizer, this is
+ * the check that no input reads or writes out of bounds. */
+static void test_random_bytes(void) {
+  mbert_tokenizer_t *tokenizer = make_tokenizer(MBERT_TOKENIZER_UNCASED);
+  static const char sample[] = "Caf\xc3\xa9 \xe6\x97\xa5\xe6\x9c\xac un-affable! \xf0\x9f\x98\x80 "
+                               "e\xcc\x81 \xea\xb0\x80 \x01\t\xe2\x80\x8b hello, world";
+  uint32_t state = 12345;
+  int valid = 0, invalid = 0;
+  for (int round = 0; round < 4000; ++round) {
+    char text[96];
+    size_t size = sizeof(sample) - 1;
+    memcpy(text, sample, size);
+    state = state * 1664525u + 1013904223u;
+    int random_length = (state >> 8) % 2 == 0;
+    if (random_length)
+      size = (state >> 16) % sizeof(text);
+    for (size_t i = 0; i < size; ++i) {
+      state = state * 1664525u + 1013904223u;
+      if (random_length || (state >> 24) < 8)
+        text[i] = (char)(state >> 16);
+    }
+    char *exact = malloc(size ? size : 1);
+    memcpy(exact, text, size);
+    buffers_t b;
+    init_buffers(&b, 4);
+    mbert_encode_options_t options = {12, MBERT_OVERFLOW_WINDOWS, 3};
+    int32_t windows = 0;
+    mbert_status_t status =
+        mbert_tokenizer_encode_pair(tokenizer, "q", 1, exact, size, &options, &b.encoding,
+                                    &windows);
+    CHECK(status == MBERT_OK || status == MBERT_ERROR_INVALID_UTF8 ||
+          status == MBERT_ERROR_BUFFER_TOO_SMALL);
+    if (status == MBERT_ERROR_INVALID_UTF8) {
+      ++invalid;
+    } else {
+      ++valid;
+      int32_t stored = windows < 4 ? windows : 4;
+      for (int32_t i = 0; i < stored * 12; ++i) {
+        int32_t segment_size = b.types[i] == 1 ? (int32_t)size : 1; /* context or "q" */
+        CHECK(b.begin[i] >= -1 && b.begin[i] <= b.end[i] && b.end[i] <= segment_size);
+      }
+    }
+    free(exact);
+  }
+  CHECK(valid > 100 && invalid > 100); /* both paths exercised */
+  mbert_tokenizer_destroy(tokenizer);
+}
+
 static void test_truncation_and_windows(void) {
   mbert_tokenizer_t *tokenizer = make_tokenizer(MBERT_TOKENIZER_UNCASED);
   buffers_t b;
@@ -464,6 +513,7 @@ int main(int argc, char **argv) {
       {"cased_and_accents", test_cased_and_accents},
       {"long_words", test_long_words},
       {"invalid_utf8", test_invalid_utf8},
+      {"random_bytes", test_random_bytes},
       {"truncation_and_windows", test_truncation_and_windows},
       {"question_answering", test_question_answering},
       {"classification", test_classification},

