@@ -532,6 +532,13 @@ static void add_normalized_char(const mbert_tokenizer_t *tokenizer, word_t *word
 /* Normalizes the original character `code_point` at bytes [begin, end) into the word. */
 static void add_char(const mbert_tokenizer_t *tokenizer, word_t *word, token_sink_t *sink,
                      uint32_t code_point, uint32_t flags, int32_t begin, int32_t end) {
+  /* ASCII, most of most text, has no decompositions or marks, and lowercases arithmetically. */
+  if (code_point < 0x80) {
+    if ((tokenizer->flags & MBERT_TOKENIZER_LOWERCASE) && code_point - 'A' < 26u)
+      code_point += 'a' - 'A';
+    add_normalized_char(tokenizer, word, sink, code_point, begin, end);
+    return;
+  }
   uint32_t decomposed[MBERT_UNICODE_MAX_DECOMPOSITION];
   int32_t decomposed_count = 1;
   decomposed[0] = code_point;
