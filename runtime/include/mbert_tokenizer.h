@@ -38,7 +38,8 @@ enum {
  * the file). The tokenizer keeps pointers into `vocab` instead of copying it, so the bytes must
  * outlive it: this lets a compiled model embed its vocabulary as read-only data at no cost.
  * Fails with
- *   MBERT_ERROR_FORMAT                 empty, invalid UTF-8, a NUL byte, or more than 2^24 lines
+ *   MBERT_ERROR_FORMAT                 empty, invalid UTF-8, a NUL byte, more than 2^24 lines,
+ *                                      or 4 GiB or more
  *   MBERT_ERROR_UNSUPPORTED            a JSON file (first byte '{', or '[' then '"'): tokenizer.json
  *                                      or vocab.json are not read
  *   MBERT_ERROR_MISSING_SPECIAL_TOKEN  no [UNK], [CLS], [SEP] or [PAD]
