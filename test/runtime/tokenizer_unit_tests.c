@@ -375,6 +375,15 @@ static void test_truncation_and_windows(void) {
   const int64_t longest_first[9] = {CLS, THE, THE, THE, SEP, A, B, C, SEP};
   CHECK(windows == 1 && ids_equal(b.ids, longest_first, 9));
 
+  /* A single text in windows: the same rule with no first segment. */
+  mbert_encode_options_t single = {6, MBERT_OVERFLOW_WINDOWS, 1};
+  init_buffers(&b, 4);
+  CHECK(mbert_tokenizer_encode(tokenizer, context, strlen(context), &single, &b.encoding,
+                               &windows) == MBERT_OK);
+  const int64_t single_windows[12] = {CLS, A, B, C, A, SEP, CLS, A, B, C, A, SEP};
+  CHECK(windows == 2 && ids_equal(b.ids, single_windows, 12));
+  CHECK(b.begin[7] == 6 && b.types[7] == 0 && b.mask[11] == 1);
+
   /* Single text truncation keeps the start. */
   options.sequence_length = 4;
   CHECK(mbert_tokenizer_encode(tokenizer, "a b c", 5, &options, &b.encoding, &windows) ==
