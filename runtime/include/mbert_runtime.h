@@ -28,7 +28,19 @@ typedef enum mbert_status_t {
   MBERT_ERROR_OUT_OF_MEMORY = 7,
   /* Well-formed, but outside what the runtime handles (e.g. a big-endian npy file). */
   MBERT_ERROR_UNSUPPORTED = 8,
+  /* Text given to the tokenizer is not valid UTF-8. */
+  MBERT_ERROR_INVALID_UTF8 = 9,
+  /* Caller-provided output buffers are too small; the call reports the size it needs. */
+  MBERT_ERROR_BUFFER_TOO_SMALL = 10,
+  /* A tokenized text does not fit the sequence length and may not be truncated (e.g. the
+   * question of a question/context pair). */
+  MBERT_ERROR_SEQUENCE_TOO_LONG = 11,
+  /* A vocabulary lacks a token the tokenizer needs ([UNK], [CLS], [SEP], [PAD]). */
+  MBERT_ERROR_MISSING_SPECIAL_TOKEN = 12,
 } mbert_status_t;
+
+/* The last status code, for code that iterates over all of them. */
+#define MBERT_STATUS_LAST MBERT_ERROR_MISSING_SPECIAL_TOKEN
 
 /* A short lowercase description of `status`; never NULL, also for unknown codes. */
 const char *mbert_status_string(mbert_status_t status);

@@ -44,6 +44,14 @@ const char *mbert_status_string(mbert_status_t status) {
     return "out of memory";
   case MBERT_ERROR_UNSUPPORTED:
     return "unsupported";
+  case MBERT_ERROR_INVALID_UTF8:
+    return "invalid utf-8 text";
+  case MBERT_ERROR_BUFFER_TOO_SMALL:
+    return "output buffer too small";
+  case MBERT_ERROR_SEQUENCE_TOO_LONG:
+    return "sequence too long to fit without truncating what may not be truncated";
+  case MBERT_ERROR_MISSING_SPECIAL_TOKEN:
+    return "vocabulary lacks a special token ([UNK], [CLS], [SEP] or [PAD])";
   }
   return "unknown status";
 }
