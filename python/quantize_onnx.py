@@ -15,8 +15,8 @@ form: the activation is quantized to uint8 with a fixed scale and zero point, ca
 min/max (widened to include 0) of that tensor over the calibration inputs, which the float model
 computes here in numpy (run_onnx_numpy.py); the weight is stored int8 and dequantized.
 
-Weights are symmetric int8 in [-127, 127] with zero point 0, one scale for the whole tensor or,
-with --per-channel, one per output column (a 1-D zero point for MatMulInteger, axis=1 for
+Weights are symmetric int8 in [-127, 127] (or [-63, 63] with --reduce-range) with zero point 0, one
+scale for the whole tensor or, with --per-channel, one per output column (a 1-D zero point for MatMulInteger, axis=1 for
 DequantizeLinear, which needs opset 13). Activations shared by several MatMuls (Q and K read one
 bottleneck) are quantized once. MatMuls of two activations (attention scores) stay float.
 
@@ -37,6 +37,9 @@ import run_onnx_numpy
 # Protobuf refuses to serialize a message of 2 GiB or more; keep a margin for the graph itself.
 EMBEDDED_WEIGHT_LIMIT = 2**31 - 64 * 2**20
 INT8_WEIGHT_LIMIT = 127
+# With --reduce-range: u8 x s8 products summed in pairs stay within int16 (2 * 255 * 63 = 32130), so
+# x86 kernels without VNNI, whose vpmaddubsw saturates pairs at 32767, compute them exactly.
+REDUCED_WEIGHT_LIMIT = 63
 DEFAULT_CALIBRATION_SAMPLES = 16
 
 
@@ -44,15 +47,15 @@ class QuantizeError(Exception):
     pass
 
 
-def quantize_weight(weight, per_channel):
-    """Symmetric int8 weights: returns (int8 values, float32 scale, int8 zero point).
+def quantize_weight(weight, per_channel, limit=INT8_WEIGHT_LIMIT):
+    """Symmetric int8 weights in [-limit, limit]: returns (int8 values, float32 scale, int8 zero point).
 
     Scale and zero point are scalars, or 1-D over the output columns (axis 1) with per_channel.
     """
     magnitude = np.abs(weight).max(axis=0) if per_channel else np.abs(weight).max()
     # An all-zero column quantizes to zeros under any scale; 1 keeps the division defined.
-    scale = np.where(magnitude > 0, magnitude / INT8_WEIGHT_LIMIT, 1.0).astype(np.float32)
-    values = np.clip(np.rint(weight / scale), -INT8_WEIGHT_LIMIT, INT8_WEIGHT_LIMIT).astype(np.int8)
+    scale = np.where(magnitude > 0, magnitude / limit, 1.0).astype(np.float32)
+    values = np.clip(np.rint(weight / scale), -limit, limit).astype(np.int8)
     return values, scale, np.zeros(scale.shape, dtype=np.int8)
 
 
@@ -124,7 +127,7 @@ def calibrate_activation_ranges(model, activation_names, samples):
     return ranges
 
 
-def quantize(model, quantization_format, per_channel, activation_ranges=None):
+def quantize(model, quantization_format, per_channel, activation_ranges=None, weight_limit=INT8_WEIGHT_LIMIT):
     """Rewrites `model` in place; returns the number of MatMuls quantized."""
     matmuls = quantizable_matmuls(model)
     if not matmuls:
@@ -147,7 +150,7 @@ def quantize(model, quantization_format, per_channel, activation_ranges=None):
     def weight_operands(weight_name):
         if weight_name not in quantized_weights:
             values, scale, zero_point = quantize_weight(numpy_helper.to_array(initializers[weight_name]),
-                                                        per_channel)
+                                                        per_channel, weight_limit)
             quantized_weights[weight_name] = (add_constant(weight_name + "_quantized", values),
                                               add_constant(weight_name + "_scale", scale),
                                               add_constant(weight_name + "_zero_point", zero_point))
@@ -241,6 +244,9 @@ def main(argv):
                         help="dynamic: DynamicQuantizeLinear + MatMulInteger; qdq: calibrated Q/DQ pairs")
     parser.add_argument("--per-channel", action="store_true",
                         help="one weight scale per output column instead of one per tensor")
+    parser.add_argument("--reduce-range", action="store_true",
+                        help=f"7-bit weights in [-{REDUCED_WEIGHT_LIMIT}, {REDUCED_WEIGHT_LIMIT}]: exact on x86 "
+                             f"without VNNI, where uint8 x int8 pair sums saturate at int16")
     parser.add_argument("--calibration", metavar="DIR",
                         help="qdq only: inputs to calibrate activation ranges on, as DIR/<input>.npy or "
                              "DIR/<sample>/<input>.npy (default: the inputs/ folder beside IN.onnx, "
@@ -264,12 +270,13 @@ def main(argv):
             samples = read_calibration_feeds(directory, input_names, arguments.calibration_samples)
             activations = sorted({node.input[0] for node, _ in quantizable_matmuls(model)})
             activation_ranges = calibrate_activation_ranges(model, activations, samples)
-        count = quantize(model, arguments.format, arguments.per_channel, activation_ranges)
+        count = quantize(model, arguments.format, arguments.per_channel, activation_ranges,
+                         REDUCED_WEIGHT_LIMIT if arguments.reduce_range else INT8_WEIGHT_LIMIT)
         save_model(model, arguments.output)
     except QuantizeError as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
-    weights = "per-channel" if arguments.per_channel else "per-tensor"
+    weights = ("per-channel" if arguments.per_channel else "per-tensor") + (" 7-bit" if arguments.reduce_range else "")
     print(f"{arguments.output}: {count} MatMuls quantized ({arguments.format}, {weights} int8 weights), "
           f"{os.path.getsize(arguments.output) / 1e6:.1f} MB")
     return 0
