@@ -22,7 +22,8 @@ similarity with the reference. For outputs whose leading axes are [B, S] the cos
 the positions where attention_mask is 1, since padded positions are free to differ. For
 question-answering models (start_logits and end_logits) it also reports the fraction of rows
 whose argmax over unmasked positions agrees with the reference, for start, end and both.
-Prints a markdown table; --json writes the same figures.
+Prints a markdown table, with the engines' latencies when given (--latency); --json writes the
+same figures.
 """
 
 import argparse
@@ -214,12 +215,15 @@ def compare(samples_dir, reference, engines):
     return results
 
 
-def markdown_table(reference_name, results):
+def markdown_table(reference_name, results, latency_label):
     outputs = sorted({name for result in results.values() for name in result["cosine"]})
     has_argmax = any("argmax_agreement" in result for result in results.values())
+    has_latency = any("median_ms" in result for result in results.values())
     header = ["engine", "samples"] + [f"{name} cos min / median" for name in outputs]
     if has_argmax:
         header.append("argmax agrees: start / end / both")
+    if has_latency:
+        header.append(f"median ms ({latency_label})")
     lines = [f"vs {reference_name}; cosines over unmasked positions",
              "| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     for engine, result in results.items():
@@ -230,6 +234,8 @@ def markdown_table(reference_name, results):
             agreement = result.get("argmax_agreement")
             row.append(" / ".join(f"{100 * agreement[key]:.0f}%" for key in ("start", "end", "both"))
                        if agreement else "-")
+        if has_latency:
+            row.append(f"{result['median_ms']:.1f}" if "median_ms" in result else "-")
         lines.append("| " + " | ".join(row) + " |")
     return "\n".join(lines)
 
@@ -239,6 +245,14 @@ def named_directory(text):
     if not separator or not name or not directory:
         raise argparse.ArgumentTypeError(f"expected NAME=DIR, got {text!r}")
     return name, directory
+
+
+def named_milliseconds(text):
+    name, separator, value = text.partition("=")
+    try:
+        return name, float(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected NAME=MILLISECONDS, got {text!r}")
 
 
 def main(argv):
@@ -274,6 +288,11 @@ def main(argv):
     compare_parser.add_argument("--reference", type=named_directory, required=True, metavar="NAME=OUT_DIR")
     compare_parser.add_argument("--engine", type=named_directory, action="append", required=True,
                                 metavar="NAME=OUT_DIR", help="an engine's outputs; repeat for each engine")
+    compare_parser.add_argument("--latency", type=named_milliseconds, action="append", default=[],
+                                metavar="NAME=MS", help="an engine's measured median latency, shown beside "
+                                                        "its fidelity; repeat for each engine")
+    compare_parser.add_argument("--latency-label", default="1 thread",
+                                help="what the latencies are, for the column header (default: 1 thread)")
     compare_parser.add_argument("--json", metavar="FILE", help="also write the figures as JSON")
 
     arguments = parser.parse_args(argv)
@@ -290,7 +309,11 @@ def main(argv):
             run_exe(arguments.executable, arguments.samples_dir, arguments.out_dir, arguments.threads)
         else:
             results = compare(arguments.samples_dir, arguments.reference, arguments.engine)
-            print(markdown_table(arguments.reference[0], results))
+            for engine, milliseconds in arguments.latency:
+                if engine not in results:
+                    raise FidelityError(f"--latency {engine}: no --engine of that name")
+                results[engine]["median_ms"] = milliseconds
+            print(markdown_table(arguments.reference[0], results, arguments.latency_label))
             if arguments.json:
                 with open(arguments.json, "w") as json_file:
                     json.dump({"reference": arguments.reference[0], "engines": results}, json_file, indent=2)
