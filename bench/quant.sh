@@ -22,6 +22,10 @@ if [ -z "${MBERT_COMPILE:-}" ]; then
   bash "$root/scripts/build.sh" > /dev/null
   MBERT_COMPILE="$build/bin/mbert-compile"
 fi
+if [ ! -x "$MBERT_COMPILE" ]; then
+  echo "error: $MBERT_COMPILE is not an executable; set MBERT_COMPILE to a built mbert-compile" >&2
+  exit 1
+fi
 mkdir -p "$work"
 if [ ! -d "$ort_modules/onnxruntime-node" ]; then
   # The package's install script downloads extras and fails offline; the CPU
@@ -65,6 +69,7 @@ rm -rf "$samples" "$calibration"
 #   mbert FLAGS...     mbert-compile FLAGS... for this host, run by its runner
 ort() {
   local name="$1" file="$model/$2"
+  echo "quant.sh: $variant: $name" >&2
   "$python" "$root/python/fidelity.py" run-ort "$file" "$samples" "$work/out/$variant/$name" \
     --ort-modules "$ort_modules"
   local ms
@@ -75,6 +80,7 @@ ort() {
 mbert() {
   local name="$1"; shift
   local exe="$work/exe/$variant-$name"
+  echo "quant.sh: $variant: $name" >&2
   mkdir -p "$work/exe"
   "$MBERT_COMPILE" "$model/model.onnx" --target x86_64-linux-gnu --cpu native --emit=exe -o "$exe" "$@"
   "$python" "$root/python/fidelity.py" run-exe "$exe" "$samples" "$work/out/$variant/$name"
