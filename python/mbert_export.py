@@ -70,7 +70,7 @@ class MobileBertConfig:
     # Without token_type_ids the model uses token type 0 everywhere, as Hugging Face does.
     use_token_type_ids: bool = True
     layer_norm_eps: float = 1e-12
-    # Residual-stream NoNorm gamma channels scaled up per NoNorm (see add_outlier_channels).
+    # Outlier channels added per residual-stream NoNorm, and their factor (add_outlier_channels).
     outlier_channels: int = 0
     outlier_scale: float = 40.0
 
@@ -397,8 +397,8 @@ def initialize_weights(model, seed):
                 module.bias.copy_(normal(module.bias.shape, 0.05))
 
 
-# Second component of the outlier generator's seed: a stream of its own, so that the other
-# weights are the same with and without outliers and only the chosen gammas differ.
+# Second component of the outlier generator's seed: a stream of its own, so that the weights are
+# drawn the same with and without outliers before add_outlier_channels rescales some of them.
 OUTLIER_SEED_STREAM = 1
 
 
