@@ -38,6 +38,10 @@ declare -A variants=(
   [plain]=""
   [outliers]="--outlier-channels 2"
 )
+# Writes $model/FILE, the dynamic int8 form of $model/model.onnx: quantize FILE [OPTIONS].
+quantize() {
+  "$python" "$root/python/quantize_onnx.py" "$model/model.onnx" "$model/$1" --format dynamic "${@:2}" > /dev/null
+}
 for variant in plain outliers; do
   model="$work/$variant"
   if [ ! -f "$model/model.onnx" ]; then
@@ -45,13 +49,9 @@ for variant in plain outliers; do
     "$python" "$root/python/mbert_export.py" --layers 24 --seq-len 128 --head qa \
       ${variants[$variant]} --out "$model" > /dev/null
   fi
-  for weights in per-tensor per-channel; do
-    flags=(); [ "$weights" = per-channel ] && flags=(--per-channel)
-    "$python" "$root/python/quantize_onnx.py" "$model/model.onnx" "$model/int8-dynamic-$weights.onnx" \
-      --format dynamic "${flags[@]}" > /dev/null
-  done
-  "$python" "$root/python/quantize_onnx.py" "$model/model.onnx" "$model/int8-dynamic-per-channel-7bit.onnx" \
-    --format dynamic --per-channel --reduce-range > /dev/null
+  quantize int8-dynamic-per-tensor.onnx
+  quantize int8-dynamic-per-channel.onnx --per-channel
+  quantize int8-dynamic-per-channel-7bit.onnx --per-channel --reduce-range
 done
 # Both variants share one input set; the compiler's calibration set is drawn apart from it, so
 # that calibrated engines are not measured on the inputs they were calibrated on.
