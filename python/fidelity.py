@@ -285,7 +285,8 @@ def main(argv):
 
     compare_parser = commands.add_parser("compare", help="fidelity table of engines against a reference")
     compare_parser.add_argument("samples_dir", help="the generated samples (their attention masks are read)")
-    compare_parser.add_argument("--reference", type=named_directory, required=True, metavar="NAME=OUT_DIR")
+    compare_parser.add_argument("--reference", type=named_directory, required=True, metavar="NAME=OUT_DIR",
+                                help="the outputs every engine is compared with, and their name")
     compare_parser.add_argument("--engine", type=named_directory, action="append", required=True,
                                 metavar="NAME=OUT_DIR", help="an engine's outputs; repeat for each engine")
     compare_parser.add_argument("--latency", type=named_milliseconds, action="append", default=[],
