@@ -2,24 +2,9 @@
 // one JSON line: {"threads": N, "median_ms": ..., "min_ms": ...}.
 // Usage: node ort_bench.js MODEL.onnx INPUT_DIR ITERATIONS THREADS
 'use strict';
-const fs = require('fs');
 const path = require('path');
 const ort = require('onnxruntime-node');
-
-// Reads the little-endian int64 / float32 .npy files the exporter writes.
-function readNpy(file) {
-  const bytes = fs.readFileSync(file);
-  const headerLength = bytes.readUInt16LE(8);
-  const header = bytes.toString('latin1', 10, 10 + headerLength);
-  const descr = /'descr':\s*'([^']+)'/.exec(header)[1];
-  const shape = /'shape':\s*\(([^)]*)\)/.exec(header)[1]
-    .split(',').map((s) => s.trim()).filter((s) => s.length).map(Number);
-  const data = bytes.subarray(10 + headerLength);
-  const copy = Uint8Array.from(data).buffer;
-  if (descr === '<i8') return new ort.Tensor('int64', new BigInt64Array(copy), shape);
-  if (descr === '<f4') return new ort.Tensor('float32', new Float32Array(copy), shape);
-  throw new Error(`${file}: unsupported dtype ${descr}`);
-}
+const { readNpy } = require('./npy');
 
 async function main() {
   const [modelPath, inputDir, iterationsText, threadsText] = process.argv.slice(2);
@@ -32,7 +17,10 @@ async function main() {
     graphOptimizationLevel: 'all',
   });
   const feeds = {};
-  for (const name of session.inputNames) feeds[name] = readNpy(path.join(inputDir, `${name}.npy`));
+  for (const name of session.inputNames) {
+    const { type, shape, data } = readNpy(path.join(inputDir, `${name}.npy`));
+    feeds[name] = new ort.Tensor(type, data, shape);
+  }
   await session.run(feeds); // warm-up: first run allocates and packs
   const times = [];
   for (let i = 0; i < iterations; ++i) {

@@ -70,6 +70,9 @@ class MobileBertConfig:
     # Without token_type_ids the model uses token type 0 everywhere, as Hugging Face does.
     use_token_type_ids: bool = True
     layer_norm_eps: float = 1e-12
+    # Outlier channels added per residual-stream NoNorm, and their factor (add_outlier_channels).
+    outlier_channels: int = 0
+    outlier_scale: float = 40.0
 
     def mask_bias_value(self):
         if self.mask_bias == "min":
@@ -394,6 +397,111 @@ def initialize_weights(model, seed):
                 module.bias.copy_(normal(module.bias.shape, 0.05))
 
 
+# Second component of the outlier generator's seed: a stream of its own, so that the weights are
+# drawn the same with and without outliers before add_outlier_channels rescales some of them.
+OUTLIER_SEED_STREAM = 1
+
+
+def residual_no_norm_chains(model):
+    """The NoNorms whose outputs run along one residual path, one list per path, in order.
+
+    Within a block the narrow stream passes the attention-output NoNorm, then each FFN-output
+    NoNorm, the residual carrying every earlier output into the next; across blocks the wide
+    stream passes each block's output-bottleneck NoNorm. These are the NoNorms whose large
+    gammas trained MobileBERT checkpoints show (Bondarenko et al. 2021 find the outliers in the
+    residual sums).
+    """
+    chains = []
+    wide = []
+    for block in model.encoder.layer:
+        chains.append([block.attention.output.LayerNorm]
+                      + [feed_forward.output.LayerNorm for feed_forward in block.ffn]
+                      + [block.output.LayerNorm])
+        wide.append(block.output.bottleneck.LayerNorm)
+    chains.append(wide)
+    return chains
+
+
+def choose_outlier_channels(model, count, seed):
+    """Picks `count` new gamma channels for every residual-stream NoNorm: {NoNorm name: [channels]}.
+
+    Channels are distinct along each residual path, since a channel once scaled stays scaled
+    downstream of that NoNorm (see add_outlier_channels).
+    """
+    generator = np.random.default_rng((seed, OUTLIER_SEED_STREAM))
+    names = {module: name for name, module in model.named_modules()}
+    chosen = {}
+    for chain in residual_no_norm_chains(model):
+        width = chain[0].weight.numel()
+        if count * len(chain) > width:
+            raise ValueError(f"--outlier-channels {count}: a residual path of {len(chain)} NoNorms "
+                             f"has only {width} channels for {count * len(chain)} distinct outliers")
+        channels = generator.permutation(width)[: count * len(chain)].reshape(len(chain), count)
+        for no_norm, picked in zip(chain, channels):
+            chosen[names[no_norm]] = sorted(int(channel) for channel in picked)
+    return chosen
+
+
+def add_outlier_channels(model, count, scale, seed):
+    """Gives the residual streams outlier channels without changing what the model computes.
+
+    Each residual-stream NoNorm multiplies its chosen gamma channels (and their betas) by
+    `scale`. From there on the channel travels at `scale` times its size along the residual
+    path: later sums on the path scale the same output rows of their producing Linear and the
+    same betas, and every Linear that reads the path divides that input column by `scale`.
+    Scaling gammas alone compounds through the Linears (a 24-layer model overflows); this
+    way the float function stays the same up to rounding while the activations carry channels
+    `scale` times the rest, as in trained checkpoints, where the reading weights are small
+    (the reverse of SmoothQuant's smoothing).
+    """
+    chosen = choose_outlier_channels(model, count, seed)
+    config = model.config
+
+    def sum_into_path(producer, no_norm, carried, name):
+        """NoNorm(producer(x) + residual) on a path already carrying `carried` scaled channels."""
+        producer.weight[carried] *= scale
+        producer.bias[carried] *= scale
+        no_norm.bias[carried] *= scale
+        new = chosen[name + ".LayerNorm"]
+        no_norm.weight[new] *= scale
+        no_norm.bias[new] *= scale
+        return carried + new
+
+    def read_path(consumer, carried):
+        consumer.weight[:, carried] /= scale
+
+    wide = []
+    with torch.no_grad():
+        for index, block in enumerate(model.encoder.layer):
+            prefix = f"encoder.layer.{index}."
+            read_path(block.bottleneck.input.dense, wide)
+            if block.bottleneck.shares_query_key_bottleneck:
+                read_path(block.bottleneck.attention.dense, wide)
+            elif not config.use_bottleneck_attention:
+                read_path(block.attention.self.query, wide)
+                read_path(block.attention.self.key, wide)
+            if not config.use_bottleneck_attention:
+                read_path(block.attention.self.value, wide)
+            narrow = sum_into_path(block.attention.output.dense, block.attention.output.LayerNorm, [],
+                                   prefix + "attention.output")
+            for ffn_index, feed_forward in enumerate(block.ffn):
+                read_path(feed_forward.intermediate.dense, narrow)
+                narrow = sum_into_path(feed_forward.output.dense, feed_forward.output.LayerNorm, narrow,
+                                       prefix + f"ffn.{ffn_index}.output")
+            read_path(block.intermediate.dense, narrow)
+            narrow = sum_into_path(block.output.dense, block.output.LayerNorm, narrow, prefix + "output")
+            read_path(block.output.bottleneck.dense, narrow)
+            wide = sum_into_path(block.output.bottleneck.dense, block.output.bottleneck.LayerNorm, wide,
+                                 prefix + "output.bottleneck")
+        if config.head == "qa":
+            read_path(model.qa_outputs, wide)
+        elif config.head == "cls":
+            read_path(model.classifier, wide)
+        elif config.head == "mlm":
+            read_path(model.predictions.transform_dense, wide)
+    return chosen
+
+
 def make_test_inputs(config, batch, sequence_length, seed):
     """Random token ids, trailing padding in the mask, and two token-type segments."""
     rng = np.random.default_rng(seed)
@@ -415,6 +523,8 @@ def make_test_inputs(config, batch, sequence_length, seed):
 def build_model(config, seed):
     model = MobileBertForExport(config)
     initialize_weights(model, seed)
+    if config.outlier_channels:
+        add_outlier_channels(model, config.outlier_channels, config.outlier_scale, seed)
     return model.eval()
 
 
@@ -435,6 +545,8 @@ def config_from_arguments(arguments):
         head=arguments.head,
         use_token_type_ids=not arguments.no_token_type_ids,
         num_labels=arguments.num_labels,
+        outlier_channels=arguments.outlier_channels,
+        outlier_scale=arguments.outlier_scale,
     )
 
 
@@ -481,11 +593,19 @@ def parse_arguments(argv):
                         help="the graph has no token_type_ids input (token type 0 everywhere)")
     parser.add_argument("--seed", type=int, default=0, help="seed of the weights and the test input")
     parser.add_argument("--dynamic-axes", action="store_true", help="make batch and sequence axes symbolic")
+    parser.add_argument("--outlier-channels", type=int, default=0, metavar="N",
+                        help="scale N gamma channels of every residual-stream NoNorm (attention output, "
+                             "FFN outputs, output bottleneck) by --outlier-scale, as trained checkpoints "
+                             "have; channels are seeded by --seed (default 0: none)")
+    parser.add_argument("--outlier-scale", type=float, default=40.0,
+                        help="factor for the --outlier-channels gammas (default 40)")
     arguments = parser.parse_args(argv)
     if arguments.seq_len > arguments.max_positions:
         parser.error("--seq-len exceeds --max-positions")
     if arguments.seq_len < 1 or arguments.batch < 1:
         parser.error("--seq-len and --batch must be positive")
+    if arguments.outlier_channels < 0:
+        parser.error("--outlier-channels must not be negative")
     return arguments
 
 
@@ -552,6 +672,9 @@ def export(arguments):
         "input_names": input_names,
         "output_names": output_names,
     }
+    if config.outlier_channels:
+        description["outlier_gamma_channels"] = choose_outlier_channels(model, config.outlier_channels,
+                                                                        arguments.seed)
     with open(os.path.join(arguments.out, "config.json"), "w") as config_file:
         json.dump(description, config_file, indent=2)
         config_file.write("\n")
@@ -569,5 +692,15 @@ def export(arguments):
     return 0
 
 
+def main(argv):
+    arguments = parse_arguments(argv)
+    try:
+        return export(arguments)
+    except ValueError as error:
+        # Configurations the model cannot be built with (head count, outlier count, ...).
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+
+
 if __name__ == "__main__":
-    sys.exit(export(parse_arguments(sys.argv[1:])))
+    sys.exit(main(sys.argv[1:]))
