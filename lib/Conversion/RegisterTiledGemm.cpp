@@ -327,19 +327,28 @@ Value buildGemm(OpBuilder &b, Location loc, Value lhs, const QuantizedRows *quan
   return result;
 }
 
-/// round-half-to-even of `x`, for |x| < 2^22, in plain arithmetic: adding
-/// 1.5 * 2^23 leaves no fraction bits, so the FPU's own rounding does it.
-/// (math.roundeven would be a libm call on x86-64 before SSE4.1.)
+/// A constant of `like`'s type (f32 or a vector of f32) with every element `value`.
+Value floatConstantLike(OpBuilder &b, Location loc, Value like, float value) {
+  Type type = like.getType();
+  if (auto vector = dyn_cast<VectorType>(type))
+    return arith::ConstantOp::create(
+        b, loc, DenseElementsAttr::get(vector, b.getF32FloatAttr(value)));
+  return arith::ConstantOp::create(b, loc, b.getF32FloatAttr(value));
+}
+
+/// round-half-to-even of `x` (f32 or a vector of f32), for |x| < 2^22, in
+/// plain arithmetic: adding 1.5 * 2^23 leaves no fraction bits, so the FPU's
+/// own rounding does it. (math.roundeven would be a libm call on x86-64
+/// before SSE4.1.)
 Value roundToNearestEven(OpBuilder &b, Location loc, Value x) {
-  Value magic = arith::ConstantOp::create(b, loc, b.getF32FloatAttr(12582912.0f));
+  Value magic = floatConstantLike(b, loc, x, 12582912.0f);
   return arith::SubFOp::create(b, loc, arith::AddFOp::create(b, loc, x, magic), magic);
 }
 
 Value clampFloat(OpBuilder &b, Location loc, Value x, float low, float high) {
-  Value lowValue = arith::ConstantOp::create(b, loc, b.getF32FloatAttr(low));
-  Value highValue = arith::ConstantOp::create(b, loc, b.getF32FloatAttr(high));
-  return arith::MinimumFOp::create(b, loc, arith::MaximumFOp::create(b, loc, x, lowValue),
-                                   highValue);
+  return arith::MinimumFOp::create(
+      b, loc, arith::MaximumFOp::create(b, loc, x, floatConstantLike(b, loc, x, low)),
+      floatConstantLike(b, loc, x, high));
 }
 
 } // namespace
@@ -355,92 +364,96 @@ Value readRowSegment(OpBuilder &b, Location loc, Value source, ValueRange indice
 
 QuantizedRows buildRowQuantization(OpBuilder &b, Location loc, Value input,
                                    MicroKernelAttr kernel) {
-  MLIRContext *context = b.getContext();
   RankedTensorType inputType = getTensorType(input);
   int64_t rows = inputType.getDimSize(0), depth = inputType.getDimSize(1);
   int64_t paddedDepth = kernel.getPaddedDepth(depth);
   Type f32 = b.getF32Type(), i32 = b.getI32Type(), i8 = b.getI8Type();
-  auto perRow = RankedTensorType::get({rows}, f32);
-
-  // The row's range, widened to include 0 so that zeros (ReLU outputs,
-  // padding) are exact.
-  Value zero = createFilledTensor(b, loc, perRow, b.getF32FloatAttr(0.0f));
-  AffineMap identity = AffineMap::getMultiDimIdentityMap(2, context);
-  AffineMap rowMap = AffineMap::get(2, 0, getAffineDimExpr(0, context), context);
-  auto range = linalg::GenericOp::create(
-      b, loc, TypeRange{perRow, perRow}, input, ValueRange{zero, zero},
-      ArrayRef<AffineMap>{identity, rowMap, rowMap},
-      ArrayRef<utils::IteratorType>{utils::IteratorType::parallel, utils::IteratorType::reduction},
-      [](OpBuilder &nested, Location bodyLoc, ValueRange args) {
-        Value low = arith::MinimumFOp::create(nested, bodyLoc, args[0], args[1]);
-        Value high = arith::MaximumFOp::create(nested, bodyLoc, args[0], args[2]);
-        linalg::YieldOp::create(nested, bodyLoc, ValueRange{low, high});
-      });
-
-  // scale = range / 255 (1 for an all-zero row); the zero point maps the
-  // row's minimum to -128.
-  auto rowsI32 = RankedTensorType::get({rows}, i32);
-  auto parameters = linalg::GenericOp::create(
-      b, loc, TypeRange{perRow, perRow, rowsI32}, range.getResults(),
-      ValueRange{tensor::EmptyOp::create(b, loc, perRow.getShape(), f32),
-                 tensor::EmptyOp::create(b, loc, perRow.getShape(), f32),
-                 tensor::EmptyOp::create(b, loc, rowsI32.getShape(), i32)},
-      SmallVector<AffineMap>(5, AffineMap::getMultiDimIdentityMap(1, context)),
-      ArrayRef<utils::IteratorType>{utils::IteratorType::parallel},
-      [](OpBuilder &nested, Location bodyLoc, ValueRange args) {
-        auto constant = [&](float value) {
-          return arith::ConstantOp::create(nested, bodyLoc, nested.getF32FloatAttr(value));
-        };
-        Value span = arith::SubFOp::create(nested, bodyLoc, args[1], args[0]);
-        Value empty = arith::CmpFOp::create(nested, bodyLoc, arith::CmpFPredicate::OLE, span,
-                                            constant(0.0f));
-        Value scale = arith::SelectOp::create(
-            nested, bodyLoc, empty, constant(1.0f),
-            arith::DivFOp::create(nested, bodyLoc, span, constant(255.0f)));
-        Value inverse = arith::DivFOp::create(nested, bodyLoc, constant(1.0f), scale);
-        Value shifted = arith::SubFOp::create(
-            nested, bodyLoc, constant(-128.0f),
-            arith::MulFOp::create(nested, bodyLoc, args[0], inverse));
-        Value zeroPoint = roundToNearestEven(
-            nested, bodyLoc, clampFloat(nested, bodyLoc, shifted, -128.0f, 127.0f));
-        linalg::YieldOp::create(
-            nested, bodyLoc,
-            ValueRange{scale, inverse,
-                       arith::FPToSIOp::create(nested, bodyLoc, nested.getI32Type(), zeroPoint)});
-      });
-  Value scale = parameters.getResult(0), inverse = parameters.getResult(1);
-  Value zeroPoint = parameters.getResult(2);
-
-  // q = clamp(round(x / scale) + zero_point, -128, 127), zero past K.
-  auto quantizedType = RankedTensorType::get({rows, paddedDepth}, i8);
-  auto quantizeElement = [&](OpBuilder &nested, Location bodyLoc, ValueRange args) -> Value {
-    Value row = linalg::IndexOp::create(nested, bodyLoc, 0);
-    Value k = linalg::IndexOp::create(nested, bodyLoc, 1);
-    Value last = arith::ConstantIndexOp::create(nested, bodyLoc, depth - 1);
-    Value x = tensor::ExtractOp::create(
-        nested, bodyLoc, input,
-        ValueRange{row, depth == paddedDepth
-                            ? k
-                            : arith::MinUIOp::create(nested, bodyLoc, k, last).getResult()});
-    Value zeroPointFloat = arith::SIToFPOp::create(nested, bodyLoc, nested.getF32Type(), args[1]);
-    Value shifted = arith::AddFOp::create(
-        nested, bodyLoc, arith::MulFOp::create(nested, bodyLoc, x, args[0]), zeroPointFloat);
-    Value rounded =
-        roundToNearestEven(nested, bodyLoc, clampFloat(nested, bodyLoc, shifted, -128.0f, 127.0f));
-    Value value = arith::TruncIOp::create(
-        nested, bodyLoc, nested.getI8Type(),
-        arith::FPToSIOp::create(nested, bodyLoc, nested.getI32Type(), rounded));
-    if (depth == paddedDepth)
-      return value;
-    Value depthValue = arith::ConstantIndexOp::create(nested, bodyLoc, depth);
-    Value inside =
-        arith::CmpIOp::create(nested, bodyLoc, arith::CmpIPredicate::ult, k, depthValue);
-    Value zeroByte = arith::ConstantOp::create(nested, bodyLoc, nested.getI8IntegerAttr(0));
-    return arith::SelectOp::create(nested, bodyLoc, inside, value, zeroByte);
+  // Rows are read 16 floats at a time; K is at least padded to a multiple of
+  // the depth group, and 16-wide writes past it stay inside the padded row
+  // when it is a multiple of 16 (the SDOT layout), else they are masked.
+  constexpr int64_t width = 16;
+  auto floats = VectorType::get({width}, f32);
+  auto bytes = VectorType::get({width}, i8);
+  auto index = [&](OpBuilder &nested, int64_t value) {
+    return arith::ConstantIndexOp::create(nested, loc, value).getResult();
   };
-  Value quantizedRows = buildParallelGeneric(b, loc, quantizedType, ValueRange{inverse, zeroPoint},
-                                             {rowMap, rowMap}, quantizeElement);
-  return QuantizedRows{quantizedRows, scale, zeroPoint};
+  auto constant = [&](OpBuilder &nested, float value) {
+    return arith::ConstantOp::create(nested, loc, nested.getF32FloatAttr(value)).getResult();
+  };
+
+  Value rowsInit = tensor::EmptyOp::create(b, loc, ArrayRef<int64_t>{rows, paddedDepth}, i8);
+  Value scaleInit = tensor::EmptyOp::create(b, loc, ArrayRef<int64_t>{rows}, f32);
+  Value zeroPointInit = tensor::EmptyOp::create(b, loc, ArrayRef<int64_t>{rows}, i32);
+  // One row at a time, in two passes over it while it is in cache: its range
+  // (widened to include 0, so that zeros such as ReLU outputs are exact),
+  // then its int8 values. Rows are independent: the loop runs on the pool.
+  auto rowLoop = scf::ForOp::create(
+      b, loc, index(b, 0), index(b, rows), index(b, 1),
+      ValueRange{rowsInit, scaleInit, zeroPointInit},
+      [&](OpBuilder &nested, Location, Value row, ValueRange carried) {
+        Value zeros = arith::ConstantOp::create(
+            nested, loc, DenseElementsAttr::get(floats, nested.getF32FloatAttr(0.0f)));
+        auto rangeLoop = scf::ForOp::create(
+            nested, loc, index(nested, 0), index(nested, depth), index(nested, width),
+            ValueRange{zeros, zeros},
+            [&](OpBuilder &inner, Location, Value k, ValueRange bounds) {
+              Value x = readRowSegment(inner, loc, input, {row, k}, floats);
+              scf::YieldOp::create(inner, loc,
+                                   ValueRange{arith::MinNumFOp::create(inner, loc, bounds[0], x),
+                                              arith::MaxNumFOp::create(inner, loc, bounds[1], x)});
+            });
+        Value low = vector::ReductionOp::create(nested, loc, vector::CombiningKind::MINNUMF,
+                                                rangeLoop.getResult(0));
+        Value high = vector::ReductionOp::create(nested, loc, vector::CombiningKind::MAXNUMF,
+                                                 rangeLoop.getResult(1));
+        // scale = range / 255 (1 for an all-zero row); the zero point maps
+        // the row's minimum to -128.
+        Value span = arith::SubFOp::create(nested, loc, high, low);
+        Value empty =
+            arith::CmpFOp::create(nested, loc, arith::CmpFPredicate::OLE, span, constant(nested, 0));
+        Value scale = arith::SelectOp::create(
+            nested, loc, empty, constant(nested, 1),
+            arith::DivFOp::create(nested, loc, span, constant(nested, 255)));
+        Value inverse = arith::DivFOp::create(nested, loc, constant(nested, 1), scale);
+        Value zeroPoint = roundToNearestEven(
+            nested, loc,
+            clampFloat(nested, loc,
+                       arith::SubFOp::create(nested, loc, constant(nested, -128),
+                                             arith::MulFOp::create(nested, loc, low, inverse)),
+                       -128, 127));
+
+        // q = clamp(round(x / scale) + zero_point, -128, 127). Columns past K
+        // read as 0 and become the zero point: they meet zero weights.
+        Value inverseVector = vector::BroadcastOp::create(nested, loc, floats, inverse);
+        Value zeroPointVector = vector::BroadcastOp::create(nested, loc, floats, zeroPoint);
+        auto quantizeLoop = scf::ForOp::create(
+            nested, loc, index(nested, 0), index(nested, paddedDepth), index(nested, width),
+            ValueRange{carried[0]},
+            [&](OpBuilder &inner, Location, Value k, ValueRange quantized) {
+              Value x = readRowSegment(inner, loc, input, {row, k}, floats);
+              // A separate multiply and add (not an FMA): targets without FMA
+              // would call libm for it, and every target rounds the same way.
+              Value shifted = arith::AddFOp::create(
+                  inner, loc, arith::MulFOp::create(inner, loc, x, inverseVector), zeroPointVector);
+              Value rounded = roundToNearestEven(inner, loc, clampFloat(inner, loc, shifted, -128, 127));
+              Value values = arith::TruncIOp::create(
+                  inner, loc, bytes,
+                  arith::FPToSIOp::create(inner, loc, VectorType::get({width}, i32), rounded));
+              Value written = vector::TransferWriteOp::create(
+                                  inner, loc, values, quantized[0], ValueRange{row, k},
+                                  ArrayRef<bool>{paddedDepth % width == 0})
+                                  .getResult();
+              scf::YieldOp::create(inner, loc, written);
+            });
+        Value zeroPointInt = arith::FPToSIOp::create(nested, loc, i32, zeroPoint);
+        scf::YieldOp::create(
+            nested, loc,
+            ValueRange{quantizeLoop.getResult(0),
+                       tensor::InsertOp::create(nested, loc, scale, carried[1], row),
+                       tensor::InsertOp::create(nested, loc, zeroPointInt, carried[2], row)});
+      });
+  rowLoop->setAttr(kParallelLoopAttr, b.getUnitAttr());
+  return QuantizedRows{rowLoop.getResult(0), rowLoop.getResult(1), rowLoop.getResult(2)};
 }
 
 Value buildRegisterTiledGemm(OpBuilder &b, Location loc, Value lhs, const GemmRhs &rhs,

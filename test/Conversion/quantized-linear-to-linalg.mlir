@@ -1,25 +1,35 @@
 // RUN: mbert-opt %s --pass-pipeline="builtin.module(func.func(mbert-lower-to-linalg,canonicalize))" | FileCheck %s
 
-// A linear with int8 weights first quantizes its input rows: one pass finds
-// each row's range (widened to include 0), one computes scale = range / 255
-// and the zero point that maps the minimum to -128, and one writes the int8
-// rows, K = 20 padded with zeros to 32 (SDOT reads 16 bytes of a row at once).
+// A linear with int8 weights first quantizes its input rows, one row per
+// iteration of a loop the thread pool may split: a pass over the row finds
+// its range (16 floats at a time, widened to include 0), the scale is
+// range / 255 and the zero point maps the minimum to -128, and a second pass
+// writes the int8 row, K = 20 padded to 32 (SDOT reads 16 bytes of a row at
+// once; the padding meets zero weights).
 // CHECK-LABEL: func.func @sdot
-// CHECK: %[[RANGE:.+]]:2 = linalg.generic {{.+}} iterator_types = ["parallel", "reduction"]
-// CHECK: arith.minimumf
-// CHECK: arith.maximumf
-// CHECK: %[[PARAMS:.+]]:3 = linalg.generic {{.+}} ins(%[[RANGE]]#0, %[[RANGE]]#1 : tensor<8xf32>, tensor<8xf32>)
-// CHECK: arith.divf %{{.+}}, %{{.+}} : f32
-// CHECK: %[[ROWS:.+]] = linalg.generic {{.+}} ins(%[[PARAMS]]#1, %[[PARAMS]]#2 : tensor<8xf32>, tensor<8xi32>) outs(%{{.+}} : tensor<8x32xi8>)
-// CHECK: arith.trunci {{.+}} : i32 to i8
-// CHECK: arith.cmpi ult
+// CHECK: %[[Q:.+]]:3 = scf.for %[[ROW:[^ ]+]] = {{.+}} -> (tensor<8x32xi8>, tensor<8xf32>, tensor<8xi32>)
+// CHECK: scf.for {{.+}} -> (vector<16xf32>, vector<16xf32>)
+// CHECK: arith.minnumf
+// CHECK: arith.maxnumf
+// CHECK: %[[LOW:.+]] = vector.reduction <minnumf>
+// CHECK: %[[HIGH:.+]] = vector.reduction <maxnumf>
+// CHECK: arith.subf %[[HIGH]], %[[LOW]] : f32
+// CHECK: scf.for {{.+}} -> (tensor<8x32xi8>)
+// CHECK: arith.mulf {{.+}} : vector<16xf32>
+// CHECK: arith.addf {{.+}} : vector<16xf32>
+// CHECK: arith.fptosi {{.+}} : vector<16xf32> to vector<16xi32>
+// CHECK: arith.trunci {{.+}} : vector<16xi32> to vector<16xi8>
+// CHECK: vector.transfer_write
+// CHECK: tensor.insert
+// CHECK: tensor.insert
+// CHECK: } {mbert.parallel}
 // The tile is 4 rows x 8 columns: per row two 4-lane int32 accumulators; each
 // step of the reduction covers 16 of K (two steps for 32): one 16-byte load
 // per row, and for each of the four depth groups two 16-byte blocks of the
 // panel, each met by the row's group broadcast to all four lanes.
 // CHECK: scf.for %[[STEP:[^ ]+]] = {{.+}} iter_args({{.+}}) -> (vector<4xi32>, vector<4xi32>, vector<4xi32>, vector<4xi32>, vector<4xi32>, vector<4xi32>, vector<4xi32>, vector<4xi32>)
-// CHECK: vector.transfer_read %[[ROWS]]{{.+}} : tensor<8x32xi8>, vector<16xi8>
-// CHECK-COUNT-3: vector.transfer_read %[[ROWS]]
+// CHECK: vector.transfer_read %[[Q]]#0{{.+}} : tensor<8x32xi8>, vector<16xi8>
+// CHECK-COUNT-3: vector.transfer_read %[[Q]]#0
 // CHECK: vector.shuffle {{.+}} [0, 0, 0, 0] : vector<4xi32>, vector<4xi32>
 // CHECK-COUNT-8: arm_neon.intr.sdot
 // CHECK: vector.shuffle {{.+}} [1, 1, 1, 1]
