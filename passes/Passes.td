@@ -74,6 +74,37 @@ def FuseSharedInputLinearsPass : Pass<"mbert-fuse-shared-input-linears", "mlir::
   let dependentDialects = ["mlir::tensor::TensorDialect"];
 }
 
+def CalibrateLinearsPass : Pass<"mbert-calibrate-linears", "mlir::ModuleOp"> {
+  let summary = "Record each linear's input range on calibration inputs";
+  let description = [{
+    Runs the model as it stands (f32, after folding and fusion) on sample
+    inputs and sets every linear's `input_range` to the largest |x| each of
+    its input channels reached. The run is in process: a copy of the module
+    also returns those ranges, is compiled for this host through the rest
+    of the pipeline and executed with MLIR's ExecutionEngine.
+
+    Samples come from `calibration`, a folder with one subfolder per sample
+    holding `<input name>.npy` for every model input (dtype and shape as the
+    model's), read in name order; without it, `samples` random inputs are
+    generated: token ids uniform over their table, an attention mask of a
+    random length's ones then zeros, token types 0 then 1 after a random
+    split. A missing, empty or mis-shaped set is an error naming the file.
+  }];
+  let options = [
+    Option<"calibrationSet", "calibration", "std::string", /*default=*/"\"\"",
+           "Folder of calibration samples (empty: generate random ones)">,
+    Option<"sampleCount", "samples", "int64_t", /*default=*/"8",
+           "Random samples to generate without a calibration folder">,
+    Option<"seed", "seed", "unsigned", /*default=*/"0", "Seed of the random samples">
+  ];
+  let statistics = [
+    Statistic<"calibratedLinears", "calibrated-linears", "Linears given an input range">,
+    Statistic<"samplesRun", "samples-run", "Calibration samples run">
+  ];
+  let dependentDialects = ["mlir::linalg::LinalgDialect", "mlir::math::MathDialect",
+                           "mlir::tensor::TensorDialect", "mlir::arith::ArithDialect"];
+}
+
 def QuantizeLinearsPass : Pass<"mbert-quantize-linears", "mlir::ModuleOp"> {
   let summary = "Quantize linear weights to int8 per output channel";
   let description = [{
@@ -89,13 +120,25 @@ def QuantizeLinearsPass : Pass<"mbert-quantize-linears", "mlir::ModuleOp"> {
     narrower than `min-columns` (a question-answering head's two logits) are
     a negligible share of the multiply-adds and write the model's answer
     directly: they stay f32.
+
+    A linear with a calibrated `input_range` is smoothed first (SmoothQuant):
+    input channel k is divided by
+    `s_k = input_range[k]^a / max_n |W[k, n]|^(1 - a)` (a =
+    `smoothing-strength`) and weight row k multiplied by it before the
+    columns are quantized; the division becomes the op's `smoothing`
+    (1 / s_k), applied while the input rows are quantized. MobileBERT's
+    residual stream carries a few channels 10-100x larger than the rest;
+    without this they set every row's quantization step.
   }];
   let options = [
     Option<"minColumns", "min-columns", "int64_t", /*default=*/"16",
-           "Linears with fewer output channels stay f32">
+           "Linears with fewer output channels stay f32">,
+    Option<"smoothingStrength", "smoothing-strength", "double", /*default=*/"0.5",
+           "How much of an input channel's range moves into its weight row (0 turns smoothing off)">
   ];
   let statistics = [
     Statistic<"quantizedLinears", "quantized-linears", "Linears whose weights became int8">,
+    Statistic<"smoothedLinears", "smoothed-linears", "Quantized linears with smoothed inputs">,
     Statistic<"floatLinears", "float-linears", "Linears left in f32">
   ];
   let dependentDialects = ["mbert::onnx_import::OnnxDialect"];

@@ -39,8 +39,12 @@ void buildModelOptimizationPipeline(OpPassManager &pm, const PipelineOptions &op
     pm.addPass(createCanonicalizerPass());
     pm.addPass(createFuseSharedInputLinearsPass());
     // After every f32 rewrite of the weights, so that the folds stay exact.
-    if (options.quantizeInt8)
-      pm.addPass(createQuantizeLinearsPass());
+    if (options.quantizeInt8) {
+      pm.addPass(createCalibrateLinearsPass(CalibrateLinearsPassOptions{options.calibrationSet}));
+      QuantizeLinearsPassOptions quantize;
+      quantize.smoothingStrength = options.smoothingStrength;
+      pm.addPass(createQuantizeLinearsPass(quantize));
+    }
     const KernelTarget &target = options.kernelTarget;
     pm.addPass(createSelectKernelsPass(
         SelectKernelsPassOptions{target.triple, target.cpu, target.features}));

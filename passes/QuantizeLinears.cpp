@@ -44,6 +44,37 @@ ColumnQuantized quantizeColumns(ArrayRef<float> weight, int64_t depth, int64_t c
   return result;
 }
 
+/// SmoothQuant's per-channel factors (Xiao et al., arXiv 2211.10438): input
+/// channel k is divided by s_k = range_k^a / wmax_k^(1 - a) and weight row k
+/// of `weight` multiplied by it in place, where range_k is the largest |x_k|
+/// seen on calibration inputs and wmax_k the largest |W[k, n]|. a = 0.5 gives
+/// the channel and its weight row the same range; a channel that never moved
+/// keeps s_k = 1. Returns the input's multipliers 1 / s_k, or nothing when
+/// every s_k is 1.
+std::optional<std::vector<float>> smoothWeightRows(std::vector<float> &weight,
+                                                   ArrayRef<float> inputRange, int64_t columns,
+                                                   double strength) {
+  std::vector<float> multipliers(inputRange.size(), 1.0f);
+  bool smoothed = false;
+  for (auto [k, range] : llvm::enumerate(inputRange)) {
+    MutableArrayRef<float> row(weight.data() + k * columns, columns);
+    float weightMax = 0.0f;
+    for (float w : row)
+      weightMax = std::max(weightMax, std::fabs(w));
+    if (!(range > 0.0f) || weightMax == 0.0f || !std::isfinite(range))
+      continue;
+    auto divisor = static_cast<float>(std::pow(range, strength) /
+                                      std::pow(weightMax, 1.0 - strength));
+    for (float &w : row)
+      w *= divisor;
+    multipliers[k] = 1.0f / divisor;
+    smoothed = true;
+  }
+  if (!smoothed)
+    return std::nullopt;
+  return multipliers;
+}
+
 struct QuantizeLinearsPass : mbert::impl::QuantizeLinearsPassBase<QuantizeLinearsPass> {
   using QuantizeLinearsPassBase::QuantizeLinearsPassBase;
 
@@ -59,6 +90,15 @@ struct QuantizeLinearsPass : mbert::impl::QuantizeLinearsPassBase<QuantizeLinear
         return;
       }
       std::optional<std::vector<float>> weight = mbert::getConstantFloats(linear.getWeight());
+      std::optional<std::vector<float>> multipliers;
+      if (std::optional<DenseElementsAttr> range = linear.getInputRange();
+          range && smoothingStrength > 0) {
+        auto values = range->getValues<float>();
+        multipliers = smoothWeightRows(*weight, std::vector<float>(values.begin(), values.end()),
+                                       columns, smoothingStrength);
+        if (multipliers)
+          ++smoothedLinears;
+      }
       ColumnQuantized quantized = quantizeColumns(*weight, depth, columns);
       rewriter.setInsertionPoint(linear);
       Location loc = linear.getWeight().getLoc();
@@ -73,10 +113,17 @@ struct QuantizeLinearsPass : mbert::impl::QuantizeLinearsPassBase<QuantizeLinear
       Value scales = constant(DenseElementsAttr::get(
                                              scaleType, ArrayRef<float>(quantized.scales)));
       Value sums = constant(DenseElementsAttr::get(sumsType, ArrayRef<int32_t>(quantized.sums)));
+      Value smoothing;
+      if (multipliers) {
+        auto smoothingType = RankedTensorType::get({depth}, rewriter.getF32Type());
+        smoothing = constant(DenseElementsAttr::get(smoothingType, ArrayRef<float>(*multipliers)));
+      }
       rewriter.modifyOpInPlace(linear, [&] {
         linear.getWeightMutable().assign(values);
         linear.getWeightScaleMutable().assign(scales);
         linear.getWeightSumsMutable().assign(sums);
+        if (smoothing)
+          linear.getSmoothingMutable().assign(smoothing);
       });
       ++quantizedLinears;
     });

@@ -142,6 +142,15 @@ LogicalResult LinearOp::verify() {
     if (failed(verifyChannelVector(*this, scale, "weight_scale", columns)) ||
         failed(verifyChannelVector(*this, getWeightSums(), "weight_sums", columns)))
       return failure();
+  if (Value smoothing = getSmoothing()) {
+    if (!integerWeight)
+      return emitOpError("smoothing belongs to int8 weights");
+    if (failed(verifyChannelVector(*this, smoothing, "smoothing", depth)))
+      return failure();
+  }
+  if (std::optional<DenseElementsAttr> range = getInputRange();
+      range && (range->getType().getRank() != 1 || range->getNumElements() != depth))
+    return emitOpError("input_range must have one value per input channel (") << depth << ")";
   if (getBias() && failed(verifyChannelVector(*this, getBias(), "bias", columns)))
     return failure();
   if (getResidual() && getResidual().getType() != result)

@@ -110,10 +110,18 @@ def MBert_LinearOp : MBert_Op<"linear", [AttrSizedOperandSegments]> {
     after a residual add lives on as one multiply-add per element.
 
     An int8 weight is quantized per output channel: `W[k, n] =
-    weight[k, n] * weight_scale[n]`, and `weight_sums[n]` is the sum of
-    column n's int8 values (what the kernel subtracts for the input's zero
-    point). The input is then quantized per row at run time; the epilogue
-    stays f32, on the dequantized accumulator.
+    weight[k, n] * weight_scale[n] / smoothing[k]`, and `weight_sums[n]` is
+    the sum of column n's int8 values (what the kernel subtracts for the
+    input's zero point). The input, each channel k multiplied by
+    `smoothing[k]` (1 without it), is quantized per row at run time; the
+    epilogue stays f32, on the dequantized accumulator. Smoothing moves an
+    input channel's outlying range into the weight row it meets, an exact
+    rewrite in real arithmetic, so that one large channel does not set the
+    quantization step of a whole row.
+
+    `input_range`, when present, is the largest magnitude each input channel
+    reached on calibration inputs (`mbert-calibrate-linears`); quantization
+    chooses the smoothing from it.
 
     `kernel` names the GEMM microkernel that computes the op. A rank-4
     weight is packed in that kernel's layout,
@@ -121,14 +129,17 @@ def MBert_LinearOp : MBert_Op<"linear", [AttrSizedOperandSegments]> {
   }];
   let arguments = (ins F32Tensor:$input, TensorOf<[F32, I8]>:$weight,
                        Optional<F32Tensor>:$weight_scale, Optional<I32Tensor>:$weight_sums,
+                       Optional<F32Tensor>:$smoothing,
                        Optional<F32Tensor>:$bias, Optional<F32Tensor>:$residual,
                        Optional<F32Tensor>:$residual_scale,
                        DefaultValuedAttr<MBert_ActivationAttr,
                                          "::mbert::model::Activation::None">:$activation,
-                       OptionalAttr<MBert_MicroKernelAttr>:$kernel);
+                       OptionalAttr<MBert_MicroKernelAttr>:$kernel,
+                       OptionalAttr<FloatElementsAttr<32>>:$input_range);
   let results = (outs F32Tensor:$result);
   let assemblyFormat = [{
     $input `,` $weight (`scale` `(` $weight_scale^ `,` $weight_sums `)`)?
+    (`smoothing` `(` $smoothing^ `)`)?
     (`bias` `(` $bias^ `)`)? (`residual` `(` $residual^ `)`)?
     (`residual_scale` `(` $residual_scale^ `)`)? attr-dict `:` functional-type(operands, results)
   }];
@@ -137,8 +148,9 @@ def MBert_LinearOp : MBert_Op<"linear", [AttrSizedOperandSegments]> {
     OpBuilder<(ins "::mlir::Type":$result, "::mlir::Value":$input, "::mlir::Value":$weight,
                    "::mlir::Value":$bias, "::mlir::Value":$residual,
                    "::mlir::Value":$residual_scale, "::mbert::model::Activation":$activation), [{
-      build($_builder, $_state, result, input, weight, ::mlir::Value(), ::mlir::Value(), bias,
-            residual, residual_scale, activation, MicroKernelAttr());
+      build($_builder, $_state, result, input, weight, ::mlir::Value(), ::mlir::Value(),
+            ::mlir::Value(), bias, residual, residual_scale, activation, MicroKernelAttr(),
+            ::mlir::DenseElementsAttr());
     }]>
   ];
   let extraClassDeclaration = [{

@@ -21,6 +21,11 @@ struct PipelineOptions {
   /// Quantize linear weights to int8 per output channel (inputs per row at
   /// run time).
   bool quantizeInt8 = false;
+  /// Where quantization's calibration inputs are (see mbert-calibrate-linears);
+  /// empty: random inputs.
+  std::string calibrationSet;
+  /// SmoothQuant's alpha for quantized linears (see mbert-quantize-linears).
+  double smoothingStrength = 0.5;
   /// The target whose GEMM microkernels the model passes choose; weights are
   /// packed in their layouts.
   KernelTarget kernelTarget;

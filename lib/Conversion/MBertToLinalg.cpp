@@ -125,7 +125,8 @@ struct LowerLinear : OpRewritePattern<model::LinearOp> {
     bool relu = op.getActivation() == model::Activation::Relu;
     Value result;
     if (op.isQuantized()) {
-      QuantizedRows quantized = buildRowQuantization(rewriter, loc, input, kernel);
+      QuantizedRows quantized =
+          buildRowQuantization(rewriter, loc, input, op.getSmoothing(), kernel);
       result = buildQuantizedGemm(rewriter, loc, quantized, depth, weight, columns, kernel,
                                   buildSeed, relu);
     } else {

@@ -362,7 +362,7 @@ Value readRowSegment(OpBuilder &b, Location loc, Value source, ValueRange indice
                                         ArrayRef<bool>{inBounds});
 }
 
-QuantizedRows buildRowQuantization(OpBuilder &b, Location loc, Value input,
+QuantizedRows buildRowQuantization(OpBuilder &b, Location loc, Value input, Value smoothing,
                                    MicroKernelAttr kernel) {
   RankedTensorType inputType = getTensorType(input);
   int64_t rows = inputType.getDimSize(0), depth = inputType.getDimSize(1);
@@ -379,6 +379,14 @@ QuantizedRows buildRowQuantization(OpBuilder &b, Location loc, Value input,
   };
   auto constant = [&](OpBuilder &nested, float value) {
     return arith::ConstantOp::create(nested, loc, nested.getF32FloatAttr(value)).getResult();
+  };
+  // x[row, k .. k + 16) times the smoothing of those channels.
+  auto readSmoothed = [&](OpBuilder &nested, Value row, Value k) -> Value {
+    Value x = readRowSegment(nested, loc, input, {row, k}, floats);
+    if (!smoothing)
+      return x;
+    return arith::MulFOp::create(nested, loc, x,
+                                 readRowSegment(nested, loc, smoothing, {k}, floats));
   };
 
   Value rowsInit = tensor::EmptyOp::create(b, loc, ArrayRef<int64_t>{rows, paddedDepth}, i8);
@@ -397,7 +405,7 @@ QuantizedRows buildRowQuantization(OpBuilder &b, Location loc, Value input,
             nested, loc, index(nested, 0), index(nested, depth), index(nested, width),
             ValueRange{zeros, zeros},
             [&](OpBuilder &inner, Location, Value k, ValueRange bounds) {
-              Value x = readRowSegment(inner, loc, input, {row, k}, floats);
+              Value x = readSmoothed(inner, row, k);
               scf::YieldOp::create(inner, loc,
                                    ValueRange{arith::MinNumFOp::create(inner, loc, bounds[0], x),
                                               arith::MaxNumFOp::create(inner, loc, bounds[1], x)});
@@ -430,7 +438,7 @@ QuantizedRows buildRowQuantization(OpBuilder &b, Location loc, Value input,
             nested, loc, index(nested, 0), index(nested, paddedDepth), index(nested, width),
             ValueRange{carried[0]},
             [&](OpBuilder &inner, Location, Value k, ValueRange quantized) {
-              Value x = readRowSegment(inner, loc, input, {row, k}, floats);
+              Value x = readSmoothed(inner, row, k);
               // A separate multiply and add (not an FMA): targets without FMA
               // would call libm for it, and every target rounds the same way.
               Value shifted = arith::AddFOp::create(

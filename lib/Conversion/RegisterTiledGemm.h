@@ -48,11 +48,13 @@ using GemmSeedBuilder = llvm::function_ref<mlir::Value(
 mlir::Value readRowSegment(mlir::OpBuilder &b, mlir::Location loc, mlir::Value source,
                            mlir::ValueRange indices, mlir::VectorType type);
 
-/// Quantizes the f32 rows of `input` [M, K] to int8 with one scale and zero
-/// point per row (asymmetric, the row's range widened to include 0), written
-/// as `kernel` reads them: K padded with zeros to kernel.getPaddedDepth(K).
+/// Quantizes the f32 rows of `input` [M, K], each channel k first multiplied
+/// by `smoothing[k]` when `smoothing` ([K] f32) is given, to int8 with one
+/// scale and zero point per row (asymmetric, the row's range widened to
+/// include 0), written as `kernel` reads them: K padded to
+/// kernel.getPaddedDepth(K).
 QuantizedRows buildRowQuantization(mlir::OpBuilder &b, mlir::Location loc, mlir::Value input,
-                                   model::MicroKernelAttr kernel);
+                                   mlir::Value smoothing, model::MicroKernelAttr kernel);
 
 /// C[M, N] = activation(seed + A[M, K] @ B) in f32, computed `kernel.mr`
 /// rows by one panel of `kernel.nr` columns at a time: the tile's

@@ -76,3 +76,18 @@ func.func @widening(%x: tensor<2x3xf32>, %w: tensor<1x3x16x1xi8>, %s: tensor<16x
   return %0 : tensor<2x16xf32>
 }
 
+
+// Smoothing multiplies each input channel by its factor as the row is read,
+// in both passes: for the range and for the int8 values.
+// CHECK-LABEL: func.func @smoothed
+// CHECK-SAME: %[[SMOOTHING:[[:alnum:]]+]]: tensor<16xf32>)
+// CHECK: %[[RANGE_FACTORS:.+]] = vector.transfer_read %[[SMOOTHING]]
+// CHECK: arith.mulf %{{.+}}, %[[RANGE_FACTORS]] : vector<16xf32>
+// CHECK: arith.minnumf
+// CHECK: %[[VALUE_FACTORS:.+]] = vector.transfer_read %[[SMOOTHING]]
+// CHECK: arith.mulf %{{.+}}, %[[VALUE_FACTORS]] : vector<16xf32>
+// CHECK: arith.fptosi
+func.func @smoothed(%x: tensor<2x16xf32>, %w: tensor<1x16x16x1xi8>, %s: tensor<16xf32>, %n: tensor<16xi32>, %m: tensor<16xf32>) -> tensor<2x16xf32> {
+  %0 = mbert.linear %x, %w scale(%s, %n) smoothing(%m) {kernel = #mbert.kernel<widening_mac, i8 -> i32, mr = 4, nr = 16, kr = 1>} : (tensor<2x16xf32>, tensor<1x16x16x1xi8>, tensor<16xf32>, tensor<16xi32>, tensor<16xf32>) -> tensor<2x16xf32>
+  return %0 : tensor<2x16xf32>
+}

@@ -1,5 +1,6 @@
 // RUN: mbert-opt %s --pass-pipeline="builtin.module(mbert-quantize-linears{min-columns=1})" | FileCheck %s
 // RUN: mbert-opt %s --pass-pipeline="builtin.module(mbert-quantize-linears)" | FileCheck %s --check-prefix=DEFAULT
+// RUN: mbert-opt %s --pass-pipeline="builtin.module(mbert-quantize-linears{min-columns=1 smoothing-strength=0})" | FileCheck %s --check-prefix=NO-SMOOTHING
 
 // Column 0 of W has max |w| = 2.54, so its scale is 0.02 and 1.27 becomes
 // 63.5, rounded half to even to 64; -2.54 -> -127. Column 1 is all zero:
@@ -30,4 +31,21 @@ func.func @not_quantized(%x: tensor<3x2xf32>, %w: tensor<2x2xf32>) -> (tensor<3x
   %0 = mbert.linear %x, %w : (tensor<3x2xf32>, tensor<2x2xf32>) -> tensor<3x2xf32>
   %1 = mbert.linear %x, %p {kernel = #mbert.kernel<fma, f32 -> f32, mr = 6, nr = 16, kr = 1>} : (tensor<3x2xf32>, tensor<1x2x16x1xf32>) -> tensor<3x16xf32>
   return %0, %1 : tensor<3x2xf32>, tensor<3x16xf32>
+}
+
+// With a calibrated input range, input channels are smoothed first. Channel
+// 0 reaches 4 and weight row 0 at most 2; channel 1 reaches 1 and row 1 at
+// most 8. With strength 0.5, s = [sqrt(4 / 2), sqrt(1 / 8)] = [1.414, 0.354]:
+// both rows become [1.414, 2.828], each column quantizes to 127, and the
+// input is multiplied by 1 / s = [0.707, 2.828] as its rows are quantized.
+// CHECK-LABEL: func @smoothed
+// CHECK-DAG: %[[Q:.+]] = onnx.Constant dense<127> : tensor<2x2xi8>
+// CHECK-DAG: %[[M:.+]] = onnx.Constant dense<[0.707106769, 2.82842708]> : tensor<2xf32>
+// CHECK: mbert.linear %arg0, %[[Q]] scale(%{{.+}}, %{{.+}}) smoothing(%[[M]]) {input_range = {{.+}}} : (tensor<3x2xf32>, tensor<2x2xi8>, tensor<2xf32>, tensor<2xi32>, tensor<2xf32>) -> tensor<3x2xf32>
+// NO-SMOOTHING-LABEL: func @smoothed
+// NO-SMOOTHING-NOT: smoothing(
+func.func @smoothed(%x: tensor<3x2xf32>) -> tensor<3x2xf32> {
+  %w = onnx.Constant dense<[[1.0, 2.0], [4.0, 8.0]]> : tensor<2x2xf32>
+  %0 = mbert.linear %x, %w {input_range = dense<[4.0, 1.0]> : tensor<2xf32>} : (tensor<3x2xf32>, tensor<2x2xf32>) -> tensor<3x2xf32>
+  return %0 : tensor<3x2xf32>
 }

@@ -92,6 +92,17 @@ cl::opt<Quantization> quantization(
                           "int8 weights per output channel, inputs quantized per row at run "
                           "time, f32 epilogues")),
     cl::cat(compileCategory));
+cl::opt<std::string> calibrationSet(
+    "calibration",
+    cl::desc("Calibration inputs for --quantize: a folder with one subfolder per sample holding "
+             "<input name>.npy files (default: 8 generated random inputs)"),
+    cl::value_desc("dir"), cl::cat(compileCategory));
+cl::opt<double> smoothingStrength(
+    "smoothing-strength",
+    cl::desc("With --quantize: how much of each input channel's calibrated range moves into "
+             "its weight row before quantizing (SmoothQuant's alpha, 0 to 1; 0 turns "
+             "smoothing off)"),
+    cl::init(0.5), cl::cat(compileCategory));
 cl::opt<EmitKind> emitKind(
     "emit", cl::desc("What to write"), cl::init(EmitKind::Object),
     cl::values(clEnumValN(EmitKind::Mlir, "mlir", "imported ONNX-level MLIR"),
@@ -283,6 +294,12 @@ int compile(const char *argv0) {
   if (pipelineOptions.quantizeInt8 && !pipelineOptions.enableModelPasses)
     return reportError("--quantize=int8 needs the MobileBERT passes (not -O0 or "
                        "--model-passes=0)");
+  if (calibrationSet.getNumOccurrences() && !pipelineOptions.quantizeInt8)
+    return reportError("--calibration is only used with --quantize=int8");
+  pipelineOptions.calibrationSet = calibrationSet;
+  if (smoothingStrength < 0 || smoothingStrength > 1)
+    return reportError("--smoothing-strength must be between 0 and 1");
+  pipelineOptions.smoothingStrength = smoothingStrength;
 
   // Each stage produces the IR of one --emit kind; run those up to the one
   // requested.
