@@ -45,7 +45,7 @@ mlir::LogicalResult loadVocabulary(llvm::StringRef path, std::string &contents,
   llvm::ErrorOr<std::unique_ptr<llvm::MemoryBuffer>> file =
       llvm::MemoryBuffer::getFile(path, /*IsText=*/false, /*RequiresNullTerminator=*/false);
   if (!file) {
-    errorMessage = "cannot read the vocabulary " + path.str() + ": " + file.getError().message();
+    errorMessage = "--vocab " + path.str() + ": cannot read it: " + file.getError().message();
     return mlir::failure();
   }
   llvm::StringRef bytes = (*file)->getBuffer();
