@@ -37,6 +37,8 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
+from mbert_checkpoint import load_checkpoint
+
 INPUT_NAMES = ["input_ids", "attention_mask", "token_type_ids"]
 OUTPUT_NAMES_BY_HEAD = {
     "none": ["last_hidden_state"],
@@ -542,7 +544,7 @@ def config_from_arguments(arguments):
         use_bottleneck_attention=arguments.tiny,
         key_query_shared_bottleneck=not arguments.no_shared_qk_bottleneck,
         mask_bias=arguments.mask_bias,
-        head=arguments.head,
+        head=arguments.head or "none",
         use_token_type_ids=not arguments.no_token_type_ids,
         num_labels=arguments.num_labels,
         outlier_channels=arguments.outlier_channels,
@@ -578,8 +580,14 @@ def parse_arguments(argv):
     # Below 11, Slice and Pad take attributes instead of inputs; 17 is torch 1.13's newest.
     parser.add_argument("--opset", type=int, default=14, choices=range(11, 18), metavar="{11..17}",
                         help="ONNX opset (default 14)")
-    parser.add_argument("--head", choices=sorted(OUTPUT_NAMES_BY_HEAD), default="none",
-                        help="none: last_hidden_state; qa: start_logits, end_logits; cls: logits from h[:,0]; "
+    parser.add_argument("--checkpoint", metavar="DIR",
+                        help="export the weights of a Hugging Face MobileBERT checkpoint folder (config.json "
+                             "and model.safetensors or pytorch_model.bin) instead of seeded ones; the "
+                             "architecture and head come from the checkpoint, and --layers, --hidden, "
+                             "--bottleneck, --intermediate, --embedding, --heads, --vocab, --ffn, --tiny, "
+                             "--num-labels and the outlier options are ignored")
+    parser.add_argument("--head", choices=sorted(OUTPUT_NAMES_BY_HEAD), default=None,
+                        help="(default none) none: last_hidden_state; qa: start_logits, end_logits; cls: logits from h[:,0]; "
                              "mlm: masked-LM logits [B,S,vocab]")
     parser.add_argument("--num-labels", type=int, default=2, help="classifier outputs for --head cls")
     parser.add_argument("--tiny", action="store_true",
@@ -616,13 +624,21 @@ def save_arrays(directory, arrays):
 
 
 def export(arguments):
-    config = config_from_arguments(arguments)
+    started = time.perf_counter()
+    if arguments.checkpoint:
+        model = load_checkpoint(arguments.checkpoint, MobileBertConfig, MobileBertForExport)
+        config = model.config
+        if arguments.head and arguments.head != config.head:
+            raise ValueError(f"--head {arguments.head}, but the checkpoint has the {config.head} head")
+        if arguments.seq_len > config.max_position_embeddings:
+            raise ValueError(f"--seq-len {arguments.seq_len} exceeds the checkpoint's "
+                             f"max_position_embeddings {config.max_position_embeddings}")
+    else:
+        config = config_from_arguments(arguments)
+        model = build_model(config, arguments.seed)
     output_names = OUTPUT_NAMES_BY_HEAD[config.head]
     os.makedirs(arguments.out, exist_ok=True)
     model_path = os.path.join(arguments.out, "model.onnx")
-
-    started = time.perf_counter()
-    model = build_model(config, arguments.seed)
     input_names = config.input_names()
     all_inputs = make_test_inputs(config, arguments.batch, arguments.seq_len, arguments.seed)
     inputs = {name: all_inputs[name] for name in input_names}
@@ -662,6 +678,7 @@ def export(arguments):
         "config": dataclasses.asdict(config),
         "mask_bias_value": config.mask_bias_value(),
         "seed": arguments.seed,
+        "checkpoint": os.path.abspath(arguments.checkpoint) if arguments.checkpoint else None,
         "opset": arguments.opset,
         "batch": arguments.batch,
         "sequence_length": arguments.seq_len,
@@ -697,7 +714,8 @@ def main(argv):
     try:
         return export(arguments)
     except ValueError as error:
-        # Configurations the model cannot be built with (head count, outlier count, ...).
+        # Configurations the model cannot be built with (head count, outlier count, ...), and
+        # checkpoints it cannot read (CheckpointError).
         print(f"error: {error}", file=sys.stderr)
         return 2
 

@@ -34,7 +34,8 @@ std::string formatShape(llvm::ArrayRef<int64_t> shape) {
 
 } // namespace
 
-void writeModelHeader(const ModelSignature &signature, llvm::raw_ostream &os) {
+void writeModelHeader(const ModelSignature &signature, llvm::raw_ostream &os,
+                      bool declaresVocabulary) {
   std::string name = signature.modelName;
   std::string upper = toMacroName(name);
   std::string guard = upper + "_H";
@@ -92,8 +93,16 @@ void writeModelHeader(const ModelSignature &signature, llvm::raw_ostream &os) {
      << "/* The same entry with buffers[] = inputs then outputs, in the order above. */\n"
      << "int32_t " << name << "_run_packed(void *const *buffers, void *workspace, mbert_pool_t *pool);\n\n"
      << "/* Names, shapes and dtypes of the tensors, workspace size, packed entry. */\n"
-     << "extern const mbert_model_t " << name << "_model;\n\n"
-     << "#ifdef __cplusplus\n}\n#endif\n\n#endif /* " << guard << " */\n";
+     << "extern const mbert_model_t " << name << "_model;\n\n";
+  if (declaresVocabulary)
+    os << "/* The vocab.txt embedded by --vocab: " << name << "_vocab_size bytes, no NUL. An app\n"
+       << " * creates its tokenizer from it (mbert_tokenizer.h) and ships no file:\n"
+       << " *   mbert_tokenizer_create_from_memory(" << name << "_vocab, " << name
+       << "_vocab_size,\n"
+       << " *                                      MBERT_TOKENIZER_UNCASED, &tokenizer); */\n"
+       << "extern const char " << name << "_vocab[];\n"
+       << "extern const size_t " << name << "_vocab_size;\n\n";
+  os << "#ifdef __cplusplus\n}\n#endif\n\n#endif /* " << guard << " */\n";
 }
 
 } // namespace mbert

@@ -1,3 +1,6 @@
+/* posix_memalign is POSIX, not C11: ask the C library to declare it. */
+#define _POSIX_C_SOURCE 200112L
+
 #include "mbert_runtime.h"
 
 #include <stddef.h>
@@ -144,12 +147,12 @@ mbert_status_t mbert_workspace_alloc(uint64_t size, uint64_t alignment, void **o
     alignment = MBERT_WORKSPACE_ALIGNMENT;
   if (size == 0)
     return MBERT_OK;
-  /* C11 aligned_alloc wants the size to be a multiple of the alignment. */
-  if (size > SIZE_MAX - (alignment - 1))
+  if (size > SIZE_MAX)
     return MBERT_ERROR_OUT_OF_MEMORY;
-  size_t rounded_size = (size_t)((size + alignment - 1) & ~(alignment - 1));
-  void *workspace = aligned_alloc((size_t)alignment, rounded_size);
-  if (!workspace)
+  /* posix_memalign rather than C11's aligned_alloc: Android has aligned_alloc only from API 28,
+   * and the runtime targets API 24. The alignment is a power of two >= 64, as it requires. */
+  void *workspace = NULL;
+  if (posix_memalign(&workspace, (size_t)alignment, (size_t)size) != 0)
     return MBERT_ERROR_OUT_OF_MEMORY;
   *out_workspace = workspace;
   return MBERT_OK;

@@ -103,6 +103,10 @@ cl::opt<double> smoothingStrength(
              "its weight row before quantizing (SmoothQuant's alpha, 0 to 1; 0 turns "
              "smoothing off)"),
     cl::init(0.5), cl::cat(compileCategory));
+cl::opt<std::string> vocabPath("vocab",
+                              cl::desc("Embed this BERT vocab.txt in the object as NAME_vocab and "
+                                       "NAME_vocab_size (checked by the runtime's tokenizer)"),
+                              cl::value_desc("vocab.txt"), cl::cat(compileCategory));
 cl::opt<EmitKind> emitKind(
     "emit", cl::desc("What to write"), cl::init(EmitKind::Object),
     cl::values(clEnumValN(EmitKind::Mlir, "mlir", "imported ONNX-level MLIR"),
@@ -244,6 +248,13 @@ int compile(const char *argv0) {
     return reportError("--batch must be between 1 and 65536");
   if (optLevel > 3)
     return reportError("-O must be 0, 1, 2 or 3");
+  // Read before compiling, so that a bad vocabulary fails fast.
+  std::string vocabulary;
+  if (!vocabPath.empty()) {
+    std::string vocabError;
+    if (failed(mbert::loadVocabulary(vocabPath, vocabulary, vocabError)))
+      return reportError(vocabError);
+  }
 
   DialectRegistry registry;
   registerAllDialects(registry);
@@ -364,6 +375,8 @@ int compile(const char *argv0) {
   if (!llvmModule)
     return 1;
   stats.recordTime("llvm-optimize", secondsSince(start));
+  if (!vocabPath.empty())
+    mbert::addVocabulary(*llvmModule, name, vocabulary);
   if (emitKind == EmitKind::LLVMIR) {
     if (failed(output.open(stream, error)))
       return reportError(error);
@@ -421,7 +434,7 @@ int compile(const char *argv0) {
     std::unique_ptr<llvm::raw_fd_ostream> headerStream;
     if (failed(header.open(headerStream, error)))
       return reportError(error);
-    mbert::writeModelHeader(*signature, *headerStream);
+    mbert::writeModelHeader(*signature, *headerStream, /*declaresVocabulary=*/!vocabPath.empty());
     headerStream->close();
     if (failed(output.commit(error)) || failed(header.commit(error)))
       return reportError(error);

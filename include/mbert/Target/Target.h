@@ -41,8 +41,20 @@ mlir::LogicalResult emitCode(llvm::Module &llvmModule, const TargetOptions &opti
                              CodeKind kind, llvm::raw_pwrite_stream &os,
                              std::string &errorMessage);
 
-/// Writes the C header of docs/ABI.md for a compiled model.
-void writeModelHeader(const ModelSignature &signature, llvm::raw_ostream &os);
+/// Writes the C header of docs/ABI.md for a compiled model; with
+/// `declaresVocabulary`, also the NAME_vocab symbols of addVocabulary.
+void writeModelHeader(const ModelSignature &signature, llvm::raw_ostream &os,
+                      bool declaresVocabulary = false);
+
+/// Reads a BERT vocab.txt into `contents` after checking it with the runtime's
+/// tokenizer, so that a vocabulary the compiler embeds is one the app loads.
+mlir::LogicalResult loadVocabulary(llvm::StringRef path, std::string &contents,
+                                   std::string &errorMessage);
+
+/// Adds the read-only globals `NAME_vocab` (the vocabulary's bytes) and
+/// `NAME_vocab_size` (a size_t) to a module whose data layout is set.
+void addVocabulary(llvm::Module &llvmModule, llvm::StringRef modelName,
+                   llvm::StringRef contents);
 
 /// Links `objectPath` with the runtime and the generic runner into an
 /// executable for the target. `runtimeDir` holds lib/<triple>/ subfolders.
