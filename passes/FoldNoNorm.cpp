@@ -245,7 +245,7 @@ private:
     auto scaleIfPresent = [&](Value value) { return value ? scaleColumns(value, gamma) : Value(); };
     return EmbeddingOp::create(
         builder, embedding.getLoc(), embedding.getType(), embedding.getInputIds(),
-        embedding.getWordTable(), scaleColumns(embedding.getProjection(), gamma),
+        embedding.getWordTable(), embedding.getWordScale(), scaleColumns(embedding.getProjection(), gamma),
         scaledBias(embedding.getBias(), embedding.getLoc(), gamma, beta),
         scaleIfPresent(embedding.getPosition()), embedding.getTokenTypeIds(),
         scaleIfPresent(embedding.getTypeTable()), embedding.getKernelAttr());

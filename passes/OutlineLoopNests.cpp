@@ -19,14 +19,15 @@ using namespace mlir;
 
 namespace {
 
-/// Values a kernel recomputes instead of taking as arguments: constants,
-/// globals and strided views, which the bare-pointer calling convention
-/// could not pass anyway. Views of the workspace are dense and are passed.
+/// Values a kernel recomputes instead of taking as arguments: constants and
+/// strided views, which the bare-pointer calling convention could not pass
+/// anyway. Views of the workspace are dense and are passed, and so are the
+/// weights (globals): kernels of the same shape then differ in their
+/// arguments only, and LLVM merges them into one function.
 bool isRematerializable(Operation *op) {
-  if (isa<memref::ViewOp>(op))
+  if (isa<memref::ViewOp, memref::GetGlobalOp>(op))
     return false;
-  return isa<arith::ConstantOp, memref::GetGlobalOp>(op) ||
-         (isa<ViewLikeOpInterface>(op) && isMemoryEffectFree(op));
+  return isa<arith::ConstantOp>(op) || (isa<ViewLikeOpInterface>(op) && isMemoryEffectFree(op));
 }
 
 /// Arguments of the bare-pointer convention: scalars and dense static buffers.

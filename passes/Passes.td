@@ -144,6 +144,22 @@ def QuantizeLinearsPass : Pass<"mbert-quantize-linears", "mlir::ModuleOp"> {
   let dependentDialects = ["mbert::onnx_import::OnnxDialect"];
 }
 
+def QuantizeEmbeddingPass : Pass<"mbert-quantize-embedding", "mlir::ModuleOp"> {
+  let summary = "Store the embedding's word table as int8 rows";
+  let description = [{
+    The word table (30522 x 128 in MobileBERT, 15.6 MB as f32) is the
+    largest weight after the linears. Each row becomes int8 with its own
+    scale, `max |row| / 127` (symmetric, round half to even), and is
+    dequantized as the embedding gathers it: one multiply per gathered
+    element, 4x less read-only data. Runs after the NoNorm folds, which
+    never rewrite the word table.
+  }];
+  let statistics = [
+    Statistic<"quantizedTables", "quantized-tables", "Word tables stored as int8 rows">
+  ];
+  let dependentDialects = ["mbert::onnx_import::OnnxDialect"];
+}
+
 def SelectKernelsPass : Pass<"mbert-select-kernels", "mlir::ModuleOp"> {
   let summary = "Choose the GEMM microkernel of every linear, embedding and attention";
   let description = [{

@@ -44,6 +44,7 @@ void buildModelOptimizationPipeline(OpPassManager &pm, const PipelineOptions &op
       QuantizeLinearsPassOptions quantize;
       quantize.smoothingStrength = options.smoothingStrength;
       pm.addPass(createQuantizeLinearsPass(quantize));
+      pm.addPass(createQuantizeEmbeddingPass());
     }
     const KernelTarget &target = options.kernelTarget;
     pm.addPass(createSelectKernelsPass(

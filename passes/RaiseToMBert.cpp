@@ -305,7 +305,7 @@ EmbeddingParts getEmbeddingParts(EmbeddingOp embedding) {
 Value createEmbedding(PatternRewriter &rewriter, Location loc, Type resultType,
                       const EmbeddingParts &parts) {
   return EmbeddingOp::create(rewriter, loc, resultType, parts.inputIds, parts.wordTable,
-                             parts.projection, parts.bias, parts.position, parts.tokenTypeIds,
+                             /*word_scale=*/Value(), parts.projection, parts.bias, parts.position, parts.tokenTypeIds,
                              parts.typeTable, mbert::model::MicroKernelAttr());
 }
 

@@ -175,6 +175,13 @@ LogicalResult EmbeddingOp::verify() {
     return emitOpError("input_ids must be [B, S], got rank ") << ids.getRank();
   if (wordTable.getRank() != 2 || wordTable.getDimSize(0) == 0)
     return emitOpError("word_table must be a non-empty [V, E] table");
+  bool integerTable = wordTable.getElementType().isSignlessInteger(8);
+  if (integerTable != static_cast<bool>(getWordScale()))
+    return emitOpError(integerTable ? "an int8 word_table needs word_scale"
+                                    : "word_scale belongs to an int8 word_table");
+  if (Value scale = getWordScale();
+      scale && failed(verifyChannelVector(*this, scale, "word_scale", wordTable.getDimSize(0))))
+    return failure();
   int64_t batch = ids.getDimSize(0), length = ids.getDimSize(1);
   int64_t width = wordTable.getDimSize(1);
   if (projection.getRank() != 2 || projection.getDimSize(0) != 3 * width)

@@ -195,16 +195,20 @@ def MBert_EmbeddingOp : MBert_Op<"embedding", [AttrSizedOperandSegments]> {
     a clamped row: the compiled model's entry point rejects such inputs
     before computing anything. `kernel`, an f32 `#mbert.kernel`, computes
     the projection.
+
+    An int8 `word_table` is quantized per row: `row(b, t)` is
+    `word_table[id] * word_scale[id]`, dequantized as it is gathered. The
+    table is most of the model's weights after its linears (30522 x 128).
   }];
-  let arguments = (ins TensorOf<[I32, I64]>:$input_ids, F32Tensor:$word_table,
-                       F32Tensor:$projection, Optional<F32Tensor>:$bias,
+  let arguments = (ins TensorOf<[I32, I64]>:$input_ids, TensorOf<[F32, I8]>:$word_table,
+                       Optional<F32Tensor>:$word_scale, F32Tensor:$projection, Optional<F32Tensor>:$bias,
                        Optional<F32Tensor>:$position,
                        Optional<TensorOf<[I32, I64]>>:$token_type_ids,
                        Optional<F32Tensor>:$type_table,
                        OptionalAttr<MBert_MicroKernelAttr>:$kernel);
   let results = (outs F32Tensor:$result);
   let assemblyFormat = [{
-    $input_ids `,` $word_table `,` $projection (`bias` `(` $bias^ `)`)?
+    $input_ids `,` $word_table (`row_scale` `(` $word_scale^ `)`)? `,` $projection (`bias` `(` $bias^ `)`)?
     (`position` `(` $position^ `)`)? (`token_types` `(` $token_type_ids^ `,` $type_table `)`)?
     attr-dict `:` functional-type(operands, results)
   }];

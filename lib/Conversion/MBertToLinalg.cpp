@@ -162,7 +162,7 @@ Value gatherTrigram(OpBuilder &b, Location loc, model::EmbeddingOp op) {
   RankedTensorType tableType = getTensorType(op.getWordTable());
   int64_t batch = idsType.getDimSize(0), length = idsType.getDimSize(1);
   int64_t vocabulary = tableType.getDimSize(0), width = tableType.getDimSize(1);
-  Type elementType = tableType.getElementType();
+  Type elementType = getTensorType(op.getResult()).getElementType();
   auto trigramType = RankedTensorType::get({batch, length, 3, width}, elementType);
   Value ids = op.getInputIds(), table = op.getWordTable();
   auto gatherElement = [&](OpBuilder &nested, Location bodyLoc, ValueRange) -> Value {
@@ -182,6 +182,10 @@ Value gatherTrigram(OpBuilder &b, Location loc, model::EmbeddingOp op) {
     Value id = tensor::ExtractOp::create(nested, bodyLoc, ids, ValueRange{row, clampedNeighbour});
     Value word = getTableRow(nested, bodyLoc, id, vocabulary);
     Value value = tensor::ExtractOp::create(nested, bodyLoc, table, ValueRange{word, channel});
+    if (Value scale = op.getWordScale())
+      value = arith::MulFOp::create(
+          nested, bodyLoc, arith::SIToFPOp::create(nested, bodyLoc, elementType, value),
+          tensor::ExtractOp::create(nested, bodyLoc, scale, word));
     Value zero = arith::ConstantOp::create(nested, bodyLoc, nested.getZeroAttr(elementType));
     return arith::SelectOp::create(nested, bodyLoc, inside, value, zero);
   };

@@ -112,7 +112,11 @@ std::unique_ptr<llvm::Module> translateAndOptimize(ModuleOp module, llvm::LLVMCo
   llvm::FunctionAnalysisManager functionAnalyses;
   llvm::CGSCCAnalysisManager sccAnalyses;
   llvm::ModuleAnalysisManager moduleAnalyses;
-  llvm::PassBuilder passBuilder(machine.get());
+  // Kernels of the same shape take their weights as arguments (see
+  // mbert-outline-loop-nests) and are identical: one copy of each is kept.
+  llvm::PipelineTuningOptions tuning;
+  tuning.MergeFunctions = true;
+  llvm::PassBuilder passBuilder(machine.get(), tuning);
   passBuilder.registerModuleAnalyses(moduleAnalyses);
   passBuilder.registerCGSCCAnalyses(sccAnalyses);
   passBuilder.registerFunctionAnalyses(functionAnalyses);

@@ -1,17 +1,18 @@
 // RUN: mbert-opt %s --pass-pipeline="builtin.module(mbert-outline-loop-nests)" | FileCheck %s
 
 // Each top-level loop nest of the entry function becomes an internal,
-// non-inlinable kernel. Dense buffers (arguments, workspace views) are passed;
-// constants, globals and strided views are rebuilt inside the kernel.
+// non-inlinable kernel. Dense buffers (arguments, workspace views, weights in
+// globals) are passed, so that kernels of the same shape are the same
+// function; constants and strided views are rebuilt inside the kernel.
 
 module attributes {mbert.model_name = "m", mbert.signature = {inputs = [], outputs = []}} {
   memref.global "private" constant @bias : memref<4xf32> = dense<[1.0, 2.0, 3.0, 4.0]>
 
   // CHECK-LABEL: func.func private @m_run_kernel0
-  // CHECK-SAME: (%[[IN:[^:]+]]: memref<2x4xf32>, %[[OUT:[^:]+]]: memref<2x4xf32>)
+  // CHECK-SAME: (%[[IN:[^:]+]]: memref<2x4xf32>, %[[BIAS:[^:]+]]: memref<4xf32>, %[[OUT:[^:]+]]: memref<2x4xf32>)
   // CHECK-SAME: llvm.linkage = #llvm.linkage<internal>
   // CHECK-SAME: passthrough = ["noinline"]
-  // CHECK-DAG: memref.get_global @bias
+  // CHECK-NOT: memref.get_global
   // CHECK-DAG: arith.constant 0 : index
   // CHECK: scf.for
   // CHECK: return
@@ -50,7 +51,8 @@ module attributes {mbert.model_name = "m", mbert.signature = {inputs = [], outpu
     %c2 = arith.constant 2 : index
     %c4 = arith.constant 4 : index
     %bias = memref.get_global @bias : memref<4xf32>
-    // CHECK: call @m_run_kernel0(%{{.*}}, %{{.*}}) : (memref<2x4xf32>, memref<2x4xf32>) -> ()
+    // CHECK: %[[GLOBAL:.+]] = memref.get_global @bias
+    // CHECK: call @m_run_kernel0(%{{.*}}, %[[GLOBAL]], %{{.*}}) : (memref<2x4xf32>, memref<4xf32>, memref<2x4xf32>) -> ()
     scf.for %i = %c0 to %c2 step %c1 {
       scf.for %j = %c0 to %c4 step %c1 {
         %x = memref.load %in[%i, %j] : memref<2x4xf32>

@@ -123,7 +123,7 @@ func.func @embedding_type_ids_shape(%ids: tensor<1x8xi64>, %t: tensor<50x4xf32>,
 // Only the generic form can spell token ids without their table.
 func.func @embedding_type_ids_without_table(%ids: tensor<1x8xi64>, %t: tensor<50x4xf32>, %w: tensor<12x16xf32>, %tt: tensor<1x8xi64>) {
   // expected-error @+1 {{token_type_ids and type_table come together or not at all}}
-  %0 = "mbert.embedding"(%ids, %t, %w, %tt) <{operandSegmentSizes = array<i32: 1, 1, 1, 0, 0, 1, 0>}> : (tensor<1x8xi64>, tensor<50x4xf32>, tensor<12x16xf32>, tensor<1x8xi64>) -> tensor<1x8x16xf32>
+  %0 = "mbert.embedding"(%ids, %t, %w, %tt) <{operandSegmentSizes = array<i32: 1, 1, 0, 1, 0, 0, 1, 0>}> : (tensor<1x8xi64>, tensor<50x4xf32>, tensor<12x16xf32>, tensor<1x8xi64>) -> tensor<1x8x16xf32>
   return
 }
 
@@ -212,5 +212,21 @@ func.func @kernel_types(%x: tensor<4x8xf32>) {
 func.func @kernel_columns(%x: tensor<4x8xf32>) {
   // expected-error @+1 {{sdot needs nr to be a multiple of 4, got 6}}
   "test.use"() {kernel = #mbert.kernel<sdot, i8 -> i32, mr = 4, nr = 6, kr = 4>} : () -> ()
+  return
+}
+
+// -----
+
+func.func @int8_table_without_scale(%ids: tensor<1x8xi64>, %t: tensor<50x4xi8>, %w: tensor<12x16xf32>) {
+  // expected-error @+1 {{an int8 word_table needs word_scale}}
+  %0 = mbert.embedding %ids, %t, %w : (tensor<1x8xi64>, tensor<50x4xi8>, tensor<12x16xf32>) -> tensor<1x8x16xf32>
+  return
+}
+
+// -----
+
+func.func @word_scale_shape(%ids: tensor<1x8xi64>, %t: tensor<50x4xi8>, %s: tensor<4xf32>, %w: tensor<12x16xf32>) {
+  // expected-error @+1 {{word_scale must be a static 1-D tensor of 50 elements, got 'tensor<4xf32>'}}
+  %0 = mbert.embedding %ids, %t row_scale(%s), %w : (tensor<1x8xi64>, tensor<50x4xi8>, tensor<4xf32>, tensor<12x16xf32>) -> tensor<1x8x16xf32>
   return
 }
