@@ -109,9 +109,9 @@ for variant in plain outliers; do
   ort ort-int8-per-channel int8-dynamic-per-channel.onnx
   ort ort-int8-per-channel-7bit int8-dynamic-per-channel-7bit.onnx
   mbert mbert-fp32
-  # >>> mbert int8 engines go here, one line each, e.g.
-  #   mbert mbert-int8 --quantize=int8
-  #   mbert mbert-auto --quantize=auto --calibration "$calibration"   (a separate seed-1 sample set)
+  mbert mbert-int8 --quantize=int8 --calibration "$calibration"
+  mbert mbert-int8-generated-calibration --quantize=int8
+  mbert mbert-int8-no-smoothing --quantize=int8 --calibration "$calibration" --smoothing-strength=0
 
   echo
   echo "### $variant: MobileBERT-QA, 24 layers, S=128 ${variants[$variant]}"

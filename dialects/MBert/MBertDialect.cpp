@@ -54,7 +54,7 @@ LogicalResult MicroKernelAttr::verify(function_ref<InFlightDiagnostic()> emitErr
                                       Type accumulator, int64_t mr, int64_t nr, int64_t kr) {
   if (mr < 1 || nr < 1 || kr < 1)
     return emitError() << "mr, nr and kr must be positive";
-  bool isFloat = instruction == KernelInstruction::Fma;
+  bool isFloat = instruction == KernelInstruction::Fma || instruction == KernelInstruction::FmaLane;
   if (isFloat ? !(operand.isF32() && accumulator.isF32())
               : !(operand.isSignlessInteger(8) && accumulator.isSignlessInteger(32)))
     return emitError() << stringifyKernelInstruction(instruction) << " multiplies "
@@ -63,6 +63,7 @@ LogicalResult MicroKernelAttr::verify(function_ref<InFlightDiagnostic()> emitErr
   int64_t expectedDepthGroup = 1, columnMultiple = 1;
   switch (instruction) {
   case KernelInstruction::Fma:
+  case KernelInstruction::FmaLane:
   case KernelInstruction::WideningMac:
     break;
   case KernelInstruction::Sdot:

@@ -42,6 +42,7 @@ def MBert_ActivationAttr : EnumAttr<MBert_Dialect, MBert_Activation, "activation
 def MBert_KernelInstruction : I32EnumAttr<"KernelInstruction",
     "the instruction a GEMM microkernel's inner loop is built around", [
     I32EnumAttrCase<"Fma", 0, "fma">,
+    I32EnumAttrCase<"FmaLane", 4, "fma_lane">,
     I32EnumAttrCase<"WideningMac", 1, "widening_mac">,
     I32EnumAttrCase<"Sdot", 2, "sdot">,
     I32EnumAttrCase<"Pmaddwd", 3, "pmaddwd">
@@ -60,6 +61,9 @@ def MBert_MicroKernelAttr : AttrDef<MBert_Dialect, "MicroKernel"> {
     instruction consumes `kr` consecutive steps of the reduction (the depth
     group): 1 for a vector FMA, 4 for SDOT (four int8 products summed into
     each int32 lane), 2 for PMADDWD (two int16 products summed).
+    `fma_lane` is the f32 FMA that takes its A operand from one lane of a
+    vector (NEON's FMLA by element): each row of A is loaded four depth steps
+    at a time, one load where `fma` needs four.
 
     The packed weight layout follows from the tile: a `[K, N]` matrix of
     `operand` elements is stored as `[ceil(N / nr), ceil(K / kr), nr, kr]`,

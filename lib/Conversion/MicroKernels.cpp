@@ -82,10 +82,13 @@ FailureOr<MicroKernels> selectMicroKernels(MLIRContext *context, const KernelTar
   // otherwise 2 vectors per row, as many rows as the registers allow.
   // Integer tiles have 4 rows, which divide every usual sequence length.
   if (triple.isAArch64()) {
-    // 32 NEON registers: 6 x 4 f32 accumulators. SDOT (FEAT_DotProd) sums
-    // four int8 products per int32 lane: a 4 x 16 tile is 16 accumulators, 4
-    // rows of A (16 bytes, four depth groups, each) and 4 vectors of B.
-    MicroKernels kernels{f32Kernel(6, 16), {}};
+    // 32 NEON registers. FMLA by element on an 8 x 8 tile: 16 accumulators,
+    // 8 rows of A (four depth steps each) and 2 vectors of B; 8 rows divide
+    // the usual sequence lengths. SDOT (FEAT_DotProd) sums four int8
+    // products per int32 lane: a 4 x 16 tile is 16 accumulators, 4 rows of A
+    // (16 bytes, four depth groups, each) and 4 vectors of B.
+    MicroKernels kernels{
+        MicroKernelAttr::get(context, KernelInstruction::FmaLane, f32, f32, 8, 8, 1), {}};
     kernels.int8 = subtarget->checkFeatures("+dotprod")
                        ? int8Kernel(KernelInstruction::Sdot, 4, 16, 4)
                        : int8Kernel(KernelInstruction::WideningMac, 4, 16, 1);

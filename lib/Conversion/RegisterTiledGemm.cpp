@@ -92,11 +92,13 @@ private:
     return VectorType::get({nr / chunksPerRow()}, kernel.getAccumulator());
   }
 
-  /// Reduction steps of the tile's loop and the depth each consumes.
+  /// The depth one step of the tile's reduction loop consumes.
   int64_t depthPerStep() const {
     switch (instruction) {
     case KernelInstruction::Sdot:
       return 16;
+    case KernelInstruction::FmaLane:
+      return 4;
     case KernelInstruction::Pmaddwd:
       return 2;
     default:
@@ -128,16 +130,24 @@ private:
     SmallVector<Value> initial;
     for (int64_t r = 0; r < tileRows; ++r)
       for (int64_t c = 0; c < chunksPerRow(); ++c)
-        initial.push_back(instruction == KernelInstruction::Fma && seeds[r]
-                              ? seeds[r]
-                              : zeroVector(accumulatorType()));
-    int64_t steps = kernel.isInteger() ? kernel.getPaddedDepth(depth) / depthPerStep() : depth;
+        initial.push_back(!kernel.isInteger() && seeds[r] ? seeds[r]
+                                                          : zeroVector(accumulatorType()));
+    // Integer kernels read a padded depth; f32 ones stop at K, the steps
+    // that do not fill a depth group (FMLA by element's four) one at a time.
+    int64_t steps = (kernel.isInteger() ? kernel.getPaddedDepth(depth) : depth) / depthPerStep();
     auto reduction = scf::ForOp::create(
         b, loc, index(0), index(steps), index(1), initial,
         [&](OpBuilder &, Location, Value step, ValueRange accumulators) {
           scf::YieldOp::create(
               b, loc, buildReductionStep(panel, column, row, step, tileRows, accumulators));
         });
+    if (!kernel.isInteger() && steps * depthPerStep() < depth)
+      reduction = scf::ForOp::create(
+          b, loc, index(steps * depthPerStep()), index(depth), index(1), reduction.getResults(),
+          [&](OpBuilder &, Location, Value k, ValueRange accumulators) {
+            scf::YieldOp::create(b, loc,
+                                 stepFma(panel, column, row, k, tileRows, accumulators));
+          });
 
     for (int64_t r = 0; r < tileRows; ++r) {
       Value tileRow = kernel.isInteger()
@@ -160,6 +170,8 @@ private:
     switch (instruction) {
     case KernelInstruction::Fma:
       return stepFma(panel, column, row, step, tileRows, accumulators);
+    case KernelInstruction::FmaLane:
+      return stepFmaLane(panel, column, row, step, tileRows, accumulators);
     case KernelInstruction::WideningMac:
       return stepWideningMac(panel, row, step, tileRows, accumulators);
     case KernelInstruction::Sdot:
@@ -180,6 +192,29 @@ private:
       Value element = tensor::ExtractOp::create(b, loc, lhs, ValueRange{addIndex(row, r), k});
       Value broadcast = vector::BroadcastOp::create(b, loc, outputType, element);
       updated.push_back(vector::FMAOp::create(b, loc, broadcast, rhsRow, accumulators[r]));
+    }
+    return updated;
+  }
+
+  /// Four steps of the reduction: each row of A is one 4-float load, and
+  /// lane j of it, broadcast, meets B's row k + j (FMLA by element).
+  SmallVector<Value> stepFmaLane(Value panel, Value column, Value row, Value step,
+                                 int64_t tileRows, ValueRange accumulators) {
+    auto quad = VectorType::get({4}, outputType.getElementType());
+    Value firstDepth = mulIndex(step, 4);
+    SmallVector<Value> lhsQuads;
+    for (int64_t r = 0; r < tileRows; ++r)
+      lhsQuads.push_back(readRowSegment(b, loc, lhs, {addIndex(row, r), firstDepth}, quad));
+    SmallVector<Value> updated(accumulators);
+    for (int64_t lane = 0; lane < 4; ++lane) {
+      Value k = addIndex(firstDepth, lane);
+      Value rhsRow = packed ? readPanel(panel, k, 0, nr)
+                            : readRowSegment(b, loc, rhs.matrix, {k, column}, outputType);
+      for (int64_t r = 0; r < tileRows; ++r) {
+        Value element = vector::ExtractOp::create(b, loc, lhsQuads[r], ArrayRef<int64_t>{lane});
+        Value broadcast = vector::BroadcastOp::create(b, loc, outputType, element);
+        updated[r] = vector::FMAOp::create(b, loc, broadcast, rhsRow, updated[r]);
+      }
     }
     return updated;
   }

@@ -1,5 +1,5 @@
 // The microkernel of every GEMM, per target: f32 tiles follow the vector
-// registers; int8 runs on SDOT where the CPU has FEAT_DotProd (Cortex-A76 and
+// registers (on AArch64, FMLA by element on an 8 x 8 tile); int8 runs on SDOT where the CPU has FEAT_DotProd (Cortex-A76 and
 // later), on PMADDWD on x86-64, on the portable widening kernel elsewhere.
 // RUN: mbert-opt %s --pass-pipeline="builtin.module(mbert-select-kernels)" | FileCheck %s --check-prefix=ARMV8
 // RUN: mbert-opt %s --pass-pipeline="builtin.module(mbert-select-kernels{cpu=cortex-a76})" | FileCheck %s --check-prefix=A76
@@ -10,10 +10,10 @@
 // RUN: not mbert-opt %s --pass-pipeline="builtin.module(mbert-select-kernels{cpu=pentium4})" 2>&1 | FileCheck %s --check-prefix=BAD-CPU
 // RUN: not mbert-opt %s --pass-pipeline="builtin.module(mbert-select-kernels{triple=z80-unknown-none})" 2>&1 | FileCheck %s --check-prefix=BAD-TRIPLE
 
-// ARMV8: mbert.linear {{.+}} {kernel = #mbert.kernel<fma, f32 -> f32, mr = 6, nr = 16, kr = 1>}
+// ARMV8: mbert.linear {{.+}} {kernel = #mbert.kernel<fma_lane, f32 -> f32, mr = 8, nr = 8, kr = 1>}
 // ARMV8: mbert.linear {{.+}} {kernel = #mbert.kernel<widening_mac, i8 -> i32, mr = 4, nr = 16, kr = 1>}
-// ARMV8: mbert.attention {{.+}} {kernel = #mbert.kernel<fma, f32 -> f32, mr = 6, nr = 16, kr = 1>
-// A76: kernel = #mbert.kernel<fma, f32 -> f32, mr = 6, nr = 16, kr = 1>
+// ARMV8: mbert.attention {{.+}} {kernel = #mbert.kernel<fma_lane, f32 -> f32, mr = 8, nr = 8, kr = 1>
+// A76: kernel = #mbert.kernel<fma_lane, f32 -> f32, mr = 8, nr = 8, kr = 1>
 // A76: kernel = #mbert.kernel<sdot, i8 -> i32, mr = 4, nr = 16, kr = 4>
 // SSE2: kernel = #mbert.kernel<fma, f32 -> f32, mr = 6, nr = 8, kr = 1>
 // SSE2: kernel = #mbert.kernel<pmaddwd, i8 -> i32, mr = 4, nr = 8, kr = 2>
