@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Latency of the full MobileBERT (24 layers, seq 128, batch 1) compiled by
-# mbert for this host, against ONNX Runtime 1.30 (CPU) on the same ONNX file,
-# run side by side in this one invocation, each on 1 and on 2 threads. Prints
+# mbert for this host, f32 and int8, against ONNX Runtime 1.30 (CPU) on the
+# same ONNX file (f32) and on its dynamic int8 form, run side by side in this
+# one invocation, each on 1 and on 2 threads. Prints
 # a markdown table of medians
 # and the ratio ONNX Runtime / mbert (above 1: mbert is faster).
 #
@@ -30,21 +31,37 @@ inputs=(--input "input_ids=$work/model/inputs/input_ids.npy"
         --input "token_type_ids=$work/model/inputs/token_type_ids.npy")
 median() { sed -n 's/^median_ms: //p'; }
 ort() { NODE_PATH="$work/ort/node_modules" node "$root/bench/ort_bench.js" \
-          "$work/model/model.onnx" "$work/model/inputs" "$iterations" "$1" |
+          "$work/model/$1" "$work/model/inputs" "$iterations" "$2" |
         sed -n 's/.*"median_ms":\([0-9.]*\).*/\1/p'; }
 
-echo "| configuration | threads | mbert median ms | ONNX Runtime median ms | ratio ORT/mbert |"
-echo "|---|---|---|---|---|"
-for cpu in x86-64 native; do
-  "$build/bin/mbert-compile" "$work/model/model.onnx" --target x86_64-linux-gnu --cpu "$cpu" \
-    --emit=exe -o "$work/mobilebert-$cpu"
-  "$work/mobilebert-$cpu" "${inputs[@]}" --output-dir "$work/out-$cpu" > /dev/null
-  "$python" "$root/python/compare_outputs.py" "$work/out-$cpu" "$work/model/reference" > /dev/null
+# ONNX Runtime's own int8 form of the same file (DynamicQuantizeLinear + MatMulInteger), the peer
+# of mbert --quantize=int8.
+if [ ! -f "$work/model/model-int8.onnx" ]; then
+  "$python" "$root/python/quantize_onnx.py" "$work/model/model.onnx" "$work/model/model-int8.onnx" \
+    --format dynamic > /dev/null
+fi
+
+echo "| configuration | threads | mbert median ms | ONNX Runtime | ONNX Runtime median ms | ratio ORT/mbert |"
+echo "|---|---|---|---|---|---|"
+# name | mbert-compile options | ONNX Runtime's file | the check of mbert's outputs
+configurations=(
+  "x86-64|--cpu x86-64|model.onnx|--rtol 1e-4"
+  "native|--cpu native|model.onnx|--rtol 1e-4"
+  "native-int8|--cpu native --quantize=int8|model-int8.onnx|--min-cosine 0.999"
+)
+for configuration in "${configurations[@]}"; do
+  IFS='|' read -r name options ort_file check <<< "$configuration"
+  # shellcheck disable=SC2086  # the options are words
+  "$build/bin/mbert-compile" "$work/model/model.onnx" --target x86_64-linux-gnu $options \
+    --emit=exe -o "$work/mobilebert-$name"
+  "$work/mobilebert-$name" "${inputs[@]}" --output-dir "$work/out-$name" > /dev/null
+  # shellcheck disable=SC2086
+  "$python" "$root/python/compare_outputs.py" "$work/out-$name" "$work/model/reference" $check > /dev/null
   for threads in 1 2; do
-    ours=$("$work/mobilebert-$cpu" "${inputs[@]}" --output-dir "$work/out-$cpu" \
+    ours=$("$work/mobilebert-$name" "${inputs[@]}" --output-dir "$work/out-$name" \
              --iterations "$iterations" --warmup 2 --threads "$threads" | median)
-    theirs=$(ort "$threads")
+    theirs=$(ort "$ort_file" "$threads")
     ratio=$(awk -v a="$theirs" -v b="$ours" 'BEGIN { printf "%.3f", a / b }')
-    echo "| mbert --cpu=$cpu | $threads | $ours | $theirs | $ratio |"
+    echo "| mbert $options | $threads | $ours | $ort_file | $theirs | $ratio |"
   done
 done

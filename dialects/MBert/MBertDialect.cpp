@@ -72,6 +72,9 @@ LogicalResult MicroKernelAttr::verify(function_ref<InFlightDiagnostic()> emitErr
   case KernelInstruction::Pmaddwd:
     expectedDepthGroup = 2, columnMultiple = 4;
     break;
+  case KernelInstruction::Smmla:
+    expectedDepthGroup = 8, columnMultiple = 4;
+    break;
   }
   if (kr != expectedDepthGroup)
     return emitError() << stringifyKernelInstruction(instruction) << " consumes kr = "
@@ -83,10 +86,12 @@ LogicalResult MicroKernelAttr::verify(function_ref<InFlightDiagnostic()> emitErr
 }
 
 int64_t MicroKernelAttr::getPaddedDepth(int64_t depth) {
-  // SDOT reads 16 bytes of an input row at once and picks its four depth
-  // groups by lane.
-  int64_t step = getInstruction() == KernelInstruction::Sdot ? 4 * getKr() : getKr();
-  return llvm::alignTo(depth, step);
+  // SDOT and SMMLA read 16 bytes of an input row at once: four depth groups
+  // picked by lane, or two split between blocks.
+  KernelInstruction instruction = getInstruction();
+  if (instruction == KernelInstruction::Sdot || instruction == KernelInstruction::Smmla)
+    return llvm::alignTo(depth, 16);
+  return llvm::alignTo(depth, getKr());
 }
 
 SmallVector<int64_t, 4> MicroKernelAttr::getPackedWeightShape(int64_t depth, int64_t columns) {

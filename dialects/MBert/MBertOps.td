@@ -45,7 +45,8 @@ def MBert_KernelInstruction : I32EnumAttr<"KernelInstruction",
     I32EnumAttrCase<"FmaLane", 4, "fma_lane">,
     I32EnumAttrCase<"WideningMac", 1, "widening_mac">,
     I32EnumAttrCase<"Sdot", 2, "sdot">,
-    I32EnumAttrCase<"Pmaddwd", 3, "pmaddwd">
+    I32EnumAttrCase<"Pmaddwd", 3, "pmaddwd">,
+    I32EnumAttrCase<"Smmla", 5, "smmla">
   ]> {
   let cppNamespace = "::mbert::model";
   let genSpecializedAttr = 0;
@@ -60,7 +61,8 @@ def MBert_MicroKernelAttr : AttrDef<MBert_Dialect, "MicroKernel"> {
     registers of `accumulator` type over the whole reduction. Each
     instruction consumes `kr` consecutive steps of the reduction (the depth
     group): 1 for a vector FMA, 4 for SDOT (four int8 products summed into
-    each int32 lane), 2 for PMADDWD (two int16 products summed).
+    each int32 lane), 2 for PMADDWD (two int16 products summed), 8 for
+    SMMLA (a 2 x 8 by 8 x 2 int8 product into a 2 x 2 int32 block).
     `fma_lane` is the f32 FMA that takes its A operand from one lane of a
     vector (NEON's FMLA by element): each row of A is loaded four depth steps
     at a time, one load where `fma` needs four.

@@ -89,9 +89,15 @@ FailureOr<MicroKernels> selectMicroKernels(MLIRContext *context, const KernelTar
     // (16 bytes, four depth groups, each) and 4 vectors of B.
     MicroKernels kernels{
         MicroKernelAttr::get(context, KernelInstruction::FmaLane, f32, f32, 8, 8, 1), {}};
-    kernels.int8 = subtarget->checkFeatures("+dotprod")
-                       ? int8Kernel(KernelInstruction::Sdot, 4, 16, 4)
-                       : int8Kernel(KernelInstruction::WideningMac, 4, 16, 1);
+    // SMMLA (FEAT_I8MM) multiplies a 2 x 8 block of two rows by an 8 x 2
+    // block of two columns: an 8 x 8 tile is 16 accumulators, 4 row pairs
+    // (two registers each) and 4 column pairs of B.
+    if (subtarget->checkFeatures("+i8mm"))
+      kernels.int8 = int8Kernel(KernelInstruction::Smmla, 8, 8, 8);
+    else if (subtarget->checkFeatures("+dotprod"))
+      kernels.int8 = int8Kernel(KernelInstruction::Sdot, 4, 16, 4);
+    else
+      kernels.int8 = int8Kernel(KernelInstruction::WideningMac, 4, 16, 1);
     return kernels;
   }
   if (triple.isX86()) {

@@ -76,10 +76,12 @@ private:
 
   /// Accumulator vectors per row of the tile, and their type: one vector of
   /// the whole width, except where an instruction writes narrower ones (SDOT
-  /// four int32 lanes, PMADDWD half the row per x86 register).
+  /// four int32 lanes, PMADDWD half the row per x86 register). SMMLA's are
+  /// 2 x 2 blocks of two rows and two columns: nr / 2 per pair of rows.
   int64_t chunksPerRow() const {
     switch (instruction) {
     case KernelInstruction::Sdot:
+    case KernelInstruction::Smmla:
       return nr / 4;
     case KernelInstruction::Pmaddwd:
       return 2;
@@ -88,14 +90,48 @@ private:
     }
   }
 
+  int64_t accumulatorCount(int64_t tileRows) const {
+    if (instruction == KernelInstruction::Smmla)
+      return llvm::divideCeilSigned(tileRows, 2) * (nr / 2);
+    return tileRows * chunksPerRow();
+  }
+
   VectorType accumulatorType() {
     return VectorType::get({nr / chunksPerRow()}, kernel.getAccumulator());
+  }
+
+  /// Row r of the tile's integer accumulators as one vector of nr lanes.
+  Value gatherRowAccumulator(ValueRange accumulators, int64_t r) {
+    auto wideType = VectorType::get({nr}, b.getI32Type());
+    if (instruction != KernelInstruction::Smmla && chunksPerRow() == 1)
+      return accumulators[r];
+    Value row = zeroVector(wideType);
+    if (instruction == KernelInstruction::Smmla) {
+      // Block q of row pair r / 2 holds [r0 c0, r0 c1, r1 c0, r1 c1] for
+      // columns 2q and 2q + 1.
+      int64_t half = r % 2 * 2, pairs = nr / 2;
+      for (int64_t q = 0; q < pairs; ++q) {
+        Value block = accumulators[(r / 2) * pairs + q];
+        Value two = vector::ShuffleOp::create(b, loc, block, block,
+                                              ArrayRef<int64_t>{half, half + 1});
+        row = vector::InsertStridedSliceOp::create(b, loc, two, row, ArrayRef<int64_t>{2 * q},
+                                                   ArrayRef<int64_t>{1});
+      }
+      return row;
+    }
+    int64_t width = accumulatorType().getNumElements();
+    for (int64_t c = 0; c < chunksPerRow(); ++c)
+      row = vector::InsertStridedSliceOp::create(b, loc, accumulators[r * chunksPerRow() + c],
+                                                 row, ArrayRef<int64_t>{c * width},
+                                                 ArrayRef<int64_t>{1});
+    return row;
   }
 
   /// The depth one step of the tile's reduction loop consumes.
   int64_t depthPerStep() const {
     switch (instruction) {
     case KernelInstruction::Sdot:
+    case KernelInstruction::Smmla:
       return 16;
     case KernelInstruction::FmaLane:
       return 4;
@@ -128,10 +164,11 @@ private:
     // f32 kernels start from the seeds; integer ones from zero, and add the
     // seed after dequantizing.
     SmallVector<Value> initial;
-    for (int64_t r = 0; r < tileRows; ++r)
-      for (int64_t c = 0; c < chunksPerRow(); ++c)
-        initial.push_back(!kernel.isInteger() && seeds[r] ? seeds[r]
-                                                          : zeroVector(accumulatorType()));
+    if (kernel.isInteger())
+      initial.assign(accumulatorCount(tileRows), zeroVector(accumulatorType()));
+    else
+      for (Value seed : seeds)
+        initial.push_back(seed ? seed : zeroVector(outputType));
     // Integer kernels read a padded depth; f32 ones stop at K, the steps
     // that do not fill a depth group (FMLA by element's four) one at a time.
     int64_t steps = (kernel.isInteger() ? kernel.getPaddedDepth(depth) : depth) / depthPerStep();
@@ -151,8 +188,7 @@ private:
 
     for (int64_t r = 0; r < tileRows; ++r) {
       Value tileRow = kernel.isInteger()
-                          ? dequantize(reduction.getResults().slice(r * chunksPerRow(),
-                                                                    chunksPerRow()),
+                          ? dequantize(gatherRowAccumulator(reduction.getResults(), r),
                                        addIndex(row, r), column, seeds[r])
                           : reduction.getResult(r);
       if (relu)
@@ -176,6 +212,8 @@ private:
       return stepWideningMac(panel, row, step, tileRows, accumulators);
     case KernelInstruction::Sdot:
       return stepSdot(panel, row, step, tileRows, accumulators);
+    case KernelInstruction::Smmla:
+      return stepSmmla(panel, row, step, tileRows, accumulators);
     case KernelInstruction::Pmaddwd:
       return stepPmaddwd(panel, row, step, tileRows, accumulators);
     }
@@ -268,6 +306,38 @@ private:
     return updated;
   }
 
+  /// Sixteen steps of the reduction on pairs of rows: the pair's two 2 x 8
+  /// blocks (depth 0-7 and 8-15, written interleaved by the row
+  /// quantization) each meet the panel's 8 x 2 blocks of columns (2q, 2q + 1)
+  /// in one SMMLA, a 2 x 2 block of dot products of 8. A tile with an odd
+  /// row count computes a row past it in its last pair and drops it.
+  SmallVector<Value> stepSmmla(Value panel, Value row, Value step, int64_t tileRows,
+                               ValueRange accumulators) {
+    auto bytes = VectorType::get({16}, b.getI8Type());
+    auto lanes = VectorType::get({4}, b.getI32Type());
+    int64_t pairs = nr / 2;
+    SmallVector<Value> updated(accumulators);
+    // The tile starts at an even row: its pairs are rows / 2 on.
+    Value firstPair = arith::DivUIOp::create(b, loc, row, index(2));
+    for (int64_t p = 0; p < llvm::divideCeilSigned(tileRows, 2); ++p) {
+      Value blocks[2];
+      for (int64_t half = 0; half < 2; ++half)
+        blocks[half] = readRowSegment(b, loc, lhs,
+                                      {addIndex(firstPair, p), addIndex(mulIndex(step, 32), 16 * half)},
+                                      bytes);
+      for (int64_t half = 0; half < 2; ++half) {
+        Value group = addIndex(mulIndex(step, 2), half);
+        for (int64_t q = 0; q < pairs; ++q) {
+          Value columns = readPanel(panel, group, q * 16, 16);
+          Value &accumulator = updated[p * pairs + q];
+          accumulator =
+              arm_neon::SmmlaOp::create(b, loc, lanes, accumulator, blocks[half], columns);
+        }
+      }
+    }
+    return updated;
+  }
+
   /// Two steps of the reduction: the panel's nr x 2 int8 block, widened to
   /// int16, meets each row's pair of A values repeated in every int32 lane;
   /// PMADDWD multiplies the int16 pairs and sums each pair into an int32.
@@ -305,17 +375,8 @@ private:
 
   /// (acc - zero_point[row] * column_sums) * scale[row] * column_scale + seed:
   /// the int32 accumulators of one row as f32 outputs.
-  Value dequantize(ValueRange chunks, Value row, Value column, Value seed) {
+  Value dequantize(Value accumulator, Value row, Value column, Value seed) {
     auto wideType = VectorType::get({nr}, b.getI32Type());
-    Value accumulator = chunks.front();
-    if (chunks.size() > 1) {
-      accumulator = zeroVector(wideType);
-      int64_t width = accumulatorType().getNumElements();
-      for (auto [c, chunk] : llvm::enumerate(chunks))
-        accumulator = vector::InsertStridedSliceOp::create(
-            b, loc, chunk, accumulator, ArrayRef<int64_t>{static_cast<int64_t>(c) * width},
-            ArrayRef<int64_t>{1});
-    }
     Value zeroPoint = tensor::ExtractOp::create(b, loc, quantized->zeroPoint, row);
     Value sums = readRowSegment(b, loc, rhs.columnSums, column, wideType);
     Value offset = arith::MulIOp::create(
@@ -349,7 +410,9 @@ private:
 Value buildGemm(OpBuilder &b, Location loc, Value lhs, const QuantizedRows *quantized,
                 const GemmRhs &rhs, int64_t columns, int64_t depth, MicroKernelAttr kernel,
                 GemmSeedBuilder buildSeed, bool relu) {
-  int64_t rows = getTensorType(lhs).getDimSize(0);
+  // A quantized left-hand side has one scale per row (its int8 rows may be
+  // stored in pairs).
+  int64_t rows = getTensorType(quantized ? quantized->scale : lhs).getDimSize(0);
   Value result =
       tensor::EmptyOp::create(b, loc, ArrayRef<int64_t>{rows, columns}, b.getF32Type());
   GemmKernelBuilder builder(b, loc, kernel, lhs, quantized, rhs, columns, depth, buildSeed, relu);
@@ -424,7 +487,14 @@ QuantizedRows buildRowQuantization(OpBuilder &b, Location loc, Value input, Valu
                                  readRowSegment(nested, loc, smoothing, {k}, floats));
   };
 
-  Value rowsInit = tensor::EmptyOp::create(b, loc, ArrayRef<int64_t>{rows, paddedDepth}, i8);
+  // SMMLA multiplies 2 x 8 blocks of two rows: its rows are written in
+  // pairs, the pair's 8-byte blocks interleaved, so that one 16-byte load is
+  // one block.
+  bool pairedRows = kernel.getInstruction() == KernelInstruction::Smmla;
+  SmallVector<int64_t, 2> rowsShape = {rows, paddedDepth};
+  if (pairedRows)
+    rowsShape = {llvm::divideCeilSigned(rows, 2), 2 * paddedDepth};
+  Value rowsInit = tensor::EmptyOp::create(b, loc, rowsShape, i8);
   Value scaleInit = tensor::EmptyOp::create(b, loc, ArrayRef<int64_t>{rows}, f32);
   Value zeroPointInit = tensor::EmptyOp::create(b, loc, ArrayRef<int64_t>{rows}, i32);
   // One row at a time, in two passes over it while it is in cache: its range
@@ -482,10 +552,32 @@ QuantizedRows buildRowQuantization(OpBuilder &b, Location loc, Value input, Valu
               Value values = arith::TruncIOp::create(
                   inner, loc, bytes,
                   arith::FPToSIOp::create(inner, loc, VectorType::get({width}, i32), rounded));
-              Value written = vector::TransferWriteOp::create(
-                                  inner, loc, values, quantized[0], ValueRange{row, k},
-                                  ArrayRef<bool>{paddedDepth % width == 0})
-                                  .getResult();
+              if (!pairedRows) {
+                Value written = vector::TransferWriteOp::create(
+                                    inner, loc, values, quantized[0], ValueRange{row, k},
+                                    ArrayRef<bool>{paddedDepth % width == 0})
+                                    .getResult();
+                scf::YieldOp::create(inner, loc, written);
+                return;
+              }
+              // Depth k .. k + 7 of row r goes to pair r / 2 at 2k + 8 (r % 2).
+              Value two = index(inner, 2);
+              Value pair = arith::DivUIOp::create(inner, loc, row, two);
+              Value second = arith::MulIOp::create(
+                  inner, loc, arith::RemUIOp::create(inner, loc, row, two), index(inner, 8));
+              Value written = quantized[0];
+              for (int64_t half = 0; half < 2; ++half) {
+                Value block = vector::ExtractStridedSliceOp::create(
+                    inner, loc, values, ArrayRef<int64_t>{8 * half}, ArrayRef<int64_t>{8},
+                    ArrayRef<int64_t>{1});
+                Value offset = arith::AddIOp::create(
+                    inner, loc, arith::MulIOp::create(inner, loc, k, two),
+                    arith::AddIOp::create(inner, loc, second, index(inner, 16 * half)));
+                written = vector::TransferWriteOp::create(inner, loc, block, written,
+                                                          ValueRange{pair, offset},
+                                                          ArrayRef<bool>{true})
+                              .getResult();
+              }
               scf::YieldOp::create(inner, loc, written);
             });
         Value zeroPointInt = arith::FPToSIOp::create(nested, loc, i32, zeroPoint);

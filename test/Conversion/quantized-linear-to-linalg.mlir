@@ -104,3 +104,27 @@ func.func @int8_word_table(%ids: tensor<1x3xi64>, %table: tensor<5x2xi8>, %scale
   %0 = mbert.embedding %ids, %table row_scale(%scale), %w : (tensor<1x3xi64>, tensor<5x2xi8>, tensor<5xf32>, tensor<6x4xf32>) -> tensor<1x3x4xf32>
   return %0 : tensor<1x3x4xf32>
 }
+
+// SMMLA: 8 x 8 tiles of 2 x 2 blocks. The row quantization writes pairs of
+// rows, [4 pairs, 2 x 32], each 8 bytes of row 2p followed by the same depth
+// of row 2p + 1 (two 8-byte writes per 16 values). Per 16 steps of K each
+// pair is two 16-byte loads, its 2 x 8 blocks for depth 0-7 and 8-15, and
+// each meets the 4 column pairs of the panel (16 bytes each): 4 pairs x 2
+// halves x 4 = 32 SMMLA. Afterwards row 2p takes lanes 0-1 of its pair's
+// blocks, row 2p + 1 lanes 2-3.
+// CHECK-LABEL: func.func @smmla
+// CHECK: scf.for {{.+}} -> (tensor<4x64xi8>, tensor<8xf32>, tensor<8xi32>)
+// CHECK: vector.extract_strided_slice {{.+}} {offsets = [0], sizes = [8], strides = [1]} : vector<16xi8> to vector<8xi8>
+// CHECK: vector.transfer_write {{.+}} {in_bounds = [true]} : vector<8xi8>, tensor<4x64xi8>
+// CHECK: vector.extract_strided_slice {{.+}} {offsets = [8], sizes = [8], strides = [1]} : vector<16xi8> to vector<8xi8>
+// CHECK: vector.transfer_write {{.+}} {in_bounds = [true]} : vector<8xi8>, tensor<4x64xi8>
+// CHECK: scf.for {{.+}} -> (vector<4xi32>, vector<4xi32>, vector<4xi32>, vector<4xi32>, vector<4xi32>, vector<4xi32>, vector<4xi32>, vector<4xi32>, vector<4xi32>, vector<4xi32>, vector<4xi32>, vector<4xi32>, vector<4xi32>, vector<4xi32>, vector<4xi32>, vector<4xi32>)
+// CHECK: vector.transfer_read {{.+}} : tensor<4x64xi8>, vector<16xi8>
+// CHECK-COUNT-32: arm_neon.intr.smmla
+// CHECK-NOT: arm_neon.intr.smmla
+// CHECK: vector.shuffle {{.+}} [0, 1] : vector<4xi32>, vector<4xi32>
+// CHECK: vector.shuffle {{.+}} [2, 3] : vector<4xi32>, vector<4xi32>
+func.func @smmla(%x: tensor<8x32xf32>, %w: tensor<1x4x8x8xi8>, %s: tensor<8xf32>, %n: tensor<8xi32>) -> tensor<8x8xf32> {
+  %0 = mbert.linear %x, %w scale(%s, %n) {kernel = #mbert.kernel<smmla, i8 -> i32, mr = 8, nr = 8, kr = 8>} : (tensor<8x32xf32>, tensor<1x4x8x8xi8>, tensor<8xf32>, tensor<8xi32>) -> tensor<8x8xf32>
+  return %0 : tensor<8x8xf32>
+}

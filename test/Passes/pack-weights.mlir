@@ -43,3 +43,18 @@ func.func @not_packed(%x: tensor<4x2xf32>, %w: tensor<2x3xf32>) -> (tensor<4x3xf
   %2 = mbert.linear %x, %p {kernel = #mbert.kernel<fma, f32 -> f32, mr = 6, nr = 4, kr = 1>} : (tensor<4x2xf32>, tensor<1x2x4x1xf32>) -> tensor<4x3xf32>
   return %0, %1, %2 : tensor<4x3xf32>, tensor<4x3xf32>, tensor<4x3xf32>
 }
+
+// SMMLA (nr = 8, kr = 8): each 16 bytes of a panel are two columns' eight
+// depth steps, K = 3 padded to 16: [1 panel, 2 groups, 8, 8]. W[k, n] =
+// 10 n + k + 1.
+// CHECK-LABEL: func @smmla_blocks
+// (128 bytes print in hex: column 0's 1 2 3, then column 1's 11 12 13, then zeros.)
+// CHECK: %[[Q:.+]] = onnx.Constant dense<"0x01020300000000000B0C0D0000000000{{0+}}"> : tensor<1x2x8x8xi8>
+// CHECK: mbert.linear %arg0, %[[Q]] scale({{.+}}) {kernel = #mbert.kernel<smmla, i8 -> i32, mr = 8, nr = 8, kr = 8>} : (tensor<3x3xf32>, tensor<1x2x8x8xi8>
+func.func @smmla_blocks(%x: tensor<3x3xf32>) -> tensor<3x2xf32> {
+  %q = onnx.Constant dense<[[1, 11], [2, 12], [3, 13]]> : tensor<3x2xi8>
+  %s = onnx.Constant dense<1.0> : tensor<2xf32>
+  %sums = onnx.Constant dense<[6, 36]> : tensor<2xi32>
+  %0 = mbert.linear %x, %q scale(%s, %sums) {kernel = #mbert.kernel<smmla, i8 -> i32, mr = 8, nr = 8, kr = 8>} : (tensor<3x3xf32>, tensor<3x2xi8>, tensor<2xf32>, tensor<2xi32>) -> tensor<3x2xf32>
+  return %0 : tensor<3x2xf32>
+}

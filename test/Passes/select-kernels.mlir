@@ -1,9 +1,12 @@
 // The microkernel of every GEMM, per target: f32 tiles follow the vector
-// registers (on AArch64, FMLA by element on an 8 x 8 tile); int8 runs on SDOT where the CPU has FEAT_DotProd (Cortex-A76 and
-// later), on PMADDWD on x86-64, on the portable widening kernel elsewhere.
+// registers (on AArch64, FMLA by element on an 8 x 8 tile); int8 runs on SMMLA where the CPU
+// has FEAT_I8MM (Neoverse N2, Cortex-A710 and later), on SDOT where it has FEAT_DotProd
+// (Cortex-A76 and later), on PMADDWD on x86-64, on the portable widening kernel elsewhere.
 // RUN: mbert-opt %s --pass-pipeline="builtin.module(mbert-select-kernels)" | FileCheck %s --check-prefix=ARMV8
 // RUN: mbert-opt %s --pass-pipeline="builtin.module(mbert-select-kernels{cpu=cortex-a76})" | FileCheck %s --check-prefix=A76
 // RUN: mbert-opt %s --pass-pipeline="builtin.module(mbert-select-kernels{features=+dotprod})" | FileCheck %s --check-prefix=A76
+// RUN: mbert-opt %s --pass-pipeline="builtin.module(mbert-select-kernels{cpu=neoverse-n2})" | FileCheck %s --check-prefix=I8MM
+// RUN: mbert-opt %s --pass-pipeline="builtin.module(mbert-select-kernels{cpu=cortex-a76 features=+i8mm})" | FileCheck %s --check-prefix=I8MM
 // RUN: mbert-opt %s --pass-pipeline="builtin.module(mbert-select-kernels{triple=x86_64-linux-gnu cpu=x86-64})" | FileCheck %s --check-prefix=SSE2
 // RUN: mbert-opt %s --pass-pipeline="builtin.module(mbert-select-kernels{triple=x86_64-linux-gnu cpu=znver3})" | FileCheck %s --check-prefix=AVX2
 // RUN: mbert-opt %s --pass-pipeline="builtin.module(mbert-select-kernels{triple=x86_64-linux-gnu cpu=skylake-avx512})" | FileCheck %s --check-prefix=AVX512
@@ -15,6 +18,8 @@
 // ARMV8: mbert.attention {{.+}} {kernel = #mbert.kernel<fma_lane, f32 -> f32, mr = 8, nr = 8, kr = 1>
 // A76: kernel = #mbert.kernel<fma_lane, f32 -> f32, mr = 8, nr = 8, kr = 1>
 // A76: kernel = #mbert.kernel<sdot, i8 -> i32, mr = 4, nr = 16, kr = 4>
+// I8MM: kernel = #mbert.kernel<fma_lane, f32 -> f32, mr = 8, nr = 8, kr = 1>
+// I8MM: kernel = #mbert.kernel<smmla, i8 -> i32, mr = 8, nr = 8, kr = 8>
 // SSE2: kernel = #mbert.kernel<fma, f32 -> f32, mr = 6, nr = 8, kr = 1>
 // SSE2: kernel = #mbert.kernel<pmaddwd, i8 -> i32, mr = 4, nr = 8, kr = 2>
 // AVX2: kernel = #mbert.kernel<fma, f32 -> f32, mr = 6, nr = 16, kr = 1>
