@@ -7,6 +7,7 @@
 
 #include "mbert_npy.h"
 #include "mbert_runtime.h"
+#include "unit_test_harness.h"
 
 #include <stdatomic.h>
 #include <stdbool.h>
@@ -17,16 +18,6 @@
 #include <sys/stat.h>
 #include <time.h>
 
-static int g_failed_checks;
-static const char *g_scratch_dir;
-
-#define CHECK(condition)                                                                        \
-  do {                                                                                          \
-    if (!(condition)) {                                                                         \
-      fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #condition);            \
-      ++g_failed_checks;                                                                        \
-    }                                                                                           \
-  } while (0)
 
 #define CHECK_CONTAINS(text, fragment)                                                          \
   do {                                                                                          \
@@ -541,11 +532,6 @@ static void test_npy_file_errors(void) {
 /* ---------------------------------------------------------------------------------------------
  * main */
 
-typedef struct unit_test_t {
-  const char *name;
-  void (*run)(void);
-} unit_test_t;
-
 static const unit_test_t kTests[] = {
     {"status_strings", test_status_strings},
     {"dtypes", test_dtypes},
@@ -563,20 +549,5 @@ static const unit_test_t kTests[] = {
 };
 
 int main(int argc, char **argv) {
-  if (argc != 2) {
-    fprintf(stderr, "usage: %s SCRATCH_DIR\n", argv[0]);
-    return 2;
-  }
-  g_scratch_dir = argv[1];
-  mkdir(g_scratch_dir, 0777);
-  int passed = 0, failed = 0;
-  for (size_t i = 0; i < sizeof(kTests) / sizeof(kTests[0]); ++i) {
-    int failures_before = g_failed_checks;
-    kTests[i].run();
-    bool ok = g_failed_checks == failures_before;
-    printf("%s %s\n", ok ? "PASS" : "FAIL", kTests[i].name);
-    ok ? ++passed : ++failed;
-  }
-  printf("%d passed, %d failed\n", passed, failed);
-  return failed == 0 ? 0 : 1;
+  return run_unit_tests(argc, argv, kTests, sizeof(kTests) / sizeof(kTests[0]));
 }

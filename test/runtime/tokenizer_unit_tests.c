@@ -9,6 +9,7 @@
 
 #include "mbert_postprocess.h"
 #include "mbert_tokenizer.h"
+#include "unit_test_harness.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -16,16 +17,6 @@
 #include <string.h>
 #include <sys/stat.h>
 
-static int g_failed_checks;
-static const char *g_scratch_dir;
-
-#define CHECK(condition)                                                                        \
-  do {                                                                                          \
-    if (!(condition)) {                                                                         \
-      fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #condition);            \
-      ++g_failed_checks;                                                                        \
-    }                                                                                           \
-  } while (0)
 
 /* ids:             0     1     2     3     4       5  6       7  8    9       10       11 */
 static const char k_vocab[] = "[PAD]\n[UNK]\n[CLS]\n[SEP]\nhello\n,\nworld\n!\nun\n##aff\n##able\n"
@@ -506,16 +497,7 @@ static void test_classification(void) {
 }
 
 int main(int argc, char **argv) {
-  if (argc != 2) {
-    fprintf(stderr, "usage: %s SCRATCH_DIR\n", argv[0]);
-    return 2;
-  }
-  g_scratch_dir = argv[1];
-  mkdir(g_scratch_dir, 0777);
-  static const struct {
-    const char *name;
-    void (*run)(void);
-  } tests[] = {
+  static const unit_test_t tests[] = {
       {"vocab_loading", test_vocab_loading},
       {"vocab_errors", test_vocab_errors},
       {"encode_layout", test_encode_layout},
@@ -527,14 +509,5 @@ int main(int argc, char **argv) {
       {"question_answering", test_question_answering},
       {"classification", test_classification},
   };
-  int passed = 0, failed = 0;
-  for (size_t i = 0; i < sizeof(tests) / sizeof(tests[0]); ++i) {
-    int before = g_failed_checks;
-    tests[i].run();
-    int ok = g_failed_checks == before;
-    printf("%s: %s\n", ok ? "PASS" : "FAIL", tests[i].name);
-    ok ? ++passed : ++failed;
-  }
-  printf("%d passed, %d failed\n", passed, failed);
-  return failed ? 1 : 0;
+  return run_unit_tests(argc, argv, tests, sizeof(tests) / sizeof(tests[0]));
 }
