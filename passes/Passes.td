@@ -133,7 +133,7 @@ def QuantizeLinearsPass : Pass<"mbert-quantize-linears", "mlir::ModuleOp"> {
   let options = [
     Option<"minColumns", "min-columns", "int64_t", /*default=*/"16",
            "Linears with fewer output channels stay f32">,
-    Option<"smoothingStrength", "smoothing-strength", "double", /*default=*/"0.5",
+    Option<"smoothingStrength", "smoothing-strength", "double", /*default=*/"0.65",
            "How much of an input channel's range moves into its weight row (0 turns smoothing off)">
   ];
   let statistics = [

@@ -25,7 +25,7 @@ struct PipelineOptions {
   /// empty: random inputs.
   std::string calibrationSet;
   /// SmoothQuant's alpha for quantized linears (see mbert-quantize-linears).
-  double smoothingStrength = 0.5;
+  double smoothingStrength = 0.65;
   /// The target whose GEMM microkernels the model passes choose; weights are
   /// packed in their layouts.
   KernelTarget kernelTarget;

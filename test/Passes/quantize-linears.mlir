@@ -1,4 +1,4 @@
-// RUN: mbert-opt %s --pass-pipeline="builtin.module(mbert-quantize-linears{min-columns=1})" | FileCheck %s
+// RUN: mbert-opt %s --pass-pipeline="builtin.module(mbert-quantize-linears{min-columns=1 smoothing-strength=0.5})" | FileCheck %s
 // RUN: mbert-opt %s --pass-pipeline="builtin.module(mbert-quantize-linears)" | FileCheck %s --check-prefix=DEFAULT
 // RUN: mbert-opt %s --pass-pipeline="builtin.module(mbert-quantize-linears{min-columns=1 smoothing-strength=0})" | FileCheck %s --check-prefix=NO-SMOOTHING
 

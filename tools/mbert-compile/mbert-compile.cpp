@@ -102,7 +102,7 @@ cl::opt<double> smoothingStrength(
     cl::desc("With --quantize: how much of each input channel's calibrated range moves into "
              "its weight row before quantizing (SmoothQuant's alpha, 0 to 1; 0 turns "
              "smoothing off)"),
-    cl::init(0.5), cl::cat(compileCategory));
+    cl::init(0.65), cl::cat(compileCategory));
 cl::opt<std::string> vocabPath("vocab",
                               cl::desc("Embed this BERT vocab.txt in the object as NAME_vocab and "
                                        "NAME_vocab_size (checked by the runtime's tokenizer)"),
