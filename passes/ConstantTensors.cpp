@@ -5,6 +5,9 @@
 #include "dialects/Onnx/OnnxOps.h"
 #include "dialects/Onnx/OnnxShapes.h"
 
+#include <algorithm>
+#include <cmath>
+
 using namespace mlir;
 
 namespace mbert {
@@ -27,6 +30,13 @@ bool isFloatConstant(Value value) {
 Value createFloatConstant(OpBuilder &builder, Location loc, RankedTensorType type,
                           ArrayRef<float> values) {
   return onnx_import::ConstantOp::create(builder, loc, DenseElementsAttr::get(type, values));
+}
+
+float getSymmetricInt8Scale(float largest) { return largest > 0.0f ? largest / 127.0f : 1.0f; }
+
+int8_t quantizeToInt8(float value, float scale) {
+  // nearbyint rounds half to even in the default rounding mode.
+  return static_cast<int8_t>(std::clamp(std::nearbyint(value / scale), -127.0f, 127.0f));
 }
 
 } // namespace mbert

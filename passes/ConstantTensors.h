@@ -1,8 +1,9 @@
 //===- ConstantTensors.h - read and build f32 weight constants --*- C++ -*-===//
 //
 // The model passes rewrite weights at compile time (fold NoNorms, scales,
-// concatenate bottleneck GEMMs). They share these helpers to read a constant
-// operand as floats and to materialize a new one.
+// concatenate bottleneck GEMMs, quantize). They share these helpers to read a
+// constant operand as floats, to materialize a new one, and to round weights
+// to symmetric int8.
 //
 //===----------------------------------------------------------------------===//
 
@@ -12,6 +13,7 @@
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/BuiltinTypes.h"
 
+#include <cstdint>
 #include <optional>
 #include <vector>
 
@@ -27,6 +29,14 @@ bool isFloatConstant(mlir::Value value);
 /// so that folders and the raising patterns keep recognizing it.
 mlir::Value createFloatConstant(mlir::OpBuilder &builder, mlir::Location loc,
                                 mlir::RankedTensorType type, llvm::ArrayRef<float> values);
+
+/// The scale of symmetric int8 values for numbers of magnitude up to
+/// `largest`: largest / 127, or 1 when everything is 0.
+float getSymmetricInt8Scale(float largest);
+
+/// `value / scale` rounded half to even (as the run-time quantization of
+/// activations rounds) and clamped to [-127, 127].
+int8_t quantizeToInt8(float value, float scale);
 
 } // namespace mbert
 

@@ -31,10 +31,9 @@ struct QuantizeEmbeddingPass : mbert::impl::QuantizeEmbeddingPassBase<QuantizeEm
         float largest = 0.0f;
         for (float entry : entries)
           largest = std::max(largest, std::fabs(entry));
-        scales[row] = largest > 0.0f ? largest / 127.0f : 1.0f;
+        scales[row] = mbert::getSymmetricInt8Scale(largest);
         for (auto [column, entry] : llvm::enumerate(entries))
-          values[row * width + column] = static_cast<int8_t>(
-              std::clamp(std::nearbyint(entry / scales[row]), -127.0f, 127.0f));
+          values[row * width + column] = mbert::quantizeToInt8(entry, scales[row]);
       }
       rewriter.setInsertionPoint(embedding);
       Location loc = embedding.getWordTable().getLoc();

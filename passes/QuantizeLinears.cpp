@@ -31,13 +31,10 @@ ColumnQuantized quantizeColumns(ArrayRef<float> weight, int64_t depth, int64_t c
     for (int64_t n = 0; n < columns; ++n)
       result.scales[n] = std::max(result.scales[n], std::fabs(weight[k * columns + n]));
   for (float &scale : result.scales)
-    scale = scale > 0.0f ? scale / 127.0f : 1.0f;
+    scale = mbert::getSymmetricInt8Scale(scale);
   for (int64_t k = 0; k < depth; ++k)
     for (int64_t n = 0; n < columns; ++n) {
-      // nearbyint rounds half to even in the default rounding mode, as the
-      // run-time quantization of activations does.
-      float q = std::nearbyint(weight[k * columns + n] / result.scales[n]);
-      auto value = static_cast<int8_t>(std::clamp(q, -127.0f, 127.0f));
+      int8_t value = mbert::quantizeToInt8(weight[k * columns + n], result.scales[n]);
       result.values[k * columns + n] = value;
       result.sums[n] += value;
     }

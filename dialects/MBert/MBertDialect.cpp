@@ -85,13 +85,24 @@ LogicalResult MicroKernelAttr::verify(function_ref<InFlightDiagnostic()> emitErr
   return success();
 }
 
-int64_t MicroKernelAttr::getPaddedDepth(int64_t depth) {
+int64_t MicroKernelAttr::getDepthPerStep() {
+  switch (getInstruction()) {
   // SDOT and SMMLA read 16 bytes of an input row at once: four depth groups
   // picked by lane, or two split between blocks.
-  KernelInstruction instruction = getInstruction();
-  if (instruction == KernelInstruction::Sdot || instruction == KernelInstruction::Smmla)
-    return llvm::alignTo(depth, 16);
-  return llvm::alignTo(depth, getKr());
+  case KernelInstruction::Sdot:
+  case KernelInstruction::Smmla:
+    return 16;
+  // FMLA by element loads four floats of a row and uses each lane.
+  case KernelInstruction::FmaLane:
+    return 4;
+  default:
+    return getKr();
+  }
+}
+
+int64_t MicroKernelAttr::getPaddedDepth(int64_t depth) {
+  // f32 kernels take the depths that do not fill a step one at a time.
+  return isInteger() ? llvm::alignTo(depth, getDepthPerStep()) : depth;
 }
 
 SmallVector<int64_t, 4> MicroKernelAttr::getPackedWeightShape(int64_t depth, int64_t columns) {

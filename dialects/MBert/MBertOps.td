@@ -97,7 +97,10 @@ def MBert_MicroKernelAttr : AttrDef<MBert_Dialect, "MicroKernel"> {
     bool isInteger() { return ::mlir::isa<::mlir::IntegerType>(getOperand()); }
     /// The packed `[ceil(N / nr), ceil(K / kr), nr, kr]` shape of a [K, N] weight.
     ::llvm::SmallVector<int64_t, 4> getPackedWeightShape(int64_t depth, int64_t columns);
-    /// K rounded up to the depth the kernel consumes per step of its loop.
+    /// The depth one step of the kernel's reduction loop consumes.
+    int64_t getDepthPerStep();
+    /// K as an integer kernel's operands are padded (a whole number of
+    /// steps); an f32 kernel's K as it is.
     int64_t getPaddedDepth(int64_t depth);
   }];
 }

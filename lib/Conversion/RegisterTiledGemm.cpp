@@ -127,21 +127,6 @@ private:
     return row;
   }
 
-  /// The depth one step of the tile's reduction loop consumes.
-  int64_t depthPerStep() const {
-    switch (instruction) {
-    case KernelInstruction::Sdot:
-    case KernelInstruction::Smmla:
-      return 16;
-    case KernelInstruction::FmaLane:
-      return 4;
-    case KernelInstruction::Pmaddwd:
-      return 2;
-    default:
-      return 1;
-    }
-  }
-
   Value zeroVector(VectorType type) {
     return arith::ConstantOp::create(
         b, loc, DenseElementsAttr::get(type, b.getZeroAttr(type.getElementType())));
@@ -171,16 +156,17 @@ private:
         initial.push_back(seed ? seed : zeroVector(outputType));
     // Integer kernels read a padded depth; f32 ones stop at K, the steps
     // that do not fill a depth group (FMLA by element's four) one at a time.
-    int64_t steps = (kernel.isInteger() ? kernel.getPaddedDepth(depth) : depth) / depthPerStep();
+    int64_t depthPerStep = kernel.getDepthPerStep();
+    int64_t steps = kernel.getPaddedDepth(depth) / depthPerStep;
     auto reduction = scf::ForOp::create(
         b, loc, index(0), index(steps), index(1), initial,
         [&](OpBuilder &, Location, Value step, ValueRange accumulators) {
           scf::YieldOp::create(
               b, loc, buildReductionStep(panel, column, row, step, tileRows, accumulators));
         });
-    if (!kernel.isInteger() && steps * depthPerStep() < depth)
+    if (steps * depthPerStep < depth)
       reduction = scf::ForOp::create(
-          b, loc, index(steps * depthPerStep()), index(depth), index(1), reduction.getResults(),
+          b, loc, index(steps * depthPerStep), index(depth), index(1), reduction.getResults(),
           [&](OpBuilder &, Location, Value k, ValueRange accumulators) {
             scf::YieldOp::create(b, loc,
                                  stepFma(panel, column, row, k, tileRows, accumulators));
