@@ -305,8 +305,11 @@ int compile(const char *argv0) {
   if (pipelineOptions.quantizeInt8 && !pipelineOptions.enableModelPasses)
     return reportError("--quantize=int8 needs the MobileBERT passes (not -O0 or "
                        "--model-passes=0)");
-  if (calibrationSet.getNumOccurrences() && !pipelineOptions.quantizeInt8)
-    return reportError("--calibration is only used with --quantize=int8");
+  for (const cl::Option *quantizationOption :
+       {static_cast<const cl::Option *>(&calibrationSet),
+        static_cast<const cl::Option *>(&smoothingStrength)})
+    if (quantizationOption->getNumOccurrences() && !pipelineOptions.quantizeInt8)
+      return reportError("--" + quantizationOption->ArgStr + " is only used with --quantize=int8");
   pipelineOptions.calibrationSet = calibrationSet;
   if (smoothingStrength < 0 || smoothingStrength > 1)
     return reportError("--smoothing-strength must be between 0 and 1");
