@@ -9,24 +9,11 @@
 //===----------------------------------------------------------------------===//
 
 #include "mbert/ModelSignature.h"
-#include "mbert/Pipelines.h"
 #include "passes/ConstantTensors.h"
+#include "passes/HostExecution.h"
 #include "passes/Passes.h"
 
-#include "mbert_npy.h"
-
-#include "mlir/ExecutionEngine/ExecutionEngine.h"
-#include "mlir/ExecutionEngine/OptUtils.h"
-#include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
-#include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
-#include "llvm/ADT/ScopeExit.h"
-#include "llvm/Support/FileSystem.h"
-#include "llvm/Support/Path.h"
-#include "llvm/Support/TargetSelect.h"
-#include "llvm/TargetParser/Host.h"
-
-#include <cstdlib>
-#include <random>
+#include "mbert_runtime.h"
 
 namespace mbert {
 #define GEN_PASS_DEF_CALIBRATELINEARSPASS
@@ -39,158 +26,6 @@ using mbert::TensorSignature;
 using mbert::model::LinearOp;
 
 namespace {
-
-/// A buffer aligned as the generated code's workspace is.
-class AlignedBuffer {
-public:
-  explicit AlignedBuffer(size_t size)
-      : data(static_cast<char *>(
-            std::aligned_alloc(MBERT_WORKSPACE_ALIGNMENT,
-                               llvm::alignTo(std::max<size_t>(size, 1), MBERT_WORKSPACE_ALIGNMENT))),
-             &std::free),
-        size(size) {}
-  char *get() const { return data.get(); }
-  size_t getSize() const { return size; }
-
-private:
-  std::unique_ptr<char, decltype(&std::free)> data;
-  size_t size;
-};
-
-/// One set of model inputs, in the signature's order.
-using Sample = std::vector<AlignedBuffer>;
-
-int64_t getElementCount(const TensorSignature &tensor) {
-  int64_t count = 1;
-  for (int64_t dim : tensor.shape)
-    count *= dim;
-  return count;
-}
-
-size_t getByteSize(const TensorSignature &tensor) {
-  return getElementCount(tensor) * mbert_dtype_size(tensor.onnxDataType);
-}
-
-/// Reads DIR/<sample>/<input>.npy for every sample subfolder (in name order)
-/// and every model input; each array must have the input's dtype and shape.
-LogicalResult loadSamples(StringRef directory, const ModelSignature &signature,
-                          std::vector<Sample> &samples, std::string &error) {
-  if (!llvm::sys::fs::is_directory(directory)) {
-    error = "calibration set '" + directory.str() + "' is not a directory";
-    return failure();
-  }
-  std::vector<std::string> folders;
-  std::error_code ec;
-  for (llvm::sys::fs::directory_iterator it(directory, ec), end; it != end && !ec;
-       it.increment(ec))
-    if (llvm::sys::fs::is_directory(it->path()))
-      folders.push_back(it->path());
-  if (ec) {
-    error = "cannot list calibration set '" + directory.str() + "': " + ec.message();
-    return failure();
-  }
-  if (folders.empty()) {
-    error = "calibration set '" + directory.str() +
-            "' has no sample folders (one subfolder per sample, holding <input>.npy files)";
-    return failure();
-  }
-  llvm::sort(folders);
-  for (const std::string &folder : folders) {
-    Sample sample;
-    for (const TensorSignature &input : signature.inputs) {
-      llvm::SmallString<256> path(folder);
-      llvm::sys::path::append(path, input.name + ".npy");
-      mbert_npy_array_t array;
-      char message[MBERT_NPY_MESSAGE_CAPACITY];
-      if (mbert_npy_read_file(path.c_str(), &array, message, sizeof(message)) != MBERT_OK) {
-        error = "calibration sample: " + std::string(message);
-        return failure();
-      }
-      llvm::scope_exit release([&] { mbert_npy_array_release(&array); });
-      ArrayRef<int64_t> shape(array.shape, array.rank);
-      if (array.dtype != input.onnxDataType || shape != ArrayRef<int64_t>(input.shape)) {
-        auto describe = [](int32_t dtype, ArrayRef<int64_t> dims) {
-          std::string text = std::string(mbert_dtype_name(dtype)) + "[";
-          llvm::raw_string_ostream os(text);
-          llvm::interleaveComma(dims, os);
-          return text + "]";
-        };
-        error = "calibration sample " + path.str().str() + ": model input '" + input.name +
-                "' is " + describe(input.onnxDataType, input.shape) + ", the file holds " +
-                describe(array.dtype, shape);
-        return failure();
-      }
-      sample.emplace_back(getByteSize(input));
-      if (array.byte_size)
-        std::memcpy(sample.back().get(), array.data, array.byte_size);
-    }
-    samples.push_back(std::move(sample));
-  }
-  return success();
-}
-
-/// `count` random inputs shaped like real ones: token ids uniform over their
-/// table, an attention mask of a random length's ones then zeros, token types
-/// 0 for a random first segment of that length and 1 after. Inputs are told
-/// apart by their usual export names; any other input is zeros.
-std::vector<Sample> generateSamples(const ModelSignature &signature, int64_t count,
-                                    unsigned seed) {
-  std::mt19937 random(seed);
-  std::vector<Sample> samples;
-  for (int64_t s = 0; s < count; ++s) {
-    Sample sample;
-    // One real length and segment split per batch row, shared by the inputs.
-    const TensorSignature &first = signature.inputs.front();
-    int64_t length = first.shape.empty() ? 1 : first.shape.back();
-    int64_t rows = std::max<int64_t>(1, getElementCount(first) / std::max<int64_t>(length, 1));
-    std::vector<int64_t> realLengths, splits;
-    for (int64_t row = 0; row < rows; ++row) {
-      int64_t real = std::uniform_int_distribution<int64_t>(std::max<int64_t>(1, length / 4),
-                                                            length)(random);
-      realLengths.push_back(real);
-      splits.push_back(std::uniform_int_distribution<int64_t>(1, real)(random));
-    }
-    for (const TensorSignature &input : signature.inputs) {
-      sample.emplace_back(getByteSize(input));
-      char *bytes = sample.back().get();
-      std::memset(bytes, 0, sample.back().getSize());
-      int64_t elements = getElementCount(input);
-      auto valueAt = [&](int64_t index) -> int64_t {
-        int64_t row = (index / length) % rows, position = index % length;
-        if (input.name == "attention_mask")
-          return position < realLengths[row];
-        if (input.name == "token_type_ids")
-          return input.indexBound.value_or(2) > 1 && position >= splits[row];
-        if (input.indexBound)
-          return std::uniform_int_distribution<int64_t>(0, *input.indexBound - 1)(random);
-        return 0;
-      };
-      for (int64_t i = 0; i < elements; ++i) {
-        int64_t value = valueAt(i);
-        switch (input.onnxDataType) {
-        case MBERT_DTYPE_INT64:
-          reinterpret_cast<int64_t *>(bytes)[i] = value;
-          break;
-        case MBERT_DTYPE_INT32:
-          reinterpret_cast<int32_t *>(bytes)[i] = static_cast<int32_t>(value);
-          break;
-        case MBERT_DTYPE_BOOL:
-        case MBERT_DTYPE_UINT8:
-        case MBERT_DTYPE_INT8:
-          bytes[i] = static_cast<char>(value);
-          break;
-        case MBERT_DTYPE_FLOAT32:
-          reinterpret_cast<float *>(bytes)[i] = static_cast<float>(value);
-          break;
-        default:
-          break;
-        }
-      }
-    }
-    samples.push_back(std::move(sample));
-  }
-  return samples;
-}
 
 /// Makes `entry` also return, for each of `linears` (in order), the largest
 /// |x| of each of its input channels over every row, and records those
@@ -250,16 +85,12 @@ struct CalibrateLinearsPass : mbert::impl::CalibrateLinearsPassBase<CalibrateLin
     if (linears.empty())
       return;
 
-    std::vector<Sample> samples;
-    std::string error;
-    if (calibrationSet.empty()) {
-      samples = generateSamples(*signature, sampleCount, seed);
-    } else if (failed(loadSamples(calibrationSet, *signature, samples, error))) {
-      module.emitError(error);
+    FailureOr<std::vector<mbert::TensorBuffers>> samples =
+        mbert::getCalibrationSamples(module, calibrationSet, sampleCount, seed);
+    if (failed(samples))
       return signalPassFailure();
-    }
 
-    FailureOr<std::vector<std::vector<float>>> ranges = measureRanges(linears, samples);
+    FailureOr<std::vector<std::vector<float>>> ranges = measureRanges(linears, *samples);
     if (failed(ranges))
       return signalPassFailure();
     for (auto [linear, range] : llvm::zip(linears, *ranges)) {
@@ -268,14 +99,13 @@ struct CalibrateLinearsPass : mbert::impl::CalibrateLinearsPassBase<CalibrateLin
       linear.setInputRangeAttr(DenseElementsAttr::get(type, ArrayRef<float>(range)));
     }
     calibratedLinears += linears.size();
-    samplesRun += samples.size();
+    samplesRun += samples->size();
   }
 
   /// The per-channel input ranges of `linears`, the largest over `samples`.
   FailureOr<std::vector<std::vector<float>>> measureRanges(ArrayRef<LinearOp> linears,
-                                                           ArrayRef<Sample> samples) {
+                                                           ArrayRef<mbert::TensorBuffers> samples) {
     ModuleOp module = getOperation();
-    MLIRContext *context = &getContext();
     OwningOpRef<ModuleOp> probe = module.clone();
     auto probeEntry = cast<func::FuncOp>(mbert::lookupEntryFunction(*probe));
     SmallVector<LinearOp> probeLinears;
@@ -298,63 +128,15 @@ struct CalibrateLinearsPass : mbert::impl::CalibrateLinearsPassBase<CalibrateLin
     mbert::setModelSignature(*probe, *signature);
 
     // Compiled for this host: the calibration runs here.
-    mbert::PipelineOptions options;
-    options.kernelTarget = mbert::KernelTarget{llvm::sys::getProcessTriple(), "native", ""};
-    PassManager pm(context);
-    const mbert::KernelTarget &host = options.kernelTarget;
-    pm.addPass(mbert::createSelectKernelsPass(
-        mbert::SelectKernelsPassOptions{host.triple, host.cpu, host.features}));
-    pm.addPass(mbert::createPackWeightsPass());
-    mbert::buildModelToLinalgPipeline(pm, options);
-    mbert::buildLinalgToLLVMPipeline(pm, options);
-    if (failed(pm.run(*probe))) {
-      module.emitError("mbert-calibrate-linears: cannot compile the calibration model");
+    FailureOr<mbert::HostModel> model =
+        mbert::HostModel::compile(*probe, module, "mbert-calibrate-linears");
+    if (failed(model))
       return failure();
-    }
-    FailureOr<ModelSignature> planned = mbert::getModelSignature(*probe);
-    if (failed(planned))
-      return failure();
-
-    llvm::InitializeNativeTarget();
-    llvm::InitializeNativeTargetAsmPrinter();
-    registerBuiltinDialectTranslation(*context);
-    registerLLVMDialectTranslation(*context);
-    ExecutionEngineOptions engineOptions;
-    auto optimize = makeOptimizingTransformer(/*optLevel=*/2, /*sizeLevel=*/0, nullptr);
-    engineOptions.transformer = optimize;
-    auto engine = ExecutionEngine::create(*probe, engineOptions);
-    if (!engine) {
-      module.emitError("mbert-calibrate-linears: cannot JIT the calibration model: ")
-          << llvm::toString(engine.takeError());
-      return failure();
-    }
-    llvm::Expected<void *> entryAddress =
-        (*engine)->lookup(planned->modelName + "_run_packed");
-    if (!entryAddress) {
-      module.emitError("mbert-calibrate-linears: ") << llvm::toString(entryAddress.takeError());
-      return failure();
-    }
-    using RunPacked = int32_t (*)(void *const *, void *, void *);
-    auto run = reinterpret_cast<RunPacked>(*entryAddress);
-
-    std::vector<AlignedBuffer> outputs;
-    for (const TensorSignature &output : planned->outputs)
-      outputs.emplace_back(getByteSize(output));
-    AlignedBuffer workspace(planned->workspaceSize);
-    size_t firstRange = planned->outputs.size() - ranges.size();
+    size_t firstRange = model->getOutputs().size() - ranges.size();
+    mbert::TensorBuffers outputs;
     for (auto [index, sample] : llvm::enumerate(samples)) {
-      std::vector<void *> buffers;
-      for (const AlignedBuffer &input : sample)
-        buffers.push_back(input.get());
-      for (const AlignedBuffer &output : outputs)
-        buffers.push_back(output.get());
-      if (int32_t status = run(buffers.data(), workspace.get(), nullptr)) {
-        module.emitError("calibration sample ")
-            << index << ": the model returned " << mbert_status_string(
-                                                       static_cast<mbert_status_t>(status))
-            << " (status " << status << ")";
+      if (failed(model->run(sample, outputs, index)))
         return failure();
-      }
       for (auto [range, output] : llvm::zip(ranges, ArrayRef(outputs).drop_front(firstRange))) {
         auto *values = reinterpret_cast<const float *>(output.get());
         for (auto [channel, value] : llvm::enumerate(range))

@@ -32,11 +32,24 @@ Value createFloatConstant(OpBuilder &builder, Location loc, RankedTensorType typ
   return onnx_import::ConstantOp::create(builder, loc, DenseElementsAttr::get(type, values));
 }
 
-float getSymmetricInt8Scale(float largest) { return largest > 0.0f ? largest / 127.0f : 1.0f; }
+float getSymmetricInt8Scale(float largest, int32_t magnitudeLimit) {
+  return largest > 0.0f ? largest / static_cast<float>(magnitudeLimit) : 1.0f;
+}
 
-int8_t quantizeToInt8(float value, float scale) {
+int8_t quantizeToInt8(float value, float scale, int32_t magnitudeLimit) {
+  auto limit = static_cast<float>(magnitudeLimit);
   // nearbyint rounds half to even in the default rounding mode.
-  return static_cast<int8_t>(std::clamp(std::nearbyint(value / scale), -127.0f, 127.0f));
+  return static_cast<int8_t>(std::clamp(std::nearbyint(value / scale), -limit, limit));
+}
+
+std::optional<int32_t> getLargestInt8Magnitude(Value value) {
+  DenseElementsAttr elements = onnx_import::getConstantElements(value);
+  if (!elements || !elements.getElementType().isSignlessInteger(8))
+    return std::nullopt;
+  int32_t largest = 0;
+  for (int8_t element : elements.getValues<int8_t>())
+    largest = std::max(largest, std::abs(static_cast<int32_t>(element)));
+  return largest;
 }
 
 } // namespace mbert

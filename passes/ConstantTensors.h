@@ -30,13 +30,18 @@ bool isFloatConstant(mlir::Value value);
 mlir::Value createFloatConstant(mlir::OpBuilder &builder, mlir::Location loc,
                                 mlir::RankedTensorType type, llvm::ArrayRef<float> values);
 
-/// The scale of symmetric int8 values for numbers of magnitude up to
-/// `largest`: largest / 127, or 1 when everything is 0.
-float getSymmetricInt8Scale(float largest);
+/// The scale of symmetric int8 values in [-limit, limit] for numbers of
+/// magnitude up to `largest`: largest / limit, or 1 when everything is 0.
+/// The limit is 127 unless a kernel multiplies only smaller weights exactly
+/// (MicroKernelAttr::getWeightMagnitudeLimit).
+float getSymmetricInt8Scale(float largest, int32_t magnitudeLimit = 127);
 
 /// `value / scale` rounded half to even (as the run-time quantization of
-/// activations rounds) and clamped to [-127, 127].
-int8_t quantizeToInt8(float value, float scale);
+/// activations rounds) and clamped to [-limit, limit].
+int8_t quantizeToInt8(float value, float scale, int32_t magnitudeLimit = 127);
+
+/// The largest |element| of an int8 constant (nothing for anything else).
+std::optional<int32_t> getLargestInt8Magnitude(mlir::Value value);
 
 } // namespace mbert
 

@@ -105,6 +105,61 @@ def CalibrateLinearsPass : Pass<"mbert-calibrate-linears", "mlir::ModuleOp"> {
                            "mlir::tensor::TensorDialect", "mlir::arith::ArithDialect"];
 }
 
+def SelectPrecisionPass : Pass<"mbert-select-precision", "mlir::ModuleOp"> {
+  let summary = "Keep the linears most sensitive to int8 in f32 until the model meets an error bound";
+  let description = [{
+    What `--quantize=auto` runs, after `mbert-calibrate-linears` and before
+    `mbert-quantize-linears`. Every linear that quantization would make int8
+    is measured, then as few as possible are kept f32:
+
+    1. Sensitivity: a copy of the model runs every such linear twice, in f32
+       and quantized as `mbert-quantize-linears` would (its own twin, whose
+       output only feeds the measurement), on the calibration samples. Each
+       linear's `quantization_error` is `||y_int8 - y_f32|| / ||y_f32||` over
+       all samples, the f32 model's own input at every linear. The same run
+       gives the f32 model's outputs, the reference.
+    2. Search: the linears are ranked by that error. With the k most sensitive
+       kept f32 and the rest quantized (word table included), the model is
+       compiled and run on the samples; its error is the largest
+       `||out - out_f32|| / ||out_f32||` over samples and f32 outputs. k = 0
+       first, then 1, 2, 4, ... until the error is at most `max-error`, then
+       bisection between the last two: the smallest k found that meets it.
+    3. Each linear gets `precision` (`f32` for the kept, `int8` for the rest)
+       and its `quantization_error`; the module gets
+       `mbert.quantized_output_error`, the chosen model's measured error.
+
+    The runs are in process, compiled for this host by MLIR's ExecutionEngine
+    (see `mbert-calibrate-linears`, whose samples and options it shares); the
+    weights are rounded for the target's kernel (`triple`, `cpu`,
+    `features`), whose integer arithmetic the host reproduces exactly.
+  }];
+  let options = [
+    Option<"maxError", "max-error", "double", /*default=*/"0.05",
+           "Largest relative error of the model's outputs against f32">,
+    Option<"calibrationSet", "calibration", "std::string", /*default=*/"\"\"",
+           "Folder of calibration samples (empty: generate random ones)">,
+    Option<"sampleCount", "samples", "int64_t", /*default=*/"8",
+           "Random samples to generate without a calibration folder">,
+    Option<"seed", "seed", "unsigned", /*default=*/"0", "Seed of the random samples">,
+    Option<"minColumns", "min-columns", "int64_t", /*default=*/"16",
+           "As mbert-quantize-linears' option">,
+    Option<"smoothingStrength", "smoothing-strength", "double", /*default=*/"0.65",
+           "As mbert-quantize-linears' option">,
+    Option<"triple", "triple", "std::string", /*default=*/"\"aarch64-linux-gnu\"",
+           "Target triple">,
+    Option<"cpu", "cpu", "std::string", /*default=*/"\"\"", "Target CPU (LLVM's name, or native)">,
+    Option<"features", "features", "std::string", /*default=*/"\"\"",
+           "Target features, e.g. +dotprod">
+  ];
+  let statistics = [
+    Statistic<"measuredLinears", "measured-linears", "Linears whose sensitivity was measured">,
+    Statistic<"keptLinears", "kept-linears", "Linears kept in f32">,
+    Statistic<"evaluations", "evaluations", "Candidate models compiled and run">
+  ];
+  let dependentDialects = ["mlir::linalg::LinalgDialect", "mlir::tensor::TensorDialect",
+                           "mlir::arith::ArithDialect", "mbert::onnx_import::OnnxDialect"];
+}
+
 def QuantizeLinearsPass : Pass<"mbert-quantize-linears", "mlir::ModuleOp"> {
   let summary = "Quantize linear weights to int8 per output channel";
   let description = [{
@@ -112,14 +167,18 @@ def QuantizeLinearsPass : Pass<"mbert-quantize-linears", "mlir::ModuleOp"> {
     attention scale, fusion), so that what is quantized is the final weight
     and the folds stay exact. Each linear with a constant `[K, N]` f32
     weight and at least `min-columns` outputs gets
-    `scale[n] = max_k |W[k, n]| / 127` and `q[k, n] = round(W[k, n] / scale[n])`
-    in [-127, 127] (round half to even), plus `sums[n] = sum_k q[k, n]`, which
-    the kernel needs for the run-time zero point of the input rows. The bias,
+    `scale[n] = max_k |W[k, n]| / L` and `q[k, n] = round(W[k, n] / scale[n])`
+    in [-L, L] (round half to even), plus `sums[n] = sum_k q[k, n]`, which
+    the kernel needs for the run-time zero point of the input rows. L is the
+    weight magnitude the target's int8 kernel multiplies exactly: 127, or 63
+    for x86's PMADDUBSW (`triple`, `cpu` and `features` name the target, as
+    for `mbert-select-kernels`). The bias,
     residual and activation stay f32: the epilogue runs on the dequantized
     accumulator, so the residual stream never passes through int8. Linears
     narrower than `min-columns` (a question-answering head's two logits) are
     a negligible share of the multiply-adds and write the model's answer
-    directly: they stay f32.
+    directly: they stay f32, as do linears whose `precision` is `f32`
+    (`mbert-select-precision`'s choice).
 
     A linear with a calibrated `input_range` is smoothed first (SmoothQuant):
     input channel k is divided by
@@ -134,7 +193,12 @@ def QuantizeLinearsPass : Pass<"mbert-quantize-linears", "mlir::ModuleOp"> {
     Option<"minColumns", "min-columns", "int64_t", /*default=*/"16",
            "Linears with fewer output channels stay f32">,
     Option<"smoothingStrength", "smoothing-strength", "double", /*default=*/"0.65",
-           "How much of an input channel's range moves into its weight row (0 turns smoothing off)">
+           "How much of an input channel's range moves into its weight row (0 turns smoothing off)">,
+    Option<"triple", "triple", "std::string", /*default=*/"\"aarch64-linux-gnu\"",
+           "Target triple">,
+    Option<"cpu", "cpu", "std::string", /*default=*/"\"\"", "Target CPU (LLVM's name, or native)">,
+    Option<"features", "features", "std::string", /*default=*/"\"\"",
+           "Target features, e.g. +dotprod">
   ];
   let statistics = [
     Statistic<"quantizedLinears", "quantized-linears", "Linears whose weights became int8">,
@@ -166,11 +230,15 @@ def SelectKernelsPass : Pass<"mbert-select-kernels", "mlir::ModuleOp"> {
     Sets `kernel` on every `mbert.linear`, `mbert.embedding` and
     `mbert.attention`: the target's f32 kernel, or its int8 kernel for a
     linear with int8 weights. The choice comes from the triple and what LLVM
-    knows of the CPU and features: SDOT on AArch64 with FEAT_DotProd (for
-    example `cpu=cortex-a76`), PMADDWD on x86-64, the portable widening
-    kernel elsewhere; f32 tiles follow the vector registers (6 x 16 on NEON
-    and AVX2, 6 x 8 on SSE2, 12 x 32 on AVX-512). Packing, the verifier, the
-    lowering and `--stats` all read the attribute.
+    knows of the CPU and features: on AArch64 SMMLA with FEAT_I8MM, SDOT with
+    FEAT_DotProd (for example `cpu=cortex-a76`), else a widening kernel, and
+    FMLA by element for f32; on x86-64 PMADDUBSW with SSSE3 (AVX2 and
+    AVX-512BW widths), else PMADDWD, and f32 FMA tiles that follow the vector
+    registers (6 x 16 with AVX2, 6 x 8 with SSE2, 12 x 32 with AVX-512); the
+    portable kernels elsewhere. An int8 weight larger than the kernel
+    multiplies exactly (PMADDUBSW's 63, for weights not rounded for it, as a
+    pre-quantized model's) gets the target's full-range int8 kernel instead.
+    Packing, the verifier, the lowering and `--stats` all read the attribute.
   }];
   let options = [
     Option<"triple", "triple", "std::string", /*default=*/"\"aarch64-linux-gnu\"",

@@ -39,10 +39,24 @@ void buildModelOptimizationPipeline(OpPassManager &pm, const PipelineOptions &op
     pm.addPass(createCanonicalizerPass());
     pm.addPass(createFuseSharedInputLinearsPass());
     // After every f32 rewrite of the weights, so that the folds stay exact.
-    if (options.quantizeInt8) {
+    if (options.quantization != PipelineOptions::Quantization::None) {
       pm.addPass(createCalibrateLinearsPass(CalibrateLinearsPassOptions{options.calibrationSet}));
+      const KernelTarget &target = options.kernelTarget;
+      if (options.quantization == PipelineOptions::Quantization::Auto) {
+        SelectPrecisionPassOptions select;
+        select.maxError = options.maxError;
+        select.calibrationSet = options.calibrationSet;
+        select.smoothingStrength = options.smoothingStrength;
+        select.triple = target.triple;
+        select.cpu = target.cpu;
+        select.features = target.features;
+        pm.addPass(createSelectPrecisionPass(select));
+      }
       QuantizeLinearsPassOptions quantize;
       quantize.smoothingStrength = options.smoothingStrength;
+      quantize.triple = options.kernelTarget.triple;
+      quantize.cpu = options.kernelTarget.cpu;
+      quantize.features = options.kernelTarget.features;
       pm.addPass(createQuantizeLinearsPass(quantize));
       pm.addPass(createQuantizeEmbeddingPass());
     }

@@ -1,5 +1,6 @@
 //===- QuantizeLinears.cpp - int8 weights per output channel --------------===//
 
+#include "mbert/Conversion/MicroKernels.h"
 #include "passes/ConstantTensors.h"
 #include "passes/Passes.h"
 
@@ -15,14 +16,15 @@ using mbert::model::LinearOp;
 
 namespace {
 
-/// A [K, N] f32 matrix quantized per column: symmetric int8 in [-127, 127].
+/// A [K, N] f32 matrix quantized per column: symmetric int8 in [-limit, limit].
 struct ColumnQuantized {
   std::vector<int8_t> values;
   std::vector<float> scales;
   std::vector<int32_t> sums;
 };
 
-ColumnQuantized quantizeColumns(ArrayRef<float> weight, int64_t depth, int64_t columns) {
+ColumnQuantized quantizeColumns(ArrayRef<float> weight, int64_t depth, int64_t columns,
+                                int32_t magnitudeLimit) {
   ColumnQuantized result;
   result.values.resize(weight.size());
   result.scales.assign(columns, 0.0f);
@@ -31,10 +33,11 @@ ColumnQuantized quantizeColumns(ArrayRef<float> weight, int64_t depth, int64_t c
     for (int64_t n = 0; n < columns; ++n)
       result.scales[n] = std::max(result.scales[n], std::fabs(weight[k * columns + n]));
   for (float &scale : result.scales)
-    scale = mbert::getSymmetricInt8Scale(scale);
+    scale = mbert::getSymmetricInt8Scale(scale, magnitudeLimit);
   for (int64_t k = 0; k < depth; ++k)
     for (int64_t n = 0; n < columns; ++n) {
-      int8_t value = mbert::quantizeToInt8(weight[k * columns + n], result.scales[n]);
+      int8_t value =
+          mbert::quantizeToInt8(weight[k * columns + n], result.scales[n], magnitudeLimit);
       result.values[k * columns + n] = value;
       result.sums[n] += value;
     }
@@ -76,13 +79,23 @@ struct QuantizeLinearsPass : mbert::impl::QuantizeLinearsPassBase<QuantizeLinear
   using QuantizeLinearsPassBase::QuantizeLinearsPassBase;
 
   void runOnOperation() override {
+    // The weights are rounded for the kernel that will multiply them: some
+    // multiply only a narrower range than int8's exactly.
+    std::string error;
+    FailureOr<mbert::MicroKernels> kernels = mbert::selectMicroKernels(
+        &getContext(), mbert::KernelTarget{triple, cpu, features}, error);
+    if (failed(kernels)) {
+      getOperation().emitError(error);
+      return signalPassFailure();
+    }
+    int32_t magnitudeLimit = kernels->int8.getWeightMagnitudeLimit();
     IRRewriter rewriter(&getContext());
     getOperation().walk([&](LinearOp linear) {
       if (linear.isQuantized() || linear.hasPackedWeight() ||
           !mbert::isFloatConstant(linear.getWeight()))
         return;
       int64_t depth = linear.getDepth(), columns = linear.getColumns();
-      if (columns < minColumns) {
+      if (columns < minColumns || linear.getPrecision() == mbert::model::Precision::F32) {
         ++floatLinears;
         return;
       }
@@ -96,7 +109,7 @@ struct QuantizeLinearsPass : mbert::impl::QuantizeLinearsPassBase<QuantizeLinear
         if (multipliers)
           ++smoothedLinears;
       }
-      ColumnQuantized quantized = quantizeColumns(*weight, depth, columns);
+      ColumnQuantized quantized = quantizeColumns(*weight, depth, columns, magnitudeLimit);
       rewriter.setInsertionPoint(linear);
       Location loc = linear.getWeight().getLoc();
       auto constant = [&](DenseElementsAttr values) {

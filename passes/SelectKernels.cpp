@@ -1,6 +1,7 @@
 //===- SelectKernels.cpp - the target's GEMM microkernel for every op -----===//
 
 #include "mbert/Conversion/MicroKernels.h"
+#include "passes/ConstantTensors.h"
 #include "passes/Passes.h"
 
 namespace mbert {
@@ -26,12 +27,24 @@ struct SelectKernelsPass : mbert::impl::SelectKernelsPassBase<SelectKernelsPass>
     }
     getOperation().walk([&](Operation *op) {
       if (auto linear = dyn_cast<model::LinearOp>(op))
-        linear.setKernelAttr(linear.isQuantized() ? kernels->int8 : kernels->f32);
+        linear.setKernelAttr(linear.isQuantized() ? selectInt8Kernel(linear, *kernels)
+                                                  : kernels->f32);
       else if (auto embedding = dyn_cast<model::EmbeddingOp>(op))
         embedding.setKernelAttr(kernels->f32);
       else if (auto attention = dyn_cast<model::AttentionOp>(op))
         attention.setKernelAttr(kernels->f32);
     });
+  }
+
+  /// The target's int8 kernel, unless the linear's weights exceed what it
+  /// multiplies exactly.
+  static model::MicroKernelAttr selectInt8Kernel(model::LinearOp linear,
+                                                 mbert::MicroKernels kernels) {
+    int32_t limit = kernels.int8.getWeightMagnitudeLimit();
+    if (limit >= 127)
+      return kernels.int8;
+    std::optional<int32_t> largest = mbert::getLargestInt8Magnitude(linear.getWeight());
+    return largest && *largest <= limit ? kernels.int8 : kernels.int8FullRange;
   }
 };
 

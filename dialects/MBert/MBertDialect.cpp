@@ -72,6 +72,9 @@ LogicalResult MicroKernelAttr::verify(function_ref<InFlightDiagnostic()> emitErr
   case KernelInstruction::Pmaddwd:
     expectedDepthGroup = 2, columnMultiple = 4;
     break;
+  case KernelInstruction::Pmaddubsw:
+    expectedDepthGroup = 4, columnMultiple = 8;
+    break;
   case KernelInstruction::Smmla:
     expectedDepthGroup = 8, columnMultiple = 4;
     break;
@@ -103,6 +106,18 @@ int64_t MicroKernelAttr::getDepthPerStep() {
 int64_t MicroKernelAttr::getPaddedDepth(int64_t depth) {
   // f32 kernels take the depths that do not fill a step one at a time.
   return isInteger() ? llvm::alignTo(depth, getDepthPerStep()) : depth;
+}
+
+std::pair<int32_t, int32_t> MicroKernelAttr::getActivationCodeRange() {
+  if (getInstruction() == KernelInstruction::Pmaddubsw)
+    return {0, 255};
+  return {-128, 127};
+}
+
+int32_t MicroKernelAttr::getWeightMagnitudeLimit() {
+  // PMADDUBSW sums two uint8 x int8 products into a saturating int16:
+  // 255 * 63 * 2 = 32130 fits, 255 * 127 * 2 does not.
+  return getInstruction() == KernelInstruction::Pmaddubsw ? 63 : 127;
 }
 
 SmallVector<int64_t, 4> MicroKernelAttr::getPackedWeightShape(int64_t depth, int64_t columns) {

@@ -39,6 +39,18 @@ def MBert_ActivationAttr : EnumAttr<MBert_Dialect, MBert_Activation, "activation
   let assemblyFormat = "`<` $value `>`";
 }
 
+def MBert_Precision : I32EnumAttr<"Precision", "the arithmetic a linear's GEMM runs in", [
+    I32EnumAttrCase<"F32", 0, "f32">,
+    I32EnumAttrCase<"Int8", 1, "int8">
+  ]> {
+  let cppNamespace = "::mbert::model";
+  let genSpecializedAttr = 0;
+}
+
+def MBert_PrecisionAttr : EnumAttr<MBert_Dialect, MBert_Precision, "precision"> {
+  let assemblyFormat = "`<` $value `>`";
+}
+
 def MBert_KernelInstruction : I32EnumAttr<"KernelInstruction",
     "the instruction a GEMM microkernel's inner loop is built around", [
     I32EnumAttrCase<"Fma", 0, "fma">,
@@ -46,7 +58,8 @@ def MBert_KernelInstruction : I32EnumAttr<"KernelInstruction",
     I32EnumAttrCase<"WideningMac", 1, "widening_mac">,
     I32EnumAttrCase<"Sdot", 2, "sdot">,
     I32EnumAttrCase<"Pmaddwd", 3, "pmaddwd">,
-    I32EnumAttrCase<"Smmla", 5, "smmla">
+    I32EnumAttrCase<"Smmla", 5, "smmla">,
+    I32EnumAttrCase<"Pmaddubsw", 6, "pmaddubsw">
   ]> {
   let cppNamespace = "::mbert::model";
   let genSpecializedAttr = 0;
@@ -61,8 +74,10 @@ def MBert_MicroKernelAttr : AttrDef<MBert_Dialect, "MicroKernel"> {
     registers of `accumulator` type over the whole reduction. Each
     instruction consumes `kr` consecutive steps of the reduction (the depth
     group): 1 for a vector FMA, 4 for SDOT (four int8 products summed into
-    each int32 lane), 2 for PMADDWD (two int16 products summed), 8 for
-    SMMLA (a 2 x 8 by 8 x 2 int8 product into a 2 x 2 int32 block).
+    each int32 lane), 2 for PMADDWD (two int16 products summed), 4 for
+    PMADDUBSW (pairs of uint8 x int8 products summed into int16, then pairs
+    of those into int32 by PMADDWD), 8 for SMMLA (a 2 x 8 by 8 x 2 int8
+    product into a 2 x 2 int32 block).
     `fma_lane` is the f32 FMA that takes its A operand from one lane of a
     vector (NEON's FMLA by element): each row of A is loaded four depth steps
     at a time, one load where `fma` needs four.
@@ -73,9 +88,14 @@ def MBert_MicroKernelAttr : AttrDef<MBert_Dialect, "MicroKernel"> {
     K and N. One panel of `nr` columns is then a single stream that the
     kernel reads `nr * kr` elements at a time, in the order it consumes them.
 
-    Integer kernels read the left operand as int8 rows quantized at run time
+    Integer kernels read the left operand as 8-bit rows quantized at run time
     (row-major, K padded with zeros to a multiple of `kr`, one scale and zero
     point per row) and dequantize the int32 accumulators in the epilogue.
+    The codes of those rows are int8, except for PMADDUBSW, whose first
+    operand is unsigned: its rows hold uint8 codes, and its int8 weights are
+    limited to [-63, 63] so that a pair of products (at most 255 * 63 * 2 =
+    32130) cannot saturate the int16 sum (`getActivationCodeRange`,
+    `getWeightMagnitudeLimit`).
     The driver picks a kernel per element type from the target triple, CPU
     and features (`mbert-select-kernels`).
   }];
@@ -102,6 +122,11 @@ def MBert_MicroKernelAttr : AttrDef<MBert_Dialect, "MicroKernel"> {
     /// K as an integer kernel's operands are padded (a whole number of
     /// steps); an f32 kernel's K as it is.
     int64_t getPaddedDepth(int64_t depth);
+    /// The codes an integer kernel's run-time quantized rows take: [-128,
+    /// 127], or [0, 255] where the instruction reads unsigned bytes.
+    std::pair<int32_t, int32_t> getActivationCodeRange();
+    /// The largest |w| of the int8 weights the kernel multiplies exactly.
+    int32_t getWeightMagnitudeLimit();
   }];
 }
 
@@ -132,6 +157,12 @@ def MBert_LinearOp : MBert_Op<"linear", [AttrSizedOperandSegments]> {
     reached on calibration inputs (`mbert-calibrate-linears`); quantization
     chooses the smoothing from it.
 
+    `precision`, when present, is what quantization must give the linear
+    (`mbert-select-precision` keeps the most sensitive linears `f32`);
+    without it `mbert-quantize-linears` decides. `quantization_error` is the
+    measured relative error of the linear's output when it alone is
+    quantized, on the calibration inputs.
+
     `kernel` names the GEMM microkernel that computes the op. A rank-4
     weight is packed in that kernel's layout,
     `[ceil(N / nr), ceil(K / kr), nr, kr]` (see `#mbert.kernel`).
@@ -144,7 +175,9 @@ def MBert_LinearOp : MBert_Op<"linear", [AttrSizedOperandSegments]> {
                        DefaultValuedAttr<MBert_ActivationAttr,
                                          "::mbert::model::Activation::None">:$activation,
                        OptionalAttr<MBert_MicroKernelAttr>:$kernel,
-                       OptionalAttr<FloatElementsAttr<32>>:$input_range);
+                       OptionalAttr<FloatElementsAttr<32>>:$input_range,
+                       OptionalAttr<MBert_PrecisionAttr>:$precision,
+                       OptionalAttr<F32Attr>:$quantization_error);
   let results = (outs F32Tensor:$result);
   let assemblyFormat = [{
     $input `,` $weight (`scale` `(` $weight_scale^ `,` $weight_sums `)`)?
@@ -159,7 +192,7 @@ def MBert_LinearOp : MBert_Op<"linear", [AttrSizedOperandSegments]> {
                    "::mlir::Value":$residual_scale, "::mbert::model::Activation":$activation), [{
       build($_builder, $_state, result, input, weight, ::mlir::Value(), ::mlir::Value(),
             ::mlir::Value(), bias, residual, residual_scale, activation, MicroKernelAttr(),
-            ::mlir::DenseElementsAttr());
+            ::mlir::DenseElementsAttr(), PrecisionAttr(), ::mlir::FloatAttr());
     }]>
   ];
   let extraClassDeclaration = [{

@@ -18,9 +18,12 @@ struct PipelineOptions {
   /// Run the MobileBERT-specific passes (raising, fusion, folding). Without
   /// them every op takes the generic lowering path; -O0 turns them off.
   bool enableModelPasses = true;
-  /// Quantize linear weights to int8 per output channel (inputs per row at
-  /// run time).
-  bool quantizeInt8 = false;
+  /// Which linears get int8 weights per output channel (inputs quantized per
+  /// row at run time): none, all that qualify, or as many as keep the
+  /// outputs within `maxError` of the f32 model's (mbert-select-precision).
+  enum class Quantization { None, Int8, Auto } quantization = Quantization::None;
+  /// The bound of Quantization::Auto.
+  double maxError = 0.05;
   /// Where quantization's calibration inputs are (see mbert-calibrate-linears);
   /// empty: random inputs.
   std::string calibrationSet;

@@ -32,10 +32,11 @@ MicroKernels getPortableMicroKernels(MLIRContext *context) {
   context->getOrLoadDialect<model::MBertDialect>();
   Builder builder(context);
   Type f32 = builder.getF32Type();
-  return MicroKernels{
-      MicroKernelAttr::get(context, KernelInstruction::Fma, f32, f32, 6, 16, 1),
-      MicroKernelAttr::get(context, KernelInstruction::WideningMac, builder.getIntegerType(8),
-                           builder.getIntegerType(32), 4, 16, 1)};
+  auto widening = MicroKernelAttr::get(context, KernelInstruction::WideningMac,
+                                       builder.getIntegerType(8), builder.getIntegerType(32), 4,
+                                       16, 1);
+  return MicroKernels{MicroKernelAttr::get(context, KernelInstruction::Fma, f32, f32, 6, 16, 1),
+                      widening, widening};
 }
 
 FailureOr<MicroKernels> selectMicroKernels(MLIRContext *context, const KernelTarget &target,
@@ -88,7 +89,7 @@ FailureOr<MicroKernels> selectMicroKernels(MLIRContext *context, const KernelTar
     // products per int32 lane: a 4 x 16 tile is 16 accumulators, 4 rows of A
     // (16 bytes, four depth groups, each) and 4 vectors of B.
     MicroKernels kernels{
-        MicroKernelAttr::get(context, KernelInstruction::FmaLane, f32, f32, 8, 8, 1), {}};
+        MicroKernelAttr::get(context, KernelInstruction::FmaLane, f32, f32, 8, 8, 1), {}, {}};
     // SMMLA (FEAT_I8MM) multiplies a 2 x 8 block of two rows by an 8 x 2
     // block of two columns: an 8 x 8 tile is 16 accumulators, 4 row pairs
     // (two registers each) and 4 column pairs of B.
@@ -98,6 +99,7 @@ FailureOr<MicroKernels> selectMicroKernels(MLIRContext *context, const KernelTar
       kernels.int8 = int8Kernel(KernelInstruction::Sdot, 4, 16, 4);
     else
       kernels.int8 = int8Kernel(KernelInstruction::WideningMac, 4, 16, 1);
+    kernels.int8FullRange = kernels.int8;
     return kernels;
   }
   if (triple.isX86()) {
@@ -107,12 +109,25 @@ FailureOr<MicroKernels> selectMicroKernels(MLIRContext *context, const KernelTar
     else if (subtarget->checkFeatures("+avx"))
       lanes = 8;
     int64_t f32Rows = std::min<int64_t>(12, (registers - 2 - 2) / 2);
-    // PMADDWD (SSE2 and later) multiplies pairs of int16 and sums each pair
-    // into an int32 lane: exact for int8 values, with no saturation. Two
-    // accumulator vectors per row, as for f32.
-    return MicroKernels{f32Kernel(f32Rows, 2 * lanes),
-                        int8Kernel(KernelInstruction::Pmaddwd, registers == 32 ? 8 : 4,
-                                   2 * lanes, 2)};
+    // The integer registers are as wide as the float ones only with AVX2
+    // (AVX-512BW for 512 bits).
+    int64_t int8Lanes = subtarget->checkFeatures("+avx512bw") ? 16
+                        : subtarget->checkFeatures("+avx2")   ? 8
+                                                              : 4;
+    // PMADDUBSW (SSSE3 and later) does 4 byte multiply-adds per int32 lane
+    // where PMADDWD does 2, at the same throughput; it needs unsigned
+    // activations and weights small enough not to saturate its int16 sums
+    // (MicroKernelAttr::getWeightMagnitudeLimit). Baseline x86-64 (SSE2) has
+    // only PMADDWD, exact for any int8 values. Two accumulator vectors per
+    // row; 4 rows (8 with 32 registers) divide every usual sequence length.
+    int64_t int8Rows = registers == 32 ? 8 : 4;
+    MicroKernelAttr fullRange =
+        int8Kernel(KernelInstruction::Pmaddwd, int8Rows, 2 * int8Lanes, 2);
+    MicroKernelAttr int8 =
+        subtarget->checkFeatures("+ssse3")
+            ? int8Kernel(KernelInstruction::Pmaddubsw, int8Rows, 2 * int8Lanes, 4)
+            : fullRange;
+    return MicroKernels{f32Kernel(f32Rows, 2 * lanes), int8, fullRange};
   }
   return getPortableMicroKernels(context);
 }

@@ -84,6 +84,7 @@ private:
     case KernelInstruction::Smmla:
       return nr / 4;
     case KernelInstruction::Pmaddwd:
+    case KernelInstruction::Pmaddubsw:
       return 2;
     default:
       return 1;
@@ -202,6 +203,8 @@ private:
       return stepSmmla(panel, row, step, tileRows, accumulators);
     case KernelInstruction::Pmaddwd:
       return stepPmaddwd(panel, row, step, tileRows, accumulators);
+    case KernelInstruction::Pmaddubsw:
+      return stepPmaddubsw(panel, row, step, tileRows, accumulators);
     }
     llvm_unreachable("unknown kernel instruction");
   }
@@ -359,6 +362,51 @@ private:
     return updated;
   }
 
+  /// Four steps of the reduction: a row's four uint8 codes, repeated in
+  /// every int32 lane, meet the panel's nr x 4 int8 block. PMADDUBSW
+  /// multiplies the bytes and sums adjacent products into int16 (exact: the
+  /// weights are within getWeightMagnitudeLimit), PMADDWD by ones sums those
+  /// pairs into int32.
+  SmallVector<Value> stepPmaddubsw(Value panel, Value row, Value step, int64_t tileRows,
+                                   ValueRange accumulators) {
+    int64_t lanes = nr / 2;
+    auto bytes = VectorType::get({4 * lanes}, b.getI8Type());
+    auto words = VectorType::get({2 * lanes}, b.getI16Type());
+    auto sums = VectorType::get({lanes}, b.getI32Type());
+    StringRef multiplyBytes = lanes == 16  ? "llvm.x86.avx512.pmaddubs.w.512"
+                              : lanes == 8 ? "llvm.x86.avx2.pmadd.ub.sw"
+                                           : "llvm.x86.ssse3.pmadd.ub.sw.128";
+    StringRef sumPairs = lanes == 16  ? "llvm.x86.avx512.pmaddw.d.512"
+                         : lanes == 8 ? "llvm.x86.avx2.pmadd.wd"
+                                      : "llvm.x86.sse2.pmadd.wd";
+    Value ones = arith::ConstantOp::create(
+        b, loc, DenseElementsAttr::get(words, b.getIntegerAttr(b.getI16Type(), 1)));
+    Value halves[2];
+    for (int64_t half = 0; half < 2; ++half)
+      halves[half] = readPanel(panel, step, half * 4 * lanes, 4 * lanes);
+    Value depthOffset = mulIndex(step, 4);
+    SmallVector<Value> updated;
+    for (int64_t r = 0; r < tileRows; ++r) {
+      Value quad = readRowSegment(b, loc, lhs, {addIndex(row, r), depthOffset},
+                                  VectorType::get({4}, b.getI8Type()));
+      Value packedQuad = vector::ExtractOp::create(
+          b, loc, vector::BitCastOp::create(b, loc, VectorType::get({1}, b.getI32Type()), quad),
+          ArrayRef<int64_t>{0});
+      Value repeated = vector::BitCastOp::create(
+          b, loc, bytes, vector::BroadcastOp::create(b, loc, sums, packedQuad));
+      for (int64_t half = 0; half < 2; ++half) {
+        Value pairs = LLVM::CallIntrinsicOp::create(b, loc, words, b.getStringAttr(multiplyBytes),
+                                                    ValueRange{repeated, halves[half]})
+                          .getResult(0);
+        Value quads = LLVM::CallIntrinsicOp::create(b, loc, sums, b.getStringAttr(sumPairs),
+                                                    ValueRange{pairs, ones})
+                          .getResult(0);
+        updated.push_back(arith::AddIOp::create(b, loc, accumulators[r * 2 + half], quads));
+      }
+    }
+    return updated;
+  }
+
   /// (acc - zero_point[row] * column_sums) * scale[row] * column_scale + seed:
   /// the int32 accumulators of one row as f32 outputs.
   Value dequantize(Value accumulator, Value row, Value column, Value seed) {
@@ -452,6 +500,8 @@ QuantizedRows buildRowQuantization(OpBuilder &b, Location loc, Value input, Valu
   int64_t rows = inputType.getDimSize(0), depth = inputType.getDimSize(1);
   int64_t paddedDepth = kernel.getPaddedDepth(depth);
   Type f32 = b.getF32Type(), i32 = b.getI32Type(), i8 = b.getI8Type();
+  auto [lowCodeInt, highCodeInt] = kernel.getActivationCodeRange();
+  float lowCode = lowCodeInt, highCode = highCodeInt;
   // Rows are read 16 floats at a time; K is at least padded to a multiple of
   // the depth group, and 16-wide writes past it stay inside the padded row
   // when it is a multiple of 16 (the SDOT layout), else they are masked.
@@ -506,23 +556,24 @@ QuantizedRows buildRowQuantization(OpBuilder &b, Location loc, Value input, Valu
         Value high = vector::ReductionOp::create(nested, loc, vector::CombiningKind::MAXNUMF,
                                                  rangeLoop.getResult(1));
         // scale = range / 255 (1 for an all-zero row); the zero point maps
-        // the row's minimum to -128.
+        // the row's minimum to the lowest code.
         Value span = arith::SubFOp::create(nested, loc, high, low);
         Value empty =
             arith::CmpFOp::create(nested, loc, arith::CmpFPredicate::OLE, span, constant(nested, 0));
         Value scale = arith::SelectOp::create(
             nested, loc, empty, constant(nested, 1),
-            arith::DivFOp::create(nested, loc, span, constant(nested, 255)));
+            arith::DivFOp::create(nested, loc, span, constant(nested, highCode - lowCode)));
         Value inverse = arith::DivFOp::create(nested, loc, constant(nested, 1), scale);
         Value zeroPoint = roundToNearestEven(
             nested, loc,
             clampFloat(nested, loc,
-                       arith::SubFOp::create(nested, loc, constant(nested, -128),
+                       arith::SubFOp::create(nested, loc, constant(nested, lowCode),
                                              arith::MulFOp::create(nested, loc, low, inverse)),
-                       -128, 127));
+                       lowCode, highCode));
 
-        // q = clamp(round(x / scale) + zero_point, -128, 127). Columns past K
-        // read as 0 and become the zero point: they meet zero weights.
+        // q = clamp(round(x / scale) + zero_point, lowCode, highCode), stored
+        // as a byte. Columns past K read as 0 and become the zero point: they
+        // meet zero weights.
         Value inverseVector = vector::BroadcastOp::create(nested, loc, floats, inverse);
         Value zeroPointVector = vector::BroadcastOp::create(nested, loc, floats, zeroPoint);
         auto quantizeLoop = scf::ForOp::create(
@@ -534,7 +585,8 @@ QuantizedRows buildRowQuantization(OpBuilder &b, Location loc, Value input, Valu
               // would call libm for it, and every target rounds the same way.
               Value shifted = arith::AddFOp::create(
                   inner, loc, arith::MulFOp::create(inner, loc, x, inverseVector), zeroPointVector);
-              Value rounded = roundToNearestEven(inner, loc, clampFloat(inner, loc, shifted, -128, 127));
+              Value rounded =
+                  roundToNearestEven(inner, loc, clampFloat(inner, loc, shifted, lowCode, highCode));
               Value values = arith::TruncIOp::create(
                   inner, loc, bytes,
                   arith::FPToSIOp::create(inner, loc, VectorType::get({width}, i32), rounded));

@@ -29,10 +29,11 @@ struct GemmRhs {
   mlir::Value columnScale, columnSums;
 };
 
-/// A left-hand side quantized per row at run time: `rows` [M, Kpad] int8
-/// (row-major, past K the zero point), and per row `scale` [M] f32 and
-/// `zeroPoint` [M] i32, so that A[m, k] = (rows[m, k] - zeroPoint[m]) *
-/// scale[m]. For SMMLA, `rows` is [ceil(M / 2), 2 Kpad]: pairs of rows, each
+/// A left-hand side quantized per row at run time: `rows` [M, Kpad] of 8-bit
+/// codes (row-major, past K the zero point; int8, or uint8 bits in the i8
+/// tensor where the kernel's getActivationCodeRange is unsigned), and per row
+/// `scale` [M] f32 and `zeroPoint` [M] i32, so that A[m, k] = (rows[m, k] -
+/// zeroPoint[m]) * scale[m]. For SMMLA, `rows` is [ceil(M / 2), 2 Kpad]: pairs of rows, each
 /// 8 bytes of row 2p followed by the same 8 depth steps of row 2p + 1.
 struct QuantizedRows {
   mlir::Value rows, scale, zeroPoint;

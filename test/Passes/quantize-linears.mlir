@@ -1,6 +1,7 @@
 // RUN: mbert-opt %s --pass-pipeline="builtin.module(mbert-quantize-linears{min-columns=1 smoothing-strength=0.5})" | FileCheck %s
 // RUN: mbert-opt %s --pass-pipeline="builtin.module(mbert-quantize-linears)" | FileCheck %s --check-prefix=DEFAULT
 // RUN: mbert-opt %s --pass-pipeline="builtin.module(mbert-quantize-linears{min-columns=1 smoothing-strength=0})" | FileCheck %s --check-prefix=NO-SMOOTHING
+// RUN: mbert-opt %s --pass-pipeline="builtin.module(mbert-quantize-linears{min-columns=1 smoothing-strength=0.5 triple=x86_64-linux-gnu cpu=haswell})" | FileCheck %s --check-prefix=PMADDUBSW
 
 // Column 0 of W has max |w| = 2.54, so its scale is 0.02 and 1.27 becomes
 // 63.5, rounded half to even to 64; -2.54 -> -127. Column 1 is all zero:
@@ -11,6 +12,11 @@
 // CHECK-DAG: %[[S:.+]] = onnx.Constant dense<[2.000000e-02, 1.000000e+00]> : tensor<2xf32>
 // CHECK-DAG: %[[N:.+]] = onnx.Constant dense<[-63, 0]> : tensor<2xi32>
 // CHECK: mbert.linear %arg0, %[[Q]] scale(%[[S]], %[[N]]) bias(%{{.+}}) residual(%arg1) {activation = #mbert.activation<relu>} : (tensor<3x2xf32>, tensor<2x2xi8>, tensor<2xf32>, tensor<2xi32>, tensor<2xf32>, tensor<3x2xf32>) -> tensor<3x2xf32>
+// For x86's PMADDUBSW (AVX2 here) the weights are rounded to [-63, 63]: column 0's scale is
+// 2.54 / 63, 1.27 becomes 31.5 (31 or 32 after f32 rounding), -2.54 becomes -63.
+// PMADDUBSW-LABEL: func @quantized
+// PMADDUBSW-DAG: onnx.Constant dense<{{\[}}[{{31|32}}, 0], [-63, 0]]> : tensor<2x2xi8>
+// PMADDUBSW-DAG: onnx.Constant dense<[0.0403174{{[0-9]*}}, 1.000000e+00]> : tensor<2xf32>
 // By default a linear of fewer than 16 output channels (a QA head) stays f32.
 // DEFAULT-LABEL: func @quantized
 // DEFAULT: mbert.linear %arg0, %{{.+}} bias(%{{.+}}) residual(%arg1) {{.+}} : (tensor<3x2xf32>, tensor<2x2xf32>,

@@ -8,6 +8,7 @@
 
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Pass/Pass.h"
 #include "llvm/Object/ObjectFile.h"
 #include "llvm/Support/JSON.h"
 
@@ -32,6 +33,46 @@ int64_t getIntAttr(ModuleOp module, StringRef name) {
   auto attr = module->getAttrOfType<IntegerAttr>(name);
   return attr ? attr.getInt() : 0;
 }
+
+/// The ONNX node name(s) an op came from: a fused op joins its members'.
+std::string getLocationName(Location loc) {
+  if (auto name = dyn_cast<NameLoc>(loc))
+    return name.getName().str();
+  if (auto fused = dyn_cast<FusedLoc>(loc)) {
+    std::string joined;
+    for (Location member : fused.getLocations())
+      joined += (joined.empty() ? "" : "+") + getLocationName(member);
+    return joined;
+  }
+  std::string text;
+  llvm::raw_string_ostream os(text);
+  loc.print(os);
+  return text;
+}
+
+/// Times the passes that compile and run the model on calibration inputs.
+class CalibrationTimer : public PassInstrumentation {
+public:
+  explicit CalibrationTimer(double &seconds) : seconds(seconds) {}
+  void runBeforePass(Pass *pass, Operation *) override {
+    if (isCalibration(pass))
+      start = std::chrono::steady_clock::now();
+  }
+  void runAfterPass(Pass *pass, Operation *) override { stop(pass); }
+  void runAfterPassFailed(Pass *pass, Operation *) override { stop(pass); }
+
+private:
+  static bool isCalibration(Pass *pass) {
+    return pass->getArgument() == "mbert-calibrate-linears" ||
+           pass->getArgument() == "mbert-select-precision";
+  }
+  void stop(Pass *pass) {
+    if (isCalibration(pass))
+      seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  }
+  double &seconds;
+  std::chrono::steady_clock::time_point start;
+};
 
 } // namespace
 
@@ -97,6 +138,11 @@ void CompileStats::recordKernelsAndMacs(ModuleOp module) {
         int8Macs += macs;
         ++int8Linears;
       }
+      std::optional<double> error;
+      if (FloatAttr measured = linear.getQuantizationErrorAttr())
+        error = measured.getValueAsDouble();
+      linearPrecisions.push_back(
+          LinearPrecision{getLocationName(linear.getLoc()), linear.isQuantized(), error});
     } else if (auto embedding = dyn_cast<model::EmbeddingOp>(op)) {
       countKernel(embedding.getKernelAttr());
       gemmMacs += elements(embedding.getResult()) *
@@ -109,6 +155,13 @@ void CompileStats::recordKernelsAndMacs(ModuleOp module) {
     }
   });
   kernels.assign(uses.begin(), uses.end());
+  quantizing = int8Linears > 0;
+  if (auto error = module->getAttrOfType<FloatAttr>("mbert.quantized_output_error"))
+    quantizedOutputError = error.getValueAsDouble();
+}
+
+std::unique_ptr<PassInstrumentation> CompileStats::createCalibrationTimer() {
+  return std::make_unique<CalibrationTimer>(calibrationSeconds);
 }
 
 void CompileStats::recordTime(StringRef stage, double seconds) {
@@ -152,6 +205,20 @@ void CompileStats::write(llvm::raw_ostream &os, StringRef modelName, StringRef t
       json.attribute("gemm_macs", gemmMacs);
       json.attribute("int8_mac_fraction",
                      gemmMacs ? static_cast<double>(int8Macs) / gemmMacs : 0.0);
+      if (!quantizing)
+        return;
+      if (quantizedOutputError)
+        json.attribute("output_error", *quantizedOutputError);
+      json.attribute("calibration_seconds", calibrationSeconds);
+      json.attributeArray("linears", [&] {
+        for (const LinearPrecision &linear : linearPrecisions)
+          json.object([&] {
+            json.attribute("name", linear.name);
+            json.attribute("precision", linear.int8 ? "int8" : "f32");
+            if (linear.error)
+              json.attribute("error", *linear.error);
+          });
+      });
     });
     json.attribute("attention_ops", attentionOps);
     json.attribute("embedding_ops", embeddingOps);

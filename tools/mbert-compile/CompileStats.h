@@ -6,9 +6,12 @@
 #include "dialects/MBert/MBertOps.h"
 
 #include "mlir/IR/BuiltinOps.h"
+#include "mlir/Pass/PassInstrumentation.h"
 #include "llvm/ADT/StringRef.h"
 #include "llvm/Support/MemoryBufferRef.h"
 
+#include <chrono>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -25,6 +28,9 @@ public:
   void recordTime(llvm::StringRef stage, double seconds);
   /// Sums the sizes of the executable sections of an emitted object.
   void recordObject(llvm::MemoryBufferRef object);
+  /// A pass instrumentation that adds the time of the passes that run the
+  /// model on calibration inputs to the report.
+  std::unique_ptr<mlir::PassInstrumentation> createCalibrationTimer();
 
   /// Writes the report as one JSON object.
   void write(llvm::raw_ostream &os, llvm::StringRef modelName, llvm::StringRef triple) const;
@@ -41,6 +47,18 @@ private:
   /// attention products), and the part of them done in int8.
   int64_t gemmMacs = 0, int8Macs = 0;
   int64_t int8Linears = 0;
+  /// Every linear's precision and, when measured, its quantization error
+  /// (mbert-select-precision); only reported for quantized compiles.
+  struct LinearPrecision {
+    std::string name;
+    bool int8;
+    std::optional<double> error;
+  };
+  std::vector<LinearPrecision> linearPrecisions;
+  bool quantizing = false;
+  /// The chosen model's measured output error (--quantize=auto).
+  std::optional<double> quantizedOutputError;
+  double calibrationSeconds = 0;
   int64_t standaloneElementwiseOps = 0;
   int64_t workspaceBytes = 0, peakLiveBytes = 0, weightBytes = 0, textBytes = 0;
   std::vector<std::pair<std::string, double>> stageSeconds;

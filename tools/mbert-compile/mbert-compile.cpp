@@ -34,6 +34,7 @@
 #include "llvm/Support/raw_ostream.h"
 
 #include <chrono>
+#include <cmath>
 
 using namespace mlir;
 namespace cl = llvm::cl;
@@ -84,14 +85,22 @@ cl::opt<bool> modelPasses("model-passes",
                           cl::init(true), cl::cat(compileCategory));
 cl::opt<bool> timePasses("time-stages", cl::desc("Report the time each compiler pass takes"),
                           cl::cat(compileCategory));
-enum class Quantization { None, Int8 };
+using Quantization = mbert::PipelineOptions::Quantization;
 cl::opt<Quantization> quantization(
     "quantize", cl::desc("Weight precision of the linears"), cl::init(Quantization::None),
     cl::values(clEnumValN(Quantization::None, "none", "f32 weights (default)"),
                clEnumValN(Quantization::Int8, "int8",
                           "int8 weights per output channel, inputs quantized per row at run "
-                          "time, f32 epilogues")),
+                          "time, f32 epilogues"),
+               clEnumValN(Quantization::Auto, "auto",
+                          "int8 except the linears most sensitive to it, kept f32 until the "
+                          "outputs are within --max-error of the f32 model's")),
     cl::cat(compileCategory));
+cl::opt<double> maxError(
+    "max-error",
+    cl::desc("With --quantize=auto: the largest relative error ||out - out_f32|| / ||out_f32|| "
+             "of any output on any calibration sample (default 0.05)"),
+    cl::init(0.05), cl::cat(compileCategory));
 cl::opt<std::string> calibrationSet(
     "calibration",
     cl::desc("Calibration inputs for --quantize: a folder with one subfolder per sample holding "
@@ -296,24 +305,34 @@ int compile(const char *argv0) {
   targetOptions.cpu = targetCpu;
   targetOptions.features = targetFeatures;
   targetOptions.optLevel = optLevel;
-  pipelineOptions.quantizeInt8 = quantization == Quantization::Int8;
+  pipelineOptions.quantization = quantization;
+  bool quantizing = quantization != Quantization::None;
   pipelineOptions.kernelTarget = mbert::KernelTarget{targetTriple, targetCpu, targetFeatures};
   // An unknown triple or CPU is the user's mistake: say so before compiling.
   std::string targetError;
   if (failed(mbert::selectMicroKernels(&context, pipelineOptions.kernelTarget, targetError)))
     return reportError(targetError);
-  if (pipelineOptions.quantizeInt8 && !pipelineOptions.enableModelPasses)
-    return reportError("--quantize=int8 needs the MobileBERT passes (not -O0 or "
-                       "--model-passes=0)");
+  if (quantizing && !pipelineOptions.enableModelPasses)
+    return reportError("--quantize needs the MobileBERT passes (not -O0 or --model-passes=0)");
   for (const cl::Option *quantizationOption :
        {static_cast<const cl::Option *>(&calibrationSet),
         static_cast<const cl::Option *>(&smoothingStrength)})
-    if (quantizationOption->getNumOccurrences() && !pipelineOptions.quantizeInt8)
-      return reportError("--" + quantizationOption->ArgStr + " is only used with --quantize=int8");
+    if (quantizationOption->getNumOccurrences() && !quantizing)
+      return reportError("--" + quantizationOption->ArgStr +
+                         " is only used with --quantize=int8 or --quantize=auto");
+  if (maxError.getNumOccurrences() && quantization != Quantization::Auto)
+    return reportError("--max-error is only used with --quantize=auto");
+  if (!(maxError >= 0) || !std::isfinite(maxError))
+    return reportError("--max-error must be a finite number >= 0");
+  pipelineOptions.maxError = maxError;
   pipelineOptions.calibrationSet = calibrationSet;
   if (smoothingStrength < 0 || smoothingStrength > 1)
     return reportError("--smoothing-strength must be between 0 and 1");
   pipelineOptions.smoothingStrength = smoothingStrength;
+  if (quantizing && calibrationSet.empty())
+    llvm::errs() << "mbert-compile: note: no --calibration set: quantization measures the "
+                    "model on 8 generated inputs (random token ids, attention masks of random "
+                    "lengths, two token-type segments)\n";
 
   // Each stage produces the IR of one --emit kind; run those up to the one
   // requested.
@@ -338,6 +357,7 @@ int compile(const char *argv0) {
     PassManager pm(&context);
     if (timePasses)
       pm.enableTiming();
+    pm.addInstrumentation(stats.createCalibrationTimer());
     stage.build(pm, pipelineOptions);
     start = Clock::now();
     if (failed(pm.run(*module)))

@@ -34,6 +34,9 @@ struct MicroKernels {
   model::MicroKernelAttr f32;
   /// int8 x int8 GEMMs of quantized linears.
   model::MicroKernelAttr int8;
+  /// The int8 kernel for weights beyond `int8`'s getWeightMagnitudeLimit
+  /// (the same kernel where that is 127).
+  model::MicroKernelAttr int8FullRange;
 };
 
 /// The kernels for `target`, or an error naming what LLVM does not know (an
