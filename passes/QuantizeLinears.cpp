@@ -81,13 +81,10 @@ struct QuantizeLinearsPass : mbert::impl::QuantizeLinearsPassBase<QuantizeLinear
   void runOnOperation() override {
     // The weights are rounded for the kernel that will multiply them: some
     // multiply only a narrower range than int8's exactly.
-    std::string error;
-    FailureOr<mbert::MicroKernels> kernels = mbert::selectMicroKernels(
-        &getContext(), mbert::KernelTarget{triple, cpu, features}, error);
-    if (failed(kernels)) {
-      getOperation().emitError(error);
+    FailureOr<mbert::MicroKernels> kernels =
+        mbert::selectMicroKernels(getOperation(), mbert::KernelTarget{triple, cpu, features});
+    if (failed(kernels))
       return signalPassFailure();
-    }
     int32_t magnitudeLimit = kernels->int8.getWeightMagnitudeLimit();
     IRRewriter rewriter(&getContext());
     getOperation().walk([&](LinearOp linear) {

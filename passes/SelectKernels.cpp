@@ -18,13 +18,10 @@ struct SelectKernelsPass : mbert::impl::SelectKernelsPassBase<SelectKernelsPass>
   using SelectKernelsPassBase::SelectKernelsPassBase;
 
   void runOnOperation() override {
-    std::string error;
-    FailureOr<mbert::MicroKernels> kernels = mbert::selectMicroKernels(
-        &getContext(), mbert::KernelTarget{triple, cpu, features}, error);
-    if (failed(kernels)) {
-      getOperation().emitError(error);
+    FailureOr<mbert::MicroKernels> kernels =
+        mbert::selectMicroKernels(getOperation(), mbert::KernelTarget{triple, cpu, features});
+    if (failed(kernels))
       return signalPassFailure();
-    }
     getOperation().walk([&](Operation *op) {
       if (auto linear = dyn_cast<model::LinearOp>(op))
         linear.setKernelAttr(linear.isQuantized() ? selectInt8Kernel(linear, *kernels)

@@ -28,6 +28,14 @@ void resolveNativeCpu(std::string &cpu, std::string &features) {
   features = hostFeatures.getString() + (features.empty() ? "" : "," + features);
 }
 
+FailureOr<MicroKernels> selectMicroKernels(Operation *anchor, const KernelTarget &target) {
+  std::string error;
+  FailureOr<MicroKernels> kernels = selectMicroKernels(anchor->getContext(), target, error);
+  if (failed(kernels))
+    anchor->emitError(error);
+  return kernels;
+}
+
 MicroKernels getPortableMicroKernels(MLIRContext *context) {
   context->getOrLoadDialect<model::MBertDialect>();
   Builder builder(context);

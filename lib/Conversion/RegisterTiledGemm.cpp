@@ -335,9 +335,7 @@ private:
     int64_t lanes = nr / 2;
     auto pairs = VectorType::get({nr}, b.getI16Type());
     auto sums = VectorType::get({lanes}, b.getI32Type());
-    StringRef intrinsic = lanes == 16  ? "llvm.x86.avx512.pmaddw.d.512"
-                          : lanes == 8 ? "llvm.x86.avx2.pmadd.wd"
-                                       : "llvm.x86.sse2.pmadd.wd";
+    StringRef intrinsic = getX86PmaddwdIntrinsic(lanes);
     SmallVector<Value> halves;
     for (int64_t half = 0; half < 2; ++half)
       halves.push_back(arith::ExtSIOp::create(b, loc, pairs, readPanel(panel, step, half * nr, nr)));
@@ -347,11 +345,7 @@ private:
       Value pair = readRowSegment(b, loc, lhs, {addIndex(row, r), depthOffset},
                                   VectorType::get({2}, b.getI8Type()));
       Value widened = arith::ExtSIOp::create(b, loc, VectorType::get({2}, b.getI16Type()), pair);
-      Value packedPair = vector::ExtractOp::create(
-          b, loc, vector::BitCastOp::create(b, loc, VectorType::get({1}, b.getI32Type()), widened),
-          ArrayRef<int64_t>{0});
-      Value repeated = vector::BitCastOp::create(
-          b, loc, pairs, vector::BroadcastOp::create(b, loc, sums, packedPair));
+      Value repeated = repeatInEveryLane(widened, pairs);
       for (int64_t half = 0; half < 2; ++half) {
         Value products = LLVM::CallIntrinsicOp::create(b, loc, sums, b.getStringAttr(intrinsic),
                                                        ValueRange{halves[half], repeated})
@@ -376,9 +370,7 @@ private:
     StringRef multiplyBytes = lanes == 16  ? "llvm.x86.avx512.pmaddubs.w.512"
                               : lanes == 8 ? "llvm.x86.avx2.pmadd.ub.sw"
                                            : "llvm.x86.ssse3.pmadd.ub.sw.128";
-    StringRef sumPairs = lanes == 16  ? "llvm.x86.avx512.pmaddw.d.512"
-                         : lanes == 8 ? "llvm.x86.avx2.pmadd.wd"
-                                      : "llvm.x86.sse2.pmadd.wd";
+    StringRef sumPairs = getX86PmaddwdIntrinsic(lanes);
     Value ones = arith::ConstantOp::create(
         b, loc, DenseElementsAttr::get(words, b.getIntegerAttr(b.getI16Type(), 1)));
     Value halves[2];
@@ -389,11 +381,7 @@ private:
     for (int64_t r = 0; r < tileRows; ++r) {
       Value quad = readRowSegment(b, loc, lhs, {addIndex(row, r), depthOffset},
                                   VectorType::get({4}, b.getI8Type()));
-      Value packedQuad = vector::ExtractOp::create(
-          b, loc, vector::BitCastOp::create(b, loc, VectorType::get({1}, b.getI32Type()), quad),
-          ArrayRef<int64_t>{0});
-      Value repeated = vector::BitCastOp::create(
-          b, loc, bytes, vector::BroadcastOp::create(b, loc, sums, packedQuad));
+      Value repeated = repeatInEveryLane(quad, bytes);
       for (int64_t half = 0; half < 2; ++half) {
         Value pairs = LLVM::CallIntrinsicOp::create(b, loc, words, b.getStringAttr(multiplyBytes),
                                                     ValueRange{repeated, halves[half]})
@@ -405,6 +393,25 @@ private:
       }
     }
     return updated;
+  }
+
+  /// PMADDWD at the width of `lanes` int32 lanes.
+  static StringRef getX86PmaddwdIntrinsic(int64_t lanes) {
+    return lanes == 16  ? "llvm.x86.avx512.pmaddw.d.512"
+           : lanes == 8 ? "llvm.x86.avx2.pmadd.wd"
+                        : "llvm.x86.sse2.pmadd.wd";
+  }
+
+  /// `group` (32 bits of a row) in every int32 lane of a `type` vector: the
+  /// A operand of x86's integer kernels, one load and one broadcast.
+  Value repeatInEveryLane(Value group, VectorType type) {
+    auto lane = VectorType::get({1}, b.getI32Type());
+    Value packed = vector::ExtractOp::create(b, loc, vector::BitCastOp::create(b, loc, lane, group),
+                                             ArrayRef<int64_t>{0});
+    int64_t lanes = type.getNumElements() * type.getElementTypeBitWidth() / 32;
+    return vector::BitCastOp::create(
+        b, loc, type,
+        vector::BroadcastOp::create(b, loc, VectorType::get({lanes}, b.getI32Type()), packed));
   }
 
   /// (acc - zero_point[row] * column_sums) * scale[row] * column_scale + seed:

@@ -44,6 +44,11 @@ struct MicroKernels {
 mlir::FailureOr<MicroKernels> selectMicroKernels(mlir::MLIRContext *context,
                                                  const KernelTarget &target, std::string &error);
 
+/// The same for a pass: what LLVM does not know is reported as an error on
+/// `anchor`.
+mlir::FailureOr<MicroKernels> selectMicroKernels(mlir::Operation *anchor,
+                                                 const KernelTarget &target);
+
 /// The kernels of a target LLVM knows nothing special about, and of ops that
 /// reach the lowering without a `kernel` (hand-written IR): plain vector code
 /// that LLVM legalizes for whatever registers the target has.
