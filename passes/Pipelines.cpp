@@ -23,6 +23,9 @@ void addUpstreamPasses(OpPassManager &pm, StringRef pipeline) {
 } // namespace
 
 void buildRaisePipeline(OpPassManager &pm, const PipelineOptions &options) {
+  // Before the canonicalizer, which folds quantized weights into f32 ones.
+  if (options.enableModelPasses)
+    pm.addNestedPass<func::FuncOp>(createRaiseQuantizedLinearsPass());
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createAnnotateIndexInputsPass());
   if (options.enableModelPasses)

@@ -5,6 +5,7 @@
     fidelity.py run-ort  MODEL.onnx SAMPLES_DIR OUT_DIR [--threads 1]
     fidelity.py run-exe  EXE        SAMPLES_DIR OUT_DIR [--threads 1]
     fidelity.py compare  SAMPLES_DIR --reference NAME=OUT_DIR --engine NAME=OUT_DIR ... [--json FILE]
+                         [--min-cosine C] [--min-agreement A]
 
 generate writes SAMPLES_DIR/<sample>/<input>.npy (int64, the shapes of MODEL's inputs), one
 folder per sample and nothing else: the layout `mbert-compile --calibration DIR` reads. Each
@@ -23,7 +24,8 @@ the positions where attention_mask is 1, since padded positions are free to diff
 question-answering models (start_logits and end_logits) it also reports the fraction of rows
 whose argmax over unmasked positions agrees with the reference, for start, end and both.
 Prints a markdown table, with the engines' latencies when given (--latency); --json writes the
-same figures.
+same figures. --min-cosine and --min-agreement turn the comparison into a test: it exits 1 when
+some engine falls below them.
 """
 
 import argparse
@@ -215,6 +217,20 @@ def compare(samples_dir, reference, engines):
     return results
 
 
+def gate(results, min_cosine, min_agreement):
+    """What falls below the given minimum cosine and argmax agreement, as messages."""
+    shortfalls = []
+    for engine, result in results.items():
+        for name, cosines in sorted(result["cosine"].items()):
+            # `not >=` also catches a NaN cosine.
+            if min_cosine is not None and not cosines["min"] >= min_cosine:
+                shortfalls.append(f"{engine} {name} min cosine {cosines['min']:.4f} < {min_cosine}")
+        agreement = result.get("argmax_agreement")
+        if min_agreement is not None and agreement and agreement["both"] < min_agreement:
+            shortfalls.append(f"{engine} argmax agreement {agreement['both']:.2f} < {min_agreement}")
+    return shortfalls
+
+
 def markdown_table(reference_name, results, latency_label):
     outputs = sorted({name for result in results.values() for name in result["cosine"]})
     has_argmax = any("argmax_agreement" in result for result in results.values())
@@ -295,6 +311,11 @@ def main(argv):
     compare_parser.add_argument("--latency-label", default="1 thread",
                                 help="what the latencies are, for the column header (default: 1 thread)")
     compare_parser.add_argument("--json", metavar="FILE", help="also write the figures as JSON")
+    compare_parser.add_argument("--min-cosine", type=float, metavar="C",
+                                help="fail (exit 1) when an engine's cosine on some output and sample is below C")
+    compare_parser.add_argument("--min-agreement", type=float, metavar="A",
+                                help="fail (exit 1) when an engine's start-and-end argmax agreement is below A "
+                                     "(a fraction)")
 
     arguments = parser.parse_args(argv)
     try:
@@ -319,6 +340,9 @@ def main(argv):
                 with open(arguments.json, "w") as json_file:
                     json.dump({"reference": arguments.reference[0], "engines": results}, json_file, indent=2)
                     json_file.write("\n")
+            shortfalls = gate(results, arguments.min_cosine, arguments.min_agreement)
+            if shortfalls:
+                raise FidelityError("below the gate: " + "; ".join(shortfalls))
     except FidelityError as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
