@@ -37,9 +37,8 @@ def RaiseQuantizedLinearsPass : Pass<"mbert-raise-quantized-linears", "mlir::fun
     An activation QuantizeLinear -> DequantizeLinear pair in front of the
     MatMul is dropped: the linear quantizes its input rows at run time.
     Weights that are quantized per row, or whose values minus zero point
-    leave int8, are left alone and run dequantized on the f32 path. Runs
-    before any folding: the canonicalizer folds a DequantizeLinear of a
-    constant into f32 weights.
+    leave int8, are not raised: like every other DequantizeLinear of
+    constants they become f32 constants, and run on the f32 path.
   }];
   let dependentDialects = ["mbert::model::MBertDialect"];
 }

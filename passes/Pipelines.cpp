@@ -23,10 +23,10 @@ void addUpstreamPasses(OpPassManager &pm, StringRef pipeline) {
 } // namespace
 
 void buildRaisePipeline(OpPassManager &pm, const PipelineOptions &options) {
-  // Before the canonicalizer, which folds quantized weights into f32 ones.
+  pm.addPass(createCanonicalizerPass());
+  // Without it, constant DequantizeLinears are computed by the lowering.
   if (options.enableModelPasses)
     pm.addNestedPass<func::FuncOp>(createRaiseQuantizedLinearsPass());
-  pm.addPass(createCanonicalizerPass());
   pm.addPass(createAnnotateIndexInputsPass());
   if (options.enableModelPasses)
     pm.addNestedPass<func::FuncOp>(createRaiseToMBertPass());

@@ -14,9 +14,9 @@
 //     where x' is x or DequantizeLinear(QuantizeLinear(x, s, z), s, z)
 //
 // The model's per-tensor activation quantization is replaced by the
-// linear's per-row one (docs/QUANTIZATION.md measures both). It runs before
-// the first canonicalization, which would fold a DequantizeLinear of a
-// constant into f32 weights; whatever is not raised is folded then and runs
+// linear's per-row one (docs/QUANTIZATION.md measures both). A quantized
+// weight the patterns do not take (quantized per row, or whose zero point
+// cannot be shifted out exactly) becomes an f32 constant afterwards and runs
 // on the f32 path, which computes exactly what the model says.
 //
 //===----------------------------------------------------------------------===//
@@ -232,12 +232,19 @@ struct RaiseQuantizedLinearsPass
   void runOnOperation() override {
     RewritePatternSet patterns(&getContext());
     patterns.add<RaiseDequantizedWeightMatMul, RaiseDynamicQuantizedMatMul>(&getContext());
-    // No folding: a DequantizeLinear of a constant weight must reach its
-    // MatMul's pattern unfolded.
-    GreedyRewriteConfig config;
-    config.enableFolding(false);
-    if (failed(applyPatternsGreedily(getOperation(), std::move(patterns), config)))
+    if (failed(applyPatternsGreedily(getOperation(), std::move(patterns)))) {
       signalPassFailure();
+      return;
+    }
+    // The quantized weights left are f32 weights from now on, which the f32
+    // raising and the weight folds read as constants.
+    IRRewriter rewriter(&getContext());
+    getOperation().walk([&](DequantizeLinearOp dequantize) {
+      if (DenseElementsAttr values = dequantize.computeConstantResult()) {
+        rewriter.setInsertionPoint(dequantize);
+        rewriter.replaceOpWithNewOp<ConstantOp>(dequantize, values);
+      }
+    });
   }
 };
 

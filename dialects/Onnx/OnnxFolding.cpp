@@ -500,15 +500,15 @@ OpFoldResult QuantizeLinearOp::fold(FoldAdaptor adaptor) {
   return DenseElementsAttr::get(resultType, values);
 }
 
-OpFoldResult DequantizeLinearOp::fold(FoldAdaptor adaptor) {
-  auto input = dyn_cast_or_null<DenseElementsAttr>(adaptor.getInput());
-  auto scale = dyn_cast_or_null<DenseElementsAttr>(adaptor.getScale());
+DenseElementsAttr DequantizeLinearOp::computeConstantResult() {
+  DenseElementsAttr input = getConstantElements(getInput());
+  DenseElementsAttr scale = getConstantElements(getScale());
   RankedTensorType resultType = staticResultType(*this);
   if (!input || !scale || !resultType)
     return {};
   SmallVector<float> scales = llvm::to_vector(scale.getValues<float>());
-  std::optional<SmallVector<int64_t>> zeroPoints =
-      getZeroPoints(adaptor.getZeroPoint(), getZeroPoint(), scales.size());
+  std::optional<SmallVector<int64_t>> zeroPoints = getZeroPoints(
+      getZeroPoint() ? getConstantElements(getZeroPoint()) : Attribute(), getZeroPoint(), scales.size());
   if (!zeroPoints)
     return {};
   bool isUnsigned = input.getElementType().isUnsignedInteger();

@@ -206,14 +206,20 @@ def Onnx_DequantizeLinearOp : Onnx_Op<"DequantizeLinear"> {
   let summary = "(x - zero_point) * scale as f32, from int8, uint8 or int32";
   let description = [{
     Parameters as in QuantizeLinear; the zero point, when present, has the
-    input's element type. A constant input folds to an f32 constant, which
-    is how a quantized weight that is not raised to an int8 linear runs.
+    input's element type. The op has no folder: a DequantizeLinear of a
+    constant is a quantized weight, which `mbert-raise-quantized-linears`
+    must see as such. That pass turns the ones it does not raise into f32
+    constants (`computeConstantResult`), as does the generic lowering.
   }];
   let arguments = (ins AnyTensor:$input, AnyTensor:$scale, Optional<AnyTensor>:$zero_point,
                        DefaultValuedAttr<I64Attr, "1">:$axis);
   let results = (outs AnyTensor:$output);
-  let hasFolder = 1;
   let hasVerifier = 1;
+  let extraClassDeclaration = [{
+    /// The f32 result when every operand is a constant and the result type
+    /// is static; null otherwise.
+    ::mlir::DenseElementsAttr computeConstantResult();
+  }];
 }
 
 def Onnx_DynamicQuantizeLinearOp : Onnx_Op<"DynamicQuantizeLinear"> {

@@ -502,6 +502,12 @@ LogicalResult lowerQuantizeLinear(onnx::QuantizeLinearOp op, PatternRewriter &re
 }
 
 LogicalResult lowerDequantizeLinear(onnx::DequantizeLinearOp op, PatternRewriter &rewriter) {
+  // A quantized weight (on the generic path: nothing raised it) is
+  // dequantized at compile time.
+  if (DenseElementsAttr values = op.computeConstantResult()) {
+    rewriter.replaceOpWithNewOp<arith::ConstantOp>(op, values);
+    return success();
+  }
   Type inputType = getTensorType(op.getInput()).getElementType();
   bool hasZeroPoint = static_cast<bool>(op.getZeroPoint());
   rewriter.replaceOp(

@@ -120,17 +120,6 @@ public:
   /// the result types.
   template <typename OpTy, typename... Args>
   FailureOr<SmallVector<Value>> build(const onnx::NodeProto &node, Args &&...args) {
-    return buildOp<OpTy>(node, /*fold=*/true, std::forward<Args>(args)...);
-  }
-
-  /// build() without folding, for ops that passes must see before they fold.
-  template <typename OpTy, typename... Args>
-  FailureOr<SmallVector<Value>> buildUnfolded(const onnx::NodeProto &node, Args &&...args) {
-    return buildOp<OpTy>(node, /*fold=*/false, std::forward<Args>(args)...);
-  }
-
-  template <typename OpTy, typename... Args>
-  FailureOr<SmallVector<Value>> buildOp(const onnx::NodeProto &node, bool fold, Args &&...args) {
     Location loc = getNodeLoc(node);
     OperationState state(loc, OpTy::getOperationName());
     OpTy::build(builder, state, TypeRange(), std::forward<Args>(args)...);
@@ -144,7 +133,7 @@ public:
     if (failed(mlir::verify(op)))
       return failure();
     SmallVector<Value> folded;
-    if (fold && succeeded(builder.tryFold(op, folded)) && !folded.empty()) {
+    if (succeeded(builder.tryFold(op, folded)) && !folded.empty()) {
       op->erase();
       return folded;
     }
@@ -732,11 +721,8 @@ llvm::StringMap<NodeHandler> createNodeHandlers() {
                                         << im.getOpset();
       }
       Value zeroPoint = getOptionalOperand(ops, 2);
-      // A DequantizeLinear of an initializer is a quantized weight: it stays
-      // an op until mbert-raise-quantized-linears has seen it, and the
-      // canonicalizer folds the ones it did not raise.
       if (dequantize)
-        return im.buildUnfolded<DequantizeLinearOp>(node, ops[0], ops[1], zeroPoint, *axis);
+        return im.build<DequantizeLinearOp>(node, ops[0], ops[1], zeroPoint, *axis);
       return im.build<QuantizeLinearOp>(node, ops[0], ops[1], zeroPoint, *axis);
     });
   };

@@ -72,10 +72,17 @@ func.func @dynamic_pattern(%x: tensor<2x3xf32>) -> tensor<2x2xf32> {
 
 // Must not fire: a weight quantized per row (axis 0) has no per-column
 // scale; uint8 weights whose zero point cannot shift them into int8; a
-// weight that is not a constant. All stay as they are (the canonicalizer
-// folds the constant ones into f32 weights).
+// weight that is not a constant. The MatMuls stay; the constant weights are
+// dequantized into f32 constants (rows times 0.5 and 2; uint8 read
+// unsigned), which the f32 raising takes from there.
 // CHECK-LABEL: func.func @not_raised
-// CHECK-COUNT-3: onnx.MatMul
+// CHECK-NOT: mbert.linear
+// CHECK: %[[W0:.+]] = onnx.Constant dense<{{\[}}[5.000000e-01, 1.000000e+00], [6.000000e+00, 8.000000e+00]]> : tensor<2x2xf32>
+// CHECK: onnx.MatMul %{{.+}}, %[[W0]]
+// CHECK: %[[W1:.+]] = onnx.Constant dense<{{\[}}[0.000000e+00, 1.000000e+02], [1.275000e+02, 1.500000e+00]]> : tensor<2x2xf32>
+// CHECK: onnx.MatMul %{{.+}}, %[[W1]]
+// CHECK: %[[W2:.+]] = onnx.DequantizeLinear %{{.+}}, %{{.+}} : (tensor<2x2xi8>, tensor<f32>) -> tensor<2x2xf32>
+// CHECK: onnx.MatMul %{{.+}}, %[[W2]]
 // CHECK-NOT: mbert.linear
 func.func @not_raised(%x: tensor<3x2xf32>, %wq: tensor<2x2xi8>) -> (tensor<3x2xf32>, tensor<3x2xf32>, tensor<3x2xf32>) {
   %rows = onnx.Constant dense<[[1, 2], [3, 4]]> : tensor<2x2xi8>

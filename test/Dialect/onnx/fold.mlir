@@ -85,15 +85,3 @@ func.func @quantize_constant() -> tensor<2x3xi8> {
   return %q : tensor<2x3xi8>
 }
 
-// DequantizeLinear of a constant (a weight that was not raised to an int8
-// linear) folds into f32: (q - zero point) * scale, uint8 read unsigned.
-// CHECK-LABEL: func @dequantize_constant
-// CHECK: onnx.Constant dense<[-6.400000e+01, 0.000000e+00, 6.350000e+01]> : tensor<3xf32>
-// CHECK-NOT: onnx.DequantizeLinear
-func.func @dequantize_constant() -> tensor<3xf32> {
-  %q = onnx.Constant dense<[0, 128, 255]> : tensor<3xui8>
-  %s = onnx.Constant dense<0.5> : tensor<f32>
-  %z = onnx.Constant dense<128> : tensor<ui8>
-  %d = onnx.DequantizeLinear %q, %s, %z : (tensor<3xui8>, tensor<f32>, tensor<ui8>) -> tensor<3xf32>
-  return %d : tensor<3xf32>
-}
