@@ -3,7 +3,7 @@
 
     fidelity.py generate MODEL.onnx SAMPLES_DIR [--count 100] [--seed 0]
     fidelity.py run-ort  MODEL.onnx SAMPLES_DIR OUT_DIR [--threads 1]
-    fidelity.py run-exe  EXE        SAMPLES_DIR OUT_DIR [--threads 1]
+    fidelity.py run-exe  EXE        SAMPLES_DIR OUT_DIR [--threads 1] [--run-prefix qemu-aarch64]
     fidelity.py compare  SAMPLES_DIR --reference NAME=OUT_DIR --engine NAME=OUT_DIR ... [--json FILE]
                          [--min-cosine C] [--min-agreement A]
 
@@ -140,13 +140,14 @@ def run_ort(model_path, samples_dir, out_dir, threads, modules):
         raise FidelityError(completed.stderr.strip() or f"node exited with {completed.returncode}")
 
 
-def run_exe(executable, samples_dir, out_dir, threads):
+def run_exe(executable, samples_dir, out_dir, threads, run_prefix=""):
     if not os.access(executable, os.X_OK):
         raise FidelityError(f"{executable}: not an executable (build it with `mbert-compile --emit=exe`)")
     # The runner has no batch mode; it is one process per sample, each ~ one model run.
     for sample in sample_names(samples_dir):
         folder = os.path.join(samples_dir, sample)
-        command = [executable, "--output-dir", os.path.join(out_dir, sample), "--threads", str(threads)]
+        command = run_prefix.split() + [executable, "--output-dir", os.path.join(out_dir, sample),
+                                        "--threads", str(threads)]
         for file_name in sorted(os.listdir(folder)):
             if file_name.endswith(".npy"):
                 command += ["--input", f"{file_name[:-4]}={os.path.join(folder, file_name)}"]
@@ -298,6 +299,8 @@ def main(argv):
     exe_parser.add_argument("samples_dir")
     exe_parser.add_argument("out_dir")
     exe_parser.add_argument("--threads", type=int, default=1, help="runner threads (default 1)")
+    exe_parser.add_argument("--run-prefix", default="",
+                            help="runs the executable through this command (qemu-aarch64 for AArch64 runners)")
 
     compare_parser = commands.add_parser("compare", help="fidelity table of engines against a reference")
     compare_parser.add_argument("samples_dir", help="the generated samples (their attention masks are read)")
@@ -328,7 +331,8 @@ def main(argv):
             run_ort(arguments.model, arguments.samples_dir, arguments.out_dir, arguments.threads,
                     arguments.ort_modules)
         elif arguments.command == "run-exe":
-            run_exe(arguments.executable, arguments.samples_dir, arguments.out_dir, arguments.threads)
+            run_exe(arguments.executable, arguments.samples_dir, arguments.out_dir, arguments.threads,
+                    arguments.run_prefix)
         else:
             results = compare(arguments.samples_dir, arguments.reference, arguments.engine)
             for engine, milliseconds in arguments.latency:
