@@ -52,7 +52,8 @@ struct FoldAttentionScalePass : mbert::impl::FoldAttentionScalePassBase<FoldAtte
               ? LinearOp::create(builder, loc, query.getType(), query.getInput(), query.getWeight(),
                                  newScaled, query.getWeightSums(), query.getSmoothing(), newBias,
                                  Value(), Value(), Activation::None, query.getKernelAttr(),
-                                 query.getInputRangeAttr())
+                                 query.getInputRangeAttr(), query.getPrecisionAttr(),
+                                 query.getQuantizationErrorAttr())
               : LinearOp::create(builder, loc, query.getType(), query.getInput(), newScaled,
                                  newBias, Value(), Value(), Activation::None);
       query.getResult().replaceAllUsesWith(newQuery.getResult());

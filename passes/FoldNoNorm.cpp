@@ -265,7 +265,8 @@ private:
                             linear.getWeight(), scaleColumns(linear.getWeightScale(), gamma),
                             linear.getWeightSums(), linear.getSmoothing(), bias, residual,
                             residualScale, linear.getActivation(), linear.getKernelAttr(),
-                            linear.getInputRangeAttr());
+                            linear.getInputRangeAttr(), linear.getPrecisionAttr(),
+                            linear.getQuantizationErrorAttr());
   }
 
   Value rebuildLinear(LinearOp linear, Value input, Value weight, Value bias, Value residual,

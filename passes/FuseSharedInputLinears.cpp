@@ -111,7 +111,8 @@ void fuseGroup(ArrayRef<LinearOp> group, OpBuilder &builder) {
                                 first.getInput(), fusedWeight, fusedScale, fusedSums,
                                 /*smoothing=*/Value(), fusedBias, /*residual=*/Value(),
                                 /*residual_scale=*/Value(), first.getActivation(),
-                                mbert::model::MicroKernelAttr(), DenseElementsAttr());
+                                mbert::model::MicroKernelAttr(), DenseElementsAttr(),
+                                mbert::model::PrecisionAttr(), FloatAttr());
 
   // Slices go right after the fused linear; members are erased only after
   // all slices exist (the builder must not point at an erased op).

@@ -131,7 +131,8 @@ LinearOp createInt8Linear(PatternRewriter &rewriter, Location loc, Type resultTy
   return LinearOp::create(rewriter, loc, resultType, input, weight.values, weight.scales,
                           weight.sums, /*smoothing=*/Value(), /*bias=*/Value(),
                           /*residual=*/Value(), /*residual_scale=*/Value(), Activation::None,
-                          mbert::model::MicroKernelAttr(), DenseElementsAttr());
+                          mbert::model::MicroKernelAttr(), DenseElementsAttr(),
+                          mbert::model::PrecisionAttr(), FloatAttr());
 }
 
 /// Whether two quantization parameters are the same: one value, or equal

@@ -71,7 +71,8 @@ void replaceWithEpilogue(PatternRewriter &rewriter, Operation *root, LinearOp li
   rewriter.replaceOpWithNewOp<LinearOp>(
       root, linear.getType(), linear.getInput(), linear.getWeight(), linear.getWeightScale(),
       linear.getWeightSums(), linear.getSmoothing(), bias, residual, residualScale, activation,
-      linear.getKernelAttr(), linear.getInputRangeAttr());
+      linear.getKernelAttr(), linear.getInputRangeAttr(), linear.getPrecisionAttr(),
+      linear.getQuantizationErrorAttr());
 }
 
 struct RaiseMatMulToLinear : OpRewritePattern<MatMulOp> {
