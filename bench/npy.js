@@ -1,8 +1,12 @@
-// The .npy files this project exchanges: little-endian int64 inputs and float32 outputs, C order.
+// The .npy files this project exchanges: little-endian, C order; int64 inputs and float32 outputs
+// of the models, and the int8/uint8/int32 tensors of quantization operators.
 'use strict';
 const fs = require('fs');
 
-const TYPED_ARRAYS = { '<i8': ['int64', BigInt64Array], '<f4': ['float32', Float32Array] };
+const TYPED_ARRAYS = {
+  '<i8': ['int64', BigInt64Array], '<f4': ['float32', Float32Array], '<i4': ['int32', Int32Array],
+  '|i1': ['int8', Int8Array], '|u1': ['uint8', Uint8Array],
+};
 
 // Returns {type, shape, data} with `type` an onnxruntime tensor type name.
 function readNpy(file) {
@@ -26,8 +30,15 @@ function readNpy(file) {
 
 // Writes a float32 array as a version 1 .npy file.
 function writeNpyFloat32(file, shape, data) {
+  writeNpy(file, 'float32', shape, data);
+}
+
+// Writes an array of an onnxruntime tensor type named in TYPED_ARRAYS as a version 1 .npy file.
+function writeNpy(file, type, shape, data) {
+  const descr = Object.keys(TYPED_ARRAYS).find((key) => TYPED_ARRAYS[key][0] === type);
+  if (!descr) throw new Error(`${file}: cannot write tensors of type ${type}`);
   const shapeText = shape.length === 1 ? `(${shape[0]},)` : `(${shape.join(', ')})`;
-  let header = `{'descr': '<f4', 'fortran_order': False, 'shape': ${shapeText}, }`;
+  let header = `{'descr': '${descr}', 'fortran_order': False, 'shape': ${shapeText}, }`;
   // Magic (6) + version (2) + length (2) + header + newline is padded to a multiple of 64.
   header += ' '.repeat((64 - ((10 + header.length + 1) % 64)) % 64) + '\n';
   const prefix = Buffer.alloc(10);
@@ -39,4 +50,4 @@ function writeNpyFloat32(file, shape, data) {
   fs.writeFileSync(file, Buffer.concat([prefix, Buffer.from(header, 'latin1'), body]));
 }
 
-module.exports = { readNpy, writeNpyFloat32 };
+module.exports = { readNpy, writeNpy, writeNpyFloat32 };

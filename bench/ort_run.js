@@ -1,11 +1,12 @@
 // Runs ONNX Runtime (CPU) on every sample folder of SAMPLES_DIR (SAMPLES_DIR/<sample>/<input>.npy,
-// as python/fidelity.py generates them) in one session and writes OUT_DIR/<sample>/<output>.npy.
+// as python/fidelity.py generates them) in one session and writes OUT_DIR/<sample>/<output>.npy
+// (float32, int32, int8 or uint8 outputs, as the model computes them).
 // Usage: node ort_run.js MODEL.onnx SAMPLES_DIR OUT_DIR [THREADS]
 'use strict';
 const fs = require('fs');
 const path = require('path');
 const ort = require('onnxruntime-node');
-const { readNpy, writeNpyFloat32 } = require('./npy');
+const { readNpy, writeNpy } = require('./npy');
 
 async function main() {
   const [modelPath, samplesDir, outDir, threadsText = '1'] = process.argv.slice(2);
@@ -29,8 +30,7 @@ async function main() {
     fs.mkdirSync(path.join(outDir, sample), { recursive: true });
     for (const name of session.outputNames) {
       const tensor = results[name];
-      if (tensor.type !== 'float32') throw new Error(`output ${name} is ${tensor.type}, expected float32`);
-      writeNpyFloat32(path.join(outDir, sample, `${name}.npy`), tensor.dims, tensor.data);
+      writeNpy(path.join(outDir, sample, `${name}.npy`), tensor.type, tensor.dims, tensor.data);
     }
   }
   console.log(JSON.stringify({ samples: samples.length }));

@@ -25,7 +25,10 @@ struct FoldAttentionScalePass : mbert::impl::FoldAttentionScalePassBase<FoldAtte
       if (scale == 1.0f || !query || !attention.getQuery().hasOneUse() || query.getResidual() ||
           query.getActivation() != Activation::None || query.hasPackedWeight())
         return;
-      std::optional<std::vector<float>> weight = mbert::getConstantFloats(query.getWeight());
+      // An int8 weight (a pre-quantized model's) takes the scale in its
+      // per-column scales; its values stay.
+      Value scaledOperand = query.isQuantized() ? query.getWeightScale() : query.getWeight();
+      std::optional<std::vector<float>> weight = mbert::getConstantFloats(scaledOperand);
       std::optional<std::vector<float>> bias;
       if (query.getBias() && !(bias = mbert::getConstantFloats(query.getBias())))
         return;
@@ -38,14 +41,21 @@ struct FoldAttentionScalePass : mbert::impl::FoldAttentionScalePassBase<FoldAtte
       };
       builder.setInsertionPoint(query);
       Location loc = query.getLoc();
-      Value newWeight = mbert::createFloatConstant(
-          builder, loc, cast<RankedTensorType>(query.getWeight().getType()), scaled(*weight));
+      Value newScaled = mbert::createFloatConstant(
+          builder, loc, cast<RankedTensorType>(scaledOperand.getType()), scaled(*weight));
       Value newBias;
       if (bias)
         newBias = mbert::createFloatConstant(
             builder, loc, cast<RankedTensorType>(query.getBias().getType()), scaled(*bias));
-      auto newQuery = LinearOp::create(builder, loc, query.getType(), query.getInput(), newWeight,
-                                       newBias, Value(), Value(), Activation::None);
+      LinearOp newQuery =
+          query.isQuantized()
+              ? LinearOp::create(builder, loc, query.getType(), query.getInput(), query.getWeight(),
+                                 newScaled, query.getWeightSums(), query.getSmoothing(), newBias,
+                                 Value(), Value(), Activation::None, query.getKernelAttr(),
+                                 query.getInputRangeAttr(), query.getPrecisionAttr(),
+                                 query.getQuantizationErrorAttr())
+              : LinearOp::create(builder, loc, query.getType(), query.getInput(), newScaled,
+                                 newBias, Value(), Value(), Activation::None);
       query.getResult().replaceAllUsesWith(newQuery.getResult());
       query.erase();
       attention.setScaleAttr(builder.getF32FloatAttr(1.0f));

@@ -31,10 +31,12 @@ RankedTensorType tensorType(Value value) { return cast<RankedTensorType>(value.g
 
 /// A linear whose weights ([K, N], not yet packed) and bias are constants and
 /// whose output is not clamped by an activation: gamma commutes with
-/// everything it computes.
+/// everything it computes. An int8 weight (a pre-quantized model's) takes
+/// gamma in its per-column scales.
 bool hasFoldableWeights(LinearOp linear) {
-  return linear.getActivation() == Activation::None && !linear.hasPackedWeight() &&
-         mbert::isFloatConstant(linear.getWeight()) &&
+  bool constantWeight = linear.isQuantized() ? mbert::isFloatConstant(linear.getWeightScale())
+                                             : mbert::isFloatConstant(linear.getWeight());
+  return linear.getActivation() == Activation::None && !linear.hasPackedWeight() && constantWeight &&
          (!linear.getBias() || mbert::isFloatConstant(linear.getBias())) &&
          (!linear.getResidualScale() || mbert::isFloatConstant(linear.getResidualScale()));
 }
@@ -117,9 +119,9 @@ public:
       else if (residual)
         residual = scaleExactly(residual, gamma, std::nullopt);
       builder.setInsertionPoint(producer);
-      return rebuildLinear(linear, linear.getInput(), scaleColumns(linear.getWeight(), gamma),
-                           scaledBias(linear.getBias(), linear.getLoc(), gamma, beta), residual,
-                           residualScale);
+      return rebuildWithScaledColumns(linear, gamma,
+                                      scaledBias(linear.getBias(), linear.getLoc(), gamma, beta),
+                                      residual, residualScale);
     }
     if (auto embedding = dyn_cast<EmbeddingOp>(producer))
       return scaleEmbedding(embedding, gamma, beta);
@@ -191,9 +193,9 @@ public:
         builder, linear.getLoc(), RankedTensorType::get({static_cast<int64_t>(gamma.size())},
                                                         builder.getF32Type()),
         gamma);
-    Value rebuilt = rebuildLinear(linear, linear.getInput(), scaleColumns(linear.getWeight(), gamma),
-                                  scaledBias(linear.getBias(), linear.getLoc(), gamma, beta),
-                                  linear.getResidual(), residualScale);
+    Value rebuilt = rebuildWithScaledColumns(
+        linear, gamma, scaledBias(linear.getBias(), linear.getLoc(), gamma, beta),
+        linear.getResidual(), residualScale);
     replaceNoNorm(noNorm, rebuilt);
     return true;
   }
@@ -249,6 +251,22 @@ private:
         scaledBias(embedding.getBias(), embedding.getLoc(), gamma, beta),
         scaleIfPresent(embedding.getPosition()), embedding.getTokenTypeIds(),
         scaleIfPresent(embedding.getTypeTable()), embedding.getKernelAttr());
+  }
+
+  /// `linear` with its output columns times gamma and the given epilogue:
+  /// gamma scales an f32 weight's columns, or an int8 weight's per-column
+  /// scales (its values, column sums and smoothing stay as they are).
+  Value rebuildWithScaledColumns(LinearOp linear, ArrayRef<float> gamma, Value bias,
+                                 Value residual, Value residualScale) {
+    if (!linear.isQuantized())
+      return rebuildLinear(linear, linear.getInput(), scaleColumns(linear.getWeight(), gamma), bias,
+                           residual, residualScale);
+    return LinearOp::create(builder, linear.getLoc(), linear.getType(), linear.getInput(),
+                            linear.getWeight(), scaleColumns(linear.getWeightScale(), gamma),
+                            linear.getWeightSums(), linear.getSmoothing(), bias, residual,
+                            residualScale, linear.getActivation(), linear.getKernelAttr(),
+                            linear.getInputRangeAttr(), linear.getPrecisionAttr(),
+                            linear.getQuantizationErrorAttr());
   }
 
   Value rebuildLinear(LinearOp linear, Value input, Value weight, Value bias, Value residual,

@@ -1,5 +1,6 @@
 //===- FuseSharedInputLinears.cpp - one GEMM per shared input -------------===//
 
+#include "dialects/Onnx/OnnxShapes.h"
 #include "passes/ConstantTensors.h"
 #include "passes/Passes.h"
 
@@ -13,16 +14,42 @@ namespace mbert {
 using namespace mlir;
 using mbert::model::Activation;
 using mbert::model::LinearOp;
+namespace onnx_import = mbert::onnx_import;
 
 namespace {
 
 /// Linears that may join a fused GEMM: the epilogue must be the same for all
 /// columns, so no residual, and the weights must be known, [K, N] constants,
-/// to concatenate.
+/// to concatenate. int8 weights (a pre-quantized model's) join with their
+/// per-column scales and sums; a smoothing would differ between members,
+/// and the input rows are quantized once for all of them.
 bool isFusible(LinearOp linear) {
-  return !linear.getResidual() && !linear.hasPackedWeight() &&
-         mbert::isFloatConstant(linear.getWeight()) &&
+  bool constantWeight =
+      linear.isQuantized()
+          ? !linear.getSmoothing() && onnx_import::getConstantElements(linear.getWeight()) &&
+                mbert::isFloatConstant(linear.getWeightScale()) &&
+                onnx_import::getConstantElements(linear.getWeightSums())
+          : mbert::isFloatConstant(linear.getWeight());
+  return !linear.getResidual() && !linear.hasPackedWeight() && constantWeight &&
          (!linear.getBias() || mbert::isFloatConstant(linear.getBias()));
+}
+
+/// The members' [rows, columns_i] constants (or [columns_i] vectors, with
+/// rows = 1) side by side, as `[rows, total]` elements of type T.
+template <typename T>
+std::vector<T> concatenateColumns(ArrayRef<Value> members, int64_t rows, int64_t totalColumns) {
+  std::vector<T> result(rows * totalColumns);
+  int64_t offset = 0;
+  for (Value member : members) {
+    DenseElementsAttr values = onnx_import::getConstantElements(member);
+    int64_t columns = values.getType().getShape().back();
+    auto elements = values.value_begin<T>();
+    for (int64_t row = 0; row < rows; ++row)
+      for (int64_t column = 0; column < columns; ++column)
+        result[row * totalColumns + offset + column] = *(elements + row * columns + column);
+    offset += columns;
+  }
+  return result;
 }
 
 /// Replaces `group` (same input, same activation, in program order) by one
@@ -35,35 +62,57 @@ void fuseGroup(ArrayRef<LinearOp> group, OpBuilder &builder) {
   for (LinearOp linear : group)
     totalColumns += cast<RankedTensorType>(linear.getWeight().getType()).getDimSize(1);
 
-  std::vector<float> weight(rows * totalColumns), bias(totalColumns, 0.0f);
+  std::vector<float> bias(totalColumns, 0.0f);
   int64_t offset = 0;
   for (LinearOp linear : group) {
     int64_t columns = cast<RankedTensorType>(linear.getWeight().getType()).getDimSize(1);
-    std::vector<float> memberWeight = *mbert::getConstantFloats(linear.getWeight());
-    for (int64_t row = 0; row < rows; ++row)
-      std::copy_n(memberWeight.begin() + row * columns, columns,
-                  weight.begin() + row * totalColumns + offset);
     if (linear.getBias()) {
       std::vector<float> memberBias = *mbert::getConstantFloats(linear.getBias());
       std::copy(memberBias.begin(), memberBias.end(), bias.begin() + offset);
     }
     offset += columns;
   }
+  SmallVector<Value> weights, scales, sums;
+  for (LinearOp linear : group) {
+    weights.push_back(linear.getWeight());
+    scales.push_back(linear.getWeightScale());
+    sums.push_back(linear.getWeightSums());
+  }
 
   builder.setInsertionPoint(first);
   Location loc = builder.getFusedLoc(llvm::to_vector(llvm::map_range(
       group, [](LinearOp linear) { return Location(linear.getLoc()); })));
   Type f32 = builder.getF32Type();
-  Value fusedWeight = mbert::createFloatConstant(
-      builder, loc, RankedTensorType::get({rows, totalColumns}, f32), weight);
-  Value fusedBias =
-      mbert::createFloatConstant(builder, loc, RankedTensorType::get({totalColumns}, f32), bias);
+  auto columnsType = [&](Type elementType) {
+    return RankedTensorType::get({totalColumns}, elementType);
+  };
+  Value fusedWeight, fusedScale, fusedSums;
+  if (first.isQuantized()) {
+    auto constant = [&](DenseElementsAttr values) {
+      return onnx_import::ConstantOp::create(builder, loc, values).getResult();
+    };
+    fusedWeight = constant(
+        DenseElementsAttr::get(RankedTensorType::get({rows, totalColumns}, builder.getI8Type()),
+                               ArrayRef(concatenateColumns<int8_t>(weights, rows, totalColumns))));
+    fusedScale = constant(DenseElementsAttr::get(
+        columnsType(f32), ArrayRef(concatenateColumns<float>(scales, 1, totalColumns))));
+    fusedSums = constant(DenseElementsAttr::get(
+        columnsType(builder.getI32Type()), ArrayRef(concatenateColumns<int32_t>(sums, 1, totalColumns))));
+  } else {
+    fusedWeight = mbert::createFloatConstant(builder, loc,
+                                             RankedTensorType::get({rows, totalColumns}, f32),
+                                             concatenateColumns<float>(weights, rows, totalColumns));
+  }
+  Value fusedBias = mbert::createFloatConstant(builder, loc, columnsType(f32), bias);
   auto resultType = cast<RankedTensorType>(first.getType());
   SmallVector<int64_t> fusedShape(resultType.getShape());
   fusedShape.back() = totalColumns;
   auto fused = LinearOp::create(builder, loc, RankedTensorType::get(fusedShape, f32),
-                                first.getInput(), fusedWeight, fusedBias, Value(), Value(),
-                                first.getActivation());
+                                first.getInput(), fusedWeight, fusedScale, fusedSums,
+                                /*smoothing=*/Value(), fusedBias, /*residual=*/Value(),
+                                /*residual_scale=*/Value(), first.getActivation(),
+                                mbert::model::MicroKernelAttr(), DenseElementsAttr(),
+                                mbert::model::PrecisionAttr(), FloatAttr());
 
   // Slices go right after the fused linear; members are erased only after
   // all slices exist (the builder must not point at an erased op).
@@ -90,11 +139,14 @@ void fuseGroup(ArrayRef<LinearOp> group, OpBuilder &builder) {
 struct FuseSharedInputLinearsPass
     : mbert::impl::FuseSharedInputLinearsPassBase<FuseSharedInputLinearsPass> {
   void runOnOperation() override {
-    // Groups keyed by (input, activation, block), in program order.
-    llvm::MapVector<std::tuple<Value, Activation, Block *>, SmallVector<LinearOp>> groups;
+    // Groups keyed by (input, activation, block, weight element type: int8
+    // and f32 weights do not mix), in program order.
+    llvm::MapVector<std::tuple<Value, Activation, Block *, Type>, SmallVector<LinearOp>> groups;
     getOperation().walk([&](LinearOp linear) {
       if (isFusible(linear))
-        groups[{linear.getInput(), linear.getActivation(), linear->getBlock()}].push_back(linear);
+        groups[{linear.getInput(), linear.getActivation(), linear->getBlock(),
+                cast<ShapedType>(linear.getWeight().getType()).getElementType()}]
+            .push_back(linear);
     });
     OpBuilder builder(&getContext());
     for (auto &[key, group] : groups)

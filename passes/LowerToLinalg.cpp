@@ -27,6 +27,9 @@ struct LowerToLinalgPass : mbert::impl::LowerToLinalgPassBase<LowerToLinalgPass>
     // Every import-level and model-level op must be gone: a leftover op means
     // a pattern declined it, and the conversion reports which one and why.
     target.addIllegalDialect<mbert::onnx_import::OnnxDialect, mbert::model::MBertDialect>();
+    // uint8 elements pass to and from arith's signless integers through these
+    // casts (quantization lowerings); the LLVM lowering reconciles them.
+    target.addLegalOp<UnrealizedConversionCastOp>();
 
     RewritePatternSet patterns(context);
     mbert::populateOnnxToLinalgPatterns(patterns);

@@ -26,6 +26,23 @@ def RaiseToMBertPass : Pass<"mbert-raise-to-mbert", "mlir::func::FuncOp"> {
   let dependentDialects = ["mbert::model::MBertDialect"];
 }
 
+def RaiseQuantizedLinearsPass : Pass<"mbert-raise-quantized-linears", "mlir::func::FuncOp"> {
+  let summary = "Raise a pre-quantized model's int8 MatMuls to int8 linears with its own scales";
+  let description = [{
+    ONNX Runtime's dynamic pattern (DynamicQuantizeLinear -> MatMulInteger
+    -> Cast -> Mul by the product of the scales) and a MatMul whose weight is
+    a DequantizeLinear of a constant (QDQ) become an int8 `mbert.linear`
+    with the model's quantized weights, per-tensor or per-column scales
+    (a per-tensor scale repeated per column) and zero points shifted out.
+    An activation QuantizeLinear -> DequantizeLinear pair in front of the
+    MatMul is dropped: the linear quantizes its input rows at run time.
+    Weights that are quantized per row, or whose values minus zero point
+    leave int8, are not raised: like every other DequantizeLinear of
+    constants they become f32 constants, and run on the f32 path.
+  }];
+  let dependentDialects = ["mbert::model::MBertDialect"];
+}
+
 def FoldNoNormPass : Pass<"mbert-fold-no-norm", "mlir::ModuleOp"> {
   let summary = "Fold every NoNorm into weights, or into a linear's epilogue";
   let description = [{

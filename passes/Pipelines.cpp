@@ -24,6 +24,9 @@ void addUpstreamPasses(OpPassManager &pm, StringRef pipeline) {
 
 void buildRaisePipeline(OpPassManager &pm, const PipelineOptions &options) {
   pm.addPass(createCanonicalizerPass());
+  // Without it, constant DequantizeLinears are computed by the lowering.
+  if (options.enableModelPasses)
+    pm.addNestedPass<func::FuncOp>(createRaiseQuantizedLinearsPass());
   pm.addPass(createAnnotateIndexInputsPass());
   if (options.enableModelPasses)
     pm.addNestedPass<func::FuncOp>(createRaiseToMBertPass());

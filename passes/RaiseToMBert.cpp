@@ -64,6 +64,17 @@ LinearOp getBareSingleUseLinear(Value value) {
   return linear;
 }
 
+/// Replaces `root` with `linear` given a new epilogue; the weight with its
+/// quantization (scales, column sums, smoothing) stays as it is.
+void replaceWithEpilogue(PatternRewriter &rewriter, Operation *root, LinearOp linear, Value bias,
+                         Value residual, Value residualScale, Activation activation) {
+  rewriter.replaceOpWithNewOp<LinearOp>(
+      root, linear.getType(), linear.getInput(), linear.getWeight(), linear.getWeightScale(),
+      linear.getWeightSums(), linear.getSmoothing(), bias, residual, residualScale, activation,
+      linear.getKernelAttr(), linear.getInputRangeAttr(), linear.getPrecisionAttr(),
+      linear.getQuantizationErrorAttr());
+}
+
 struct RaiseMatMulToLinear : OpRewritePattern<MatMulOp> {
   using OpRewritePattern::OpRewritePattern;
 
@@ -95,9 +106,8 @@ struct AbsorbBiasIntoLinear : OpRewritePattern<AddOp> {
       Value bias = getPerChannelConstant(rewriter, biasSide, lastDimension(linear));
       if (!bias)
         continue;
-      rewriter.replaceOpWithNewOp<LinearOp>(add, linear.getType(), linear.getInput(),
-                                            linear.getWeight(), bias, /*residual=*/Value(),
-                                            /*residual_scale=*/Value(), Activation::None);
+      replaceWithEpilogue(rewriter, add, linear, bias, /*residual=*/Value(),
+                          /*residualScale=*/Value(), Activation::None);
       return success();
     }
     return rewriter.notifyMatchFailure(
@@ -118,9 +128,8 @@ struct AbsorbResidualIntoLinear : OpRewritePattern<AddOp> {
           linear.getActivation() != Activation::None || residual.getType() != linear.getType() ||
           add.getType() != linear.getType())
         continue;
-      rewriter.replaceOpWithNewOp<LinearOp>(add, linear.getType(), linear.getInput(),
-                                            linear.getWeight(), linear.getBias(), residual,
-                                            /*residual_scale=*/Value(), Activation::None);
+      replaceWithEpilogue(rewriter, add, linear, linear.getBias(), residual,
+                          /*residualScale=*/Value(), Activation::None);
       return success();
     }
     return rewriter.notifyMatchFailure(
@@ -136,10 +145,8 @@ struct AbsorbReluIntoLinear : OpRewritePattern<ReluOp> {
     auto linear = relu.getInput().getDefiningOp<LinearOp>();
     if (!linear || !linear->hasOneUse() || linear.getActivation() != Activation::None)
       return rewriter.notifyMatchFailure(relu, "input is not a single-use linear without activation");
-    rewriter.replaceOpWithNewOp<LinearOp>(relu, linear.getType(), linear.getInput(),
-                                          linear.getWeight(), linear.getBias(),
-                                          linear.getResidual(), linear.getResidualScale(),
-                                          Activation::Relu);
+    replaceWithEpilogue(rewriter, relu, linear, linear.getBias(), linear.getResidual(),
+                        linear.getResidualScale(), Activation::Relu);
     return success();
   }
 };
@@ -451,6 +458,30 @@ LogicalResult matchTrigram(Value value, EmbeddingParts &parts, PatternRewriter &
   return success();
 }
 
+/// The f32 [K, N] weight an int8 linear with constant operands computes
+/// with, `weight[k, n] * weight_scale[n] * smoothing[k]`; null when an
+/// operand is not a constant. The embedding's projection is f32 (its input
+/// rows are table rows, not activations worth quantizing), so a
+/// pre-quantized projection runs with the model's own weights, dequantized.
+Value dequantizeWeight(PatternRewriter &rewriter, LinearOp linear) {
+  DenseElementsAttr values = getConstantElements(linear.getWeight());
+  std::optional<std::vector<float>> scales = mbert::getConstantFloats(linear.getWeightScale());
+  std::optional<std::vector<float>> smoothing;
+  if (linear.getSmoothing())
+    smoothing = mbert::getConstantFloats(linear.getSmoothing());
+  if (!values || !scales || (linear.getSmoothing() && !smoothing) || linear.hasPackedWeight())
+    return {};
+  int64_t columns = scales->size();
+  std::vector<float> weight;
+  weight.reserve(values.getNumElements());
+  for (auto [index, value] : llvm::enumerate(values.getValues<int8_t>())) {
+    int64_t k = index / columns, n = index % columns;
+    weight.push_back(value * (*scales)[n] * (smoothing ? (*smoothing)[k] : 1.0f));
+  }
+  auto type = RankedTensorType::get(values.getType().getShape(), rewriter.getF32Type());
+  return mbert::createFloatConstant(rewriter, linear.getWeight().getLoc(), type, weight);
+}
+
 /// A linear over the trigram of gathered word rows is MobileBERT's embedding
 /// projection: together they become one mbert.embedding, which keeps the
 /// linear's bias and takes its residual (the position or token-type rows).
@@ -465,7 +496,9 @@ struct RaiseTrigramEmbedding : OpRewritePattern<LinearOp> {
     EmbeddingParts parts;
     if (failed(matchTrigram(linear.getInput(), parts, rewriter, linear)))
       return failure();
-    parts.projection = linear.getWeight();
+    parts.projection = linear.isQuantized() ? dequantizeWeight(rewriter, linear) : linear.getWeight();
+    if (!parts.projection)
+      return rewriter.notifyMatchFailure(linear, "the quantized projection is not constant");
     parts.bias = linear.getBias();
     Location loc = linear.getLoc();
     auto resultType = cast<RankedTensorType>(linear.getType());

@@ -3,8 +3,9 @@
 
     fidelity.py generate MODEL.onnx SAMPLES_DIR [--count 100] [--seed 0]
     fidelity.py run-ort  MODEL.onnx SAMPLES_DIR OUT_DIR [--threads 1]
-    fidelity.py run-exe  EXE        SAMPLES_DIR OUT_DIR [--threads 1]
+    fidelity.py run-exe  EXE        SAMPLES_DIR OUT_DIR [--threads 1] [--run-prefix qemu-aarch64]
     fidelity.py compare  SAMPLES_DIR --reference NAME=OUT_DIR --engine NAME=OUT_DIR ... [--json FILE]
+                         [--min-cosine C] [--min-agreement A]
 
 generate writes SAMPLES_DIR/<sample>/<input>.npy (int64, the shapes of MODEL's inputs), one
 folder per sample and nothing else: the layout `mbert-compile --calibration DIR` reads. Each
@@ -23,7 +24,8 @@ the positions where attention_mask is 1, since padded positions are free to diff
 question-answering models (start_logits and end_logits) it also reports the fraction of rows
 whose argmax over unmasked positions agrees with the reference, for start, end and both.
 Prints a markdown table, with the engines' latencies when given (--latency); --json writes the
-same figures.
+same figures. --min-cosine and --min-agreement turn the comparison into a test: it exits 1 when
+some engine falls below them.
 """
 
 import argparse
@@ -138,13 +140,14 @@ def run_ort(model_path, samples_dir, out_dir, threads, modules):
         raise FidelityError(completed.stderr.strip() or f"node exited with {completed.returncode}")
 
 
-def run_exe(executable, samples_dir, out_dir, threads):
+def run_exe(executable, samples_dir, out_dir, threads, run_prefix=""):
     if not os.access(executable, os.X_OK):
         raise FidelityError(f"{executable}: not an executable (build it with `mbert-compile --emit=exe`)")
     # The runner has no batch mode; it is one process per sample, each ~ one model run.
     for sample in sample_names(samples_dir):
         folder = os.path.join(samples_dir, sample)
-        command = [executable, "--output-dir", os.path.join(out_dir, sample), "--threads", str(threads)]
+        command = run_prefix.split() + [executable, "--output-dir", os.path.join(out_dir, sample),
+                                        "--threads", str(threads)]
         for file_name in sorted(os.listdir(folder)):
             if file_name.endswith(".npy"):
                 command += ["--input", f"{file_name[:-4]}={os.path.join(folder, file_name)}"]
@@ -215,6 +218,20 @@ def compare(samples_dir, reference, engines):
     return results
 
 
+def gate(results, min_cosine, min_agreement):
+    """What falls below the given minimum cosine and argmax agreement, as messages."""
+    shortfalls = []
+    for engine, result in results.items():
+        for name, cosines in sorted(result["cosine"].items()):
+            # `not >=` also catches a NaN cosine.
+            if min_cosine is not None and not cosines["min"] >= min_cosine:
+                shortfalls.append(f"{engine} {name} min cosine {cosines['min']:.4f} < {min_cosine}")
+        agreement = result.get("argmax_agreement")
+        if min_agreement is not None and agreement and agreement["both"] < min_agreement:
+            shortfalls.append(f"{engine} argmax agreement {agreement['both']:.2f} < {min_agreement}")
+    return shortfalls
+
+
 def markdown_table(reference_name, results, latency_label):
     outputs = sorted({name for result in results.values() for name in result["cosine"]})
     has_argmax = any("argmax_agreement" in result for result in results.values())
@@ -282,6 +299,8 @@ def main(argv):
     exe_parser.add_argument("samples_dir")
     exe_parser.add_argument("out_dir")
     exe_parser.add_argument("--threads", type=int, default=1, help="runner threads (default 1)")
+    exe_parser.add_argument("--run-prefix", default="",
+                            help="runs the executable through this command (qemu-aarch64 for AArch64 runners)")
 
     compare_parser = commands.add_parser("compare", help="fidelity table of engines against a reference")
     compare_parser.add_argument("samples_dir", help="the generated samples (their attention masks are read)")
@@ -295,6 +314,11 @@ def main(argv):
     compare_parser.add_argument("--latency-label", default="1 thread",
                                 help="what the latencies are, for the column header (default: 1 thread)")
     compare_parser.add_argument("--json", metavar="FILE", help="also write the figures as JSON")
+    compare_parser.add_argument("--min-cosine", type=float, metavar="C",
+                                help="fail (exit 1) when an engine's cosine on some output and sample is below C")
+    compare_parser.add_argument("--min-agreement", type=float, metavar="A",
+                                help="fail (exit 1) when an engine's start-and-end argmax agreement is below A "
+                                     "(a fraction)")
 
     arguments = parser.parse_args(argv)
     try:
@@ -307,7 +331,8 @@ def main(argv):
             run_ort(arguments.model, arguments.samples_dir, arguments.out_dir, arguments.threads,
                     arguments.ort_modules)
         elif arguments.command == "run-exe":
-            run_exe(arguments.executable, arguments.samples_dir, arguments.out_dir, arguments.threads)
+            run_exe(arguments.executable, arguments.samples_dir, arguments.out_dir, arguments.threads,
+                    arguments.run_prefix)
         else:
             results = compare(arguments.samples_dir, arguments.reference, arguments.engine)
             for engine, milliseconds in arguments.latency:
@@ -319,6 +344,9 @@ def main(argv):
                 with open(arguments.json, "w") as json_file:
                     json.dump({"reference": arguments.reference[0], "engines": results}, json_file, indent=2)
                     json_file.write("\n")
+            shortfalls = gate(results, arguments.min_cosine, arguments.min_agreement)
+            if shortfalls:
+                raise FidelityError("below the gate: " + "; ".join(shortfalls))
     except FidelityError as error:
         print(f"error: {error}", file=sys.stderr)
         return 1

@@ -15,7 +15,8 @@ form: the activation is quantized to uint8 with a fixed scale and zero point, ca
 min/max (widened to include 0) of that tensor over the calibration inputs, which the float model
 computes here in numpy (run_onnx_numpy.py); the weight is stored int8 and dequantized.
 
-Weights are symmetric int8 in [-127, 127] (or [-63, 63] with --reduce-range) with zero point 0, one
+Weights are symmetric int8 in [-127, 127] (or [-63, 63] with --reduce-range) with zero point 0 (or,
+with --weight-type uint8, the same levels as uint8 with zero point 128), one
 scale for the whole tensor or, with --per-channel, one per output column (a 1-D zero point for MatMulInteger, axis=1 for
 DequantizeLinear, which needs opset 13). Activations shared by several MatMuls (Q and K read one
 bottleneck) are quantized once. MatMuls of two activations (attention scores) stay float.
@@ -47,15 +48,18 @@ class QuantizeError(Exception):
     pass
 
 
-def quantize_weight(weight, per_channel, limit=INT8_WEIGHT_LIMIT):
+def quantize_weight(weight, per_channel, limit=INT8_WEIGHT_LIMIT, unsigned=False):
     """Symmetric int8 weights in [-limit, limit]: returns (int8 values, float32 scale, int8 zero point).
 
     Scale and zero point are scalars, or 1-D over the output columns (axis 1) with per_channel.
+    With `unsigned` the same levels are stored as uint8 with zero point 128.
     """
     magnitude = np.abs(weight).max(axis=0) if per_channel else np.abs(weight).max()
     # An all-zero column quantizes to zeros under any scale; 1 keeps the division defined.
     scale = np.where(magnitude > 0, magnitude / limit, 1.0).astype(np.float32)
     values = np.clip(np.rint(weight / scale), -limit, limit).astype(np.int8)
+    if unsigned:
+        return (values.astype(np.int16) + 128).astype(np.uint8), scale, np.full(scale.shape, 128, np.uint8)
     return values, scale, np.zeros(scale.shape, dtype=np.int8)
 
 
@@ -127,7 +131,8 @@ def calibrate_activation_ranges(model, activation_names, samples):
     return ranges
 
 
-def quantize(model, quantization_format, per_channel, activation_ranges=None, weight_limit=INT8_WEIGHT_LIMIT):
+def quantize(model, quantization_format, per_channel, activation_ranges=None, weight_limit=INT8_WEIGHT_LIMIT,
+             unsigned_weights=False):
     """Rewrites `model` in place; returns the number of MatMuls quantized."""
     matmuls = quantizable_matmuls(model)
     if not matmuls:
@@ -150,7 +155,7 @@ def quantize(model, quantization_format, per_channel, activation_ranges=None, we
     def weight_operands(weight_name):
         if weight_name not in quantized_weights:
             values, scale, zero_point = quantize_weight(numpy_helper.to_array(initializers[weight_name]),
-                                                        per_channel, weight_limit)
+                                                        per_channel, weight_limit, unsigned_weights)
             quantized_weights[weight_name] = (add_constant(weight_name + "_quantized", values),
                                               add_constant(weight_name + "_scale", scale),
                                               add_constant(weight_name + "_zero_point", zero_point))
@@ -247,6 +252,8 @@ def main(argv):
     parser.add_argument("--reduce-range", action="store_true",
                         help=f"7-bit weights in [-{REDUCED_WEIGHT_LIMIT}, {REDUCED_WEIGHT_LIMIT}]: exact on x86 "
                              f"without VNNI, where uint8 x int8 pair sums saturate at int16")
+    parser.add_argument("--weight-type", choices=("int8", "uint8"), default="int8",
+                        help="uint8: the same weight levels stored as uint8 with zero point 128")
     parser.add_argument("--calibration", metavar="DIR",
                         help="qdq only: inputs to calibrate activation ranges on, as DIR/<input>.npy or "
                              "DIR/<sample>/<input>.npy (default: the inputs/ folder beside IN.onnx, "
@@ -271,13 +278,15 @@ def main(argv):
             activations = sorted({node.input[0] for node, _ in quantizable_matmuls(model)})
             activation_ranges = calibrate_activation_ranges(model, activations, samples)
         count = quantize(model, arguments.format, arguments.per_channel, activation_ranges,
-                         REDUCED_WEIGHT_LIMIT if arguments.reduce_range else INT8_WEIGHT_LIMIT)
+                         REDUCED_WEIGHT_LIMIT if arguments.reduce_range else INT8_WEIGHT_LIMIT,
+                         arguments.weight_type == "uint8")
         save_model(model, arguments.output)
     except QuantizeError as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
     weights = ("per-channel" if arguments.per_channel else "per-tensor") + (" 7-bit" if arguments.reduce_range else "")
-    print(f"{arguments.output}: {count} MatMuls quantized ({arguments.format}, {weights} int8 weights), "
+    print(f"{arguments.output}: {count} MatMuls quantized ({arguments.format}, {weights} {arguments.weight_type} "
+          f"weights), "
           f"{os.path.getsize(arguments.output) / 1e6:.1f} MB")
     return 0
 

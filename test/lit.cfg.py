@@ -60,5 +60,12 @@ if shutil.which("node") and all(
         config.substitutions.append(
             (f"%hf_tokenizers_{version}", os.path.join(npm_root, prefix, "node_modules")))
 
+# ONNX Runtime from npm (scripts/install-npm-deps.sh), the reference for pre-quantized models:
+# %ort_modules is the NODE_PATH that holds onnxruntime-node.
+ort_modules = os.path.join(npm_root, "onnxruntime-1.30", "node_modules")
+if shutil.which("node") and os.path.isdir(os.path.join(ort_modules, "onnxruntime-node")):
+    config.available_features.add("onnxruntime")
+    config.substitutions.append(("%ort_modules", ort_modules))
+
 tools = ["mbert-opt", "mbert-compile"]
 llvm_config.add_tool_substitutions(tools, [config.mbert_tools_dir, config.llvm_tools_dir])

@@ -144,7 +144,7 @@ def MBert_LinearOp : MBert_Op<"linear", [AttrSizedOperandSegments]> {
     after a residual add lives on as one multiply-add per element.
 
     An int8 weight is quantized per output channel: `W[k, n] =
-    weight[k, n] * weight_scale[n] / smoothing[k]`, and `weight_sums[n]` is
+    weight[k, n] * weight_scale[n] * smoothing[k]`, and `weight_sums[n]` is
     the sum of column n's int8 values (what the kernel subtracts for the
     input's zero point). The input, each channel k multiplied by
     `smoothing[k]` (1 without it), is quantized per row at run time; the

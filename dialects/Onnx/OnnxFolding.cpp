@@ -15,6 +15,8 @@
 #include "mlir/IR/TypeUtilities.h"
 #include "llvm/ADT/APSInt.h"
 
+#include <cmath>
+
 using namespace mlir;
 using namespace mbert::onnx_import;
 
@@ -432,4 +434,90 @@ OpFoldResult ExpandOp::fold(FoldAdaptor adaptor) {
   return remapElements(input, resultType, [&](ArrayRef<int64_t> index) {
     return broadcastSourceIndex(index, shape, strides);
   });
+}
+
+//===----------------------------------------------------------------------===//
+// Quantization
+//===----------------------------------------------------------------------===//
+
+namespace {
+
+/// For each element of a `shape` tensor in row-major order, the index of the
+/// scale (and zero point) it uses: 0 per tensor, its position along `axis`
+/// per axis.
+SmallVector<int64_t> getParameterIndices(ArrayRef<int64_t> shape, ShapedType scaleType,
+                                         int64_t axis) {
+  int64_t count = ShapedType::getNumElements(shape);
+  SmallVector<int64_t> indices(count, 0);
+  if (isPerTensorQuantization(scaleType))
+    return indices;
+  int64_t normalized = *normalizeAxis(axis, shape.size());
+  int64_t inner = ShapedType::getNumElements(shape.drop_front(normalized + 1));
+  for (int64_t i = 0; i < count; ++i)
+    indices[i] = (i / inner) % shape[normalized];
+  return indices;
+}
+
+/// The zero points as int64 (0 when absent), one per scale.
+std::optional<SmallVector<int64_t>> getZeroPoints(Attribute zeroPoint, Value zeroPointValue,
+                                                  int64_t count) {
+  if (!zeroPointValue)
+    return SmallVector<int64_t>(count, 0);
+  auto elements = dyn_cast_or_null<DenseElementsAttr>(zeroPoint);
+  if (!elements)
+    return std::nullopt;
+  bool isUnsigned = elements.getElementType().isUnsignedInteger();
+  SmallVector<int64_t> values;
+  for (const APInt &value : elements.getValues<APInt>())
+    values.push_back(isUnsigned ? value.getZExtValue() : value.getSExtValue());
+  return values;
+}
+
+} // namespace
+
+OpFoldResult QuantizeLinearOp::fold(FoldAdaptor adaptor) {
+  auto input = dyn_cast_or_null<DenseElementsAttr>(adaptor.getInput());
+  auto scale = dyn_cast_or_null<DenseElementsAttr>(adaptor.getScale());
+  RankedTensorType resultType = staticResultType(*this);
+  if (!input || !scale || !resultType)
+    return {};
+  SmallVector<float> scales = llvm::to_vector(scale.getValues<float>());
+  std::optional<SmallVector<int64_t>> zeroPoints =
+      getZeroPoints(adaptor.getZeroPoint(), getZeroPoint(), scales.size());
+  if (!zeroPoints)
+    return {};
+  auto [lowest, highest] = *getQuantizedRange(resultType.getElementType());
+  SmallVector<int64_t> parameter = getParameterIndices(resultType.getShape(), scale.getType(), getAxis());
+  SmallVector<APInt> values;
+  for (auto [i, x] : llvm::enumerate(input.getValues<float>())) {
+    // As ONNX Runtime computes it: divide, round half to even, add the zero
+    // point and saturate, all in float (a NaN saturates to the lowest value).
+    float rounded = std::nearbyint(x / scales[parameter[i]]) + static_cast<float>((*zeroPoints)[parameter[i]]);
+    float saturated = std::fmin(std::fmax(rounded, static_cast<float>(lowest)), static_cast<float>(highest));
+    values.push_back(APInt(8, static_cast<int64_t>(saturated), /*isSigned=*/lowest < 0,
+                           /*implicitTrunc=*/true));
+  }
+  return DenseElementsAttr::get(resultType, values);
+}
+
+DenseElementsAttr DequantizeLinearOp::computeConstantResult() {
+  DenseElementsAttr input = getConstantElements(getInput());
+  DenseElementsAttr scale = getConstantElements(getScale());
+  RankedTensorType resultType = staticResultType(*this);
+  if (!input || !scale || !resultType)
+    return {};
+  SmallVector<float> scales = llvm::to_vector(scale.getValues<float>());
+  std::optional<SmallVector<int64_t>> zeroPoints = getZeroPoints(
+      getZeroPoint() ? getConstantElements(getZeroPoint()) : Attribute(), getZeroPoint(), scales.size());
+  if (!zeroPoints)
+    return {};
+  bool isUnsigned = input.getElementType().isUnsignedInteger();
+  SmallVector<int64_t> parameter = getParameterIndices(resultType.getShape(), scale.getType(), getAxis());
+  SmallVector<float> values;
+  values.reserve(parameter.size());
+  for (auto [i, q] : llvm::enumerate(input.getValues<APInt>())) {
+    int64_t integer = isUnsigned ? q.getZExtValue() : q.getSExtValue();
+    values.push_back(static_cast<float>(integer - (*zeroPoints)[parameter[i]]) * scales[parameter[i]]);
+  }
+  return DenseElementsAttr::get(resultType, ArrayRef<float>(values));
 }

@@ -12,6 +12,9 @@
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/OpImplementation.h"
 #include "mlir/IR/TypeUtilities.h"
+#include "llvm/Support/Format.h"
+
+#include <cmath>
 
 using namespace mlir;
 using namespace mbert::onnx_import;
@@ -88,6 +91,10 @@ MBERT_ONNX_COMPATIBLE_RESULTS(TransposeOp)
 MBERT_ONNX_COMPATIBLE_RESULTS(UnsqueezeOp)
 MBERT_ONNX_COMPATIBLE_RESULTS(SqueezeOp)
 MBERT_ONNX_COMPATIBLE_RESULTS(ExpandOp)
+MBERT_ONNX_COMPATIBLE_RESULTS(QuantizeLinearOp)
+MBERT_ONNX_COMPATIBLE_RESULTS(DequantizeLinearOp)
+MBERT_ONNX_COMPATIBLE_RESULTS(DynamicQuantizeLinearOp)
+MBERT_ONNX_COMPATIBLE_RESULTS(MatMulIntegerOp)
 #undef MBERT_ONNX_COMPATIBLE_RESULTS
 
 //===----------------------------------------------------------------------===//
@@ -834,5 +841,174 @@ LogicalResult ExpandOp::inferReturnTypes(MLIRContext *, std::optional<Location> 
   if (!shape)
     return emitInferenceError(loc, "Expand shape is not broadcastable with the input");
   results.push_back(RankedTensorType::get(*shape, elementType));
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// Quantization
+//===----------------------------------------------------------------------===//
+
+namespace {
+
+bool isQuantizedType(Type elementType) { return getQuantizedRange(elementType).has_value(); }
+
+/// A scale as a reader of the error wants it: 0, -0.5, NaN, +inf.
+std::string describeScale(float value) {
+  if (std::isnan(value))
+    return "NaN";
+  if (std::isinf(value))
+    return value > 0 ? "+inf" : "-inf";
+  std::string text;
+  llvm::raw_string_ostream(text) << llvm::format("%g", value);
+  return text;
+}
+
+/// Checks the scale and zero point of QuantizeLinear/DequantizeLinear against
+/// the input and `axis`: shapes (per tensor, or one value per slice along the
+/// axis), the scale's type, and a constant scale's values. A bad scale would
+/// not fail at run time, it would silently produce infinities or NaNs.
+LogicalResult verifyQuantizationParameters(Operation *op, Value input, Value scale,
+                                           Value zeroPoint, int64_t axis) {
+  if (!getElementTypeOrSelf(scale).isF32())
+    return op->emitOpError("scale must be float32, got ") << scale.getType();
+  auto scaleType = dyn_cast<RankedTensorType>(scale.getType());
+  if (!scaleType)
+    return success();
+  if (scaleType.getRank() > 1)
+    return op->emitOpError("scale must be a scalar or 1-D, got ") << scaleType;
+  if (zeroPoint) {
+    auto zeroPointType = dyn_cast<RankedTensorType>(zeroPoint.getType());
+    if (zeroPointType && zeroPointType.getShape() != scaleType.getShape())
+      return op->emitOpError("zero_point shape ")
+             << zeroPointType << " does not match the scale's " << scaleType;
+  }
+  if (!isPerTensorQuantization(scaleType)) {
+    if (auto inputType = dyn_cast<RankedTensorType>(input.getType())) {
+      FailureOr<int64_t> normalized = verifyAxis(op, axis, inputType.getRank());
+      if (failed(normalized))
+        return failure();
+      int64_t channels = inputType.getDimSize(*normalized);
+      if (!ShapedType::isDynamic(channels) && !ShapedType::isDynamic(scaleType.getDimSize(0)) &&
+          channels != scaleType.getDimSize(0))
+        return op->emitOpError("scale has ")
+               << scaleType.getDimSize(0) << " values, but the input has " << channels
+               << " slices along axis " << axis;
+    }
+  }
+  if (DenseElementsAttr values = getConstantElements(scale))
+    for (auto [index, value] : llvm::enumerate(values.getValues<float>()))
+      if (!(value > 0.0f) || !std::isfinite(value))
+        return op->emitOpError("scale must be positive and finite, got ")
+               << describeScale(value)
+               << (values.getNumElements() > 1 ? " at index " + std::to_string(index) : "");
+  return success();
+}
+
+} // namespace
+
+LogicalResult QuantizeLinearOp::inferReturnTypes(MLIRContext *context, std::optional<Location>,
+                                                 Adaptor adaptor,
+                                                 SmallVectorImpl<Type> &results) {
+  // Without a zero point ONNX quantizes to uint8.
+  Type elementType = adaptor.getZeroPoint()
+                         ? getElementTypeOrSelf(adaptor.getZeroPoint())
+                         : IntegerType::get(context, 8, IntegerType::Unsigned);
+  results.push_back(makeTensorType(rankedShape(adaptor.getInput()), elementType));
+  return success();
+}
+
+LogicalResult QuantizeLinearOp::verify() {
+  if (!getElementTypeOrSelf(getInput()).isF32())
+    return emitOpError("input must be float32, got ") << getInput().getType();
+  if (Value zeroPoint = getZeroPoint())
+    if (!isQuantizedType(getElementTypeOrSelf(zeroPoint)))
+      return emitOpError("zero_point must be int8 or uint8, got ") << zeroPoint.getType();
+  return verifyQuantizationParameters(*this, getInput(), getScale(), getZeroPoint(), getAxis());
+}
+
+LogicalResult DequantizeLinearOp::inferReturnTypes(MLIRContext *context,
+                                                   std::optional<Location>, Adaptor adaptor,
+                                                   SmallVectorImpl<Type> &results) {
+  results.push_back(makeTensorType(rankedShape(adaptor.getInput()), Float32Type::get(context)));
+  return success();
+}
+
+LogicalResult DequantizeLinearOp::verify() {
+  Type inputType = getElementTypeOrSelf(getInput());
+  if (!isQuantizedType(inputType) && !inputType.isSignlessInteger(32))
+    return emitOpError("input must be int8, uint8 or int32, got ") << getInput().getType();
+  if (Value zeroPoint = getZeroPoint()) {
+    if (getElementTypeOrSelf(zeroPoint) != inputType)
+      return emitOpError("zero_point type ")
+             << zeroPoint.getType() << " differs from the input's element type " << inputType;
+    if (inputType.isSignlessInteger(32))
+      if (std::optional<SmallVector<int64_t>> values = getConstantIntValues(zeroPoint))
+        if (llvm::any_of(*values, [](int64_t value) { return value != 0; }))
+          return emitOpError("an int32 input needs a zero point of 0");
+  }
+  return verifyQuantizationParameters(*this, getInput(), getScale(), getZeroPoint(), getAxis());
+}
+
+LogicalResult DynamicQuantizeLinearOp::inferReturnTypes(MLIRContext *context,
+                                                        std::optional<Location>, Adaptor adaptor,
+                                                        SmallVectorImpl<Type> &results) {
+  auto u8 = IntegerType::get(context, 8, IntegerType::Unsigned);
+  results.push_back(makeTensorType(rankedShape(adaptor.getInput()), u8));
+  results.push_back(RankedTensorType::get({}, Float32Type::get(context)));
+  results.push_back(RankedTensorType::get({}, u8));
+  return success();
+}
+
+LogicalResult DynamicQuantizeLinearOp::verify() {
+  if (!getElementTypeOrSelf(getInput()).isF32())
+    return emitOpError("input must be float32, got ") << getInput().getType();
+  return success();
+}
+
+LogicalResult MatMulIntegerOp::inferReturnTypes(MLIRContext *context,
+                                                std::optional<Location> loc, Adaptor adaptor,
+                                                SmallVectorImpl<Type> &results) {
+  Type i32 = IntegerType::get(context, 32);
+  std::optional<ArrayRef<int64_t>> lhs = rankedShape(adaptor.getLhs());
+  std::optional<ArrayRef<int64_t>> rhs = rankedShape(adaptor.getRhs());
+  if (!lhs || !rhs) {
+    results.push_back(UnrankedTensorType::get(i32));
+    return success();
+  }
+  std::optional<SmallVector<int64_t>> shape = inferMatMulShape(*lhs, *rhs);
+  if (!shape)
+    return emitInferenceError(loc, "matmul operand shapes are incompatible");
+  results.push_back(RankedTensorType::get(*shape, i32));
+  return success();
+}
+
+LogicalResult MatMulIntegerOp::verify() {
+  // A zero point is one value for its whole operand, or one per row of A
+  // (dimension -2) or per column of B (dimension -1).
+  auto verifyOperand = [&](Value operand, Value zeroPoint, StringRef name,
+                           int64_t perChannelDim) -> LogicalResult {
+    Type elementType = getElementTypeOrSelf(operand);
+    if (!isQuantizedType(elementType))
+      return emitOpError(name) << " must be int8 or uint8, got " << operand.getType();
+    if (!zeroPoint)
+      return success();
+    if (getElementTypeOrSelf(zeroPoint) != elementType)
+      return emitOpError(name) << "_zero_point type " << zeroPoint.getType()
+                               << " differs from " << name << "'s element type " << elementType;
+    auto zeroPointType = dyn_cast<RankedTensorType>(zeroPoint.getType());
+    auto operandType = dyn_cast<RankedTensorType>(operand.getType());
+    if (!zeroPointType || !operandType || isPerTensorQuantization(zeroPointType))
+      return success();
+    int64_t rank = operandType.getRank();
+    int64_t dim = rank + perChannelDim;
+    if (zeroPointType.getRank() != 1 || dim < 0 ||
+        zeroPointType.getDimSize(0) != operandType.getDimSize(dim))
+      return emitOpError(name) << "_zero_point " << zeroPointType << " is neither a scalar nor one value per "
+                               << (perChannelDim == -2 ? "row" : "column") << " of " << operandType;
+    return success();
+  };
+  if (failed(verifyOperand(getLhs(), getLhsZeroPoint(), "A", -2)) ||
+      failed(verifyOperand(getRhs(), getRhsZeroPoint(), "B", -1)))
+    return failure();
   return success();
 }

@@ -184,6 +184,73 @@ def Onnx_LayerNormalizationOp : Onnx_Op<"LayerNormalization"> {
 }
 
 //===----------------------------------------------------------------------===//
+// Quantization
+//===----------------------------------------------------------------------===//
+
+def Onnx_QuantizeLinearOp : Onnx_Op<"QuantizeLinear"> {
+  let summary = "saturate(round_half_to_even(x / scale) + zero_point) as int8 or uint8";
+  let description = [{
+    `scale` (f32) and `zero_point` (int8 or uint8, optional: uint8 0) are
+    scalars (per tensor) or 1-D with one value per slice of `input` along
+    `axis` (per axis, opset 13). The result has the zero point's element
+    type; without one it is uint8. `axis` is only read per axis.
+  }];
+  let arguments = (ins AnyTensor:$input, AnyTensor:$scale, Optional<AnyTensor>:$zero_point,
+                       DefaultValuedAttr<I64Attr, "1">:$axis);
+  let results = (outs AnyTensor:$output);
+  let hasFolder = 1;
+  let hasVerifier = 1;
+}
+
+def Onnx_DequantizeLinearOp : Onnx_Op<"DequantizeLinear"> {
+  let summary = "(x - zero_point) * scale as f32, from int8, uint8 or int32";
+  let description = [{
+    Parameters as in QuantizeLinear; the zero point, when present, has the
+    input's element type. The op has no folder: a DequantizeLinear of a
+    constant is a quantized weight, which `mbert-raise-quantized-linears`
+    must see as such. That pass turns the ones it does not raise into f32
+    constants (`computeConstantResult`), as does the generic lowering.
+  }];
+  let arguments = (ins AnyTensor:$input, AnyTensor:$scale, Optional<AnyTensor>:$zero_point,
+                       DefaultValuedAttr<I64Attr, "1">:$axis);
+  let results = (outs AnyTensor:$output);
+  let hasVerifier = 1;
+  let extraClassDeclaration = [{
+    /// The f32 result when every operand is a constant and the result type
+    /// is static; null otherwise.
+    ::mlir::DenseElementsAttr computeConstantResult();
+  }];
+}
+
+def Onnx_DynamicQuantizeLinearOp : Onnx_Op<"DynamicQuantizeLinear"> {
+  let summary = "uint8 quantization of a f32 tensor with a scale and zero point from its range";
+  let description = [{
+    With `lo = min(0, min(x))` and `hi = max(0, max(x))`: `scale = (hi - lo)
+    / 255` (1 when the range is empty), `zero_point = round(clamp(-lo /
+    scale, 0, 255))` and `y = saturate(round_half_to_even(x / scale) +
+    zero_point)`. The zero point rounds half away from zero as ONNX Runtime
+    does (the specification's reference rounds half to even; the two differ
+    only when -lo / scale is exactly halfway between integers).
+  }];
+  let arguments = (ins AnyTensor:$input);
+  let results = (outs AnyTensor:$output, AnyTensor:$scale, AnyTensor:$zero_point);
+  let hasVerifier = 1;
+}
+
+def Onnx_MatMulIntegerOp : Onnx_Op<"MatMulInteger", [AttrSizedOperandSegments]> {
+  let summary = "numpy matmul of (a - a_zero_point) and (b - b_zero_point) in int32";
+  let description = [{
+    `a` and `b` are int8 or uint8. `a_zero_point` is a scalar or has one
+    value per row of `a` ([M]); `b_zero_point` a scalar or one value per
+    column of `b` ([N]). Absent zero points are 0.
+  }];
+  let arguments = (ins AnyTensor:$lhs, AnyTensor:$rhs, Optional<AnyTensor>:$lhs_zero_point,
+                       Optional<AnyTensor>:$rhs_zero_point);
+  let results = (outs AnyTensor:$output);
+  let hasVerifier = 1;
+}
+
+//===----------------------------------------------------------------------===//
 // Data movement
 //===----------------------------------------------------------------------===//
 

@@ -171,4 +171,16 @@ std::optional<SmallVector<SliceRange>> getConstantSliceRanges(ArrayRef<int64_t> 
                             asOptionalRef(stepValues));
 }
 
+bool isPerTensorQuantization(ShapedType type) {
+  return type.hasRank() && (type.getRank() == 0 || (type.getRank() == 1 && type.getDimSize(0) == 1));
+}
+
+std::optional<std::pair<int64_t, int64_t>> getQuantizedRange(Type elementType) {
+  if (!elementType.isInteger(8))
+    return std::nullopt;
+  if (elementType.isUnsignedInteger())
+    return std::pair<int64_t, int64_t>(0, 255);
+  return std::pair<int64_t, int64_t>(-128, 127);
+}
+
 } // namespace mbert::onnx_import

@@ -66,6 +66,16 @@ std::optional<llvm::SmallVector<SliceRange>>
 getConstantSliceRanges(llvm::ArrayRef<int64_t> shape, mlir::Value starts, mlir::Value ends,
                        mlir::Value axes, mlir::Value steps);
 
+/// Whether a QuantizeLinear/DequantizeLinear scale (or zero point) of `type`
+/// applies to the whole tensor: a scalar, or a 1-D tensor of one element (as
+/// ONNX Runtime reads it). Otherwise it is 1-D with one value per slice
+/// along the op's axis.
+bool isPerTensorQuantization(mlir::ShapedType type);
+
+/// Maps the quantized integer types of ONNX to what they hold: int8 is
+/// [-128, 127], uint8 [0, 255]. nullopt for other types.
+std::optional<std::pair<int64_t, int64_t>> getQuantizedRange(mlir::Type elementType);
+
 } // namespace mbert::onnx_import
 
 #endif // MBERT_DIALECTS_ONNX_ONNXSHAPES_H

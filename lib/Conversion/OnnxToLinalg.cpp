@@ -390,6 +390,274 @@ LogicalResult lowerLayerNormalization(onnx::LayerNormalizationOp op, PatternRewr
 }
 
 //===----------------------------------------------------------------------===//
+// Quantization
+//===----------------------------------------------------------------------===//
+
+/// Static ranked tensors of floats or integers of any signedness: uint8 is
+/// the default type of ONNX's quantized values.
+LogicalResult checkStaticQuantizationTensors(Operation *op, PatternRewriter &rewriter) {
+  for (Type type : llvm::concat<Type>(op->getOperandTypes(), op->getResultTypes())) {
+    auto tensorType = dyn_cast<RankedTensorType>(type);
+    if (!tensorType || !tensorType.hasStaticShape())
+      return rewriter.notifyMatchFailure(op, "operands and results must be static tensors");
+  }
+  return success();
+}
+
+template <typename OpTy, StaticLowering<OpTy> lower>
+void addStaticQuantizationLowering(RewritePatternSet &patterns) {
+  patterns.add(+[](OpTy op, PatternRewriter &rewriter) -> LogicalResult {
+    if (failed(checkStaticQuantizationTensors(op, rewriter)))
+      return failure();
+    return lower(op, rewriter);
+  });
+}
+
+/// arith only takes signless integers. A uint8 element is read as the i8 of
+/// the same bits (and written back the same way); the casts disappear when
+/// the LLVM lowering maps both types to i8.
+Value toSignless(OpBuilder &b, Location loc, Value value) {
+  auto type = dyn_cast<IntegerType>(value.getType());
+  if (!type || type.isSignless())
+    return value;
+  return UnrealizedConversionCastOp::create(b, loc, b.getIntegerType(type.getWidth()), value)
+      .getResult(0);
+}
+
+Value fromSignless(OpBuilder &b, Location loc, Value value, Type type) {
+  if (value.getType() == type)
+    return value;
+  return UnrealizedConversionCastOp::create(b, loc, type, value).getResult(0);
+}
+
+/// An int8, uint8 or int32 element of type `type` widened to i32 by its
+/// signedness.
+Value extendToI32(OpBuilder &b, Location loc, Value value, Type type) {
+  Value signless = toSignless(b, loc, value);
+  if (type.getIntOrFloatBitWidth() == 32)
+    return signless;
+  if (type.isUnsignedInteger())
+    return arith::ExtUIOp::create(b, loc, b.getI32Type(), signless);
+  return arith::ExtSIOp::create(b, loc, b.getI32Type(), signless);
+}
+
+/// saturate(round_half_to_even(x / scale) + zero_point) into `resultType`
+/// (int8 or uint8), in f32 as ONNX Runtime computes it: a NaN saturates to
+/// the lowest value, as its vector code's max does.
+Value quantizeScalar(OpBuilder &b, Location loc, Value x, Value scale, Value zeroPointI32,
+                     Type resultType) {
+  auto [lowest, highest] = *onnx::getQuantizedRange(resultType);
+  Type f32 = b.getF32Type();
+  Value rounded = math::RoundEvenOp::create(b, loc, arith::DivFOp::create(b, loc, x, scale));
+  if (zeroPointI32)
+    rounded = arith::AddFOp::create(b, loc, rounded,
+                                    arith::SIToFPOp::create(b, loc, f32, zeroPointI32));
+  Value low = arith::ConstantOp::create(b, loc, b.getF32FloatAttr(lowest));
+  Value high = arith::ConstantOp::create(b, loc, b.getF32FloatAttr(highest));
+  Value saturated = arith::MinNumFOp::create(b, loc, arith::MaxNumFOp::create(b, loc, rounded, low),
+                                             high);
+  Value integer = arith::FPToSIOp::create(b, loc, b.getI32Type(), saturated);
+  Value narrow = arith::TruncIOp::create(b, loc, b.getI8Type(), integer);
+  return fromSignless(b, loc, narrow, resultType);
+}
+
+/// The indexing map of a QuantizeLinear/DequantizeLinear parameter over the
+/// loops of a rank-`rank` input: one value, or the value of the loop's slice
+/// along `axis`.
+AffineMap getParameterMap(Value parameter, int64_t rank, int64_t axis, MLIRContext *context) {
+  RankedTensorType type = getTensorType(parameter);
+  if (type.getRank() == 0)
+    return AffineMap::get(rank, 0, {}, context);
+  if (onnx::isPerTensorQuantization(type))
+    return AffineMap::get(rank, 0, getAffineConstantExpr(0, context), context);
+  return AffineMap::get(rank, 0, getAffineDimExpr(*onnx::normalizeAxis(axis, rank), context));
+}
+
+template <typename OpTy>
+SmallVector<AffineMap> getQuantizationMaps(OpTy op) {
+  MLIRContext *context = op.getContext();
+  int64_t rank = getTensorType(op.getInput()).getRank();
+  SmallVector<AffineMap> maps = {AffineMap::getMultiDimIdentityMap(rank, context),
+                                 getParameterMap(op.getScale(), rank, op.getAxis(), context)};
+  if (op.getZeroPoint())
+    maps.push_back(getParameterMap(op.getZeroPoint(), rank, op.getAxis(), context));
+  return maps;
+}
+
+LogicalResult lowerQuantizeLinear(onnx::QuantizeLinearOp op, PatternRewriter &rewriter) {
+  RankedTensorType resultType = getTensorType(op.getOutput());
+  Type elementType = resultType.getElementType();
+  Value zeroPoint = op.getZeroPoint();
+  Type zeroPointType = zeroPoint ? getTensorType(zeroPoint).getElementType() : Type();
+  rewriter.replaceOp(
+      op, buildParallelGeneric(rewriter, op.getLoc(), resultType, op->getOperands(),
+                               getQuantizationMaps(op),
+                               [&](OpBuilder &b, Location loc, ValueRange args) {
+                                 Value zeroPointI32 =
+                                     zeroPoint ? extendToI32(b, loc, args[2], zeroPointType) : Value();
+                                 return quantizeScalar(b, loc, args[0], args[1], zeroPointI32,
+                                                       elementType);
+                               }));
+  return success();
+}
+
+LogicalResult lowerDequantizeLinear(onnx::DequantizeLinearOp op, PatternRewriter &rewriter) {
+  // A quantized weight (on the generic path: nothing raised it) is
+  // dequantized at compile time.
+  if (DenseElementsAttr values = op.computeConstantResult()) {
+    rewriter.replaceOpWithNewOp<arith::ConstantOp>(op, values);
+    return success();
+  }
+  Type inputType = getTensorType(op.getInput()).getElementType();
+  bool hasZeroPoint = static_cast<bool>(op.getZeroPoint());
+  rewriter.replaceOp(
+      op, buildParallelGeneric(rewriter, op.getLoc(), getTensorType(op.getOutput()),
+                               op->getOperands(), getQuantizationMaps(op),
+                               [&](OpBuilder &b, Location loc, ValueRange args) -> Value {
+                                 // (x - zero_point) in int32, then one rounding
+                                 // to f32 and the multiply, as ONNX Runtime.
+                                 Value value = extendToI32(b, loc, args[0], inputType);
+                                 if (hasZeroPoint)
+                                   value = arith::SubIOp::create(
+                                       b, loc, value, extendToI32(b, loc, args[2], inputType));
+                                 Value real = arith::SIToFPOp::create(b, loc, b.getF32Type(), value);
+                                 return arith::MulFOp::create(b, loc, real, args[1]);
+                               }));
+  return success();
+}
+
+/// Three steps: the range of x widened to include 0 (a reduction into two
+/// scalars that start at 0), the scale and zero point from it, then x
+/// quantized with them.
+LogicalResult lowerDynamicQuantizeLinear(onnx::DynamicQuantizeLinearOp op,
+                                         PatternRewriter &rewriter) {
+  Location loc = op.getLoc();
+  MLIRContext *context = rewriter.getContext();
+  RankedTensorType inputType = getTensorType(op.getInput());
+  int64_t rank = inputType.getRank();
+  auto scalarType = RankedTensorType::get({}, rewriter.getF32Type());
+  Value zeros = createFilledTensor(rewriter, loc, scalarType, rewriter.getF32FloatAttr(0.0f));
+  AffineMap toScalar = AffineMap::get(rank, 0, {}, context);
+  auto range = linalg::GenericOp::create(
+      rewriter, loc, TypeRange{scalarType, scalarType}, op.getInput(), ValueRange{zeros, zeros},
+      {AffineMap::getMultiDimIdentityMap(rank, context), toScalar, toScalar},
+      SmallVector<utils::IteratorType>(rank, utils::IteratorType::reduction),
+      [](OpBuilder &b, Location bodyLoc, ValueRange args) {
+        linalg::YieldOp::create(b, bodyLoc,
+                                ValueRange{arith::MinNumFOp::create(b, bodyLoc, args[1], args[0]),
+                                           arith::MaxNumFOp::create(b, bodyLoc, args[2], args[0])});
+      });
+
+  RankedTensorType zeroPointType = getTensorType(op.getZeroPoint());
+  Type u8 = zeroPointType.getElementType();
+  Value scaleInit = tensor::EmptyOp::create(rewriter, loc, ArrayRef<int64_t>{}, rewriter.getF32Type());
+  Value zeroPointInit = tensor::EmptyOp::create(rewriter, loc, ArrayRef<int64_t>{}, u8);
+  AffineMap scalar = AffineMap::get(0, 0, {}, context);
+  auto parameters = linalg::GenericOp::create(
+      rewriter, loc, TypeRange{scalarType, zeroPointType}, range.getResults(),
+      ValueRange{scaleInit, zeroPointInit}, {scalar, scalar, scalar, scalar},
+      ArrayRef<utils::IteratorType>{}, [&](OpBuilder &b, Location bodyLoc, ValueRange args) {
+        Value low = args[0], high = args[1];
+        auto constant = [&](float value) {
+          return arith::ConstantOp::create(b, bodyLoc, b.getF32FloatAttr(value)).getResult();
+        };
+        Value width = arith::SubFOp::create(b, bodyLoc, high, low);
+        Value empty = arith::CmpFOp::create(b, bodyLoc, arith::CmpFPredicate::OEQ, high, low);
+        Value scale = arith::SelectOp::create(
+            b, bodyLoc, empty, constant(1.0f),
+            arith::DivFOp::create(b, bodyLoc, width, constant(255.0f)));
+        Value initial = arith::NegFOp::create(b, bodyLoc, arith::DivFOp::create(b, bodyLoc, low, scale));
+        Value clamped = arith::MinNumFOp::create(
+            b, bodyLoc, arith::MaxNumFOp::create(b, bodyLoc, initial, constant(0.0f)),
+            constant(255.0f));
+        // Half away from zero, as ONNX Runtime's std::round.
+        Value rounded = math::RoundOp::create(b, bodyLoc, clamped);
+        Value zeroPoint = arith::TruncIOp::create(
+            b, bodyLoc, b.getI8Type(), arith::FPToSIOp::create(b, bodyLoc, b.getI32Type(), rounded));
+        linalg::YieldOp::create(b, bodyLoc,
+                                ValueRange{scale, fromSignless(b, bodyLoc, zeroPoint, u8)});
+      });
+
+  Value scale = parameters.getResult(0), zeroPoint = parameters.getResult(1);
+  Value quantized = buildParallelGeneric(
+      rewriter, loc, getTensorType(op.getOutput()), {op.getInput(), scale, zeroPoint},
+      {AffineMap::getMultiDimIdentityMap(rank, context), toScalar, toScalar},
+      [&](OpBuilder &b, Location bodyLoc, ValueRange args) {
+        return quantizeScalar(b, bodyLoc, args[0], args[1], extendToI32(b, bodyLoc, args[2], u8), u8);
+      });
+  rewriter.replaceOp(op, {quantized, scale, zeroPoint});
+  return success();
+}
+
+/// MatMul's loops (see lowerMatMul) on operands widened to int32 with their
+/// zero points subtracted; a zero point is read once for its operand, per
+/// row of A (the m loop) or per column of B (the n loop).
+LogicalResult lowerMatMulInteger(onnx::MatMulIntegerOp op, PatternRewriter &rewriter) {
+  RankedTensorType lhsType = getTensorType(op.getLhs()), rhsType = getTensorType(op.getRhs());
+  ArrayRef<int64_t> lhsShape = lhsType.getShape(), rhsShape = rhsType.getShape();
+  RankedTensorType resultType = getTensorType(op.getOutput());
+  bool lhsIsMatrix = lhsShape.size() > 1, rhsIsMatrix = rhsShape.size() > 1;
+  int64_t resultRank = resultType.getRank();
+  int64_t batchRank = resultRank - lhsIsMatrix - rhsIsMatrix;
+  ArrayRef<int64_t> batchExtents = resultType.getShape().take_front(batchRank);
+  MLIRContext *context = rewriter.getContext();
+  int64_t loops = resultRank + 1;
+  AffineExpr k = getAffineDimExpr(resultRank, context);
+
+  SmallVector<AffineExpr> lhsExprs, rhsExprs;
+  if (lhsIsMatrix) {
+    lhsExprs = getBroadcastExprs(lhsShape.drop_back(2), batchExtents, context);
+    lhsExprs.push_back(getAffineDimExpr(batchRank, context));
+  }
+  lhsExprs.push_back(k);
+  if (rhsIsMatrix)
+    rhsExprs = getBroadcastExprs(rhsShape.drop_back(2), batchExtents, context);
+  rhsExprs.push_back(k);
+  if (rhsIsMatrix)
+    rhsExprs.push_back(getAffineDimExpr(resultRank - 1, context));
+
+  SmallVector<Value> inputs = {op.getLhs(), op.getRhs()};
+  SmallVector<AffineMap> maps = {AffineMap::get(loops, 0, lhsExprs, context),
+                                 AffineMap::get(loops, 0, rhsExprs, context)};
+  auto addZeroPoint = [&](Value zeroPoint, AffineExpr perChannelLoop) {
+    if (!zeroPoint)
+      return;
+    RankedTensorType type = getTensorType(zeroPoint);
+    SmallVector<AffineExpr> exprs;
+    if (type.getRank() == 1)
+      exprs.push_back(onnx::isPerTensorQuantization(type) ? getAffineConstantExpr(0, context)
+                                                          : perChannelLoop);
+    inputs.push_back(zeroPoint);
+    maps.push_back(AffineMap::get(loops, 0, exprs, context));
+  };
+  addZeroPoint(op.getLhsZeroPoint(), getAffineDimExpr(batchRank, context));
+  addZeroPoint(op.getRhsZeroPoint(), getAffineDimExpr(resultRank - 1, context));
+  maps.push_back(AffineMap::getMultiDimIdentityMap(loops, context).dropResult(resultRank));
+
+  SmallVector<utils::IteratorType> iterators(resultRank, utils::IteratorType::parallel);
+  iterators.push_back(utils::IteratorType::reduction);
+  Value zeros = createFilledTensor(rewriter, op.getLoc(), resultType, rewriter.getI32IntegerAttr(0));
+  Type lhsElement = lhsType.getElementType(), rhsElement = rhsType.getElementType();
+  bool hasLhsZeroPoint = static_cast<bool>(op.getLhsZeroPoint());
+  bool hasRhsZeroPoint = static_cast<bool>(op.getRhsZeroPoint());
+  auto product = linalg::GenericOp::create(
+      rewriter, op.getLoc(), resultType, inputs, zeros, maps, iterators,
+      [&](OpBuilder &b, Location loc, ValueRange args) {
+        Value lhs = extendToI32(b, loc, args[0], lhsElement);
+        Value rhs = extendToI32(b, loc, args[1], rhsElement);
+        size_t next = 2;
+        if (hasLhsZeroPoint)
+          lhs = arith::SubIOp::create(b, loc, lhs, extendToI32(b, loc, args[next++], lhsElement));
+        if (hasRhsZeroPoint)
+          rhs = arith::SubIOp::create(b, loc, rhs, extendToI32(b, loc, args[next++], rhsElement));
+        Value sum = arith::AddIOp::create(b, loc, args.back(), arith::MulIOp::create(b, loc, lhs, rhs));
+        linalg::YieldOp::create(b, loc, sum);
+      });
+  rewriter.replaceOp(op, product.getResult(0));
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
 // Data movement
 //===----------------------------------------------------------------------===//
 
@@ -686,6 +954,11 @@ void populateOnnxToLinalgPatterns(RewritePatternSet &patterns) {
   addStaticLowering<onnx::SqueezeOp, lowerReshapeLike<onnx::SqueezeOp>>(patterns);
   addStaticLowering<onnx::UnsqueezeOp, lowerReshapeLike<onnx::UnsqueezeOp>>(patterns);
   addStaticLowering<onnx::TransposeOp, lowerTranspose>(patterns);
+  addStaticQuantizationLowering<onnx::QuantizeLinearOp, lowerQuantizeLinear>(patterns);
+  addStaticQuantizationLowering<onnx::DequantizeLinearOp, lowerDequantizeLinear>(patterns);
+  addStaticQuantizationLowering<onnx::DynamicQuantizeLinearOp, lowerDynamicQuantizeLinear>(
+      patterns);
+  addStaticQuantizationLowering<onnx::MatMulIntegerOp, lowerMatMulInteger>(patterns);
 }
 
 } // namespace mbert

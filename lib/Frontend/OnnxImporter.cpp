@@ -324,6 +324,14 @@ FailureOr<DenseElementsAttr> OnnxImporter::convertTensor(const onnx::TensorProto
       return failure();
     SmallVector<APInt> ints;
     unsigned width = elementType.getIntOrFloatBitWidth();
+    // int8 and uint8 values travel widened; one outside the type's range
+    // (a uint8 zero point of 300) would otherwise wrap around silently.
+    if (std::optional<std::pair<int64_t, int64_t>> range = getQuantizedRange(elementType))
+      for (int32_t value : tensor.int32_data())
+        if (value < range->first || value > range->second)
+          return fail() << "value " << value << " is out of the range of "
+                        << getDataTypeName(tensor.data_type()) << " [" << range->first << ", "
+                        << range->second << "]";
     for (int32_t value : tensor.int32_data())
       ints.push_back(APInt(width, elementType.isInteger(1) ? value != 0 : value,
                            /*isSigned=*/!elementType.isUnsignedInteger(), /*implicitTrunc=*/true));
@@ -696,6 +704,39 @@ llvm::StringMap<NodeHandler> createNodeHandlers() {
     if (failed(value))
       return failure();
     return im.build<ConstantOp>(node, cast<ElementsAttr>(*value));
+  });
+  // QuantizeLinear and DequantizeLinear: per-axis parameters (a 1-D scale
+  // with more than one value) and the axis attribute arrived in opset 13.
+  auto quantizeLinearHandler = [](bool dequantize) {
+    return handler({"axis"}, 2, 3, [dequantize](OnnxImporter &im, const onnx::NodeProto &node,
+                                                 ArrayRef<Value> ops) -> Built {
+      auto axis = getIntAttribute(im, node, "axis", 1);
+      if (failed(axis))
+        return failure();
+      if (im.getOpset() < 13) {
+        auto scaleType = dyn_cast<RankedTensorType>(ops[1].getType());
+        if (findAttribute(node, "axis") || (scaleType && !isPerTensorQuantization(scaleType)))
+          return im.emitNodeError(node) << "per-axis quantization (the axis attribute, a 1-D "
+                                           "scale) needs opset 13; the model imports opset "
+                                        << im.getOpset();
+      }
+      Value zeroPoint = getOptionalOperand(ops, 2);
+      if (dequantize)
+        return im.build<DequantizeLinearOp>(node, ops[0], ops[1], zeroPoint, *axis);
+      return im.build<QuantizeLinearOp>(node, ops[0], ops[1], zeroPoint, *axis);
+    });
+  };
+  handlers["QuantizeLinear"] = quantizeLinearHandler(/*dequantize=*/false);
+  handlers["DequantizeLinear"] = quantizeLinearHandler(/*dequantize=*/true);
+  handlers["DynamicQuantizeLinear"] = handler({}, 1, 1, [](OnnxImporter &im,
+                                                           const onnx::NodeProto &node,
+                                                           ArrayRef<Value> ops) -> Built {
+    return im.build<DynamicQuantizeLinearOp>(node, ops[0]);
+  });
+  handlers["MatMulInteger"] = handler({}, 2, 4, [](OnnxImporter &im, const onnx::NodeProto &node,
+                                                   ArrayRef<Value> ops) -> Built {
+    return im.build<MatMulIntegerOp>(node, ops[0], ops[1], getOptionalOperand(ops, 2),
+                                     getOptionalOperand(ops, 3));
   });
   // Identity and inference-mode Dropout forward their input unchanged.
   handlers["Identity"] = handler({}, 1, 1, [](OnnxImporter &, const onnx::NodeProto &,

@@ -69,3 +69,19 @@ func.func @data_movement() -> (tensor<2x2xi64>, tensor<3xi64>, tensor<2x3xi64>, 
   // CHECK-DAG: onnx.Constant dense<[2, 2, 3]> : tensor<3xi64>
   return %first, %c, %s, %first : tensor<2x2xi64>, tensor<3xi64>, tensor<2x3xi64>, tensor<2x2xi64>
 }
+
+// QuantizeLinear of constants folds: x / scale rounded half to even, plus
+// the zero point, saturated to the type (per axis 1 here: scales 0.5, 1, 2).
+// 0.25 / 0.5 = 0.5 -> 0, 0.75 / 0.5 = 1.5 -> 2, 300 -> 127 (saturated),
+// -2.5 -> -2 + 10 = 8, 5 / 2 = 2.5 -> 2 - 3 = -1, -1000 / 2 -> -128.
+// CHECK-LABEL: func @quantize_constant
+// CHECK: onnx.Constant dense<{{\[}}[0, 8, -1], [2, 127, -128]]> : tensor<2x3xi8>
+// CHECK-NOT: onnx.QuantizeLinear
+func.func @quantize_constant() -> tensor<2x3xi8> {
+  %x = onnx.Constant dense<[[0.25, -2.5, 5.0], [0.75, 300.0, -1000.0]]> : tensor<2x3xf32>
+  %s = onnx.Constant dense<[0.5, 1.0, 2.0]> : tensor<3xf32>
+  %z = onnx.Constant dense<[0, 10, -3]> : tensor<3xi8>
+  %q = onnx.QuantizeLinear %x, %s, %z {axis = 1 : i64} : (tensor<2x3xf32>, tensor<3xf32>, tensor<3xi8>) -> tensor<2x3xi8>
+  return %q : tensor<2x3xi8>
+}
+

@@ -191,3 +191,29 @@ func.func @split_axis_out_of_range(%x: tensor<2x4xf32>) {
   %0:2 = onnx.Split %x {axis = 5 : i64, num_outputs = 2 : i64} : (tensor<2x4xf32>) -> (tensor<1x4xf32>, tensor<1x4xf32>)
   return
 }
+
+// -----
+
+func.func @quantize_zero_scale(%x: tensor<4xf32>) {
+  %s = onnx.Constant dense<0.0> : tensor<f32>
+  // expected-error @+1 {{scale must be positive and finite, got 0}}
+  %0 = onnx.QuantizeLinear %x, %s : (tensor<4xf32>, tensor<f32>) -> tensor<4xui8>
+  return
+}
+
+// -----
+
+func.func @dequantize_scale_per_axis_count(%x: tensor<2x3xi8>) {
+  %s = onnx.Constant dense<[1.0, 2.0]> : tensor<2xf32>
+  // expected-error @+1 {{scale has 2 values, but the input has 3 slices along axis 1}}
+  %0 = onnx.DequantizeLinear %x, %s : (tensor<2x3xi8>, tensor<2xf32>) -> tensor<2x3xf32>
+  return
+}
+
+// -----
+
+func.func @matmul_integer_row_zero_point(%a: tensor<2x3xui8>, %b: tensor<3x4xui8>, %za: tensor<3xui8>) {
+  // expected-error @+1 {{A_zero_point 'tensor<3xui8>' is neither a scalar nor one value per row of 'tensor<2x3xui8>'}}
+  %0 = onnx.MatMulInteger %a, %b, %za {operandSegmentSizes = array<i32: 1, 1, 1, 0>} : (tensor<2x3xui8>, tensor<3x4xui8>, tensor<3xui8>) -> tensor<2x4xi32>
+  return
+}

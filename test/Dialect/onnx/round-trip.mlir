@@ -86,3 +86,18 @@ func.func @normalization(%x: tensor<2x3x4xf32>, %scale: tensor<4xf32>, %bias: te
   %6:3 = onnx.LayerNormalization %x, %scale : (tensor<2x3x4xf32>, tensor<4xf32>) -> (tensor<2x3x4xf32>, tensor<2x3x1xf32>, tensor<2x3x1xf32>)
   return %5#0 : tensor<2x3x4xf32>
 }
+
+// CHECK-LABEL: func @quantization_ops
+// CHECK: onnx.QuantizeLinear {{.*}} -> tensor<2x3xui8>
+// CHECK: onnx.DequantizeLinear {{.*}} {axis = 0 : i64} {{.*}} -> tensor<2x3xf32>
+// CHECK: onnx.DynamicQuantizeLinear {{.*}} -> (tensor<2x3xui8>, tensor<f32>, tensor<ui8>)
+// CHECK: onnx.MatMulInteger {{.*}} -> tensor<2x2xi32>
+func.func @quantization_ops(%x: tensor<2x3xf32>, %w: tensor<3x2xi8>) -> (tensor<2x3xui8>, tensor<2x3xf32>, tensor<2x3xui8>, tensor<2x2xi32>) {
+  %s = onnx.Constant dense<0.5> : tensor<f32>
+  %q = onnx.QuantizeLinear %x, %s : (tensor<2x3xf32>, tensor<f32>) -> tensor<2x3xui8>
+  %rs = onnx.Constant dense<[0.5, 0.25]> : tensor<2xf32>
+  %d = onnx.DequantizeLinear %q, %rs {axis = 0 : i64} : (tensor<2x3xui8>, tensor<2xf32>) -> tensor<2x3xf32>
+  %y, %ys, %yz = onnx.DynamicQuantizeLinear %x : (tensor<2x3xf32>) -> (tensor<2x3xui8>, tensor<f32>, tensor<ui8>)
+  %p = onnx.MatMulInteger %y, %w {operandSegmentSizes = array<i32: 1, 1, 0, 0>} : (tensor<2x3xui8>, tensor<3x2xi8>) -> tensor<2x2xi32>
+  return %q, %d, %y, %p : tensor<2x3xui8>, tensor<2x3xf32>, tensor<2x3xui8>, tensor<2x2xi32>
+}
