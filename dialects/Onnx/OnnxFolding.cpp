@@ -4,12 +4,16 @@
 // Concat -> Reshape) and build masks from constants. Once input shapes are
 // fixed all of that is constant; these folders collapse it, so no shape
 // computation survives into generated code. Folding is limited to what data
-// movement and small integer/float arithmetic need.
+// movement and small integer/float arithmetic need, and no folder builds a
+// constant larger than limits::kMaxFoldedElements: a crafted graph could
+// otherwise make the compiler materialize gigabytes (an Expand or a
+// ConstantOfShape to 2^30 elements). Larger results are computed at run time.
 //
 //===----------------------------------------------------------------------===//
 
 #include "dialects/Onnx/OnnxOps.h"
 #include "dialects/Onnx/OnnxShapes.h"
+#include "mbert/Limits.h"
 
 #include "mlir/IR/BuiltinAttributes.h"
 #include "mlir/IR/TypeUtilities.h"
@@ -78,9 +82,12 @@ int64_t broadcastSourceIndex(ArrayRef<int64_t> resultIndex,
   return linear;
 }
 
+/// The result type of `op` when it is static and small enough to fold into.
 RankedTensorType staticResultType(Operation *op, unsigned index = 0) {
   auto type = dyn_cast<RankedTensorType>(op->getResult(index).getType());
-  return type && type.hasStaticShape() ? type : RankedTensorType();
+  return type && type.hasStaticShape() && mbert::limits::isFoldable(type.getShape())
+             ? type
+             : RankedTensorType();
 }
 
 /// Materializes the operands of an elementwise op broadcast to `resultType`

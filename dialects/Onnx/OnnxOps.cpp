@@ -13,6 +13,7 @@
 #include "mlir/IR/OpImplementation.h"
 #include "mlir/IR/TypeUtilities.h"
 #include "llvm/Support/Format.h"
+#include "llvm/Support/MathExtras.h"
 
 #include <cmath>
 
@@ -129,13 +130,15 @@ LogicalResult ShapeOp::inferReturnTypes(MLIRContext *context,
 }
 
 LogicalResult ConstantOfShapeOp::inferReturnTypes(
-    MLIRContext *context, std::optional<Location>, Adaptor adaptor,
+    MLIRContext *context, std::optional<Location> loc, Adaptor adaptor,
     SmallVectorImpl<Type> &results) {
   Type elementType = Float32Type::get(context);
   if (std::optional<ElementsAttr> value = adaptor.getValue())
     elementType = value->getElementType();
   if (std::optional<SmallVector<int64_t>> shape =
           getConstantIntValues(adaptor.getInput())) {
+    if (llvm::any_of(*shape, [](int64_t dim) { return dim < 0; }))
+      return emitInferenceError(loc, "ConstantOfShape shape has a negative dimension");
     results.push_back(RankedTensorType::get(*shape, elementType));
     return success();
   }
@@ -575,9 +578,16 @@ LogicalResult PadOp::inferReturnTypes(MLIRContext *, std::optional<Location> loc
   if (std::optional<SmallVector<int64_t>> pads = getConstantIntValues(adaptor.getPads())) {
     if (pads->size() != 2 * data->size())
       return emitInferenceError(loc, "Pad needs 2 * rank pad values");
-    for (auto [i, dim] : llvm::enumerate(*data))
-      if (!ShapedType::isDynamic(dim))
-        shape[i] = dim + (*pads)[i] + (*pads)[i + data->size()];
+    for (auto [i, dim] : llvm::enumerate(*data)) {
+      if (ShapedType::isDynamic(dim))
+        continue;
+      int64_t padded;
+      if (llvm::AddOverflow(dim, (*pads)[i], padded) ||
+          llvm::AddOverflow(padded, (*pads)[i + data->size()], padded) || padded < 0)
+        return emitInferenceError(loc, "Pad makes dimension " + Twine(i) +
+                                           " negative or overflows it");
+      shape[i] = padded;
+    }
   }
   results.push_back(RankedTensorType::get(shape, elementType));
   return success();
@@ -613,9 +623,12 @@ LogicalResult ConcatOp::inferReturnTypes(MLIRContext *, std::optional<Location> 
     if (!inputShape || inputShape->size() != shape.size())
       return emitInferenceError(loc, "Concat inputs must have the same rank");
     int64_t dim = (*inputShape)[*axis];
-    shape[*axis] = ShapedType::isDynamic(dim) || ShapedType::isDynamic(shape[*axis])
-                       ? ShapedType::kDynamic
-                       : shape[*axis] + dim;
+    if (ShapedType::isDynamic(dim) || ShapedType::isDynamic(shape[*axis])) {
+      shape[*axis] = ShapedType::kDynamic;
+      continue;
+    }
+    if (llvm::AddOverflow(shape[*axis], dim, shape[*axis]))
+      return emitInferenceError(loc, "Concat result dimension overflows");
   }
   results.push_back(RankedTensorType::get(shape, elementType));
   return success();
@@ -837,6 +850,9 @@ LogicalResult ExpandOp::inferReturnTypes(MLIRContext *, std::optional<Location> 
     results.push_back(UnrankedTensorType::get(elementType));
     return success();
   }
+  // A negative size is no size; INT64_MIN would even read as a dynamic one.
+  if (llvm::any_of(*target, [](int64_t dim) { return dim < 0; }))
+    return emitInferenceError(loc, "Expand shape has a negative dimension");
   std::optional<SmallVector<int64_t>> shape = broadcastShapes(*input, *target);
   if (!shape)
     return emitInferenceError(loc, "Expand shape is not broadcastable with the input");

@@ -3,6 +3,7 @@
 #include "dialects/Onnx/OnnxShapes.h"
 
 #include "mlir/IR/Matchers.h"
+#include "llvm/Support/MathExtras.h"
 
 #include <algorithm>
 
@@ -82,22 +83,40 @@ resolveReshapeTarget(ArrayRef<int64_t> inputShape, ArrayRef<int64_t> target,
       return std::nullopt;
     }
   }
-  if (!inferredDim)
+  if (!inferredDim) {
+    // Every dimension is given: the element counts must agree, compared
+    // without wrapping (2^32 x 2^32 must not pass for 0 elements).
+    if (llvm::any_of(inputShape, ShapedType::isDynamic) ||
+        llvm::any_of(result, ShapedType::isDynamic))
+      return result;
+    int64_t inputElements = 1, resultElements = 1;
+    for (int64_t dim : inputShape)
+      if (llvm::MulOverflow(inputElements, dim, inputElements))
+        return std::nullopt;
+    for (int64_t dim : result)
+      if (llvm::MulOverflow(resultElements, dim, resultElements))
+        return std::nullopt;
+    if (inputElements != resultElements)
+      return std::nullopt;
     return result;
+  }
   if (llvm::any_of(inputShape, ShapedType::isDynamic)) {
     result[*inferredDim] = ShapedType::kDynamic;
     return result;
   }
   int64_t inputElements = 1, knownElements = 1;
   for (int64_t dim : inputShape)
-    inputElements *= dim;
+    if (llvm::MulOverflow(inputElements, dim, inputElements))
+      return std::nullopt;
   for (auto [i, dim] : llvm::enumerate(result))
     if (i != *inferredDim) {
       if (ShapedType::isDynamic(dim)) {
         result[*inferredDim] = ShapedType::kDynamic;
         return result;
       }
-      knownElements *= dim;
+      // A product that wraps could divide the input evenly: refuse it.
+      if (llvm::MulOverflow(knownElements, dim, knownElements))
+        return std::nullopt;
     }
   if (knownElements == 0 || inputElements % knownElements != 0)
     return std::nullopt;
@@ -113,18 +132,29 @@ SliceRange computeSliceRange(int64_t start, int64_t end, int64_t step,
     start += dimSize;
   if (end < 0)
     end += dimSize;
+  // The element count is 1 + (distance - 1) / |step|, in unsigned arithmetic:
+  // steps of INT64_MAX or INT64_MIN must neither wrap nor be negated.
   int64_t size = 0;
   if (step > 0) {
     start = std::clamp<int64_t>(start, 0, dimSize);
     end = std::clamp<int64_t>(end, 0, dimSize);
     if (end > start)
-      size = (end - start + step - 1) / step;
+      size = 1 + static_cast<int64_t>(static_cast<uint64_t>(end - start - 1) /
+                                      static_cast<uint64_t>(step));
   } else {
     start = std::clamp<int64_t>(start, -1, dimSize - 1);
     end = std::clamp<int64_t>(end, -1, dimSize - 1);
     if (start > end)
-      size = (start - end + (-step) - 1) / (-step);
+      size = 1 + static_cast<int64_t>(static_cast<uint64_t>(start - end - 1) /
+                                      (0 - static_cast<uint64_t>(step)));
   }
+  // With at most one element the step is never applied; 1 keeps an extreme
+  // one (INT64_MIN is MLIR's marker of a dynamic stride) out of the IR, and
+  // an empty range starts at 0 rather than at a clamped -1.
+  if (size <= 1)
+    step = 1;
+  if (size == 0)
+    start = 0;
   return {start, step, size};
 }
 

@@ -15,6 +15,7 @@
 
 #include "dialects/Onnx/OnnxOps.h"
 #include "dialects/Onnx/OnnxShapes.h"
+#include "mbert/Limits.h"
 #include "mbert/ModelSignature.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -52,9 +53,8 @@ namespace {
 constexpr int64_t kMinOpset = 11;
 constexpr int64_t kMaxOpset = 17;
 
-/// Largest tensor (in elements) the importer accepts; beyond this a declared
-/// shape is corrupt rather than a model anyone could run on a phone.
-constexpr int64_t kMaxTensorElements = int64_t(1) << 34;
+using limits::kMaxRank;
+using limits::kMaxTensorElements;
 
 bool isDefaultDomain(const std::string &domain) {
   return domain.empty() || domain == "ai.onnx";
@@ -86,6 +86,18 @@ std::string getDataTypeName(int32_t dataType) {
   if (onnx::TensorProto::DataType_IsValid(dataType))
     return onnx::TensorProto::DataType_Name(static_cast<onnx::TensorProto::DataType>(dataType));
   return "data type " + std::to_string(dataType);
+}
+
+/// "[2, ?, 4]"; dynamic dimensions print as '?'.
+std::string formatShape(ArrayRef<int64_t> shape) {
+  return "[" +
+         llvm::join(llvm::map_range(shape,
+                                    [](int64_t dim) {
+                                      return ShapedType::isDynamic(dim) ? std::string("?")
+                                                                        : std::to_string(dim);
+                                    }),
+                    ", ") +
+         "]";
 }
 
 class OnnxImporter;
@@ -128,6 +140,8 @@ public:
                                       state.attributes.getDictionary(&context),
                                       state.getRawProperties(), state.regions, resultTypes)))
       return failure();
+    if (failed(checkResultTypes(node, resultTypes)))
+      return failure();
     state.addTypes(resultTypes);
     Operation *op = builder.create(state);
     if (failed(mlir::verify(op)))
@@ -138,6 +152,34 @@ public:
       return folded;
     }
     return SmallVector<Value>(op->getResults());
+  }
+
+  /// Every result type must be within the limits of mbert/Limits.h. Checked
+  /// on the inferred types, before the op exists and before a folder could
+  /// materialize a constant of that shape.
+  LogicalResult checkResultTypes(const onnx::NodeProto &node, TypeRange types) {
+    for (auto [index, type] : llvm::enumerate(types)) {
+      auto ranked = dyn_cast<RankedTensorType>(type);
+      if (!ranked)
+        continue;
+      if (ranked.getRank() > kMaxRank)
+        return emitNodeError(node) << "result " << index << " would have rank "
+                                   << ranked.getRank() << ", more than the limit of "
+                                   << kMaxRank;
+      int64_t count = 1;
+      for (int64_t dim : ranked.getShape()) {
+        if (ShapedType::isDynamic(dim))
+          continue;
+        if (dim < 0)
+          return emitNodeError(node) << "result " << index << " would have the negative dimension "
+                                     << dim;
+        if (llvm::MulOverflow(count, dim, count) || count > kMaxTensorElements)
+          return emitNodeError(node) << "result " << index << " would have shape "
+                                     << formatShape(ranked.getShape()) << ", more than the limit of "
+                                     << kMaxTensorElements << " elements per tensor";
+      }
+    }
+    return success();
   }
 
   /// A 1-D int64 constant, for attributes that newer opsets take as inputs.
@@ -178,6 +220,8 @@ private:
   Location fileLoc;
   int64_t opset = 0;
   int nodeIndex = 0;
+  /// Bytes of the initializers and Constant values converted so far.
+  int64_t weightBytes = 0;
   llvm::StringMap<Value> values;
   /// Graph initializers converted to attributes, in file order.
   std::vector<std::pair<std::string, DenseElementsAttr>> initializers;
@@ -265,13 +309,16 @@ FailureOr<DenseElementsAttr> OnnxImporter::convertTensor(const onnx::TensorProto
   Type elementType = getElementType(&context, tensor.data_type());
   if (!elementType)
     return fail() << "unsupported data type " << getDataTypeName(tensor.data_type());
+  if (tensor.dims_size() > kMaxRank)
+    return fail() << "rank " << tensor.dims_size() << " is more than the limit of " << kMaxRank;
   SmallVector<int64_t> shape;
   int64_t count = 1;
   for (int64_t dim : tensor.dims()) {
     if (dim < 0)
       return fail() << "negative dimension " << dim;
     if (dim != 0 && count > kMaxTensorElements / dim)
-      return fail() << "declared shape has more than " << kMaxTensorElements << " elements";
+      return fail() << "declared shape has more than the limit of " << kMaxTensorElements
+                    << " elements per tensor";
     count *= dim;
     shape.push_back(dim);
   }
@@ -279,6 +326,11 @@ FailureOr<DenseElementsAttr> OnnxImporter::convertTensor(const onnx::TensorProto
   // bool is one byte per element in raw_data; MLIR's i1 storage differs, so
   // convert it element by element like the typed fields.
   unsigned byteWidth = elementType.isInteger(1) ? 1 : elementType.getIntOrFloatBitWidth() / 8;
+  // Counted before the bytes are read or converted.
+  weightBytes += count * byteWidth;
+  if (weightBytes > limits::kMaxTotalWeightBytes)
+    return fail() << "the model's weights exceed the limit of " << limits::kMaxTotalWeightBytes
+                  << " bytes in all";
   std::unique_ptr<llvm::MemoryBuffer> externalData;
   if (tensor.data_location() == onnx::TensorProto::EXTERNAL) {
     FailureOr<std::unique_ptr<llvm::MemoryBuffer>> data =
@@ -480,8 +532,15 @@ using Built = FailureOr<SmallVector<Value>>;
 /// opset 13 and as an input since; both become the input form.
 FailureOr<Value> getListOperand(OnnxImporter &importer, const onnx::NodeProto &node,
                                 ArrayRef<Value> operands, size_t index, StringRef attrName) {
-  if (importer.getOpset() >= 13)
+  if (importer.getOpset() >= 13) {
+    // Ignoring the old attribute would split or squeeze differently from
+    // what the model's author wrote.
+    if (findAttribute(node, attrName))
+      return importer.emitNodeError(node)
+             << "attribute '" << attrName << "' was replaced by input " << index
+             << " in opset 13; the model imports opset " << importer.getOpset();
     return getOptionalOperand(operands, index);
+  }
   if (!findAttribute(node, attrName))
     return Value();
   FailureOr<SmallVector<int64_t>> list = getIntsAttribute(importer, node, attrName);
@@ -921,6 +980,8 @@ OnnxImporter::resolveInputShape(const onnx::ValueInfoProto &input) {
   if (!input.type().has_tensor_type() || !input.type().tensor_type().has_shape())
     return fail() << "has no tensor shape";
   const auto &dims = input.type().tensor_type().shape().dim();
+  if (dims.size() > kMaxRank)
+    return fail() << "rank " << dims.size() << " is more than the limit of " << kMaxRank;
   SmallVector<int64_t> shape;
   for (int i = 0; i < dims.size(); ++i) {
     // By the convention of every BERT export, axis 0 is the batch and axis 1
@@ -954,7 +1015,8 @@ OnnxImporter::resolveInputShape(const onnx::ValueInfoProto &input) {
     if (dim != 0 && llvm::MulOverflow(count, dim, count))
       return fail() << "shape overflows";
   if (count > kMaxTensorElements)
-    return fail() << "shape has more than " << kMaxTensorElements << " elements";
+    return fail() << "shape has more than the limit of " << kMaxTensorElements
+                  << " elements per tensor";
   return shape;
 }
 
@@ -967,6 +1029,17 @@ LogicalResult OnnxImporter::importNode(const onnx::NodeProto &node) {
   if (found == handlers.end())
     return emitNodeError(node) << "unsupported operator " << node.op_type() << " (domain ai.onnx, opset "
                                << opset << ")";
+  if (node.input_size() > limits::kMaxNodeEdges || node.output_size() > limits::kMaxNodeEdges)
+    return emitNodeError(node) << "has " << node.input_size() << " inputs and "
+                               << node.output_size() << " outputs, more than the limit of "
+                               << limits::kMaxNodeEdges;
+  // ONNX graphs are in SSA form; a second definition of a name would make
+  // later nodes (or the graph's outputs) read a different tensor.
+  for (const std::string &output : node.output())
+    if (!output.empty() && values.count(output))
+      return emitNodeError(node) << "output '" << output
+                                 << "' is already defined by a graph input, an initializer or "
+                                    "an earlier node";
   SmallVector<Value> operands;
   for (const std::string &input : node.input()) {
     if (input.empty()) {
@@ -999,8 +1072,11 @@ LogicalResult OnnxImporter::importNode(const onnx::NodeProto &node) {
 LogicalResult OnnxImporter::importOutputs(const onnx::GraphProto &graph, func::FuncOp func,
                                           ModelSignature &signature) {
   SmallVector<Value> results;
+  llvm::StringSet<> outputNames;
   for (const onnx::ValueInfoProto &output : graph.output()) {
     auto fail = [&]() { return emitFileError() << "graph output '" << output.name() << "': "; };
+    if (!outputNames.insert(output.name()).second)
+      return fail() << "is listed twice";
     auto value = values.find(output.name());
     if (value == values.end())
       return fail() << "is not produced by any node";
@@ -1045,6 +1121,10 @@ OwningOpRef<ModuleOp> OnnxImporter::run() {
   if (failed(readModel(model)) || failed(checkOpsets(model)))
     return {};
   const onnx::GraphProto &graph = model.graph();
+  if (graph.node_size() > limits::kMaxNodes)
+    return emitFileError() << "the graph has " << graph.node_size()
+                           << " nodes, more than the limit of " << limits::kMaxNodes,
+           nullptr;
 
   OwningOpRef<ModuleOp> owner = ModuleOp::create(fileLoc);
   module = *owner;
@@ -1059,10 +1139,24 @@ OwningOpRef<ModuleOp> OnnxImporter::run() {
     initializerNames.insert(initializer.first);
   SmallVector<Type> argumentTypes;
   SmallVector<const onnx::ValueInfoProto *> graphInputs;
+  llvm::StringSet<> inputNames;
   for (const onnx::ValueInfoProto &input : graph.input()) {
-    // Opsets before IR version 4 also list initializers as inputs.
-    if (initializerNames.contains(input.name()))
+    if (!inputNames.insert(input.name()).second)
+      return emitFileError() << "graph input '" << input.name() << "' is listed twice", nullptr;
+    if (initializerNames.contains(input.name())) {
+      // Before IR version 4 every initializer is also listed as an input.
+      // Since then such an input is one whose initializer is only a default
+      // the caller may override; a compiled model has no way to, and making
+      // it a constant would silently drop an input the app expects to pass.
+      if (model.ir_version() >= 4)
+        return emitFileError() << "graph input '" << input.name()
+                               << "' also has an initializer (a default value the caller may "
+                                  "override), which mbert does not support; remove the "
+                                  "initializer or the input (torch.onnx: "
+                                  "keep_initializers_as_inputs=False)",
+               nullptr;
       continue;
+    }
     FailureOr<SmallVector<int64_t>> shape = resolveInputShape(input);
     if (failed(shape))
       return {};
