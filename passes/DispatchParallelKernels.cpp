@@ -12,12 +12,17 @@
 //
 // where @K_task(context, begin, end) loads the buffers back and calls @K on
 // [begin, end), and NAME_parallel_for calls pool->parallel_for, or the task
-// on the whole range itself when pool is NULL.
+// on the whole range itself when pool is NULL. A pool may fail to run a loop:
+// parallel_for then returns a status other than MBERT_OK, and the entry point
+// returns MBERT_ERROR_POOL_FAILED at once instead of computing on with
+// buffers that were never written.
 //
 //===----------------------------------------------------------------------===//
 
 #include "mbert/ModelSignature.h"
 #include "passes/Passes.h"
+
+#include "mbert_runtime.h"
 
 namespace mbert {
 #define GEN_PASS_DEF_DISPATCHPARALLELKERNELSPASS
@@ -33,7 +38,8 @@ public:
   explicit Dispatcher(LLVM::LLVMFuncOp entry)
       : entry(entry), builder(entry.getContext()),
         pointerType(LLVM::LLVMPointerType::get(entry.getContext())),
-        indexType(IntegerType::get(entry.getContext(), 64)) {}
+        indexType(IntegerType::get(entry.getContext(), 64)),
+        statusType(IntegerType::get(entry.getContext(), 32)) {}
 
   /// The buffers of a call of a parallel kernel, when it is the
   /// (buffers..., 0, count) form the outliner produces.
@@ -65,12 +71,33 @@ public:
       LLVM::StoreOp::create(builder, loc, buffer, getSlot(loc, contextArray, index));
     Value task = LLVM::AddressOfOp::create(builder, loc, getTask(kernel, buffers.size()));
     Value count = call.getArgOperands().back();
-    LLVM::CallOp::create(builder, loc, getParallelFor(),
-                         ValueRange{getPool(), task, contextArray, count});
+    Value status = LLVM::CallOp::create(builder, loc, getParallelFor(),
+                                        ValueRange{getPool(), task, contextArray, count})
+                       .getResult();
+    Block *before = call->getBlock();
+    Block *after = before->splitBlock(std::next(call->getIterator()));
     call.erase();
+    builder.setInsertionPointToEnd(before);
+    Value ok = LLVM::ConstantOp::create(builder, loc, statusType,
+                                        builder.getI32IntegerAttr(MBERT_OK));
+    Value failed = LLVM::ICmpOp::create(builder, loc, LLVM::ICmpPredicate::ne, status, ok);
+    LLVM::CondBrOp::create(builder, loc, failed, getPoolFailedBlock(), after);
   }
 
 private:
+  /// One block of the entry point that returns MBERT_ERROR_POOL_FAILED.
+  Block *getPoolFailedBlock() {
+    if (poolFailed)
+      return poolFailed;
+    OpBuilder::InsertionGuard guard(builder);
+    poolFailed = builder.createBlock(&entry.getBody(), entry.getBody().end());
+    Location loc = entry.getLoc();
+    Value status = LLVM::ConstantOp::create(builder, loc, statusType,
+                                            builder.getI32IntegerAttr(MBERT_ERROR_POOL_FAILED));
+    LLVM::ReturnOp::create(builder, loc, ValueRange{status});
+    return poolFailed;
+  }
+
   static bool isConstant(Value value, int64_t expected) {
     auto constant = value.getDefiningOp<LLVM::ConstantOp>();
     auto attr = constant ? dyn_cast<IntegerAttr>(constant.getValue()) : IntegerAttr();
@@ -114,7 +141,7 @@ private:
     builder.setInsertionPoint(entry);
     Location loc = entry.getLoc();
     auto voidType = LLVM::LLVMVoidType::get(builder.getContext());
-    auto type = LLVM::LLVMFunctionType::get(voidType,
+    auto type = LLVM::LLVMFunctionType::get(statusType,
                                             {pointerType, pointerType, pointerType, indexType});
     parallelFor = LLVM::LLVMFuncOp::create(builder, loc, (entry.getName() + "_parallel_for").str(),
                                            type, LLVM::Linkage::Internal);
@@ -133,21 +160,26 @@ private:
     Value zero = LLVM::ConstantOp::create(builder, loc, indexType, builder.getI64IntegerAttr(0));
     auto taskType = LLVM::LLVMFunctionType::get(voidType, {pointerType, indexType, indexType});
     LLVM::CallOp::create(builder, loc, taskType, ValueRange{task, context, zero, count});
-    LLVM::ReturnOp::create(builder, loc, ValueRange());
+    Value ok = LLVM::ConstantOp::create(builder, loc, statusType,
+                                        builder.getI32IntegerAttr(MBERT_OK));
+    LLVM::ReturnOp::create(builder, loc, ValueRange{ok});
 
     // pool->parallel_for is the first field of struct mbert_pool.
     builder.setInsertionPointToStart(pooled);
     Value function = LLVM::LoadOp::create(builder, loc, pointerType, pool);
-    LLVM::CallOp::create(builder, loc, type, ValueRange{function, pool, task, context, count});
-    LLVM::ReturnOp::create(builder, loc, ValueRange());
+    Value status =
+        LLVM::CallOp::create(builder, loc, type, ValueRange{function, pool, task, context, count})
+            .getResult();
+    LLVM::ReturnOp::create(builder, loc, ValueRange{status});
     return parallelFor;
   }
 
   LLVM::LLVMFuncOp entry;
   OpBuilder builder;
-  Type pointerType, indexType;
+  Type pointerType, indexType, statusType;
   Value contextArray;
   LLVM::LLVMFuncOp parallelFor;
+  Block *poolFailed = nullptr;
 };
 
 struct DispatchParallelKernelsPass
@@ -175,8 +207,10 @@ struct DispatchParallelKernelsPass
     if (dispatches.empty())
       return;
     if (entry.getNumArguments() == 0 ||
-        !isa<LLVM::LLVMPointerType>(entry.getArgumentTypes().back())) {
-      entry.emitError("dispatch-parallel-kernels needs the entry point's trailing pool argument");
+        !isa<LLVM::LLVMPointerType>(entry.getArgumentTypes().back()) ||
+        entry.getFunctionType().getReturnType() != IntegerType::get(&getContext(), 32)) {
+      entry.emitError("dispatch-parallel-kernels needs the entry point's trailing pool argument "
+                      "and i32 status result");
       return signalPassFailure();
     }
     dispatcher.createContextArray(std::max<size_t>(slots, 1));

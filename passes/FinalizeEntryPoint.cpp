@@ -2,9 +2,11 @@
 //
 // Gives the planned entry function the signature of docs/ABI.md:
 //   int32_t <name>_run(inputs..., outputs..., workspace, pool)
-// Token ids index embedding tables; an id outside its table must be reported,
-// not turned into an out-of-bounds read, so annotated inputs are checked
-// before anything else runs.
+// and makes it check, before anything else runs, what a caller can get wrong:
+// NULL buffers (MBERT_ERROR_NULL_BUFFER), a workspace not aligned as the code
+// assumes (MBERT_ERROR_WORKSPACE_MISALIGNED) and inputs outside the values
+// AnnotateIndexInputs recorded (MBERT_ERROR_INPUT_OUT_OF_RANGE): a token id
+// outside its table must be reported, not turned into an out-of-bounds read.
 //
 //===----------------------------------------------------------------------===//
 
@@ -12,6 +14,10 @@
 #include "passes/Passes.h"
 
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
+
+#include <functional>
+
+#include "mbert_runtime.h"
 
 namespace mbert {
 #define GEN_PASS_DEF_FINALIZEENTRYPOINTPASS
@@ -23,8 +29,11 @@ using namespace mlir;
 namespace {
 
 /// Emits a loop over every element of the integer buffer `input` and returns
-/// an i1 that is true when some element is negative or >= `bound`.
-Value buildOutOfRangeCheck(OpBuilder &builder, Location loc, Value input, int64_t bound) {
+/// an i1 that is true when some element lies outside [begin, end). Elements
+/// are compared as i64, so that an interval wider than a narrow input type
+/// needs no special case.
+Value buildOutOfRangeCheck(OpBuilder &builder, Location loc, Value input,
+                           mbert::ValueInterval allowed) {
   auto type = cast<MemRefType>(input.getType());
   Value flat = input;
   if (type.getRank() != 1) {
@@ -40,22 +49,30 @@ Value buildOutOfRangeCheck(OpBuilder &builder, Location loc, Value input, int64_
   }
   int64_t count = cast<MemRefType>(flat.getType()).getDimSize(0);
   Type elementType = type.getElementType();
+  Type i64 = builder.getI64Type();
   Value zero = arith::ConstantIndexOp::create(builder, loc, 0);
   Value one = arith::ConstantIndexOp::create(builder, loc, 1);
   Value end = arith::ConstantIndexOp::create(builder, loc, count);
-  Value lowest = arith::ConstantIntOp::create(builder, loc, elementType, 0);
-  Value limit = arith::ConstantIntOp::create(builder, loc, elementType, bound);
+  Value lowest = arith::ConstantIntOp::create(builder, loc, i64, allowed.begin);
+  Value limit = arith::ConstantIntOp::create(builder, loc, i64, allowed.end);
   Value clean = arith::ConstantIntOp::create(builder, loc, builder.getI1Type(), 0);
   auto loop = scf::ForOp::create(
       builder, loc, zero, end, one, ValueRange{clean},
       [&](OpBuilder &b, Location l, Value index, ValueRange carried) {
         Value element = memref::LoadOp::create(b, l, flat, ValueRange{index});
+        if (elementType != i64)
+          element = arith::ExtSIOp::create(b, l, i64, element);
         Value negative = arith::CmpIOp::create(b, l, arith::CmpIPredicate::slt, element, lowest);
         Value tooLarge = arith::CmpIOp::create(b, l, arith::CmpIPredicate::sge, element, limit);
         Value bad = arith::OrIOp::create(b, l, negative, tooLarge);
         scf::YieldOp::create(b, l, ValueRange{arith::OrIOp::create(b, l, carried[0], bad)});
       });
   return loop.getResult(0);
+}
+
+/// The address of `buffer`'s data as an index.
+Value getAddress(OpBuilder &builder, Location loc, Value buffer) {
+  return memref::ExtractAlignedPointerAsIndexOp::create(builder, loc, buffer);
 }
 
 struct FinalizeEntryPointPass : mbert::impl::FinalizeEntryPointPassBase<FinalizeEntryPointPass> {
@@ -85,32 +102,81 @@ struct FinalizeEntryPointPass : mbert::impl::FinalizeEntryPointPassBase<Finalize
     Block &entryBlock = entry.getBody().front();
     entry.walk([&](func::ReturnOp ret) {
       builder.setInsertionPoint(ret);
-      Value ok = arith::ConstantIntOp::create(builder, ret.getLoc(), status, mbert::kStatusOk);
+      Value ok = arith::ConstantIntOp::create(builder, ret.getLoc(), status, MBERT_OK);
       func::ReturnOp::create(builder, ret.getLoc(), ValueRange{ok});
       ret.erase();
     });
 
-    SmallVector<std::pair<Value, int64_t>> checkedInputs;
+    // Each check: a condition computed at the end of the current block and
+    // the status returned when it holds. They run in order, so a NULL buffer
+    // is reported before its contents would be read.
+    SmallVector<std::pair<std::function<Value()>, int32_t>> checks;
+    Value zeroAddress;
+    auto isNull = [&](Value buffer) {
+      return [&, buffer]() -> Value {
+        Value address = getAddress(builder, loc, buffer);
+        if (!zeroAddress)
+          zeroAddress = arith::ConstantIndexOp::create(builder, loc, 0);
+        return arith::CmpIOp::create(builder, loc, arith::CmpIPredicate::eq, address, zeroAddress);
+      };
+    };
+    size_t numTensors = signature->inputs.size() + signature->outputs.size();
+    for (BlockArgument argument : entry.getArguments().take_front(numTensors)) {
+      auto type = dyn_cast<MemRefType>(argument.getType());
+      // An empty tensor's buffer is never read: NULL is fine for it.
+      if (type && type.hasStaticShape() && type.getNumElements() > 0)
+        checks.push_back({isNull(argument), MBERT_ERROR_NULL_BUFFER});
+    }
+    // An empty workspace may be NULL (docs/ABI.md), and is never read.
+    for (BlockArgument argument : entry.getArguments())
+      if (signature->workspaceSize > 0 &&
+          entry.getArgAttr(argument.getArgNumber(), "mbert.workspace")) {
+        checks.push_back({isNull(argument), MBERT_ERROR_NULL_BUFFER});
+        checks.push_back({[&, argument]() -> Value {
+                            Value address = getAddress(builder, loc, argument);
+                            Value mask = arith::ConstantIndexOp::create(
+                                builder, loc, mbert::kWorkspaceAlignment - 1);
+                            Value offset = arith::AndIOp::create(builder, loc, address, mask);
+                            Value zero = arith::ConstantIndexOp::create(builder, loc, 0);
+                            return arith::CmpIOp::create(builder, loc, arith::CmpIPredicate::ne,
+                                                         offset, zero);
+                          },
+                          MBERT_ERROR_WORKSPACE_MISALIGNED});
+      }
+    SmallVector<std::pair<Value, mbert::ValueInterval>> checkedInputs;
     for (auto [argument, input] : llvm::zip(entry.getArguments(), signature->inputs))
-      if (input.indexBound)
-        checkedInputs.push_back({argument, *input.indexBound});
-    if (checkedInputs.empty())
+      if (input.allowedValues)
+        checkedInputs.push_back({argument, *input.allowedValues});
+    if (!checkedInputs.empty())
+      checks.push_back({[&]() -> Value {
+                          Value anyBad;
+                          for (auto [input, allowed] : checkedInputs) {
+                            Value bad = buildOutOfRangeCheck(builder, loc, input, allowed);
+                            anyBad = anyBad ? arith::OrIOp::create(builder, loc, anyBad, bad)
+                                                  .getResult()
+                                            : bad;
+                          }
+                          return anyBad;
+                        },
+                        MBERT_ERROR_INPUT_OUT_OF_RANGE});
+    if (checks.empty())
       return;
 
-    // Split the entry block so the checks run first and branch either to the
-    // original body or to an early error return.
+    // Split the entry block so the checks run first; each branches either to
+    // an early error return or to the next check, the last to the body.
     Block *body = entryBlock.splitBlock(entryBlock.begin());
-    builder.setInsertionPointToEnd(&entryBlock);
-    Value anyBad;
-    for (auto [input, bound] : checkedInputs) {
-      Value bad = buildOutOfRangeCheck(builder, loc, input, bound);
-      anyBad = anyBad ? arith::OrIOp::create(builder, loc, anyBad, bad).getResult() : bad;
+    Block *current = &entryBlock;
+    for (auto [index, check] : llvm::enumerate(checks)) {
+      builder.setInsertionPointToEnd(current);
+      Value failed = check.first();
+      Block *errorBlock = builder.createBlock(body);
+      Value code = arith::ConstantIntOp::create(builder, loc, status, check.second);
+      func::ReturnOp::create(builder, loc, ValueRange{code});
+      Block *next = index + 1 == checks.size() ? body : builder.createBlock(body);
+      builder.setInsertionPointToEnd(current);
+      cf::CondBranchOp::create(builder, loc, failed, errorBlock, ValueRange(), next, ValueRange());
+      current = next;
     }
-    Block *errorBlock = builder.createBlock(body);
-    Value outOfRange = arith::ConstantIntOp::create(builder, loc, status, mbert::kStatusInputOutOfRange);
-    func::ReturnOp::create(builder, loc, ValueRange{outOfRange});
-    builder.setInsertionPointToEnd(&entryBlock);
-    cf::CondBranchOp::create(builder, loc, anyBad, errorBlock, ValueRange(), body, ValueRange());
   }
 };
 

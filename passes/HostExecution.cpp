@@ -126,9 +126,10 @@ std::vector<TensorBuffers> generateSamples(const ModelSignature &signature, int6
         if (input.name == "attention_mask")
           return position < realLengths[row];
         if (input.name == "token_type_ids")
-          return input.indexBound.value_or(2) > 1 && position >= splits[row];
-        if (input.indexBound)
-          return std::uniform_int_distribution<int64_t>(0, *input.indexBound - 1)(random);
+          return (!input.allowedValues || input.allowedValues->end > 1) && position >= splits[row];
+        if (input.allowedValues && input.allowedValues->begin < input.allowedValues->end)
+          return std::uniform_int_distribution<int64_t>(input.allowedValues->begin,
+                                                        input.allowedValues->end - 1)(random);
         return 0;
       };
       for (int64_t i = 0; i < elements; ++i) {

@@ -282,14 +282,18 @@ def PackWeightsPass : Pass<"mbert-pack-weights", "mlir::ModuleOp"> {
 }
 
 def AnnotateIndexInputsPass : Pass<"mbert-annotate-index-inputs", "mlir::ModuleOp"> {
-  let summary = "Record the valid range of graph inputs used as gather indices";
+  let summary = "Record the values integer graph inputs may hold";
   let description = [{
-    Follows each integer graph input through shape-only ops (Cast, Reshape,
-    Squeeze, Unsqueeze) to the Gathers that use it as indices, and records
-    the smallest table extent as the input's `index_bound` in the module's
-    `mbert.signature`.
+    Follows each integer graph input through ops that keep its values
+    (integer Cast, Reshape, Squeeze, Unsqueeze, Expand, Slice, Transpose) and
+    through the addition or subtraction of a constant, to the Gathers that
+    use it as indices, and records the values that select a row of every
+    table as the input's `allowed_values` [begin, end) in the module's
+    `mbert.signature`. An integer input used as `1 - mask` or `mask - 1`
+    (through casts to float as well) gets [0, 2).
     The entry point later checks inputs against it before computing, so an
-    out-of-range token id is reported instead of reading out of bounds.
+    out-of-range token id is reported instead of reading out of bounds. The
+    walk uses a worklist: a chain of any length cannot exhaust the stack.
   }];
 }
 
@@ -375,9 +379,11 @@ def FinalizeEntryPointPass : Pass<"mbert-finalize-entry-point", "mlir::ModuleOp"
   let description = [{
     Turns the bufferized entry function into the ABI of docs/ABI.md: it
     returns an i32 status, takes a trailing opaque thread-pool pointer, and
-    first checks every input with an `index_bound` in the signature, returning
-    MBERT_ERROR_INPUT_OUT_OF_RANGE (2) before any computation when a value
-    is negative or not below the bound.
+    first checks, in order: that no input or output buffer of a non-empty
+    tensor, nor a needed workspace, is NULL (MBERT_ERROR_NULL_BUFFER, 13);
+    that the workspace is aligned to 64 bytes (MBERT_ERROR_WORKSPACE_MISALIGNED,
+    15); and that every input with `allowed_values` [begin, end) in the
+    signature holds only such values (MBERT_ERROR_INPUT_OUT_OF_RANGE, 2).
   }];
   let dependentDialects = ["mlir::cf::ControlFlowDialect", "mlir::scf::SCFDialect",
                            "mlir::arith::ArithDialect", "mlir::LLVM::LLVMDialect"];

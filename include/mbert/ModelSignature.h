@@ -32,16 +32,19 @@ inline constexpr llvm::StringLiteral kPeakLiveBytesAttr = "mbert.peak_live_bytes
 /// Byte alignment of the workspace and of every buffer placed in it.
 inline constexpr uint64_t kWorkspaceAlignment = 64;
 
-/// Status codes returned by the entry point (mbert_status_t in the runtime).
-inline constexpr int32_t kStatusOk = 0;
-inline constexpr int32_t kStatusInputOutOfRange = 2;
+/// The integers [begin, end) an input may hold.
+struct ValueInterval {
+  int64_t begin;
+  int64_t end;
+};
 
 struct TensorSignature {
   std::string name;
   int32_t onnxDataType; // TensorProto numbering, as mbert_dtype_t
   std::vector<int64_t> shape;
-  /// Inputs used as gather indices must lie in [0, indexBound).
-  std::optional<int64_t> indexBound;
+  /// Inputs used as gather indices (rows of their tables, shifted by any
+  /// constant added on the way) or as 0/1 masks must lie in this interval.
+  std::optional<ValueInterval> allowedValues;
 };
 
 struct ModelSignature {

@@ -70,8 +70,10 @@ DictionaryAttr tensorToAttr(Builder &builder, const TensorSignature &tensor) {
       builder.getNamedAttr("name", builder.getStringAttr(tensor.name)),
       builder.getNamedAttr("dtype", builder.getI32IntegerAttr(tensor.onnxDataType)),
       builder.getNamedAttr("shape", builder.getDenseI64ArrayAttr(tensor.shape))};
-  if (tensor.indexBound)
-    fields.push_back(builder.getNamedAttr("index_bound", builder.getI64IntegerAttr(*tensor.indexBound)));
+  if (tensor.allowedValues)
+    fields.push_back(builder.getNamedAttr(
+        "allowed_values", builder.getDenseI64ArrayAttr(
+                              {tensor.allowedValues->begin, tensor.allowedValues->end})));
   return builder.getDictionaryAttr(fields);
 }
 
@@ -87,8 +89,11 @@ std::optional<TensorSignature> tensorFromAttr(Attribute attr) {
   TensorSignature tensor{name.str(), static_cast<int32_t>(dtype.getInt()),
                          std::vector<int64_t>(shape.asArrayRef().begin(), shape.asArrayRef().end()),
                          std::nullopt};
-  if (auto bound = dict.getAs<IntegerAttr>("index_bound"))
-    tensor.indexBound = bound.getInt();
+  if (auto allowed = dict.getAs<DenseI64ArrayAttr>("allowed_values")) {
+    if (allowed.size() != 2)
+      return std::nullopt;
+    tensor.allowedValues = ValueInterval{allowed[0], allowed[1]};
+  }
   return tensor;
 }
 

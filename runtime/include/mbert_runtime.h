@@ -18,7 +18,8 @@ extern "C" {
 typedef enum mbert_status_t {
   MBERT_OK = 0,
   MBERT_ERROR_INVALID_ARGUMENT = 1,
-  /* An index input (token ids, token types) lies outside its table. */
+  /* An index input (token ids, token types) lies outside its table, or an attention mask
+   * holds a value other than 0 and 1 (docs/ABI.md). */
   MBERT_ERROR_INPUT_OUT_OF_RANGE = 2,
   MBERT_ERROR_IO = 3,
   /* A file is not what its format says it must be (malformed or inconsistent). */
@@ -37,10 +38,19 @@ typedef enum mbert_status_t {
   MBERT_ERROR_SEQUENCE_TOO_LONG = 11,
   /* A vocabulary lacks a token the tokenizer needs ([UNK], [CLS], [SEP], [PAD]). */
   MBERT_ERROR_MISSING_SPECIAL_TOKEN = 12,
+  /* A model was called with a NULL input or output buffer, or a NULL workspace although the
+   * model needs one. */
+  MBERT_ERROR_NULL_BUFFER = 13,
+  /* The workspace size the caller passed (mbert_model_run) is below the model's. */
+  MBERT_ERROR_WORKSPACE_TOO_SMALL = 14,
+  /* The workspace is not aligned to MBERT_WORKSPACE_ALIGNMENT. */
+  MBERT_ERROR_WORKSPACE_MISALIGNED = 15,
+  /* The thread pool's parallel_for reported a failure; the outputs are unspecified. */
+  MBERT_ERROR_POOL_FAILED = 16,
 } mbert_status_t;
 
 /* The last status code, for code that iterates over all of them. */
-#define MBERT_STATUS_LAST MBERT_ERROR_MISSING_SPECIAL_TOKEN
+#define MBERT_STATUS_LAST MBERT_ERROR_POOL_FAILED
 
 /* A short lowercase description of `status`; never NULL, also for unknown codes. */
 const char *mbert_status_string(mbert_status_t status);
@@ -76,11 +86,14 @@ typedef struct mbert_pool mbert_pool_t;
 typedef void (*mbert_task_fn)(void *context, int64_t begin, int64_t end);
 
 /* What generated code requires of a pool, and all it touches: parallel_for must call `task` on
- * disjoint ranges that together cover [0, count), from any threads, and return once every call
- * has returned. An app can bring its own scheduler by making this struct the first member of
- * its pool; mbert_pool_create makes one from POSIX threads. A pool runs one model at a time. */
+ * disjoint ranges that together cover [0, count), from any threads, return once every call
+ * has returned, and return MBERT_OK. A pool that cannot run the loop (say, its scheduler
+ * refused the work) returns any other value without calling `task` for the iterations it
+ * skipped; the generated code then stops and returns MBERT_ERROR_POOL_FAILED. An app can bring
+ * its own scheduler by making this struct the first member of its pool; mbert_pool_create makes
+ * one from POSIX threads. A pool runs one model at a time. */
 struct mbert_pool {
-  void (*parallel_for)(mbert_pool_t *pool, mbert_task_fn task, void *context, int64_t count);
+  int32_t (*parallel_for)(mbert_pool_t *pool, mbert_task_fn task, void *context, int64_t count);
 };
 
 /* Creates a pool of `threads` threads in all, the caller's included: threads - 1 workers start
@@ -115,6 +128,15 @@ typedef struct mbert_model_t {
   uint64_t workspace_alignment;
   mbert_entry_packed_fn run_packed;
 } mbert_model_t;
+
+/* Calls `model->run_packed` after checking what the generated entry cannot know: `model`,
+ * `buffers` and the workspace size. `buffers` holds num_inputs + num_outputs pointers, inputs
+ * then outputs. Returns MBERT_ERROR_INVALID_ARGUMENT for a NULL model or buffers array,
+ * MBERT_ERROR_WORKSPACE_TOO_SMALL when `workspace_size` is below model->workspace_size, and
+ * otherwise whatever the model returns (which checks NULL buffers, the workspace's alignment
+ * and the index inputs before computing). */
+mbert_status_t mbert_model_run(const mbert_model_t *model, void *const *buffers, void *workspace,
+                               uint64_t workspace_size, mbert_pool_t *pool);
 
 /* Number of elements of a dense tensor of `rank` dimensions (1 for rank 0). Fails with
  * MBERT_ERROR_INVALID_ARGUMENT on a negative dimension or when the count overflows. */

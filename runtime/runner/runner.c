@@ -461,7 +461,7 @@ static int compare_doubles(const void *lhs, const void *rhs) {
 
 static bool run_model(const mbert_model_t *model, void *const *buffers, void *workspace,
                       mbert_pool_t *pool) {
-  int32_t status = model->run_packed(buffers, workspace, pool);
+  int32_t status = mbert_model_run(model, buffers, workspace, model->workspace_size, pool);
   if (status != MBERT_OK) {
     print_error("model '%s' failed with status %d: %s", model->name, (int)status,
                 mbert_status_string((mbert_status_t)status));

@@ -86,13 +86,14 @@ static void publish(worker_pool_t *pool) {
   pthread_mutex_unlock(&pool->mutex);
 }
 
-static void parallel_for(mbert_pool_t *base, mbert_task_fn task, void *context, int64_t count) {
+static int32_t parallel_for(mbert_pool_t *base, mbert_task_fn task, void *context,
+                            int64_t count) {
   worker_pool_t *pool = (worker_pool_t *)base;
   if (count <= 0)
-    return;
+    return MBERT_OK;
   if (pool->threads == 1 || count == 1) {
     task(context, 0, count);
-    return;
+    return MBERT_OK;
   }
   pool->task = task;
   pool->context = context;
@@ -102,6 +103,7 @@ static void parallel_for(mbert_pool_t *base, mbert_task_fn task, void *context, 
   run_share(task, context, count, 0, pool->threads);
   while (atomic_load_explicit(&pool->unfinished, memory_order_acquire) != 0) {
   }
+  return MBERT_OK;
 }
 
 static void stop_workers(worker_pool_t *pool, int32_t started) {

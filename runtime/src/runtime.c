@@ -34,7 +34,7 @@ const char *mbert_status_string(mbert_status_t status) {
   case MBERT_ERROR_INVALID_ARGUMENT:
     return "invalid argument";
   case MBERT_ERROR_INPUT_OUT_OF_RANGE:
-    return "input out of range (an index input lies outside its table)";
+    return "input out of range (an index outside its table, or a mask value other than 0 and 1)";
   case MBERT_ERROR_IO:
     return "i/o error";
   case MBERT_ERROR_FORMAT:
@@ -55,8 +55,25 @@ const char *mbert_status_string(mbert_status_t status) {
     return "sequence too long to fit without truncating what may not be truncated";
   case MBERT_ERROR_MISSING_SPECIAL_TOKEN:
     return "vocabulary lacks a special token ([UNK], [CLS], [SEP] or [PAD])";
+  case MBERT_ERROR_NULL_BUFFER:
+    return "null buffer (an input, output or needed workspace pointer is NULL)";
+  case MBERT_ERROR_WORKSPACE_TOO_SMALL:
+    return "workspace smaller than the model needs";
+  case MBERT_ERROR_WORKSPACE_MISALIGNED:
+    return "workspace not aligned to MBERT_WORKSPACE_ALIGNMENT";
+  case MBERT_ERROR_POOL_FAILED:
+    return "the thread pool failed to run a parallel loop";
   }
   return "unknown status";
+}
+
+mbert_status_t mbert_model_run(const mbert_model_t *model, void *const *buffers, void *workspace,
+                               uint64_t workspace_size, mbert_pool_t *pool) {
+  if (!model || !model->run_packed || !buffers)
+    return MBERT_ERROR_INVALID_ARGUMENT;
+  if (workspace_size < model->workspace_size)
+    return MBERT_ERROR_WORKSPACE_TOO_SMALL;
+  return (mbert_status_t)model->run_packed(buffers, workspace, pool);
 }
 
 size_t mbert_dtype_size(int32_t dtype) {

@@ -8,7 +8,7 @@
 module attributes {
   mbert.model_name = "m",
   mbert.signature = {
-    inputs = [{name = "input_ids", dtype = 7 : i32, shape = array<i64: 1, 4>, index_bound = 3 : i64}],
+    inputs = [{name = "input_ids", dtype = 7 : i32, shape = array<i64: 1, 4>, allowed_values = array<i64: 0, 3>}],
     outputs = [{name = "z", dtype = 1 : i32, shape = array<i64: 1, 4, 2>}]}
 } {
   func.func @m_run(%ids: tensor<1x4xi64>) -> tensor<1x4x2xf32> {

@@ -4,8 +4,9 @@
 // then m_run_parallel_for(pool, task, array, count). The task loads the
 // buffers back and runs the kernel on its [begin, end); m_run_parallel_for
 // runs the whole range inline without a pool and calls pool->parallel_for
-// (the first field of struct mbert_pool) with one. Ordinary kernels are
-// called directly, as before.
+// (the first field of struct mbert_pool) with one, returning its status. A
+// status other than MBERT_OK makes the entry return MBERT_ERROR_POOL_FAILED
+// (16) at once. Ordinary kernels are called directly, as before.
 
 module attributes {mbert.model_name = "m", mbert.signature = {inputs = [], outputs = []}} {
   // CHECK-LABEL: llvm.func internal @m_run_kernel0(
@@ -32,9 +33,12 @@ module attributes {mbert.model_name = "m", mbert.signature = {inputs = [], outpu
   // CHECK: ^[[INLINE]]:
   // CHECK: %[[ZERO:.+]] = llvm.mlir.constant(0 : i64) : i64
   // CHECK: llvm.call %[[TASK]](%[[ARRAY]], %[[ZERO]], %[[COUNT]]) : !llvm.ptr, (!llvm.ptr, i64, i64) -> ()
+  // CHECK: %[[OK:.+]] = llvm.mlir.constant(0 : i32) : i32
+  // CHECK: llvm.return %[[OK]] : i32
   // CHECK: ^[[POOLED]]:
   // CHECK: %[[FN:.+]] = llvm.load %[[POOL]] : !llvm.ptr -> !llvm.ptr
-  // CHECK: llvm.call %[[FN]](%[[POOL]], %[[TASK]], %[[ARRAY]], %[[COUNT]]) : !llvm.ptr, (!llvm.ptr, !llvm.ptr, !llvm.ptr, i64) -> ()
+  // CHECK: %[[POOL_STATUS:.+]] = llvm.call %[[FN]](%[[POOL]], %[[TASK]], %[[ARRAY]], %[[COUNT]]) : !llvm.ptr, (!llvm.ptr, !llvm.ptr, !llvm.ptr, i64) -> i32
+  // CHECK: llvm.return %[[POOL_STATUS]] : i32
 
   // CHECK-LABEL: llvm.func @m_run
   // CHECK-SAME: (%[[X:.+]]: !llvm.ptr, %[[Y:.+]]: !llvm.ptr, %[[RUN_POOL:.+]]: !llvm.ptr)
@@ -44,9 +48,16 @@ module attributes {mbert.model_name = "m", mbert.signature = {inputs = [], outpu
   // CHECK: llvm.store %[[X]], %{{.+}} : !llvm.ptr, !llvm.ptr
   // CHECK: llvm.store %[[Y]], %{{.+}} : !llvm.ptr, !llvm.ptr
   // CHECK: %[[TASK_ADDRESS:.+]] = llvm.mlir.addressof @m_run_kernel0_task : !llvm.ptr
-  // CHECK: llvm.call @m_run_parallel_for(%[[RUN_POOL]], %[[TASK_ADDRESS]], %[[CONTEXT_ARRAY]], %[[C12]])
+  // CHECK: %[[STATUS:.+]] = llvm.call @m_run_parallel_for(%[[RUN_POOL]], %[[TASK_ADDRESS]], %[[CONTEXT_ARRAY]], %[[C12]])
+  // CHECK: %[[RUN_OK:.+]] = llvm.mlir.constant(0 : i32) : i32
+  // CHECK: %[[FAILED:.+]] = llvm.icmp "ne" %[[STATUS]], %[[RUN_OK]] : i32
+  // CHECK: llvm.cond_br %[[FAILED]], ^[[POOL_FAILED:[^,]+]], ^[[REST:[^ ]+]]
   // CHECK-NOT: llvm.call @m_run_kernel0(
+  // CHECK: ^[[REST]]:
   // CHECK: llvm.call @m_run_kernel1(%[[X]])
+  // CHECK: ^[[POOL_FAILED]]:
+  // CHECK: %[[C16:.+]] = llvm.mlir.constant(16 : i32) : i32
+  // CHECK: llvm.return %[[C16]] : i32
   llvm.func @m_run(%x: !llvm.ptr, %y: !llvm.ptr, %pool: !llvm.ptr) -> i32 {
     %zero = llvm.mlir.constant(0 : i64) : i64
     %count = llvm.mlir.constant(12 : i64) : i64

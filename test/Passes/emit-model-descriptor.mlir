@@ -3,7 +3,7 @@
 module attributes {
   mbert.model_name = "m",
   mbert.signature = {
-    inputs = [{name = "input_ids", dtype = 7 : i32, shape = array<i64: 1, 8>, index_bound = 100 : i64}],
+    inputs = [{name = "input_ids", dtype = 7 : i32, shape = array<i64: 1, 8>, allowed_values = array<i64: 0, 100>}],
     outputs = [{name = "logits", dtype = 1 : i32, shape = array<i64: 1, 2>},
                {name = "score", dtype = 1 : i32, shape = array<i64>}]},
   mbert.workspace_size = 4096 : i64

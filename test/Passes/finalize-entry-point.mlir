@@ -1,11 +1,32 @@
 // RUN: mbert-opt %s -split-input-file --pass-pipeline="builtin.module(mbert-finalize-entry-point)" | FileCheck %s
 
-// input_ids has an index_bound of 100: before anything else runs, the entry
-// scans its 2x8 = 16 elements for a value < 0 or >= 100 and, on any, returns
-// MBERT_ERROR_INPUT_OUT_OF_RANGE (2). attention_mask has no bound and is not
-// read by the check. The function gets an i32 status and a trailing pool.
+// Before anything else runs, the entry checks, each with its own status and
+// early return: that no buffer is NULL (13), that the workspace is aligned to
+// 64 bytes (15), and that input_ids, whose allowed_values are [0, 100), holds
+// nothing < 0 or >= 100 in its 2x8 = 16 elements (2). attention_mask has no
+// interval and is not read by the checks. The function gets an i32 status
+// and a trailing pool.
 // CHECK-LABEL: func.func @m_run
-// CHECK-SAME: (%[[IDS:[^:]+]]: memref<2x8xi64>, %[[MASK:[^:]+]]: memref<2x8xi64>, %{{[^:]+}}: memref<2x8xf32>, %{{[^:]+}}: memref<64xi8> {mbert.workspace}, %{{[^:]+}}: !llvm.ptr {mbert.pool}) -> i32
+// CHECK-SAME: (%[[IDS:[^:]+]]: memref<2x8xi64>, %[[MASK:[^:]+]]: memref<2x8xi64>, %[[OUT:[^:]+]]: memref<2x8xf32>, %[[WS:[^:]+]]: memref<64xi8> {mbert.workspace}, %{{[^:]+}}: !llvm.ptr {mbert.pool}) -> i32
+// CHECK: %[[IDS_ADDRESS:.+]] = memref.extract_aligned_pointer_as_index %[[IDS]]
+// CHECK: %[[NULL:.+]] = arith.constant 0 : index
+// CHECK: %[[IDS_NULL:.+]] = arith.cmpi eq, %[[IDS_ADDRESS]], %[[NULL]] : index
+// CHECK: cf.cond_br %[[IDS_NULL]], ^[[NULL_ERROR:[^,]+]], ^[[NEXT0:[^ ]+]]
+// CHECK: ^[[NULL_ERROR]]:
+// CHECK: %[[C13:.+]] = arith.constant 13 : i32
+// CHECK: return %[[C13]] : i32
+// CHECK: ^[[NEXT0]]:
+// CHECK: memref.extract_aligned_pointer_as_index %[[MASK]]
+// CHECK: memref.extract_aligned_pointer_as_index %[[OUT]]
+// CHECK: memref.extract_aligned_pointer_as_index %[[WS]]
+// CHECK: %[[WS_ADDRESS:.+]] = memref.extract_aligned_pointer_as_index %[[WS]]
+// CHECK: %[[C63:.+]] = arith.constant 63 : index
+// CHECK: %[[MISALIGNMENT:.+]] = arith.andi %[[WS_ADDRESS]], %[[C63]] : index
+// CHECK: %[[MISALIGNED:.+]] = arith.cmpi ne, %[[MISALIGNMENT]], %{{.+}} : index
+// CHECK: cf.cond_br %[[MISALIGNED]], ^[[ALIGN_ERROR:[^,]+]], ^[[RANGE:[^ ]+]]
+// CHECK: ^[[ALIGN_ERROR]]:
+// CHECK: arith.constant 15 : i32
+// CHECK: ^[[RANGE]]:
 // CHECK-NOT: %[[MASK]]
 // CHECK: %[[FLAT:.+]] = memref.collapse_shape %[[IDS]] {{\[}}[0, 1]] : memref<2x8xi64> into memref<16xi64>
 // CHECK-DAG: %[[C0:.+]] = arith.constant 0 : index
@@ -33,7 +54,7 @@
 module attributes {
   mbert.model_name = "m",
   mbert.signature = {
-    inputs = [{name = "input_ids", dtype = 7 : i32, shape = array<i64: 2, 8>, index_bound = 100 : i64},
+    inputs = [{name = "input_ids", dtype = 7 : i32, shape = array<i64: 2, 8>, allowed_values = array<i64: 0, 100>},
               {name = "attention_mask", dtype = 7 : i32, shape = array<i64: 2, 8>}],
     outputs = [{name = "y", dtype = 1 : i32, shape = array<i64: 2, 8>}]},
   mbert.workspace_size = 64 : i64
@@ -53,13 +74,16 @@ module attributes {
 
 // -----
 
-// Without any index_bound there is nothing to check: a single block that
-// returns 0, no loop and no branch; the signature changes all the same.
+// Without allowed_values or a workspace there is only the NULL check of the
+// two buffers: no range loop; the signature changes all the same. An empty
+// tensor's buffer is not checked (NULL is fine for it).
 // CHECK-LABEL: func.func @m_run
-// CHECK-SAME: (%{{[^:]+}}: memref<4xi32>, %{{[^:]+}}: memref<4xf32>, %{{[^:]+}}: !llvm.ptr {mbert.pool}) -> i32
+// CHECK-SAME: (%[[TYPES:[^:]+]]: memref<4xi32>, %[[Y:[^:]+]]: memref<4xf32>, %[[EMPTY:[^:]+]]: memref<0xf32>, %{{[^:]+}}: !llvm.ptr {mbert.pool}) -> i32
 // CHECK-NOT: scf.for
-// CHECK-NOT: cf.cond_br
-// CHECK-NOT: ^bb1
+// CHECK: memref.extract_aligned_pointer_as_index %[[TYPES]]
+// CHECK: memref.extract_aligned_pointer_as_index %[[Y]]
+// CHECK-NOT: memref.extract_aligned_pointer_as_index
+// CHECK-NOT: scf.for
 // CHECK: linalg.generic
 // CHECK: %[[OK:.+]] = arith.constant 0 : i32
 // CHECK-NOT: arith.constant 2 : i32
@@ -68,10 +92,11 @@ module attributes {
   mbert.model_name = "m",
   mbert.signature = {
     inputs = [{name = "token_type_ids", dtype = 6 : i32, shape = array<i64: 4>}],
-    outputs = [{name = "y", dtype = 1 : i32, shape = array<i64: 4>}]},
+    outputs = [{name = "y", dtype = 1 : i32, shape = array<i64: 4>},
+               {name = "nothing", dtype = 1 : i32, shape = array<i64: 0>}]},
   mbert.workspace_size = 0 : i64
 } {
-  func.func @m_run(%types: memref<4xi32>, %out: memref<4xf32>) {
+  func.func @m_run(%types: memref<4xi32>, %out: memref<4xf32>, %empty: memref<0xf32>) {
     linalg.generic {indexing_maps = [affine_map<(d0) -> (d0)>, affine_map<(d0) -> (d0)>],
                     iterator_types = ["parallel"]}
         ins(%types : memref<4xi32>) outs(%out : memref<4xf32>) {

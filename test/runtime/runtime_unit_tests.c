@@ -41,6 +41,8 @@ static void test_status_strings(void) {
   CHECK(MBERT_OK == 0);
   CHECK(MBERT_ERROR_INPUT_OUT_OF_RANGE == 2); /* fixed by docs/ABI.md */
   CHECK(MBERT_ERROR_UNSUPPORTED == 8 && MBERT_ERROR_MISSING_SPECIAL_TOKEN == 12);
+  CHECK(MBERT_ERROR_NULL_BUFFER == 13 && MBERT_ERROR_WORKSPACE_TOO_SMALL == 14);
+  CHECK(MBERT_ERROR_WORKSPACE_MISALIGNED == 15 && MBERT_ERROR_POOL_FAILED == 16);
   CHECK(strcmp(mbert_status_string(MBERT_OK), "ok") == 0);
   CHECK_CONTAINS(mbert_status_string(MBERT_ERROR_INPUT_OUT_OF_RANGE), "out of range");
   CHECK(strcmp(mbert_status_string((mbert_status_t)12345), "unknown status") == 0);
@@ -137,6 +139,35 @@ static void count_visits(void *context, int64_t begin, int64_t end) {
     atomic_fetch_add(&visits->counts[i], 1);
 }
 
+/* A stand-in for a compiled model's packed entry: records what it was called with. */
+static void *const *seen_buffers;
+static void *seen_workspace;
+static int32_t recording_run_packed(void *const *buffers, void *workspace, mbert_pool_t *pool) {
+  (void)pool;
+  seen_buffers = buffers;
+  seen_workspace = workspace;
+  return MBERT_ERROR_INPUT_OUT_OF_RANGE;
+}
+
+/* mbert_model_run refuses what the entry cannot check (no model, no buffer array, a workspace
+ * below the model's size) without calling it, and otherwise returns the entry's own status. */
+static void test_model_run_checks_before_calling(void) {
+  mbert_model_t model = {.name = "recording", .workspace_size = 128,
+                         .workspace_alignment = MBERT_WORKSPACE_ALIGNMENT,
+                         .run_packed = recording_run_packed};
+  void *buffers[1] = {NULL};
+  char workspace[1];
+  seen_buffers = NULL;
+  CHECK(mbert_model_run(NULL, buffers, workspace, 128, NULL) == MBERT_ERROR_INVALID_ARGUMENT);
+  CHECK(mbert_model_run(&model, NULL, workspace, 128, NULL) == MBERT_ERROR_INVALID_ARGUMENT);
+  CHECK(mbert_model_run(&model, buffers, workspace, 127, NULL) == MBERT_ERROR_WORKSPACE_TOO_SMALL);
+  CHECK(seen_buffers == NULL);
+  CHECK(mbert_model_run(&model, buffers, workspace, 128, NULL) == MBERT_ERROR_INPUT_OUT_OF_RANGE);
+  CHECK(seen_buffers == buffers && seen_workspace == workspace);
+  model.run_packed = NULL;
+  CHECK(mbert_model_run(&model, buffers, workspace, 128, NULL) == MBERT_ERROR_INVALID_ARGUMENT);
+}
+
 /* Every iteration runs exactly once, whatever the split: counts below, equal to and above the
  * number of threads, back to back (workers spinning) and after the workers fell asleep. */
 static void test_pool_runs_each_iteration_once(void) {
@@ -156,7 +187,7 @@ static void test_pool_runs_each_iteration_once(void) {
       pool_visits_t visits;
       for (int i = 0; i < kPoolIterations; ++i)
         atomic_init(&visits.counts[i], 0);
-      pool->parallel_for(pool, count_visits, &visits, count);
+      CHECK(pool->parallel_for(pool, count_visits, &visits, count) == MBERT_OK);
       for (int64_t i = 0; i < kPoolIterations; ++i)
         CHECK(atomic_load(&visits.counts[i]) == (i < count ? 1 : 0));
     }
@@ -538,6 +569,7 @@ static const unit_test_t kTests[] = {
     {"element_counts", test_element_counts},
     {"workspace_alloc", test_workspace_alloc},
     {"pool_runs_each_iteration_once", test_pool_runs_each_iteration_once},
+    {"model_run_checks_before_calling", test_model_run_checks_before_calling},
     {"npy_round_trip_every_dtype", test_npy_round_trip_every_dtype},
     {"npy_round_trip_shapes", test_npy_round_trip_shapes},
     {"npy_written_header_matches_numpy", test_npy_written_header_matches_numpy},

@@ -25,6 +25,7 @@
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/MemoryBufferRef.h"
 #include "llvm/Support/CommandLine.h"
+#include "llvm/Support/ConvertUTF.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/InitLLVM.h"
 #include "llvm/Support/Path.h"
@@ -127,6 +128,47 @@ cl::opt<EmitKind> emitKind(
                clEnumValN(EmitKind::Executable, "exe",
                           "executable: object + runtime + npy runner")),
     cl::cat(compileCategory));
+
+/// `text` safe to print on a terminal: names in a model are arbitrary bytes,
+/// and echoing a newline or an escape sequence would let a model forge
+/// messages or drive the user's terminal. Control characters (C0, DEL and the
+/// C1 range) and bytes that are not UTF-8 become \xNN; other UTF-8 stays.
+std::string escapeForTerminal(StringRef text) {
+  std::string escaped;
+  auto escapeByte = [&](unsigned char byte) {
+    escaped += "\\x";
+    escaped.push_back(llvm::hexdigit(byte >> 4, /*LowerCase=*/true));
+    escaped.push_back(llvm::hexdigit(byte & 15, /*LowerCase=*/true));
+  };
+  for (size_t i = 0; i < text.size();) {
+    auto byte = static_cast<unsigned char>(text[i]);
+    if (byte < 0x80) {
+      if (byte < 0x20 || byte == 0x7f)
+        escapeByte(byte);
+      else
+        escaped.push_back(static_cast<char>(byte));
+      ++i;
+      continue;
+    }
+    // A well-formed multi-byte sequence outside U+0080..U+009F stays as is.
+    size_t length = byte >= 0xf0 ? 4 : byte >= 0xe0 ? 3 : byte >= 0xc2 ? 2 : 0;
+    llvm::UTF32 codePoint;
+    const auto *begin = reinterpret_cast<const llvm::UTF8 *>(text.data() + i);
+    const llvm::UTF8 *source = begin;
+    llvm::UTF32 *target = &codePoint;
+    bool decoded = length != 0 && i + length <= text.size() &&
+                   llvm::ConvertUTF8toUTF32(&source, begin + length, &target, target + 1,
+                                            llvm::strictConversion) == llvm::conversionOK;
+    if (decoded && codePoint >= 0xa0) {
+      escaped.append(text.data() + i, length);
+      i += length;
+    } else {
+      escapeByte(byte);
+      ++i;
+    }
+  }
+  return escaped;
+}
 
 /// "file: node 'name': " for locations the importer made, so that messages
 /// point at the ONNX node; other locations print as MLIR writes them.
@@ -234,7 +276,8 @@ private:
 };
 
 int reportError(const Twine &message) {
-  llvm::WithColor::error(llvm::errs(), "mbert-compile") << message << "\n";
+  llvm::WithColor::error(llvm::errs(), "mbert-compile") << escapeForTerminal(message.str())
+                                                        << "\n";
   return 1;
 }
 
@@ -247,6 +290,39 @@ std::string getRuntimeDir(const char *argv0) {
   return std::string(dir);
 }
 
+/// `path` absolute and without "." or ".." components, for comparing outputs.
+std::string normalizePath(StringRef path) {
+  llvm::SmallString<256> normalized(path);
+  llvm::sys::fs::make_absolute(normalized);
+  llvm::sys::path::remove_dots(normalized, /*remove_dot_dot=*/true);
+  return std::string(normalized);
+}
+
+/// Fails when two of the files a compile writes are the same file: the later
+/// one would silently replace the earlier (`-o model.h` names the object and
+/// the header alike).
+LogicalResult checkDistinctOutputs(std::string &error) {
+  SmallVector<std::pair<std::string, std::string>> outputs = {{"-o", outputPath}};
+  if (emitKind == EmitKind::Object && outputPath != "-") {
+    llvm::SmallString<256> headerPath(outputPath);
+    llvm::sys::path::replace_extension(headerPath, "h");
+    outputs.push_back({"the header", std::string(headerPath)});
+  }
+  if (!getStatsPath().empty())
+    outputs.push_back({"--stats", getStatsPath()});
+  for (size_t i = 0; i < outputs.size(); ++i)
+    for (size_t j = i + 1; j < outputs.size(); ++j)
+      if (outputs[i].second != "-" &&
+          normalizePath(outputs[i].second) == normalizePath(outputs[j].second)) {
+        error = outputs[i].first + " and " + outputs[j].first + " are the same file " +
+                outputs[j].second;
+        if (outputs[j].first == "the header")
+          error += "; give the object a name that does not end in .h";
+        return failure();
+      }
+  return success();
+}
+
 int compile(const char *argv0) {
   std::string name = modelName.empty() ? getDefaultModelName(inputPath) : modelName.getValue();
   if (!isCIdentifier(name))
@@ -257,6 +333,9 @@ int compile(const char *argv0) {
     return reportError("--batch must be between 1 and 65536");
   if (optLevel > 3)
     return reportError("-O must be 0, 1, 2 or 3");
+  std::string outputsError;
+  if (failed(checkDistinctOutputs(outputsError)))
+    return reportError(outputsError);
   // Read before compiling, so that a bad vocabulary fails fast.
   std::string vocabulary;
   if (!vocabPath.empty()) {
@@ -276,7 +355,9 @@ int compile(const char *argv0) {
     if (diagnostic.getSeverity() != DiagnosticSeverity::Error)
       return success();
     llvm::WithColor::error(llvm::errs(), "mbert-compile")
-        << describeLocation(diagnostic.getLocation()) << ": " << diagnostic.str() << "\n";
+        << escapeForTerminal(describeLocation(diagnostic.getLocation()) + ": " +
+                             diagnostic.str())
+        << "\n";
     return success();
   });
 
@@ -441,8 +522,11 @@ int compile(const char *argv0) {
                                      getRuntimeDir(argv0), error)))
       return reportError(error);
     stats.recordTime("link", secondsSince(start));
+    // Executable as a linker makes it: every permission the umask allows.
     if (!output.isWrittenDirectly())
-      llvm::sys::fs::setPermissions(output.getTemporaryPath(), llvm::sys::fs::all_all);
+      llvm::sys::fs::setPermissions(
+          output.getTemporaryPath(),
+          static_cast<llvm::sys::fs::perms>(llvm::sys::fs::all_all & ~llvm::sys::fs::getUmask()));
     return failed(output.commit(error)) ? reportError(error) : finish();
   }
 
@@ -450,14 +534,18 @@ int compile(const char *argv0) {
     return reportError(error);
   stream->write(code.data(), code.size());
   stream->close();
-  if (emitKind == EmitKind::Object) {
+  // The header goes next to an object written to a file; an object sent to
+  // standard output or a device (-o /dev/null) has no "next to".
+  if (emitKind == EmitKind::Object && !output.isWrittenDirectly()) {
     llvm::SmallString<256> headerPath(outputPath);
     llvm::sys::path::replace_extension(headerPath, "h");
     PendingOutput header(headerPath);
     std::unique_ptr<llvm::raw_fd_ostream> headerStream;
     if (failed(header.open(headerStream, error)))
       return reportError(error);
-    mbert::writeModelHeader(*signature, *headerStream, /*declaresVocabulary=*/!vocabPath.empty());
+    if (failed(mbert::writeModelHeader(*signature, *headerStream,
+                                       /*declaresVocabulary=*/!vocabPath.empty(), error)))
+      return reportError(error);
     headerStream->close();
     if (failed(output.commit(error)) || failed(header.commit(error)))
       return reportError(error);

@@ -42,9 +42,12 @@ mlir::LogicalResult emitCode(llvm::Module &llvmModule, const TargetOptions &opti
                              std::string &errorMessage);
 
 /// Writes the C header of docs/ABI.md for a compiled model; with
-/// `declaresVocabulary`, also the NAME_vocab symbols of addVocabulary.
-void writeModelHeader(const ModelSignature &signature, llvm::raw_ostream &os,
-                      bool declaresVocabulary = false);
+/// `declaresVocabulary`, also the NAME_vocab symbols of addVocabulary. Tensor
+/// names become unique C identifiers and escaped comments, whatever bytes the
+/// model gave them. Fails (writing nothing) when an element count does not
+/// fit 64 bits.
+mlir::LogicalResult writeModelHeader(const ModelSignature &signature, llvm::raw_ostream &os,
+                                     bool declaresVocabulary, std::string &errorMessage);
 
 /// Reads a BERT vocab.txt into `contents` after checking it with the runtime's
 /// tokenizer, so that a vocabulary the compiler embeds is one the app loads.

@@ -1,0 +1,117 @@
+/* Calls a QA model compiled with `--emit=obj --name qa` with every kind of bad argument the
+ * generated entry point and the runtime check (docs/ABI.md) and prints one line per case:
+ * the status, and whether the outputs were left untouched (for the checks made before any
+ * computation). Inputs are made up here: ids 1..N, a mask of ones, token types 0. */
+#include "qa.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int64_t ids[QA_INPUT_IDS_ELEMENTS], mask[QA_ATTENTION_MASK_ELEMENTS],
+    types[QA_TOKEN_TYPE_IDS_ELEMENTS];
+static float start[QA_START_LOGITS_ELEMENTS], end[QA_END_LOGITS_ELEMENTS];
+static float reference_start[QA_START_LOGITS_ELEMENTS];
+
+static void reset_inputs(void) {
+  for (int64_t i = 0; i < QA_INPUT_IDS_ELEMENTS; ++i)
+    ids[i] = 1 + i;
+  for (int64_t i = 0; i < QA_ATTENTION_MASK_ELEMENTS; ++i)
+    mask[i] = 1;
+  memset(types, 0, sizeof types);
+}
+
+/* Fills the outputs with a pattern no model computes, so that "untouched" can be seen. */
+static void poison_outputs(void) {
+  memset(start, 0x7f, sizeof start);
+  memset(end, 0x7f, sizeof end);
+}
+
+static int outputs_untouched(void) {
+  float pattern[QA_START_LOGITS_ELEMENTS];
+  memset(pattern, 0x7f, sizeof pattern);
+  return memcmp(start, pattern, sizeof start) == 0;
+}
+
+static void report(const char *label, int32_t status) {
+  printf("%s: %s%s\n", label, mbert_status_string((mbert_status_t)status),
+         status != MBERT_OK && outputs_untouched() ? " (outputs untouched)" : "");
+}
+
+/* A pool whose scheduler refuses every loop. */
+static int32_t refusing_parallel_for(mbert_pool_t *pool, mbert_task_fn task, void *context,
+                                     int64_t count) {
+  (void)pool, (void)task, (void)context, (void)count;
+  return MBERT_ERROR_OUT_OF_MEMORY;
+}
+
+/* A pool that runs every loop on the caller's thread in two halves, to show that a working
+ * custom pool computes what the NULL pool does. */
+static int32_t halving_parallel_for(mbert_pool_t *pool, mbert_task_fn task, void *context,
+                                    int64_t count) {
+  (void)pool;
+  task(context, 0, count / 2);
+  task(context, count / 2, count);
+  return MBERT_OK;
+}
+
+int main(void) {
+  /* Twice the size, so that a misaligned pointer inside it still has the size. */
+  void *allocation = NULL;
+  if (mbert_workspace_alloc(2 * QA_WORKSPACE_SIZE + MBERT_WORKSPACE_ALIGNMENT, 0, &allocation) !=
+      MBERT_OK)
+    return 1;
+  char *workspace = allocation;
+
+  reset_inputs();
+  poison_outputs();
+  report("valid", qa_run(ids, mask, types, start, end, workspace, NULL));
+  memcpy(reference_start, start, sizeof start);
+
+  poison_outputs();
+  report("null input", qa_run(ids, NULL, types, start, end, workspace, NULL));
+  report("null output", qa_run(ids, mask, types, start, NULL, workspace, NULL));
+  report("null workspace", qa_run(ids, mask, types, start, end, NULL, NULL));
+  report("misaligned workspace", qa_run(ids, mask, types, start, end, workspace + 8, NULL));
+
+  types[3] = QA_TOKEN_TYPE_IDS_BOUND;
+  report("token type at the bound", qa_run(ids, mask, types, start, end, workspace, NULL));
+  types[3] = -1;
+  report("negative token type", qa_run(ids, mask, types, start, end, workspace, NULL));
+  reset_inputs();
+  ids[0] = INT64_MIN;
+  report("token id INT64_MIN", qa_run(ids, mask, types, start, end, workspace, NULL));
+  reset_inputs();
+  mask[5] = 2;
+  report("mask value 2", qa_run(ids, mask, types, start, end, workspace, NULL));
+  mask[5] = -1;
+  report("mask value -1", qa_run(ids, mask, types, start, end, workspace, NULL));
+  reset_inputs();
+  printf("mask bounds: [%lld, %lld)\n", (long long)QA_ATTENTION_MASK_LOWEST,
+         (long long)QA_ATTENTION_MASK_BOUND);
+
+  void *buffers[] = {ids, mask, types, start, end};
+  report("model_run, workspace one byte short",
+         mbert_model_run(&qa_model, buffers, workspace, QA_WORKSPACE_SIZE - 1, NULL));
+  report("model_run, no model", mbert_model_run(NULL, buffers, workspace, QA_WORKSPACE_SIZE, NULL));
+  report("model_run, no buffers",
+         mbert_model_run(&qa_model, NULL, workspace, QA_WORKSPACE_SIZE, NULL));
+  buffers[2] = NULL;
+  report("model_run, null input",
+         mbert_model_run(&qa_model, buffers, workspace, QA_WORKSPACE_SIZE, NULL));
+  buffers[2] = types;
+
+  mbert_pool_t refusing = {refusing_parallel_for};
+  report("refusing pool", qa_run(ids, mask, types, start, end, workspace, &refusing));
+
+  mbert_pool_t halving = {halving_parallel_for};
+  poison_outputs();
+  report("halving pool", mbert_model_run(&qa_model, buffers, workspace, QA_WORKSPACE_SIZE,
+                                         &halving));
+  printf("halving pool matches: %s\n",
+         memcmp(start, reference_start, sizeof start) == 0 ? "yes" : "no");
+
+  mbert_workspace_free(allocation);
+  return 0;
+}
