@@ -332,6 +332,22 @@ def ApproximateExpPass : Pass<"mbert-approximate-exp", "mlir::ModuleOp"> {
   let dependentDialects = ["mlir::arith::ArithDialect", "mlir::vector::VectorDialect"];
 }
 
+def CopySharedResultsPass : Pass<"mbert-copy-shared-results", "mlir::ModuleOp"> {
+  let summary = "Give every result of the entry point a value of its own";
+  let description = [{
+    Every graph output becomes its own caller-provided buffer. A returned
+    value that is an argument of the entry point (a graph output that is a
+    graph input) or that is returned more than once (two outputs computed by
+    identical nodes, merged by CSE) cannot be: it is replaced, at the return,
+    by a copy (`bufferization.alloc_tensor` with `copy`, a new buffer after
+    bufferization). Runs on tensors, right before bufferization.
+  }];
+  let dependentDialects = ["mlir::bufferization::BufferizationDialect"];
+  let statistics = [
+    Statistic<"copiedResults", "copied-results", "Results given a copy of their own">
+  ];
+}
+
 def PlanMemoryPass : Pass<"mbert-plan-memory", "mlir::ModuleOp"> {
   let summary = "Place every intermediate buffer in one workspace arena";
   let description = [{

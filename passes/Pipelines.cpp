@@ -85,6 +85,8 @@ void buildModelToLinalgPipeline(OpPassManager &pm, const PipelineOptions &option
 
 void buildLinalgToLLVMPipeline(OpPassManager &pm, const PipelineOptions &) {
   pm.addPass(createApproximateExpPass());
+  // Right before bufferization: no canonicalization may fold the copies away.
+  pm.addPass(createCopySharedResultsPass());
   // Function boundaries keep identity layouts so that every argument is a
   // dense buffer the caller owns; results become caller-provided out params.
   // Blocks computed into a tensor.empty and then inserted into a larger

@@ -252,6 +252,14 @@ def output_is_input():
     return model([relu_of("x")], [float_input("x", [4])], [output("y"), output("x")])
 
 
+@hostile
+def identical_outputs():
+    # Two outputs computed by identical nodes: CSE makes them one value.
+    return model([helper.make_node("Relu", ["x"], ["a"], name="relu_a"),
+                  helper.make_node("Relu", ["x"], ["b"], name="relu_b")],
+                 [float_input("x", [4])], [output("a"), output("b")])
+
+
 # Error messages must not echo raw bytes: a node name with a newline and a terminal escape.
 @hostile
 def escape_in_name():
