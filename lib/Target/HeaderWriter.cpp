@@ -179,10 +179,11 @@ mlir::LogicalResult writeModelHeader(const ModelSignature &signature, llvm::raw_
   describe("output", signature.outputs);
 
   os << "/* Runs the model. Returns MBERT_OK or an mbert_status_t error (docs/ABI.md):\n"
-     << " * MBERT_ERROR_INPUT_OUT_OF_RANGE when an input holds a value outside\n"
-     << " * [_LOWEST, _BOUND), MBERT_ERROR_NULL_BUFFER or MBERT_ERROR_WORKSPACE_MISALIGNED\n"
-     << " * (nothing is computed then), MBERT_ERROR_POOL_FAILED when the pool fails.\n"
-     << " * pool may be NULL (run on the calling thread). */\n"
+     << " * MBERT_ERROR_NULL_BUFFER, MBERT_ERROR_WORKSPACE_MISALIGNED, or\n"
+     << " * MBERT_ERROR_INPUT_OUT_OF_RANGE when an input holds a value outside its\n"
+     << " * [" << upper << "_<INPUT>_LOWEST, " << upper << "_<INPUT>_BOUND) (nothing is computed\n"
+     << " * then); MBERT_ERROR_POOL_FAILED when the pool fails. pool may be NULL (run on\n"
+     << " * the calling thread). */\n"
      << "int32_t " << name << "_run(";
   tensorNames = names.begin();
   for (const TensorSignature &tensor : signature.inputs)
