@@ -4,7 +4,7 @@
 #   scripts/fuzz.sh --list                      the targets, one a line
 #   scripts/fuzz.sh TARGET SECONDS [ARGS...]    fuzz TARGET; ARGS go to libFuzzer
 #
-# The run starts from the seeds in fuzz/corpus/TARGET/ plus what earlier runs added in
+# The run starts from the target's seeds in fuzz/corpus/ plus what earlier runs added in
 # build-sanitize/fuzz/corpus/TARGET/ (the repository's seeds are never written to). A crash,
 # sanitizer report, timeout or out-of-memory ends the run with a non-zero status and leaves the
 # input in build-sanitize/fuzz/artifacts/TARGET/; reproduce it with
@@ -14,12 +14,13 @@ set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 build="${MBERT_SANITIZE_BUILD_DIR:-$root/build-sanitize}"
 
-# TARGET  largest input in bytes  seconds one input may take
+# TARGET  seeds in fuzz/corpus/  largest input in bytes  seconds one input may take (wall clock,
+# generous: the machines are shared, and a hang is what this catches)
 targets=(
-  "onnx              65536  10"
-  "onnx-structured   65536  10"
-  "npy                4096   2"
-  "tokenizer          4096   2"
+  "onnx             onnx       65536  60"
+  "onnx-structured  onnx       65536  60"
+  "npy              npy         4096  10"
+  "tokenizer        tokenizer   4096  10"
 )
 
 if [ "${1:-}" = "--list" ]; then
@@ -35,11 +36,11 @@ if [ $# -lt 2 ] || ! [[ "$2" =~ ^[0-9]+$ ]]; then
 fi
 target="$1" seconds="$2"
 shift 2
-max_len="" timeout=""
+seeds="" max_len="" timeout=""
 for entry in "${targets[@]}"; do
-  read -r name length limit <<< "$entry"
+  read -r name seed_folder length limit <<< "$entry"
   if [ "$name" = "$target" ]; then
-    max_len="$length" timeout="$limit"
+    seeds="$root/fuzz/corpus/$seed_folder" max_len="$length" timeout="$limit"
   fi
 done
 if [ -z "$max_len" ]; then
@@ -63,7 +64,7 @@ export UBSAN_OPTIONS="${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1}"
 status=0
 start=$SECONDS
 # New-coverage lines are many; the log keeps them, the terminal shows the rest.
-"$binary" "$corpus" "$root/fuzz/corpus/$target" -max_total_time="$seconds" -max_len="$max_len" \
+"$binary" "$corpus" "$seeds" -max_total_time="$seconds" -max_len="$max_len" \
   -timeout="$timeout" -rss_limit_mb=2048 -print_final_stats=1 -artifact_prefix="$artifacts/" \
   "$@" 2>&1 | tee "$log" | grep -v -e '^#[0-9]*.*\(NEW\|REDUCE\)' || status=${PIPESTATUS[0]}
 executions=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -n 1)

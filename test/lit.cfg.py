@@ -35,12 +35,14 @@ def is_on(value):
 # A sanitized build (scripts/build.sh --sanitize): every AddressSanitizer and UBSan report ends
 # the process with an error, so the ordinary checks of exit codes catch them. MLIR's allocator is
 # not instrumented and poisons memory in a way ASan misreads as a use-after-poison, hence
-# allow_user_poisoning=0 (scripts/fuzz.sh uses the same settings). Tests that would take too
+# allow_user_poisoning=0 (scripts/fuzz.sh uses the same settings). The runtime's tests ask for
+# impossible allocations to check that failures are reported, so allocations fail with NULL
+# rather than abort (allocator_may_return_null=1). Tests that would take too
 # long instrumented say `UNSUPPORTED: sanitize`; the fuzz targets' regression inputs need
 # `REQUIRES: fuzz`.
 if is_on(config.mbert_sanitize):
     config.available_features.add("sanitize")
-    config.environment["ASAN_OPTIONS"] = "halt_on_error=1:allow_user_poisoning=0:detect_leaks=1"
+    config.environment["ASAN_OPTIONS"] = "halt_on_error=1:allow_user_poisoning=0:detect_leaks=1:allocator_may_return_null=1"
     config.environment["UBSAN_OPTIONS"] = "halt_on_error=1:print_stacktrace=1"
 if is_on(config.mbert_fuzz):
     config.available_features.add("fuzz")
