@@ -23,6 +23,7 @@ config.substitutions.append(("%python", python))
 config.substitutions.append(("%mbert_src", config.mbert_src_root))
 config.substitutions.append(("%runtime_bin", config.mbert_runtime_test_bin_dir))
 config.substitutions.append(("%mbert_build", config.mbert_obj_root))
+config.substitutions.append(("%host_cc", config.mbert_host_cc))
 config.substitutions.append(
     ("%export_model", f"{python} {config.mbert_src_root}/python/mbert_export.py"))
 config.substitutions.append(
