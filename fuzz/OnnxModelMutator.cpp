@@ -398,11 +398,13 @@ private:
       if (!tensor.has_raw_data() || tensor.raw_data().empty())
         return false;
       std::string raw = tensor.raw_data();
-      int64_t value = getInterestingInt(0);
+      int64_t intValue = getInterestingInt(0);
       float floatValue = getInterestingFloat();
+      bool writesInt = oneIn(2);
+      const void *source = writesInt ? static_cast<const void *>(&intValue) : &floatValue;
       size_t offset = pick(raw.size());
-      const void *source = oneIn(2) ? static_cast<const void *>(&value) : &floatValue;
-      std::memcpy(&raw[offset], source, std::min<size_t>(raw.size() - offset, oneIn(2) ? 8 : 4));
+      size_t width = writesInt ? sizeof(intValue) : sizeof(floatValue);
+      std::memcpy(&raw[offset], source, std::min(raw.size() - offset, width));
       tensor.set_raw_data(raw);
       return true;
     }
