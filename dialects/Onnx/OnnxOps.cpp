@@ -13,6 +13,7 @@
 #include "mlir/IR/OpImplementation.h"
 #include "mlir/IR/TypeUtilities.h"
 #include "llvm/Support/Format.h"
+#include "llvm/Support/MathExtras.h"
 
 #include <cmath>
 
@@ -575,9 +576,17 @@ LogicalResult PadOp::inferReturnTypes(MLIRContext *, std::optional<Location> loc
   if (std::optional<SmallVector<int64_t>> pads = getConstantIntValues(adaptor.getPads())) {
     if (pads->size() != 2 * data->size())
       return emitInferenceError(loc, "Pad needs 2 * rank pad values");
-    for (auto [i, dim] : llvm::enumerate(*data))
-      if (!ShapedType::isDynamic(dim))
-        shape[i] = dim + (*pads)[i] + (*pads)[i + data->size()];
+    for (auto [i, dim] : llvm::enumerate(*data)) {
+      if (ShapedType::isDynamic(dim))
+        continue;
+      // The pads are the model's numbers: their sum with the size may wrap or go below zero.
+      int64_t padded;
+      if (llvm::AddOverflow(dim, (*pads)[i], padded) ||
+          llvm::AddOverflow(padded, (*pads)[i + data->size()], padded) || padded < 0)
+        return emitInferenceError(loc, "Pad gives axis " + Twine(i) + " (size " + Twine(dim) +
+                                           ") a negative or overflowing size");
+      shape[i] = padded;
+    }
   }
   results.push_back(RankedTensorType::get(shape, elementType));
   return success();
