@@ -579,12 +579,11 @@ LogicalResult PadOp::inferReturnTypes(MLIRContext *, std::optional<Location> loc
     for (auto [i, dim] : llvm::enumerate(*data)) {
       if (ShapedType::isDynamic(dim))
         continue;
-      // The pads are the model's numbers: their sum with the size may wrap or go below zero.
       int64_t padded;
       if (llvm::AddOverflow(dim, (*pads)[i], padded) ||
           llvm::AddOverflow(padded, (*pads)[i + data->size()], padded) || padded < 0)
-        return emitInferenceError(loc, "Pad gives axis " + Twine(i) + " (size " + Twine(dim) +
-                                           ") a negative or overflowing size");
+        return emitInferenceError(loc, "Pad makes dimension " + Twine(i) +
+                                           " negative or overflows it");
       shape[i] = padded;
     }
   }
