@@ -6,6 +6,8 @@ set -euo pipefail
 packages=(
   # Compiler toolchain: LLVM/MLIR 22 (from Debian's security suite) and its build needs.
   llvm-22-dev libmlir-22-dev mlir-22-tools llvm-22-tools clang-22 lld-22 libzstd-dev
+  # AddressSanitizer, UBSan and libFuzzer runtimes (scripts/build.sh --sanitize, scripts/fuzz.sh).
+  libclang-rt-22-dev
   cmake ninja-build g++
   # ONNX frontend.
   libonnx-dev libprotobuf-dev protobuf-compiler

@@ -23,14 +23,34 @@ config.substitutions.append(("%python", python))
 config.substitutions.append(("%mbert_src", config.mbert_src_root))
 config.substitutions.append(("%runtime_bin", config.mbert_runtime_test_bin_dir))
 config.substitutions.append(("%mbert_build", config.mbert_obj_root))
+config.substitutions.append(("%host_cc", config.mbert_host_cc))
 config.substitutions.append(
     ("%export_model", f"{python} {config.mbert_src_root}/python/mbert_export.py"))
 config.substitutions.append(
     ("%compare_outputs", f"{python} {config.mbert_src_root}/python/compare_outputs.py"))
 
+def is_on(value):
+    return value.upper() in ("ON", "TRUE", "1", "YES")
+
+
+# A sanitized build (scripts/build.sh --sanitize): every AddressSanitizer and UBSan report ends
+# the process with an error, so the ordinary checks of exit codes catch them. MLIR's allocator is
+# not instrumented and poisons memory in a way ASan misreads as a use-after-poison, hence
+# allow_user_poisoning=0 (scripts/fuzz.sh uses the same settings). The runtime's tests ask for
+# impossible allocations to check that failures are reported, so allocations fail with NULL
+# rather than abort (allocator_may_return_null=1). Tests that would take too
+# long instrumented say `UNSUPPORTED: sanitize`; the fuzz targets' regression inputs need
+# `REQUIRES: fuzz`.
+if is_on(config.mbert_sanitize):
+    config.available_features.add("sanitize")
+    config.environment["ASAN_OPTIONS"] = "halt_on_error=1:allow_user_poisoning=0:detect_leaks=1:allocator_may_return_null=1"
+    config.environment["UBSAN_OPTIONS"] = "halt_on_error=1:print_stacktrace=1"
+if is_on(config.mbert_fuzz):
+    config.available_features.add("fuzz")
+
 # Cross-built executables are static, so qemu needs no sysroot.
 if config.qemu_aarch64 and os.path.exists(config.qemu_aarch64) and \
-        config.mbert_have_aarch64_runtime.upper() in ("ON", "TRUE", "1", "YES"):
+        is_on(config.mbert_have_aarch64_runtime):
     config.available_features.add("qemu-aarch64")
     config.substitutions.append(("%qemu_aarch64", config.qemu_aarch64))
 
@@ -68,4 +88,7 @@ if shutil.which("node") and os.path.isdir(os.path.join(ort_modules, "onnxruntime
     config.substitutions.append(("%ort_modules", ort_modules))
 
 tools = ["mbert-opt", "mbert-compile"]
+if is_on(config.mbert_fuzz):
+    tools += ["mbert-fuzz-onnx", "mbert-fuzz-onnx-structured", "mbert-fuzz-npy",
+              "mbert-fuzz-tokenizer"]
 llvm_config.add_tool_substitutions(tools, [config.mbert_tools_dir, config.llvm_tools_dir])

@@ -106,9 +106,12 @@ using NodeHandler = std::function<LogicalResult(OnnxImporter &, const onnx::Node
 
 class OnnxImporter {
 public:
-  OnnxImporter(MLIRContext &context, StringRef path, const ImportOptions &options)
-      : context(context), builder(&context), path(path.str()), options(options),
-        fileLoc(FileLineColLoc::get(&context, path, 0, 0)) {}
+  /// Reads the model from the file at `path`, or from `contents` when given
+  /// (`path` then only names it and locates its external data).
+  OnnxImporter(MLIRContext &context, StringRef path, std::optional<StringRef> contents,
+               const ImportOptions &options)
+      : context(context), builder(&context), path(path.str()), contents(contents),
+        options(options), fileLoc(FileLineColLoc::get(&context, path, 0, 0)) {}
 
   OwningOpRef<ModuleOp> run();
 
@@ -202,6 +205,8 @@ private:
   LogicalResult readModel(onnx::ModelProto &model);
   LogicalResult readJsonModel(StringRef text, onnx::ModelProto &model);
   LogicalResult checkOpsets(const onnx::ModelProto &model);
+  LogicalResult parseBinaryModel(google::protobuf::io::ZeroCopyInputStream &stream,
+                                 onnx::ModelProto &model);
   LogicalResult parseConvertingInitializers(google::protobuf::io::ZeroCopyInputStream &stream,
                                             onnx::ModelProto &model);
   LogicalResult convertInitializer(const onnx::TensorProto &tensor);
@@ -216,6 +221,7 @@ private:
   MLIRContext &context;
   OpBuilder builder;
   std::string path;
+  std::optional<StringRef> contents;
   const ImportOptions &options;
   Location fileLoc;
   int64_t opset = 0;
@@ -828,6 +834,14 @@ llvm::StringMap<NodeHandler> createNodeHandlers() {
 //===----------------------------------------------------------------------===//
 
 LogicalResult OnnxImporter::readModel(onnx::ModelProto &model) {
+  if (contents) {
+    if (contents->size() > static_cast<size_t>(INT_MAX))
+      return emitFileError() << "model is larger than protobuf's 2 GB limit; save the weights "
+                                "as external data";
+    google::protobuf::io::ArrayInputStream stream(contents->data(),
+                                                  static_cast<int>(contents->size()));
+    return parseBinaryModel(stream, model);
+  }
   if (path.size() > 5 && StringRef(path).ends_with(".json")) {
     llvm::ErrorOr<std::unique_ptr<llvm::MemoryBuffer>> file = llvm::MemoryBuffer::getFile(path);
     if (!file)
@@ -852,6 +866,11 @@ LogicalResult OnnxImporter::readModel(onnx::ModelProto &model) {
   }
   google::protobuf::io::FileInputStream stream(fd);
   stream.SetCloseOnDelete(true);
+  return parseBinaryModel(stream, model);
+}
+
+LogicalResult OnnxImporter::parseBinaryModel(google::protobuf::io::ZeroCopyInputStream &stream,
+                                             onnx::ModelProto &model) {
   if (failed(parseConvertingInitializers(stream, model)))
     return failure();
   if (!model.has_graph())
@@ -1198,7 +1217,13 @@ OwningOpRef<ModuleOp> OnnxImporter::run() {
 
 OwningOpRef<ModuleOp> importOnnxModel(MLIRContext &context, StringRef path,
                                       const ImportOptions &options) {
-  OnnxImporter importer(context, path, options);
+  OnnxImporter importer(context, path, /*contents=*/std::nullopt, options);
+  return importer.run();
+}
+
+OwningOpRef<ModuleOp> importOnnxModel(MLIRContext &context, llvm::MemoryBufferRef model,
+                                      const ImportOptions &options) {
+  OnnxImporter importer(context, model.getBufferIdentifier(), model.getBuffer(), options);
   return importer.run();
 }
 

@@ -16,6 +16,19 @@
 #include "llvm/TargetParser/Triple.h"
 
 namespace mbert {
+namespace {
+
+// A sanitized build (MBERT_SANITIZE) instruments its host runtime: executables that link it need
+// the sanitizer runtimes of the compiler that built it, which is then the host's linker driver.
+#ifdef MBERT_SANITIZED_HOST_LINKER
+constexpr llvm::StringLiteral kHostLinkerDriver = MBERT_SANITIZED_HOST_LINKER;
+constexpr llvm::StringLiteral kHostSanitizerFlag = MBERT_SANITIZED_HOST_LINK_FLAG;
+#else
+constexpr llvm::StringLiteral kHostLinkerDriver = "cc";
+constexpr llvm::StringLiteral kHostSanitizerFlag = "";
+#endif
+
+} // namespace
 
 mlir::LogicalResult linkExecutable(llvm::StringRef objectPath, llvm::StringRef outputPath,
                                    llvm::StringRef modelName, const TargetOptions &options,
@@ -29,7 +42,7 @@ mlir::LogicalResult linkExecutable(llvm::StringRef objectPath, llvm::StringRef o
   }
   bool isCross = target.getArch() != host.getArch();
   std::string tripleDir = (llvm::Triple::getArchTypeName(target.getArch()) + "-linux-gnu").str();
-  std::string compilerName = isCross ? tripleDir + "-gcc" : "cc";
+  std::string compilerName = isCross ? tripleDir + "-gcc" : kHostLinkerDriver.str();
   llvm::ErrorOr<std::string> compiler = llvm::sys::findProgramByName(compilerName);
   if (!compiler) {
     errorMessage = "cannot find the linker driver '" + compilerName + "' on PATH" +
@@ -54,6 +67,8 @@ mlir::LogicalResult linkExecutable(llvm::StringRef objectPath, llvm::StringRef o
                                                   "-lm", "-pthread", defsym};
   if (isCross)
     arguments.push_back("-static");
+  else if (!kHostSanitizerFlag.empty())
+    arguments.push_back(kHostSanitizerFlag);
   std::string executionError;
   int status = llvm::sys::ExecuteAndWait(*compiler, arguments, std::nullopt, {}, 0, 0,
                                          &executionError);

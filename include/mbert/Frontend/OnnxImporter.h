@@ -5,6 +5,7 @@
 
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/OwningOpRef.h"
+#include "llvm/Support/MemoryBufferRef.h"
 
 #include <optional>
 #include <string>
@@ -26,6 +27,13 @@ struct ImportOptions {
 /// file, or at the node by its name) and yield a null module.
 mlir::OwningOpRef<mlir::ModuleOp> importOnnxModel(mlir::MLIRContext &context,
                                                   llvm::StringRef path,
+                                                  const ImportOptions &options);
+
+/// As above, for a binary ModelProto already in memory (the fuzz targets'
+/// entry). The buffer's identifier stands for the file's path: diagnostics
+/// name it, and external data is looked up in its folder.
+mlir::OwningOpRef<mlir::ModuleOp> importOnnxModel(mlir::MLIRContext &context,
+                                                  llvm::MemoryBufferRef model,
                                                   const ImportOptions &options);
 
 } // namespace mbert
