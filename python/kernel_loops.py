@@ -10,7 +10,8 @@ the steady state reaches.
 
 Each loop is weighted by the multiply-adds it did in a real run: COUNTS holds, per guest address,
 how many times a translation block starting there ran (`qemu-aarch64 -d exec,nochain`, counted by
-bench/kernels.sh), so a loop's iterations are the count of its first address, and its
+bench/kernels.sh), so a loop's iterations are the count of its first address plus those of the
+blocks that fall into it (its first iteration, when it is entered from the code before it), and its
 multiply-adds are iterations x instructions x the multiply-adds one instruction does (FMLA on
 4 lanes: 4; SDOT: 16; SMMLA: 32). Prints a markdown table, one row per loop (its function, share
 of the run's multiply-adds, efficiency per CPU) and the weighted total.
@@ -49,8 +50,10 @@ def read_functions(executable):
 
 
 def innermost_loops(instructions):
-    """Yields (first address, body) of each loop: a backward branch to an address of the same
-    function, with no other branch in between."""
+    """Yields (first address, entry addresses, body) of each loop: a backward branch to an address
+    of the same function, with no other branch in between. The entry addresses are those of the
+    straight-line code that falls into the loop: a block that starts there runs on into the
+    loop's first iteration (qemu starts a block at a branch target and ends it at a branch)."""
     for index, (address, mnemonic, operands) in enumerate(instructions):
         target = TARGET.search(operands)
         if not BRANCH.match(mnemonic) or not target or int(target.group(1), 16) >= address:
@@ -59,8 +62,12 @@ def innermost_loops(instructions):
         first = next((i for i, (a, _, _) in enumerate(instructions) if a == start), None)
         if first is None or any(BRANCH.match(m) for _, m, _ in instructions[first:index]):
             continue
+        entry = first
+        while entry > 0 and not BRANCH.match(instructions[entry - 1][1]):
+            entry -= 1
         # llvm-mca models a body as a loop by itself; the closing branch goes.
-        yield start, [f"{m} {o}" for _, m, o in instructions[first:index]]
+        yield (start, [a for a, _, _ in instructions[entry:first]],
+               [f"{m} {o}" for _, m, o in instructions[first:index]])
 
 
 def cycles_per_iteration(body, cpu, iterations=200):
@@ -102,11 +109,13 @@ def main(argv):
 
     rows = []
     for function, instructions in read_functions(arguments.executable).items():
-        for start, body in innermost_loops(instructions):
+        for start, entries, body in innermost_loops(instructions):
             multiply_adds = sum(1 for line in body if pattern.match(line))
             if multiply_adds < arguments.min:
                 continue
-            macs = counts.get(start, 0) * multiply_adds * MACS_PER_INSTRUCTION[arguments.mnemonic]
+            # Iterations: blocks starting at the loop, plus first iterations entered by falling in.
+            iterations = counts.get(start, 0) + sum(counts.get(entry, 0) for entry in entries)
+            macs = iterations * multiply_adds * MACS_PER_INSTRUCTION[arguments.mnemonic]
             fractions = [multiply_adds / pipes / cycles_per_iteration(body, name)
                          for name, pipes in cpus]
             rows.append((function, start, multiply_adds, len(body), macs, fractions))

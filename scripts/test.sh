@@ -6,7 +6,7 @@
 #
 #   scripts/test.sh [--sanitize] [LIT ARGS...]
 #
-# --sanitize (what CI runs) adds the sanitized build (scripts/build.sh --sanitize, in
+# --sanitize adds the sanitized build (scripts/build.sh --sanitize, in
 # build-sanitize/): the lit suites again on it, where the tests marked `UNSUPPORTED: sanitize`
 # are skipped (README.md says which), then each fuzz target for MBERT_FUZZ_SECONDS seconds
 # (default 60), one test each. LIT ARGS go to both lit runs.
