@@ -182,39 +182,51 @@ LogicalResult lowerExpand(onnx::ExpandOp op, PatternRewriter &rewriter) {
 // Linear algebra
 //===----------------------------------------------------------------------===//
 
-/// Numpy matmul as one contraction. Loops are the result's dimensions (batch,
-/// then m when lhs is a matrix, n when rhs is a matrix) followed by k; a 1-D
-/// operand simply has no m (or n) dimension, which is numpy's promotion and
-/// removal of the size-1 dimension in one step.
-LogicalResult lowerMatMul(onnx::MatMulOp op, PatternRewriter &rewriter) {
-  ArrayRef<int64_t> lhsShape = getTensorType(op.getLhs()).getShape();
-  ArrayRef<int64_t> rhsShape = getTensorType(op.getRhs()).getShape();
-  RankedTensorType resultType = getTensorType(op.getOutput());
-  bool lhsIsMatrix = lhsShape.size() > 1, rhsIsMatrix = rhsShape.size() > 1;
-  int64_t resultRank = resultType.getRank();
-  int64_t batchRank = resultRank - lhsIsMatrix - rhsIsMatrix;
-  ArrayRef<int64_t> batchExtents = resultType.getShape().take_front(batchRank);
-  MLIRContext *context = rewriter.getContext();
-  AffineExpr k = getAffineDimExpr(resultRank, context);
-
-  SmallVector<AffineExpr> lhsExprs, rhsExprs;
-  if (lhsIsMatrix) {
-    lhsExprs = getBroadcastExprs(lhsShape.drop_back(2), batchExtents, context);
-    lhsExprs.push_back(getAffineDimExpr(batchRank, context));
+/// Numpy matmul's loops: the result's dimensions (batch, then m when lhs is a
+/// matrix, n when rhs is a matrix) followed by k. A 1-D operand simply has no
+/// m (or n) dimension, which is numpy's promotion and removal of the size-1
+/// dimension in one step.
+struct MatMulLoops {
+  MatMulLoops(ArrayRef<int64_t> lhsShape, ArrayRef<int64_t> rhsShape, RankedTensorType resultType,
+              MLIRContext *context)
+      : resultRank(resultType.getRank()), loops(resultRank + 1), context(context) {
+    bool lhsIsMatrix = lhsShape.size() > 1, rhsIsMatrix = rhsShape.size() > 1;
+    batchRank = resultRank - lhsIsMatrix - rhsIsMatrix;
+    ArrayRef<int64_t> batchExtents = resultType.getShape().take_front(batchRank);
+    AffineExpr k = getAffineDimExpr(resultRank, context);
+    SmallVector<AffineExpr> lhsExprs, rhsExprs;
+    if (lhsIsMatrix) {
+      lhsExprs = getBroadcastExprs(lhsShape.drop_back(2), batchExtents, context);
+      lhsExprs.push_back(getAffineDimExpr(batchRank, context));
+    }
+    lhsExprs.push_back(k);
+    if (rhsIsMatrix)
+      rhsExprs = getBroadcastExprs(rhsShape.drop_back(2), batchExtents, context);
+    rhsExprs.push_back(k);
+    if (rhsIsMatrix)
+      rhsExprs.push_back(getAffineDimExpr(resultRank - 1, context));
+    lhsMap = AffineMap::get(loops, 0, lhsExprs, context);
+    rhsMap = AffineMap::get(loops, 0, rhsExprs, context);
   }
-  lhsExprs.push_back(k);
-  if (rhsIsMatrix)
-    rhsExprs = getBroadcastExprs(rhsShape.drop_back(2), batchExtents, context);
-  rhsExprs.push_back(k);
-  if (rhsIsMatrix)
-    rhsExprs.push_back(getAffineDimExpr(resultRank - 1, context));
 
+  /// The m loop (a row of A) and the n loop (a column of B).
+  AffineExpr getRowLoop() const { return getAffineDimExpr(batchRank, context); }
+  AffineExpr getColumnLoop() const { return getAffineDimExpr(resultRank - 1, context); }
+
+  int64_t resultRank, batchRank, loops;
+  AffineMap lhsMap, rhsMap;
+  MLIRContext *context;
+};
+
+/// Numpy matmul as one contraction over MatMulLoops.
+LogicalResult lowerMatMul(onnx::MatMulOp op, PatternRewriter &rewriter) {
+  RankedTensorType resultType = getTensorType(op.getOutput());
+  MatMulLoops loops(getTensorType(op.getLhs()).getShape(), getTensorType(op.getRhs()).getShape(),
+                    resultType, rewriter.getContext());
   Value zeros = createFilledTensor(rewriter, op.getLoc(), resultType,
                                    rewriter.getZeroAttr(resultType.getElementType()));
-  rewriter.replaceOp(
-      op, buildContraction(rewriter, op.getLoc(), op.getLhs(),
-                           AffineMap::get(resultRank + 1, 0, lhsExprs, context), op.getRhs(),
-                           AffineMap::get(resultRank + 1, 0, rhsExprs, context), zeros));
+  rewriter.replaceOp(op, buildContraction(rewriter, op.getLoc(), op.getLhs(), loops.lhsMap,
+                                          op.getRhs(), loops.rhsMap, zeros));
   return success();
 }
 
@@ -589,36 +601,18 @@ LogicalResult lowerDynamicQuantizeLinear(onnx::DynamicQuantizeLinearOp op,
   return success();
 }
 
-/// MatMul's loops (see lowerMatMul) on operands widened to int32 with their
+/// MatMulLoops on operands widened to int32 with their
 /// zero points subtracted; a zero point is read once for its operand, per
 /// row of A (the m loop) or per column of B (the n loop).
 LogicalResult lowerMatMulInteger(onnx::MatMulIntegerOp op, PatternRewriter &rewriter) {
   RankedTensorType lhsType = getTensorType(op.getLhs()), rhsType = getTensorType(op.getRhs());
-  ArrayRef<int64_t> lhsShape = lhsType.getShape(), rhsShape = rhsType.getShape();
   RankedTensorType resultType = getTensorType(op.getOutput());
-  bool lhsIsMatrix = lhsShape.size() > 1, rhsIsMatrix = rhsShape.size() > 1;
-  int64_t resultRank = resultType.getRank();
-  int64_t batchRank = resultRank - lhsIsMatrix - rhsIsMatrix;
-  ArrayRef<int64_t> batchExtents = resultType.getShape().take_front(batchRank);
   MLIRContext *context = rewriter.getContext();
-  int64_t loops = resultRank + 1;
-  AffineExpr k = getAffineDimExpr(resultRank, context);
-
-  SmallVector<AffineExpr> lhsExprs, rhsExprs;
-  if (lhsIsMatrix) {
-    lhsExprs = getBroadcastExprs(lhsShape.drop_back(2), batchExtents, context);
-    lhsExprs.push_back(getAffineDimExpr(batchRank, context));
-  }
-  lhsExprs.push_back(k);
-  if (rhsIsMatrix)
-    rhsExprs = getBroadcastExprs(rhsShape.drop_back(2), batchExtents, context);
-  rhsExprs.push_back(k);
-  if (rhsIsMatrix)
-    rhsExprs.push_back(getAffineDimExpr(resultRank - 1, context));
+  MatMulLoops matmul(lhsType.getShape(), rhsType.getShape(), resultType, context);
+  int64_t resultRank = matmul.resultRank, loops = matmul.loops;
 
   SmallVector<Value> inputs = {op.getLhs(), op.getRhs()};
-  SmallVector<AffineMap> maps = {AffineMap::get(loops, 0, lhsExprs, context),
-                                 AffineMap::get(loops, 0, rhsExprs, context)};
+  SmallVector<AffineMap> maps = {matmul.lhsMap, matmul.rhsMap};
   auto addZeroPoint = [&](Value zeroPoint, AffineExpr perChannelLoop) {
     if (!zeroPoint)
       return;
@@ -630,8 +624,8 @@ LogicalResult lowerMatMulInteger(onnx::MatMulIntegerOp op, PatternRewriter &rewr
     inputs.push_back(zeroPoint);
     maps.push_back(AffineMap::get(loops, 0, exprs, context));
   };
-  addZeroPoint(op.getLhsZeroPoint(), getAffineDimExpr(batchRank, context));
-  addZeroPoint(op.getRhsZeroPoint(), getAffineDimExpr(resultRank - 1, context));
+  addZeroPoint(op.getLhsZeroPoint(), matmul.getRowLoop());
+  addZeroPoint(op.getRhsZeroPoint(), matmul.getColumnLoop());
   maps.push_back(AffineMap::getMultiDimIdentityMap(loops, context).dropResult(resultRank));
 
   SmallVector<utils::IteratorType> iterators(resultRank, utils::IteratorType::parallel);
