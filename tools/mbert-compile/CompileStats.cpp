@@ -120,6 +120,7 @@ void CompileStats::recordStage(StringRef stage, ModuleOp module, double seconds)
 
 void CompileStats::recordKernelsAndMacs(ModuleOp module) {
   std::map<std::string, int64_t> uses;
+  bool precisionChosen = false;
   auto countKernel = [&](model::MicroKernelAttr kernel) {
     if (!kernel)
       return;
@@ -138,6 +139,7 @@ void CompileStats::recordKernelsAndMacs(ModuleOp module) {
         int8Macs += macs;
         ++int8Linears;
       }
+      precisionChosen |= static_cast<bool>(linear.getPrecisionAttr());
       std::optional<double> error;
       if (FloatAttr measured = linear.getQuantizationErrorAttr())
         error = measured.getValueAsDouble();
@@ -155,7 +157,8 @@ void CompileStats::recordKernelsAndMacs(ModuleOp module) {
     }
   });
   kernels.assign(uses.begin(), uses.end());
-  quantizing = int8Linears > 0;
+  // --quantize=auto may keep every linear f32; its choice is still reported.
+  quantizing = int8Linears > 0 || precisionChosen;
   if (auto error = module->getAttrOfType<FloatAttr>("mbert.quantized_output_error"))
     quantizedOutputError = error.getValueAsDouble();
 }
