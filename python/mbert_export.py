@@ -18,7 +18,15 @@ Writes, under --out DIR:
   model.onnx                      the graph (fixed shapes unless --dynamic-axes)
   inputs/<input name>.npy         int64 [B,S] test inputs
   reference/<output name>.npy     float32 PyTorch outputs for those inputs
-  config.json                     configuration, input and output names
+  lengths/<L>/inputs/<input name>.npy      with --reference-lengths, for each L: int64 [B,L] inputs
+  lengths/<L>/reference/<output name>.npy  and PyTorch's float32 outputs for them
+  config.json                     configuration, input and output names, reference lengths
+
+--reference-lengths serves models compiled for run-time sequence lengths: the inputs at length L
+are the test inputs drawn for --seq-len L with the attention mask all ones, a sequence of exactly L
+real tokens, and the reference is PyTorch run on exactly those L positions (not on a padded
+--seq-len input). The ONNX graph is the same whatever the lengths; whether it accepts them is up to
+--seq-len and --dynamic-axes.
 """
 
 import argparse
@@ -27,6 +35,7 @@ import glob
 import json
 import math
 import os
+import shutil
 import sys
 import time
 import warnings
@@ -522,6 +531,13 @@ def make_test_inputs(config, batch, sequence_length, seed):
     return {"input_ids": input_ids, "attention_mask": attention_mask, "token_type_ids": token_type_ids}
 
 
+def make_unpadded_inputs(config, batch, sequence_length, seed):
+    """make_test_inputs' ids and token types with every position a real token: nothing padded."""
+    inputs = make_test_inputs(config, batch, sequence_length, seed)
+    inputs["attention_mask"] = np.ones_like(inputs["attention_mask"])
+    return inputs
+
+
 def build_model(config, seed):
     model = MobileBertForExport(config)
     initialize_weights(model, seed)
@@ -560,6 +576,22 @@ def parse_mask_bias(text):
     except ValueError:
         raise argparse.ArgumentTypeError(f"expected a number, 'min' or 'where', got {text!r}")
     return text
+
+
+def parse_reference_lengths(text):
+    lengths = []
+    for item in text.split(","):
+        try:
+            length = int(item)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected comma-separated whole numbers, got {item.strip()!r} "
+                                             f"in {text!r}")
+        if length < 1:
+            raise argparse.ArgumentTypeError(f"sequence lengths must be positive, got {length}")
+        if length in lengths:
+            raise argparse.ArgumentTypeError(f"length {length} is listed twice")
+        lengths.append(length)
+    return lengths
 
 
 def parse_arguments(argv):
@@ -601,6 +633,10 @@ def parse_arguments(argv):
                         help="the graph has no token_type_ids input (token type 0 everywhere)")
     parser.add_argument("--seed", type=int, default=0, help="seed of the weights and the test input")
     parser.add_argument("--dynamic-axes", action="store_true", help="make batch and sequence axes symbolic")
+    parser.add_argument("--reference-lengths", type=parse_reference_lengths, default=[], metavar="L1,L2,...",
+                        help="also write, for each length L, unpadded inputs [B,L] (attention mask all ones) "
+                             "and PyTorch's outputs for them under lengths/<L>/inputs and lengths/<L>/reference; "
+                             "each L at most --max-positions")
     parser.add_argument("--outlier-channels", type=int, default=0, metavar="N",
                         help="scale N gamma channels of every residual-stream NoNorm (attention output, "
                              "FFN outputs, output bottleneck) by --outlier-scale, as trained checkpoints "
@@ -610,6 +646,10 @@ def parse_arguments(argv):
     arguments = parser.parse_args(argv)
     if arguments.seq_len > arguments.max_positions:
         parser.error("--seq-len exceeds --max-positions")
+    too_long = [length for length in arguments.reference_lengths if length > arguments.max_positions]
+    if too_long:
+        parser.error(f"--reference-lengths: {','.join(map(str, too_long))} longer than --max-positions "
+                     f"{arguments.max_positions}")
     if arguments.seq_len < 1 or arguments.batch < 1:
         parser.error("--seq-len and --batch must be positive")
     if arguments.outlier_channels < 0:
@@ -623,6 +663,13 @@ def save_arrays(directory, arrays):
         np.save(os.path.join(directory, name + ".npy"), array)
 
 
+def run_reference(model, inputs, input_names, output_names):
+    """PyTorch's outputs for `inputs`, by output name."""
+    torch_inputs = tuple(torch.from_numpy(inputs[name]) for name in input_names)
+    with torch.no_grad():
+        return {name: tensor.numpy() for name, tensor in zip(output_names, model(*torch_inputs))}
+
+
 def export(arguments):
     started = time.perf_counter()
     if arguments.checkpoint:
@@ -630,9 +677,10 @@ def export(arguments):
         config = model.config
         if arguments.head and arguments.head != config.head:
             raise ValueError(f"--head {arguments.head}, but the checkpoint has the {config.head} head")
-        if arguments.seq_len > config.max_position_embeddings:
-            raise ValueError(f"--seq-len {arguments.seq_len} exceeds the checkpoint's "
-                             f"max_position_embeddings {config.max_position_embeddings}")
+        longest = max([arguments.seq_len] + arguments.reference_lengths)
+        if longest > config.max_position_embeddings:
+            raise ValueError(f"sequence length {longest} (--seq-len or --reference-lengths) exceeds the "
+                             f"checkpoint's max_position_embeddings {config.max_position_embeddings}")
     else:
         config = config_from_arguments(arguments)
         model = build_model(config, arguments.seed)
@@ -643,8 +691,7 @@ def export(arguments):
     all_inputs = make_test_inputs(config, arguments.batch, arguments.seq_len, arguments.seed)
     inputs = {name: all_inputs[name] for name in input_names}
     torch_inputs = tuple(torch.from_numpy(inputs[name]) for name in input_names)
-    with torch.no_grad():
-        reference = {name: tensor.numpy() for name, tensor in zip(output_names, model(*torch_inputs))}
+    reference = run_reference(model, inputs, input_names, output_names)
     built = time.perf_counter()
 
     dynamic_axes = None
@@ -674,6 +721,17 @@ def export(arguments):
         for stale in glob.glob(os.path.join(directory, "*.npy")):
             os.remove(stale)
         save_arrays(directory, arrays)
+    # Likewise a previous export's lengths: only this export's lengths may be found there.
+    lengths_directory = os.path.join(arguments.out, "lengths")
+    shutil.rmtree(lengths_directory, ignore_errors=True)
+    length_references = {}
+    for length in arguments.reference_lengths:
+        all_length_inputs = make_unpadded_inputs(config, arguments.batch, length, arguments.seed)
+        length_inputs = {name: all_length_inputs[name] for name in input_names}
+        length_references[length] = run_reference(model, length_inputs, input_names, output_names)
+        save_arrays(os.path.join(lengths_directory, str(length), "inputs"), length_inputs)
+        save_arrays(os.path.join(lengths_directory, str(length), "reference"), length_references[length])
+    referenced_lengths = time.perf_counter()
     description = {
         "config": dataclasses.asdict(config),
         "mask_bias_value": config.mask_bias_value(),
@@ -683,6 +741,7 @@ def export(arguments):
         "batch": arguments.batch,
         "sequence_length": arguments.seq_len,
         "dynamic_axes": arguments.dynamic_axes,
+        "reference_lengths": arguments.reference_lengths,
         "parameters": sum(parameter.numel() for parameter in model.parameters()),
         "inputs": {name: {"shape": list(inputs[name].shape), "dtype": "int64"} for name in input_names},
         "outputs": {name: {"shape": list(reference[name].shape), "dtype": "float32"} for name in output_names},
@@ -699,12 +758,18 @@ def export(arguments):
     print(f"{model_path}: {description['parameters']:,} parameters, opset {arguments.opset}, "
           f"{os.path.getsize(model_path) / 1e6:.1f} MB")
     print(f"time: build+reference {built - started:.2f}s, export {exported - built:.2f}s, "
-          f"check {checked - exported:.2f}s")
+          f"check {checked - exported:.2f}s, {len(arguments.reference_lengths)} reference lengths "
+          f"{referenced_lengths - checked:.2f}s")
     for name, array in reference.items():
         print(f"{name}: shape {list(array.shape)}, max|x| {np.abs(array).max():.4g}, "
               f"mean|x| {np.abs(array).mean():.4g}, finite {bool(np.isfinite(array).all())}")
     if not all(np.isfinite(array).all() for array in reference.values()):
         print("error: the reference output is not finite", file=sys.stderr)
+        return 1
+    not_finite = [length for length, arrays in length_references.items()
+                  if not all(np.isfinite(array).all() for array in arrays.values())]
+    if not_finite:
+        print(f"error: the reference output at lengths {not_finite} is not finite", file=sys.stderr)
         return 1
     return 0
 
