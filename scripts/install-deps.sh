@@ -15,6 +15,8 @@ packages=(
   qemu-user gcc-aarch64-linux-gnu g++-aarch64-linux-gnu libc6-dev-arm64-cross
   # Exporter, references and conformance data.
   python3-torch python3-onnx python3-numpy libonnx-testdata
+  # The latency plot of bench/lengths.sh (python/plot_lengths.py).
+  python3-matplotlib
   # jni.h, for the test that compiles the Android JNI bridge.
   openjdk-17-jdk-headless
 )
