@@ -19,6 +19,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "dialects/MBert/EntryPoint.h"
 #include "mbert/ModelSignature.h"
 #include "passes/Passes.h"
 
@@ -104,7 +105,9 @@ private:
     return attr && attr.getInt() == expected;
   }
 
-  Value getPool() { return entry.getArguments().back(); }
+  Value getPool() {
+    return mbert::model::getEntryArguments(entry, mbert::model::EntryArgumentKind::Pool).front();
+  }
 
   Value getSlot(Location loc, Value context, int64_t index) {
     return LLVM::GEPOp::create(builder, loc, pointerType, pointerType, context,
@@ -206,10 +209,11 @@ struct DispatchParallelKernelsPass
     });
     if (dispatches.empty())
       return;
-    if (entry.getNumArguments() == 0 ||
-        !isa<LLVM::LLVMPointerType>(entry.getArgumentTypes().back()) ||
+    SmallVector<BlockArgument> pools =
+        mbert::model::getEntryArguments(entry, mbert::model::EntryArgumentKind::Pool);
+    if (pools.size() != 1 || !isa<LLVM::LLVMPointerType>(pools.front().getType()) ||
         entry.getFunctionType().getReturnType() != IntegerType::get(&getContext(), 32)) {
-      entry.emitError("dispatch-parallel-kernels needs the entry point's trailing pool argument "
+      entry.emitError("dispatch-parallel-kernels needs the entry point's pool argument "
                       "and i32 status result");
       return signalPassFailure();
     }

@@ -5,16 +5,26 @@
 // in the LLVM dialect, the structures declared in runtime/include/mbert_runtime.h:
 //
 //   typedef struct { const char *name; const int64_t *shape;
-//                    int32_t dtype; int32_t rank; } mbert_tensor_info_t;
+//                    int32_t dtype; int32_t rank;
+//                    int32_t sequence_axis; } mbert_tensor_info_t;
 //   typedef struct { const char *name; const mbert_tensor_info_t *inputs,
 //                    *outputs; int32_t num_inputs, num_outputs;
 //                    uint64_t workspace_size, workspace_alignment;
-//                    mbert_entry_packed_fn run_packed; } mbert_model_t;
+//                    mbert_entry_packed_fn run_packed;
+//                    int64_t max_sequence_length; } mbert_model_t;
 //
-// Field order and types here must match that header.
+// and the packed entry
+//
+//   int32_t NAME_run_packed(void *const *buffers, int64_t sequence_length,
+//                           void *workspace, mbert_pool_t *pool)
+//
+// which calls NAME_run with the arguments of model::getEntryPointLayout (the
+// length only where the model takes one). Field order and types here must
+// match that header.
 //
 //===----------------------------------------------------------------------===//
 
+#include "dialects/MBert/EntryPoint.h"
 #include "mbert/ModelSignature.h"
 #include "passes/Passes.h"
 
@@ -29,15 +39,18 @@ using namespace mlir;
 
 namespace {
 
+namespace model = mbert::model;
+
 class DescriptorBuilder {
 public:
   DescriptorBuilder(ModuleOp module, const mbert::ModelSignature &signature)
       : module(module), signature(signature), context(module.getContext()),
         builder(module.getBodyRegion()), ptrType(LLVM::LLVMPointerType::get(context)),
         i32Type(IntegerType::get(context, 32)), i64Type(IntegerType::get(context, 64)),
-        tensorInfoType(LLVM::LLVMStructType::getLiteral(context, {ptrType, ptrType, i32Type, i32Type})),
+        tensorInfoType(
+            LLVM::LLVMStructType::getLiteral(context, {ptrType, ptrType, i32Type, i32Type, i32Type})),
         modelType(LLVM::LLVMStructType::getLiteral(
-            context, {ptrType, ptrType, ptrType, i32Type, i32Type, i64Type, i64Type, ptrType})),
+            context, {ptrType, ptrType, ptrType, i32Type, i32Type, i64Type, i64Type, ptrType, i64Type})),
         loc(module.getLoc()) {
     builder.setInsertionPointToEnd(module.getBody());
   }
@@ -46,6 +59,11 @@ public:
 
 private:
   std::string symbol(StringRef suffix) const { return signature.modelName + suffix.str(); }
+
+  SmallVector<model::EntryArgumentSlot> getLayout() const {
+    return model::getEntryPointLayout(signature.inputs.size(), signature.outputs.size(),
+                                      signature.maxSequenceLength > 0);
+  }
 
   /// A private constant global holding `text` NUL-terminated.
   LLVM::GlobalOp createString(StringRef name, StringRef text) {
@@ -117,6 +135,11 @@ LLVM::GlobalOp DescriptorBuilder::createTensorInfos(StringRef kind,
           info = LLVM::InsertValueOp::create(
               b, loc, info,
               LLVM::ConstantOp::create(b, loc, i32Type, static_cast<int32_t>(tensor.shape.size())), 3);
+          info = LLVM::InsertValueOp::create(
+              b, loc, info,
+              LLVM::ConstantOp::create(b, loc, i32Type,
+                                       static_cast<int32_t>(tensor.sequenceAxis.value_or(-1))),
+              4);
           array = LLVM::InsertValueOp::create(b, loc, array, info, ArrayRef<int64_t>{static_cast<int64_t>(index)});
         }
         return array;
@@ -124,32 +147,49 @@ LLVM::GlobalOp DescriptorBuilder::createTensorInfos(StringRef kind,
 }
 
 LLVM::LLVMFuncOp DescriptorBuilder::createPackedEntry(LLVM::LLVMFuncOp entry) {
-  auto type = LLVM::LLVMFunctionType::get(i32Type, {ptrType, ptrType, ptrType});
+  auto type = LLVM::LLVMFunctionType::get(i32Type, {ptrType, i64Type, ptrType, ptrType});
   auto packed = LLVM::LLVMFuncOp::create(builder, loc, symbol("_run_packed"), type);
   OpBuilder::InsertionGuard guard(builder);
   Block *body = packed.addEntryBlock(builder);
   builder.setInsertionPointToStart(body);
   Value buffers = body->getArgument(0);
-  SmallVector<Value> arguments;
-  size_t count = signature.inputs.size() + signature.outputs.size();
-  for (size_t i = 0; i < count; ++i) {
+  auto load = [&](size_t slotIndex) -> Value {
     Value slot = LLVM::GEPOp::create(builder, loc, ptrType, ptrType, buffers,
-                                     ArrayRef<LLVM::GEPArg>{static_cast<int32_t>(i)});
-    arguments.push_back(LLVM::LoadOp::create(builder, loc, ptrType, slot));
+                                     ArrayRef<LLVM::GEPArg>{static_cast<int32_t>(slotIndex)});
+    return LLVM::LoadOp::create(builder, loc, ptrType, slot);
+  };
+  SmallVector<Value> arguments;
+  for (model::EntryArgumentSlot slot : getLayout()) {
+    switch (slot.kind) {
+    case model::EntryArgumentKind::Input:
+      arguments.push_back(load(slot.tensor));
+      break;
+    case model::EntryArgumentKind::Output:
+      arguments.push_back(load(signature.inputs.size() + slot.tensor));
+      break;
+    case model::EntryArgumentKind::SequenceLength:
+      arguments.push_back(body->getArgument(1));
+      break;
+    case model::EntryArgumentKind::Workspace:
+      arguments.push_back(body->getArgument(2));
+      break;
+    case model::EntryArgumentKind::Pool:
+      arguments.push_back(body->getArgument(3));
+      break;
+    }
   }
-  arguments.push_back(body->getArgument(1));
-  arguments.push_back(body->getArgument(2));
   auto call = LLVM::CallOp::create(builder, loc, entry, arguments);
   LLVM::ReturnOp::create(builder, loc, call.getResult());
   return packed;
 }
 
 LogicalResult DescriptorBuilder::emit(LLVM::LLVMFuncOp entry) {
-  size_t count = signature.inputs.size() + signature.outputs.size();
-  if (entry.getNumArguments() != count + 2 ||
-      llvm::any_of(entry.getArgumentTypes(), [&](Type t) { return t != ptrType; }))
-    return entry.emitError("entry point does not have the ABI signature "
-                           "(one pointer per input and output, workspace, pool)");
+  if (failed(model::verifyEntryPointLayout(entry, getLayout())))
+    return failure();
+  for (auto [type, slot] : llvm::zip(entry.getArgumentTypes(), getLayout()))
+    if (type != (slot.kind == model::EntryArgumentKind::SequenceLength ? i64Type : ptrType))
+      return entry.emitError("entry point argument of type ")
+             << type << " where the ABI has a pointer (or the int64_t length)";
   LLVM::LLVMFuncOp packed = createPackedEntry(entry);
   LLVM::GlobalOp inputs = createTensorInfos("inputs", signature.inputs);
   LLVM::GlobalOp outputs = createTensorInfos("outputs", signature.outputs);
@@ -163,7 +203,8 @@ LogicalResult DescriptorBuilder::emit(LLVM::LLVMFuncOp entry) {
         LLVM::ConstantOp::create(b, loc, i32Type, static_cast<int32_t>(signature.outputs.size())),
         LLVM::ConstantOp::create(b, loc, i64Type, static_cast<int64_t>(signature.workspaceSize)),
         LLVM::ConstantOp::create(b, loc, i64Type, static_cast<int64_t>(mbert::kWorkspaceAlignment)),
-        LLVM::AddressOfOp::create(b, loc, ptrType, packed.getSymName())};
+        LLVM::AddressOfOp::create(b, loc, ptrType, packed.getSymName()),
+        LLVM::ConstantOp::create(b, loc, i64Type, signature.maxSequenceLength)};
     Value model = LLVM::UndefOp::create(b, loc, modelType);
     for (auto [index, field] : llvm::enumerate(fields))
       model = LLVM::InsertValueOp::create(b, loc, model, field, ArrayRef<int64_t>{static_cast<int64_t>(index)});

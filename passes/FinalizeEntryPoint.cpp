@@ -1,18 +1,26 @@
 //===- FinalizeEntryPoint.cpp - the entry point's C ABI -------------------===//
 //
 // Gives the planned entry function the signature of docs/ABI.md:
-//   int32_t <name>_run(inputs..., outputs..., workspace, pool)
+//   int32_t <name>_run(inputs..., [sequence_length,] outputs..., workspace, pool)
+// (model::getEntryPointLayout, which it checks the arguments' roles against)
 // and makes it check, before anything else runs, what a caller can get wrong:
+// a sequence length outside [1, max] (MBERT_ERROR_INVALID_SEQUENCE_LENGTH),
 // NULL buffers (MBERT_ERROR_NULL_BUFFER), a workspace not aligned as the code
 // assumes (MBERT_ERROR_WORKSPACE_MISALIGNED) and inputs outside the values
 // AnnotateIndexInputs recorded (MBERT_ERROR_INPUT_OUT_OF_RANGE): a token id
 // outside its table must be reported, not turned into an out-of-bounds read.
 //
+// Buffers whose extent is the run-time length are passed as bare pointers
+// like every other (typed for the largest length); the function views each
+// as its dense shape for the length it was given.
+//
 //===----------------------------------------------------------------------===//
 
+#include "dialects/MBert/EntryPoint.h"
 #include "mbert/ModelSignature.h"
 #include "passes/Passes.h"
 
+#include "mlir/Dialect/Arith/Utils/Utils.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 
 #include <functional>
@@ -47,12 +55,11 @@ Value buildOutOfRangeCheck(OpBuilder &builder, Location loc, Value input,
                      .getResult()
                : memref::CollapseShapeOp::create(builder, loc, input, allDims).getResult();
   }
-  int64_t count = cast<MemRefType>(flat.getType()).getDimSize(0);
   Type elementType = type.getElementType();
   Type i64 = builder.getI64Type();
   Value zero = arith::ConstantIndexOp::create(builder, loc, 0);
   Value one = arith::ConstantIndexOp::create(builder, loc, 1);
-  Value end = arith::ConstantIndexOp::create(builder, loc, count);
+  Value end = memref::DimOp::create(builder, loc, flat, 0);
   Value lowest = arith::ConstantIntOp::create(builder, loc, i64, allowed.begin);
   Value limit = arith::ConstantIntOp::create(builder, loc, i64, allowed.end);
   Value clean = arith::ConstantIntOp::create(builder, loc, builder.getI1Type(), 0);
@@ -75,6 +82,48 @@ Value getAddress(OpBuilder &builder, Location loc, Value buffer) {
   return memref::ExtractAlignedPointerAsIndexOp::create(builder, loc, buffer);
 }
 
+/// Makes `argument`, a dense buffer whose dynamic extents are the run-time
+/// `length`, a static one of the largest length `maxLength` (a bare pointer
+/// at the ABI), and gives its uses a view of it with the dynamic shape.
+void passAsLargest(OpBuilder &builder, func::FuncOp entry, BlockArgument argument, Value length,
+                   int64_t maxLength) {
+  auto type = cast<MemRefType>(argument.getType());
+  Location loc = argument.getLoc();
+  SmallVector<int64_t> largest(type.getShape());
+  SmallVector<OpFoldResult> sizes;
+  for (int64_t &extent : largest) {
+    sizes.push_back(ShapedType::isDynamic(extent) ? OpFoldResult(length)
+                                                  : OpFoldResult(builder.getIndexAttr(extent)));
+    if (ShapedType::isDynamic(extent))
+      extent = maxLength;
+  }
+  // Row-major strides of the actual shape, innermost first; static until a
+  // dynamic extent is inside them, as the type's own layout expects.
+  SmallVector<OpFoldResult> strides(sizes.size());
+  OpFoldResult stride = builder.getIndexAttr(1);
+  for (int64_t dim = static_cast<int64_t>(sizes.size()) - 1; dim >= 0; --dim) {
+    strides[dim] = stride;
+    std::optional<int64_t> staticStride = getConstantIntValue(stride);
+    std::optional<int64_t> staticExtent = getConstantIntValue(sizes[dim]);
+    if (staticStride && staticExtent) {
+      stride = builder.getIndexAttr(*staticStride * *staticExtent);
+      continue;
+    }
+    stride = arith::MulIOp::create(builder, loc,
+                                   getValueOrCreateConstantIndexOp(builder, loc, stride),
+                                   getValueOrCreateConstantIndexOp(builder, loc, sizes[dim]))
+                 .getResult();
+  }
+  argument.setType(MemRefType::get(largest, type.getElementType()));
+  auto view = memref::ReinterpretCastOp::create(builder, loc, type, argument,
+                                                builder.getIndexAttr(0), sizes, strides);
+  argument.replaceAllUsesExcept(view, view);
+  entry.setType(builder.getFunctionType(entry.getBody().getArgumentTypes(),
+                                        entry.getResultTypes()));
+}
+
+namespace model = mbert::model;
+
 struct FinalizeEntryPointPass : mbert::impl::FinalizeEntryPointPassBase<FinalizeEntryPointPass> {
   void runOnOperation() override {
     ModuleOp module = getOperation();
@@ -92,14 +141,28 @@ struct FinalizeEntryPointPass : mbert::impl::FinalizeEntryPointPassBase<Finalize
     Location loc = entry.getLoc();
     auto status = builder.getI32Type();
 
-    if (failed(entry.insertArgument(entry.getNumArguments(), LLVM::LLVMPointerType::get(context),
-                                    builder.getDictionaryAttr(builder.getNamedAttr(
-                                        "mbert.pool", builder.getUnitAttr())),
-                                    loc)))
+    unsigned poolIndex = entry.getNumArguments();
+    if (failed(entry.insertArgument(poolIndex, LLVM::LLVMPointerType::get(context), {}, loc)))
       return signalPassFailure();
+    model::setEntryArgumentKind(entry, poolIndex, model::EntryArgumentKind::Pool);
     entry.setType(builder.getFunctionType(entry.getArgumentTypes(), {status}));
+    bool runTimeLength = signature->maxSequenceLength > 0;
+    if (failed(model::verifyEntryPointLayout(
+            entry, model::getEntryPointLayout(signature->inputs.size(),
+                                              signature->outputs.size(), runTimeLength))))
+      return signalPassFailure();
 
     Block &entryBlock = entry.getBody().front();
+    // Views of the length-shaped buffers first: the checks read them.
+    builder.setInsertionPointToStart(&entryBlock);
+    Value length;
+    if (runTimeLength) {
+      length = model::getEntryArguments(entry, model::EntryArgumentKind::SequenceLength).front();
+      for (BlockArgument argument : entry.getArguments())
+        if (auto type = dyn_cast<MemRefType>(argument.getType()); type && !type.hasStaticShape())
+          passAsLargest(builder, entry, argument, length, signature->maxSequenceLength);
+    }
+    Block::iterator bodyStart = builder.getInsertionPoint();
     entry.walk([&](func::ReturnOp ret) {
       builder.setInsertionPoint(ret);
       Value ok = arith::ConstantIntOp::create(builder, ret.getLoc(), status, MBERT_OK);
@@ -111,6 +174,17 @@ struct FinalizeEntryPointPass : mbert::impl::FinalizeEntryPointPassBase<Finalize
     // the status returned when it holds. They run in order, so a NULL buffer
     // is reported before its contents would be read.
     SmallVector<std::pair<std::function<Value()>, int32_t>> checks;
+    // 1 <= length <= max, as one unsigned comparison of length - 1.
+    if (runTimeLength)
+      checks.push_back({[&]() -> Value {
+                          Value one = arith::ConstantIndexOp::create(builder, loc, 1);
+                          Value max = arith::ConstantIndexOp::create(
+                              builder, loc, signature->maxSequenceLength);
+                          Value below = arith::SubIOp::create(builder, loc, length, one);
+                          return arith::CmpIOp::create(builder, loc, arith::CmpIPredicate::uge,
+                                                       below, max);
+                        },
+                        MBERT_ERROR_INVALID_SEQUENCE_LENGTH});
     Value zeroAddress;
     auto isNull = [&](Value buffer) {
       return [&, buffer]() -> Value {
@@ -120,17 +194,20 @@ struct FinalizeEntryPointPass : mbert::impl::FinalizeEntryPointPassBase<Finalize
         return arith::CmpIOp::create(builder, loc, arith::CmpIPredicate::eq, address, zeroAddress);
       };
     };
-    size_t numTensors = signature->inputs.size() + signature->outputs.size();
-    for (BlockArgument argument : entry.getArguments().take_front(numTensors)) {
+    SmallVector<BlockArgument> inputs =
+        model::getEntryArguments(entry, model::EntryArgumentKind::Input);
+    SmallVector<BlockArgument> buffers(inputs);
+    llvm::append_range(buffers, model::getEntryArguments(entry, model::EntryArgumentKind::Output));
+    for (BlockArgument argument : buffers) {
       auto type = dyn_cast<MemRefType>(argument.getType());
       // An empty tensor's buffer is never read: NULL is fine for it.
       if (type && type.hasStaticShape() && type.getNumElements() > 0)
         checks.push_back({isNull(argument), MBERT_ERROR_NULL_BUFFER});
     }
     // An empty workspace may be NULL (docs/ABI.md), and is never read.
-    for (BlockArgument argument : entry.getArguments())
-      if (signature->workspaceSize > 0 &&
-          entry.getArgAttr(argument.getArgNumber(), "mbert.workspace")) {
+    for (BlockArgument argument :
+         model::getEntryArguments(entry, model::EntryArgumentKind::Workspace))
+      if (signature->workspaceSize > 0) {
         checks.push_back({isNull(argument), MBERT_ERROR_NULL_BUFFER});
         checks.push_back({[&, argument]() -> Value {
                             Value address = getAddress(builder, loc, argument);
@@ -143,10 +220,17 @@ struct FinalizeEntryPointPass : mbert::impl::FinalizeEntryPointPassBase<Finalize
                           },
                           MBERT_ERROR_WORKSPACE_MISALIGNED});
       }
+    // The inputs' values, seen through their views when the length shapes them.
     SmallVector<std::pair<Value, mbert::ValueInterval>> checkedInputs;
-    for (auto [argument, input] : llvm::zip(entry.getArguments(), signature->inputs))
-      if (input.allowedValues)
-        checkedInputs.push_back({argument, *input.allowedValues});
+    for (auto [argument, input] : llvm::zip(inputs, signature->inputs)) {
+      if (!input.allowedValues)
+        continue;
+      Value values = argument;
+      for (Operation *user : argument.getUsers())
+        if (auto view = dyn_cast<memref::ReinterpretCastOp>(user))
+          values = view;
+      checkedInputs.push_back({values, *input.allowedValues});
+    }
     if (!checkedInputs.empty())
       checks.push_back({[&]() -> Value {
                           Value anyBad;
@@ -164,7 +248,7 @@ struct FinalizeEntryPointPass : mbert::impl::FinalizeEntryPointPassBase<Finalize
 
     // Split the entry block so the checks run first; each branches either to
     // an early error return or to the next check, the last to the body.
-    Block *body = entryBlock.splitBlock(entryBlock.begin());
+    Block *body = entryBlock.splitBlock(bodyStart);
     Block *current = &entryBlock;
     for (auto [index, check] : llvm::enumerate(checks)) {
       builder.setInsertionPointToEnd(current);

@@ -51,7 +51,8 @@ struct FoldAttentionScalePass : mbert::impl::FoldAttentionScalePassBase<FoldAtte
           query.isQuantized()
               ? LinearOp::create(builder, loc, query.getType(), query.getInput(), query.getWeight(),
                                  newScaled, query.getWeightSums(), query.getSmoothing(), newBias,
-                                 Value(), Value(), Activation::None, query.getKernelAttr(),
+                                 Value(), Value(), query.getLength(), Activation::None,
+                                 query.getKernelAttr(),
                                  query.getInputRangeAttr(), query.getPrecisionAttr(),
                                  query.getQuantizationErrorAttr())
               : LinearOp::create(builder, loc, query.getType(), query.getInput(), newScaled,

@@ -250,7 +250,7 @@ private:
         embedding.getWordTable(), embedding.getWordScale(), scaleColumns(embedding.getProjection(), gamma),
         scaledBias(embedding.getBias(), embedding.getLoc(), gamma, beta),
         scaleIfPresent(embedding.getPosition()), embedding.getTokenTypeIds(),
-        scaleIfPresent(embedding.getTypeTable()), embedding.getKernelAttr());
+        scaleIfPresent(embedding.getTypeTable()), embedding.getLength(), embedding.getKernelAttr());
   }
 
   /// `linear` with its output columns times gamma and the given epilogue:
@@ -264,7 +264,8 @@ private:
     return LinearOp::create(builder, linear.getLoc(), linear.getType(), linear.getInput(),
                             linear.getWeight(), scaleColumns(linear.getWeightScale(), gamma),
                             linear.getWeightSums(), linear.getSmoothing(), bias, residual,
-                            residualScale, linear.getActivation(), linear.getKernelAttr(),
+                            residualScale, linear.getLength(), linear.getActivation(),
+                            linear.getKernelAttr(),
                             linear.getInputRangeAttr(), linear.getPrecisionAttr(),
                             linear.getQuantizationErrorAttr());
   }

@@ -110,7 +110,7 @@ void fuseGroup(ArrayRef<LinearOp> group, OpBuilder &builder) {
   auto fused = LinearOp::create(builder, loc, RankedTensorType::get(fusedShape, f32),
                                 first.getInput(), fusedWeight, fusedScale, fusedSums,
                                 /*smoothing=*/Value(), fusedBias, /*residual=*/Value(),
-                                /*residual_scale=*/Value(), first.getActivation(),
+                                /*residual_scale=*/Value(), first.getLength(), first.getActivation(),
                                 mbert::model::MicroKernelAttr(), DenseElementsAttr(),
                                 mbert::model::PrecisionAttr(), FloatAttr());
 

@@ -266,6 +266,36 @@ def SelectKernelsPass : Pass<"mbert-select-kernels", "mlir::ModuleOp"> {
   ];
 }
 
+def BoundSequenceLengthPass : Pass<"mbert-bound-sequence-length", "mlir::ModuleOp"> {
+  let summary = "Make the entry point take the sequence length at run time, up to the compiled one";
+  let description = [{
+    What `mbert-compile --max-seq-len N` adds to a model compiled for sequence
+    length N (batch 1), at the model level after the kernels are chosen. The
+    model keeps its static shapes, its weights and its memory plan for N; the
+    entry function gets an `index` argument, the run-time length L
+    (`#mbert.entry_argument<sequence_length>`), and:
+
+    1. Every input, now `[1, ?]` (what the caller passes is L long), is
+       copied into a zero-padded `[1, N]` tensor, which the model reads.
+    2. The sequence axis of every value is traced from the inputs. The
+       linears, the embedding and attention on it get `length(L)`: they
+       compute only the first L positions (attention over the first L keys,
+       the trigram's sequence ending at L). The other ops must treat
+       positions independently (elementwise, reductions over other axes,
+       Gather of position 0, ...); they run on all N rows, the undefined
+       ones past L included, which never reach a valid row. An op that
+       would mix positions is an error naming it.
+    3. Every output with the sequence axis is sliced to L along it (dense,
+       as the caller expects it); outputs without it (a classifier's logits)
+       are unchanged.
+
+    The module records `mbert.max_sequence_length` = N and, in its
+    signature, each tensor's sequence axis.
+  }];
+  let dependentDialects = ["mlir::tensor::TensorDialect", "mlir::linalg::LinalgDialect",
+                           "mlir::arith::ArithDialect"];
+}
+
 def PackWeightsPass : Pass<"mbert-pack-weights", "mlir::ModuleOp"> {
   let summary = "Pre-pack constant linear weights in their kernel's layout";
   let description = [{

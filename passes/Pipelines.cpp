@@ -71,6 +71,10 @@ void buildModelOptimizationPipeline(OpPassManager &pm, const PipelineOptions &op
   }
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
+  // On the finished model, whose ops it bounds; calibration runs before it,
+  // at the full length.
+  if (options.runTimeSequenceLength)
+    pm.addPass(createBoundSequenceLengthPass());
 }
 
 void buildImportToModelPipeline(OpPassManager &pm, const PipelineOptions &options) {
@@ -94,7 +98,7 @@ void buildLinalgToLLVMPipeline(OpPassManager &pm, const PipelineOptions &) {
   addUpstreamPasses(pm, "eliminate-empty-tensors,"
                         "one-shot-bufferize{bufferize-function-boundaries "
                         "function-boundary-type-conversion=identity-layout-map},"
-                        "buffer-results-to-out-params{hoist-static-allocs "
+                        "buffer-results-to-out-params{hoist-static-allocs add-result-attr "
                         "modify-public-functions},"
                         "canonicalize,"
                         // Tiled loops (linears, attention) allocate block

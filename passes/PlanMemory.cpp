@@ -4,10 +4,16 @@
 // Generated code must not allocate, so this pass places every allocation at
 // an offset in one caller-provided workspace. Two buffers may share bytes when
 // their lifetimes do not overlap; offsets are chosen greedily, largest buffer
-// first, at the lowest aligned offset that no overlapping buffer occupies.
+// first, at the lowest aligned offset that no overlapping buffer occupies. A
+// buffer sized by the run-time sequence length gets the bytes of the largest
+// length.
+//
+// The pass also completes the entry point's arguments: bufferization's out
+// parameters become its outputs, and it adds the workspace.
 //
 //===----------------------------------------------------------------------===//
 
+#include "dialects/MBert/EntryPoint.h"
 #include "mbert/ModelSignature.h"
 #include "passes/Passes.h"
 
@@ -22,6 +28,12 @@ namespace mbert {
 using namespace mlir;
 
 namespace {
+
+namespace model = mbert::model;
+
+/// What buffer-results-to-out-params{add-result-attr} puts on the
+/// parameters it appends.
+constexpr llvm::StringLiteral kOutParameterAttr = "bufferize.result";
 
 struct Buffer {
   memref::AllocOp alloc;
@@ -85,6 +97,17 @@ struct PlanMemoryPass : mbert::impl::PlanMemoryPassBase<PlanMemoryPass> {
       return signalPassFailure();
     }
     Block &block = entry.getBody().front();
+    // buffer-results-to-out-params marks the parameters it appends.
+    for (BlockArgument argument : entry.getArguments())
+      if (entry.getArgAttr(argument.getArgNumber(), kOutParameterAttr)) {
+        entry.removeArgAttr(argument.getArgNumber(), kOutParameterAttr);
+        model::setEntryArgumentKind(entry, argument.getArgNumber(),
+                                    model::EntryArgumentKind::Output);
+      }
+    SmallVector<BlockArgument> lengths =
+        model::getEntryArguments(entry, model::EntryArgumentKind::SequenceLength);
+    Value length = lengths.empty() ? Value() : Value(lengths.front());
+    auto maxLength = module->getAttrOfType<IntegerAttr>(mbert::kMaxSequenceLengthAttr);
 
     DenseMap<Operation *, unsigned> positions;
     SmallVector<Buffer> buffers;
@@ -94,11 +117,22 @@ struct PlanMemoryPass : mbert::impl::PlanMemoryPassBase<PlanMemoryPass> {
       if (!alloc)
         continue;
       MemRefType type = alloc.getType();
-      if (!type.hasStaticShape() || !type.getLayout().isIdentity() || !type.getElementType().isIntOrFloat()) {
-        alloc.emitError("cannot plan a dynamically shaped or non-identity buffer: ") << type;
+      // Dynamic extents must be the sequence length, whose largest value
+      // sizes the buffer.
+      bool boundedBySequence =
+          length && maxLength &&
+          llvm::all_of(alloc.getDynamicSizes(), [&](Value size) { return size == length; });
+      if (!type.getLayout().isIdentity() || !type.getElementType().isIntOrFloat() ||
+          (!type.hasStaticShape() && !boundedBySequence)) {
+        alloc.emitError("cannot plan a non-identity buffer or one whose dynamic extents are not "
+                        "the sequence length: ")
+            << type;
         return signalPassFailure();
       }
-      uint64_t bits = type.getNumElements() * type.getElementTypeBitWidth();
+      uint64_t elements = 1;
+      for (int64_t extent : type.getShape())
+        elements *= ShapedType::isDynamic(extent) ? maxLength.getInt() : extent;
+      uint64_t bits = elements * type.getElementTypeBitWidth();
       buffers.push_back({alloc, (bits + 7) / 8, static_cast<unsigned>(index), 0});
     }
     // An allocation left inside a loop would become a heap allocation at run
@@ -153,18 +187,17 @@ struct PlanMemoryPass : mbert::impl::PlanMemoryPassBase<PlanMemoryPass> {
 
     OpBuilder builder(entry.getContext());
     auto workspaceType = MemRefType::get({static_cast<int64_t>(workspaceSize)}, builder.getI8Type());
-    if (failed(entry.insertArgument(entry.getNumArguments(), workspaceType,
-                                    builder.getDictionaryAttr(builder.getNamedAttr(
-                                        "mbert.workspace", builder.getUnitAttr())),
-                                    entry.getLoc())))
+    unsigned workspaceIndex = entry.getNumArguments();
+    if (failed(entry.insertArgument(workspaceIndex, workspaceType, {}, entry.getLoc())))
       return signalPassFailure();
-    Value workspace = entry.getArguments().back();
+    model::setEntryArgumentKind(entry, workspaceIndex, model::EntryArgumentKind::Workspace);
+    Value workspace = entry.getArgument(workspaceIndex);
     for (Buffer &buffer : buffers) {
       builder.setInsertionPoint(buffer.alloc);
       Location loc = buffer.alloc.getLoc();
       Value offset = arith::ConstantIndexOp::create(builder, loc, buffer.offset);
       Value view = memref::ViewOp::create(builder, loc, buffer.alloc.getType(), workspace, offset,
-                                          ValueRange());
+                                          buffer.alloc.getDynamicSizes());
       buffer.alloc.replaceAllUsesWith(view);
       buffer.alloc.erase();
     }

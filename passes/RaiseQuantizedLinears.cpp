@@ -130,7 +130,8 @@ LinearOp createInt8Linear(PatternRewriter &rewriter, Location loc, Type resultTy
                           const Int8Weight &weight) {
   return LinearOp::create(rewriter, loc, resultType, input, weight.values, weight.scales,
                           weight.sums, /*smoothing=*/Value(), /*bias=*/Value(),
-                          /*residual=*/Value(), /*residual_scale=*/Value(), Activation::None,
+                          /*residual=*/Value(), /*residual_scale=*/Value(), /*length=*/Value(),
+                          Activation::None,
                           mbert::model::MicroKernelAttr(), DenseElementsAttr(),
                           mbert::model::PrecisionAttr(), FloatAttr());
 }

@@ -70,8 +70,8 @@ void replaceWithEpilogue(PatternRewriter &rewriter, Operation *root, LinearOp li
                          Value residual, Value residualScale, Activation activation) {
   rewriter.replaceOpWithNewOp<LinearOp>(
       root, linear.getType(), linear.getInput(), linear.getWeight(), linear.getWeightScale(),
-      linear.getWeightSums(), linear.getSmoothing(), bias, residual, residualScale, activation,
-      linear.getKernelAttr(), linear.getInputRangeAttr(), linear.getPrecisionAttr(),
+      linear.getWeightSums(), linear.getSmoothing(), bias, residual, residualScale,
+      linear.getLength(), activation, linear.getKernelAttr(), linear.getInputRangeAttr(), linear.getPrecisionAttr(),
       linear.getQuantizationErrorAttr());
 }
 
@@ -290,7 +290,7 @@ struct RaiseAttention : OpRewritePattern<ReshapeOp> {
                                         cast<RankedTensorType>(key.getType()).getDimSize(1)))
       return rewriter.notifyMatchFailure(merge, "mask bias does not broadcast to the scores");
     auto attention = mbert::model::AttentionOp::create(
-        rewriter, merge.getLoc(), resultType, query, key, value, maskBias,
+        rewriter, merge.getLoc(), resultType, query, key, value, maskBias, /*length=*/Value(),
         rewriter.getI64IntegerAttr(heads), rewriter.getF32FloatAttr(scale),
         mbert::model::MicroKernelAttr());
     rewriter.replaceOp(merge, attention.getResult());
@@ -313,7 +313,7 @@ Value createEmbedding(PatternRewriter &rewriter, Location loc, Type resultType,
                       const EmbeddingParts &parts) {
   return EmbeddingOp::create(rewriter, loc, resultType, parts.inputIds, parts.wordTable,
                              /*word_scale=*/Value(), parts.projection, parts.bias, parts.position, parts.tokenTypeIds,
-                             parts.typeTable, mbert::model::MicroKernelAttr());
+                             parts.typeTable, /*length=*/Value(), mbert::model::MicroKernelAttr());
 }
 
 bool isIdTensor(Value value, ArrayRef<int64_t> shape) {

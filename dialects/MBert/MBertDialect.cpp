@@ -193,6 +193,11 @@ LogicalResult LinearOp::verify() {
     if (failed(verifyChannelVector(*this, scale, "residual_scale", columns)))
       return failure();
   }
+  // The sequence is the axis before the channels; a batch before it would
+  // make the valid rows non-contiguous.
+  if (getLength() && (input.getRank() < 2 || input.getNumElements() / depth !=
+                                                 input.getDimSize(input.getRank() - 2)))
+    return emitOpError("a run-time length needs the rows to be one sequence ([1, S, K] or [S, K])");
   return success();
 }
 
@@ -245,6 +250,8 @@ LogicalResult EmbeddingOp::verify() {
       return emitOpError("type_table must be a non-empty static [T, H] table with H = ")
              << channels;
   }
+  if (getLength() && batch != 1)
+    return emitOpError("a run-time length needs batch 1");
   return success();
 }
 
@@ -280,6 +287,8 @@ LogicalResult AttentionOp::verify() {
     return emitOpError("result type must equal the query type");
   if (MicroKernelAttr kernel = getKernelAttr(); kernel && kernel.isInteger())
     return emitOpError("attention's products are f32; kernel ") << kernel << " is not";
+  if (getLength() && (query.getDimSize(0) != 1 || query.getDimSize(1) != key.getDimSize(1)))
+    return emitOpError("a run-time length needs batch 1 and as many queries as keys");
   if (Value mask = getMaskBias()) {
     RankedTensorType maskType = staticTensor(mask);
     SmallVector<int64_t> scores = {query.getDimSize(0), static_cast<int64_t>(getNumHeads()),

@@ -51,6 +51,35 @@ def MBert_PrecisionAttr : EnumAttr<MBert_Dialect, MBert_Precision, "precision"> 
   let assemblyFormat = "`<` $value `>`";
 }
 
+// The values are the order of the arguments in the C ABI (docs/ABI.md).
+def MBert_EntryArgumentKind : I32EnumAttr<"EntryArgumentKind",
+    "what an argument of the model's entry point holds", [
+    I32EnumAttrCase<"Input", 0, "input">,
+    I32EnumAttrCase<"SequenceLength", 1, "sequence_length">,
+    I32EnumAttrCase<"Output", 2, "output">,
+    I32EnumAttrCase<"Workspace", 3, "workspace">,
+    I32EnumAttrCase<"Pool", 4, "pool">
+  ]> {
+  let cppNamespace = "::mbert::model";
+  let genSpecializedAttr = 0;
+}
+
+def MBert_EntryArgumentAttr : EnumAttr<MBert_Dialect, MBert_EntryArgumentKind, "entry_argument"> {
+  let summary = "the role of an argument of the model's entry point";
+  let description = [{
+    Carried by every argument of `<name>_run` under the argument attribute
+    `mbert.entry_argument`, from the pass that adds the argument on: the
+    importer tags the graph inputs, `mbert-bound-sequence-length` the
+    run-time length, `mbert-plan-memory` the outputs (bufferization's out
+    parameters) and the workspace, `mbert-finalize-entry-point` the thread
+    pool. Passes find arguments by role, never by position, and
+    `mbert-finalize-entry-point` checks the order against
+    `getEntryPointLayout`, the one definition of the C signature that the
+    descriptor, the header writer and the runtime follow.
+  }];
+  let assemblyFormat = "`<` $value `>`";
+}
+
 def MBert_KernelInstruction : I32EnumAttr<"KernelInstruction",
     "the instruction a GEMM microkernel's inner loop is built around", [
     I32EnumAttrCase<"Fma", 0, "fma">,
@@ -163,6 +192,13 @@ def MBert_LinearOp : MBert_Op<"linear", [AttrSizedOperandSegments]> {
     measured relative error of the linear's output when it alone is
     quantized, on the calibration inputs.
 
+    `length`, when present, is the number of valid positions of the
+    sequence, known only at run time (`mbert-bound-sequence-length`): the
+    input's second-to-last axis is that sequence (batch 1), and only its
+    first `length` rows are computed. Later rows of the result are
+    undefined, and later rows of the input and residual do not affect the
+    rows that are computed.
+
     `kernel` names the GEMM microkernel that computes the op. A rank-4
     weight is packed in that kernel's layout,
     `[ceil(N / nr), ceil(K / kr), nr, kr]` (see `#mbert.kernel`).
@@ -171,7 +207,7 @@ def MBert_LinearOp : MBert_Op<"linear", [AttrSizedOperandSegments]> {
                        Optional<F32Tensor>:$weight_scale, Optional<I32Tensor>:$weight_sums,
                        Optional<F32Tensor>:$smoothing,
                        Optional<F32Tensor>:$bias, Optional<F32Tensor>:$residual,
-                       Optional<F32Tensor>:$residual_scale,
+                       Optional<F32Tensor>:$residual_scale, Optional<Index>:$length,
                        DefaultValuedAttr<MBert_ActivationAttr,
                                          "::mbert::model::Activation::None">:$activation,
                        OptionalAttr<MBert_MicroKernelAttr>:$kernel,
@@ -183,7 +219,8 @@ def MBert_LinearOp : MBert_Op<"linear", [AttrSizedOperandSegments]> {
     $input `,` $weight (`scale` `(` $weight_scale^ `,` $weight_sums `)`)?
     (`smoothing` `(` $smoothing^ `)`)?
     (`bias` `(` $bias^ `)`)? (`residual` `(` $residual^ `)`)?
-    (`residual_scale` `(` $residual_scale^ `)`)? attr-dict `:` functional-type(operands, results)
+    (`residual_scale` `(` $residual_scale^ `)`)? (`length` `(` $length^ `)`)?
+    attr-dict `:` functional-type(operands, results)
   }];
   let builders = [
     // An f32 linear with its weight in the [K, N] layout.
@@ -191,7 +228,8 @@ def MBert_LinearOp : MBert_Op<"linear", [AttrSizedOperandSegments]> {
                    "::mlir::Value":$bias, "::mlir::Value":$residual,
                    "::mlir::Value":$residual_scale, "::mbert::model::Activation":$activation), [{
       build($_builder, $_state, result, input, weight, ::mlir::Value(), ::mlir::Value(),
-            ::mlir::Value(), bias, residual, residual_scale, activation, MicroKernelAttr(),
+            ::mlir::Value(), bias, residual, residual_scale, ::mlir::Value(), activation,
+            MicroKernelAttr(),
             ::mlir::DenseElementsAttr(), PrecisionAttr(), ::mlir::FloatAttr());
     }]>
   ];
@@ -241,18 +279,22 @@ def MBert_EmbeddingOp : MBert_Op<"embedding", [AttrSizedOperandSegments]> {
     An int8 `word_table` is quantized per row: `row(b, t)` is
     `word_table[id] * word_scale[id]`, dequantized as it is gathered. The
     table is most of the model's weights after its linears (30522 x 128).
+
+    `length`, when present (batch 1), is the run-time number of valid
+    positions: the sequence ends there, so the last valid position's next
+    neighbour is a zero row, and rows from `length` on are undefined.
   }];
   let arguments = (ins TensorOf<[I32, I64]>:$input_ids, TensorOf<[F32, I8]>:$word_table,
                        Optional<F32Tensor>:$word_scale, F32Tensor:$projection, Optional<F32Tensor>:$bias,
                        Optional<F32Tensor>:$position,
                        Optional<TensorOf<[I32, I64]>>:$token_type_ids,
-                       Optional<F32Tensor>:$type_table,
+                       Optional<F32Tensor>:$type_table, Optional<Index>:$length,
                        OptionalAttr<MBert_MicroKernelAttr>:$kernel);
   let results = (outs F32Tensor:$result);
   let assemblyFormat = [{
     $input_ids `,` $word_table (`row_scale` `(` $word_scale^ `)`)? `,` $projection (`bias` `(` $bias^ `)`)?
     (`position` `(` $position^ `)`)? (`token_types` `(` $token_type_ids^ `,` $type_table `)`)?
-    attr-dict `:` functional-type(operands, results)
+    (`length` `(` $length^ `)`)? attr-dict `:` functional-type(operands, results)
   }];
   let hasVerifier = 1;
 }
@@ -265,7 +307,7 @@ def MBert_NoNormOp : MBert_Op<"no_norm"> {
   let hasVerifier = 1;
 }
 
-def MBert_AttentionOp : MBert_Op<"attention"> {
+def MBert_AttentionOp : MBert_Op<"attention", [AttrSizedOperandSegments]> {
   let summary = "multi-head scaled dot-product attention with a mask bias";
   let description = [{
     `query` is `[B, Sq, H*D]`, `key` and `value` are `[B, Sk, H*D]`, with the
@@ -274,14 +316,20 @@ def MBert_AttentionOp : MBert_Op<"attention"> {
     `softmax(scale * Q K^T + mask_bias) V`, heads merged back to `[B, Sq, H*D]`.
     `mask_bias` (optional) broadcasts to `[B, H, Sq, Sk]`. `kernel`, an f32
     `#mbert.kernel`, computes both products.
+
+    `length`, when present (batch 1, Sq = Sk), is the run-time number of
+    valid positions: only the first `length` queries are computed, against
+    the first `length` keys and values. Later rows of the result are
+    undefined.
   }];
   let arguments = (ins F32Tensor:$query, F32Tensor:$key, F32Tensor:$value,
-                       Optional<F32Tensor>:$mask_bias,
+                       Optional<F32Tensor>:$mask_bias, Optional<Index>:$length,
                        ConfinedAttr<I64Attr, [IntPositive]>:$num_heads, F32Attr:$scale,
                        OptionalAttr<MBert_MicroKernelAttr>:$kernel);
   let results = (outs F32Tensor:$result);
   let assemblyFormat = [{
-    $query `,` $key `,` $value (`mask` `(` $mask_bias^ `)`)? attr-dict `:`
+    $query `,` $key `,` $value (`mask` `(` $mask_bias^ `)`)? (`length` `(` $length^ `)`)?
+    attr-dict `:`
     functional-type(operands, results)
   }];
   let hasVerifier = 1;

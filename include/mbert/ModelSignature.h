@@ -28,6 +28,9 @@ inline constexpr llvm::StringLiteral kSignatureAttr = "mbert.signature";
 inline constexpr llvm::StringLiteral kWorkspaceSizeAttr = "mbert.workspace_size";
 /// Module attribute: the largest sum of simultaneously live buffer bytes.
 inline constexpr llvm::StringLiteral kPeakLiveBytesAttr = "mbert.peak_live_bytes";
+/// Module attribute: the largest sequence length the entry point accepts at
+/// run time (`mbert-bound-sequence-length`); absent for a fixed length.
+inline constexpr llvm::StringLiteral kMaxSequenceLengthAttr = "mbert.max_sequence_length";
 
 /// Byte alignment of the workspace and of every buffer placed in it.
 inline constexpr uint64_t kWorkspaceAlignment = 64;
@@ -45,6 +48,9 @@ struct TensorSignature {
   /// Inputs used as gather indices (rows of their tables, shifted by any
   /// constant added on the way) or as 0/1 masks must lie in this interval.
   std::optional<ValueInterval> allowedValues;
+  /// The axis whose extent is the run-time sequence length (`shape` holds
+  /// the largest); none for a tensor of fixed shape.
+  std::optional<int64_t> sequenceAxis;
 };
 
 struct ModelSignature {
@@ -52,6 +58,8 @@ struct ModelSignature {
   std::vector<TensorSignature> inputs;
   std::vector<TensorSignature> outputs;
   uint64_t workspaceSize = 0;
+  /// The largest run-time sequence length, or 0 when every shape is fixed.
+  int64_t maxSequenceLength = 0;
 };
 
 /// The ONNX TensorProto data type of an MLIR element type, or 0 if none.

@@ -32,6 +32,9 @@ struct PipelineOptions {
   /// The target whose GEMM microkernels the model passes choose; weights are
   /// packed in their layouts.
   KernelTarget kernelTarget;
+  /// The entry point takes the sequence length at run time, up to the one
+  /// the model is imported with (mbert-bound-sequence-length).
+  bool runTimeSequenceLength = false;
 };
 
 /// Records the valid range of index inputs and raises ONNX idioms to mbert
@@ -40,8 +43,9 @@ void buildRaisePipeline(mlir::OpPassManager &pm, const PipelineOptions &options)
 
 /// Rewrites mbert ops at compile time: NoNorm and attention-scale folding into
 /// weights and epilogues, fusion of linears that share an input, int8
-/// quantization when asked, the choice of each GEMM's microkernel, and last
-/// the packing of weights in the kernels' layouts.
+/// quantization when asked, the choice of each GEMM's microkernel, the
+/// packing of weights in the kernels' layouts, and last, when asked, the
+/// run-time sequence length.
 void buildModelOptimizationPipeline(mlir::OpPassManager &pm, const PipelineOptions &options);
 
 /// import -> optimized model level (`mbert-import-to-model`): both of the above.

@@ -124,14 +124,17 @@ struct LowerLinear : OpRewritePattern<model::LinearOp> {
     GemmRhs weight{op.getWeight(), op.getWeightScale(), op.getWeightSums()};
     bool relu = op.getActivation() == model::Activation::Relu;
     Value result;
+    // The verifier makes the rows one sequence: its valid length is the
+    // valid row count.
+    Value validRows = op.getLength();
     if (op.isQuantized()) {
       QuantizedRows quantized =
-          buildRowQuantization(rewriter, loc, input, op.getSmoothing(), kernel);
+          buildRowQuantization(rewriter, loc, input, op.getSmoothing(), kernel, validRows);
       result = buildQuantizedGemm(rewriter, loc, quantized, depth, weight, columns, kernel,
-                                  buildSeed, relu);
+                                  buildSeed, relu, validRows);
     } else {
       result = buildRegisterTiledGemm(rewriter, loc, input, weight, columns, kernel, buildSeed,
-                                      relu);
+                                      relu, GemmBounds{validRows, Value(), Value()});
     }
     rewriter.replaceOp(op, buildStaticReshape(rewriter, loc, result, resultType));
     return success();
@@ -155,8 +158,9 @@ Value getTableRow(OpBuilder &b, Location loc, Value id, int64_t rows) {
 /// The trigram of every position as the rows of a [B*S, 3E] matrix, read
 /// straight from the word table: element (b, s, k, e) of the [B, S, 3, E]
 /// generic is table[ids[b, s + 1 - k], e] (k = 0, 1, 2: next, own and
-/// previous token), zero where s + 1 - k is outside the sequence. Collapsing
-/// (s, k, e) into rows of 3E is free.
+/// previous token), zero where s + 1 - k is outside the sequence (which
+/// ends at the op's run-time length when it has one). Collapsing (s, k, e)
+/// into rows of 3E is free.
 Value gatherTrigram(OpBuilder &b, Location loc, model::EmbeddingOp op) {
   RankedTensorType idsType = getTensorType(op.getInputIds());
   RankedTensorType tableType = getTensorType(op.getWordTable());
@@ -171,7 +175,9 @@ Value gatherTrigram(OpBuilder &b, Location loc, model::EmbeddingOp op) {
     Value part = linalg::IndexOp::create(nested, bodyLoc, 2);
     Value channel = linalg::IndexOp::create(nested, bodyLoc, 3);
     Value one = arith::ConstantIndexOp::create(nested, bodyLoc, 1);
-    Value lengthValue = arith::ConstantIndexOp::create(nested, bodyLoc, length);
+    Value lengthValue = op.getLength();
+    if (!lengthValue)
+      lengthValue = arith::ConstantIndexOp::create(nested, bodyLoc, length);
     Value neighbour = arith::SubIOp::create(
         nested, bodyLoc, arith::AddIOp::create(nested, bodyLoc, position, one), part);
     // neighbour is in [-1, S]; as an unsigned number -1 is huge, so one
@@ -249,6 +255,8 @@ LogicalResult lowerEmbedding(model::EmbeddingOp op, PatternRewriter &rewriter) {
                                            op.getBias(), seed, /*residual_scale=*/Value(),
                                            model::Activation::None);
   projected.setKernelAttr(op.getKernelAttr());
+  if (Value length = op.getLength())
+    projected.getLengthMutable().assign(length);
   rewriter.replaceOp(op, buildStaticReshape(rewriter, loc, projected, resultType));
   return success();
 }
@@ -288,6 +296,9 @@ struct LowerAttention : OpRewritePattern<model::AttentionOp> {
       return rewriter.notifyMatchFailure(op, "channels are not divisible by num_heads");
     int64_t headSize = channels / heads;
     int64_t blockRows = chooseRowBlock(queryLength);
+    // Valid queries and keys, when known only at run time (the verifier
+    // makes both the same sequence).
+    Value length = op.getLength();
     model::MicroKernelAttr kernel = op.getKernelAttr();
     if (!kernel)
       kernel = getPortableMicroKernels(getContext()).f32;
@@ -348,13 +359,16 @@ struct LowerAttention : OpRewritePattern<model::AttentionOp> {
                             : scoreRow;
         return readRowSegment(nested, seedLoc, maskBlock, {maskRow, column}, type);
       };
+      // With a run-time length only its keys are scored and weighted.
       Value scores = buildRegisterTiledGemm(b, loc, queryBlock, GemmRhs{keyHeadT}, keyLength,
-                                            kernel, maskSeed, /*relu=*/false);
-      Value probabilities = buildSoftmax(b, loc, scores, /*axis=*/1);
+                                            kernel, maskSeed, /*relu=*/false,
+                                            GemmBounds{Value(), length, Value()});
+      Value probabilities = length ? buildSoftmaxOfColumnPrefix(b, loc, scores, length)
+                                   : buildSoftmax(b, loc, scores, /*axis=*/1);
       Value attended = buildRegisterTiledGemm(
           b, loc, probabilities, GemmRhs{valueHead}, headSize, kernel,
           [](OpBuilder &, Location, Value, Value, VectorType) { return Value(); },
-          /*relu=*/false);
+          /*relu=*/false, GemmBounds{Value(), Value(), length});
       SmallVector<OpFoldResult> offsets = {batchIndex, row, head, zeroIndex};
       SmallVector<OpFoldResult> sizes = {b.getIndexAttr(1), b.getIndexAttr(blockRows),
                                          b.getIndexAttr(1), b.getIndexAttr(headSize)};
@@ -379,19 +393,56 @@ struct LowerAttention : OpRewritePattern<model::AttentionOp> {
           Value keyHead = extractTile(b, loc, key, {batchIndex, zeroIndex, head, zeroIndex},
                                       {1, keyLength, 1, headSize}, {keyLength, headSize});
           Value keyHeadT =
-              linalg::TransposeOp::create(
-                  b, loc, keyHead,
-                  tensor::EmptyOp::create(b, loc, ArrayRef<int64_t>{headSize, keyLength},
-                                          elementType),
-                  ArrayRef<int64_t>{1, 0})
-                  .getResult()[0];
-          auto rowLoop = scf::ForOp::create(
-              b, loc, index(0), index(queryLength), index(blockRows), pairCarried,
-              [&](OpBuilder &, Location, Value row, ValueRange rowCarried) {
-                scf::YieldOp::create(
-                    b, loc, computeBlock(b, batchIndex, head, keyHeadT, row, rowCarried[0]));
-              });
-          scf::YieldOp::create(b, loc, rowLoop.getResults());
+              tensor::EmptyOp::create(b, loc, ArrayRef<int64_t>{headSize, keyLength}, elementType);
+          if (length) {
+            // Only the valid keys, into the first columns of K^T.
+            OpFoldResult one = b.getIndexAttr(1);
+            SmallVector<OpFoldResult> keySizes = {length, b.getIndexAttr(headSize)};
+            SmallVector<OpFoldResult> columnSizes = {b.getIndexAttr(headSize), length};
+            Value validKeys = tensor::ExtractSliceOp::create(
+                b, loc, keyHead, {zeroIndex, zeroIndex}, keySizes, {one, one});
+            Value validColumns = tensor::ExtractSliceOp::create(
+                b, loc, keyHeadT, {zeroIndex, zeroIndex}, columnSizes, {one, one});
+            Value transposed = linalg::TransposeOp::create(b, loc, validKeys, validColumns,
+                                                           ArrayRef<int64_t>{1, 0})
+                                   .getResult()[0];
+            keyHeadT = tensor::InsertSliceOp::create(b, loc, transposed, keyHeadT,
+                                                     {zeroIndex, zeroIndex}, columnSizes,
+                                                     {one, one});
+          } else {
+            keyHeadT = linalg::TransposeOp::create(b, loc, keyHead, keyHeadT,
+                                                   ArrayRef<int64_t>{1, 0})
+                           .getResult()[0];
+          }
+          auto blockLoop = [&](Value begin, Value end, Value carried) {
+            return scf::ForOp::create(
+                       b, loc, begin, end, index(blockRows), ValueRange{carried},
+                       [&](OpBuilder &, Location, Value row, ValueRange rowCarried) {
+                         scf::YieldOp::create(b, loc,
+                                              computeBlock(b, batchIndex, head, keyHeadT, row,
+                                                           rowCarried[0]));
+                       })
+                .getResult(0);
+          };
+          if (!length) {
+            scf::YieldOp::create(b, loc,
+                                 blockLoop(index(0), index(queryLength), pairCarried[0]));
+            return;
+          }
+          // Whole blocks, then at most one block that ends at the last valid
+          // query (recomputing rows of the block before it, the same values),
+          // or starts at 0 when the length is below a block.
+          Value blockCount = index(blockRows);
+          Value wholeRows = arith::SubIOp::create(
+              b, loc, length, arith::RemUIOp::create(b, loc, length, blockCount));
+          Value context = blockLoop(index(0), wholeRows, pairCarried[0]);
+          Value tailStart = arith::MaxSIOp::create(
+              b, loc, arith::SubIOp::create(b, loc, length, blockCount), index(0));
+          Value needsTail =
+              arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult, wholeRows, length);
+          Value tailEnd = arith::SelectOp::create(
+              b, loc, needsTail, arith::AddIOp::create(b, loc, tailStart, index(1)), tailStart);
+          scf::YieldOp::create(b, loc, blockLoop(tailStart, tailEnd, context));
         });
     privatizeTemporaries(rewriter, pairLoop, pairs);
     pairLoop->setAttr(kParallelLoopAttr, rewriter.getUnitAttr());

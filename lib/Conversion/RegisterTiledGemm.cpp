@@ -11,6 +11,7 @@
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Dialect/Utils/StaticValueUtils.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 
 using namespace mlir;
@@ -26,9 +27,10 @@ class GemmKernelBuilder {
 public:
   GemmKernelBuilder(OpBuilder &b, Location loc, MicroKernelAttr kernel, Value lhs,
                     const QuantizedRows *quantized, const GemmRhs &rhs, int64_t columns,
-                    int64_t depth, GemmSeedBuilder buildSeed, bool relu)
+                    int64_t depth, const GemmBounds &bounds, GemmSeedBuilder buildSeed, bool relu)
       : b(b), loc(loc), kernel(kernel), instruction(kernel.getInstruction()), lhs(lhs),
-        quantized(quantized), rhs(rhs), columns(columns), depth(depth), nr(kernel.getNr()),
+        quantized(quantized), rhs(rhs), columns(columns), depth(depth), bounds(bounds),
+        nr(kernel.getNr()),
         buildSeed(buildSeed), relu(relu), packed(getTensorType(rhs.matrix).getRank() == 4),
         outputType(VectorType::get({nr}, b.getF32Type())),
         columnsInBounds(columns % nr == 0) {
@@ -46,13 +48,15 @@ public:
   /// Computes rows [firstRow, endRow) of `result`, `tileRows` at a time
   /// (tileRows divides the range). The panel loop is outside the row loop:
   /// a panel of B is reused by every row tile while it is in cache.
-  Value build(Value result, int64_t firstRow, int64_t endRow, int64_t tileRows) {
-    int64_t panels = llvm::divideCeilSigned(columns, nr);
+  Value build(Value result, Value firstRow, Value endRow, int64_t tileRows) {
+    Value panels = index(llvm::divideCeilSigned(columns, nr));
+    if (bounds.columns)
+      panels = arith::CeilDivUIOp::create(b, loc, bounds.columns, index(nr));
     auto panelLoop = scf::ForOp::create(
-        b, loc, index(0), index(panels), index(1), ValueRange{result},
+        b, loc, index(0), panels, index(1), ValueRange{result},
         [&](OpBuilder &, Location, Value panel, ValueRange panelCarried) {
           auto rowLoop = scf::ForOp::create(
-              b, loc, index(firstRow), index(endRow), index(tileRows), panelCarried,
+              b, loc, firstRow, endRow, index(tileRows), panelCarried,
               [&](OpBuilder &, Location, Value row, ValueRange rowCarried) {
                 scf::YieldOp::create(b, loc, buildTile(rowCarried[0], panel, row, tileRows));
               });
@@ -63,8 +67,9 @@ public:
     return panelLoop.getResult(0);
   }
 
-private:
   Value index(int64_t value) { return arith::ConstantIndexOp::create(b, loc, value); }
+
+private:
 
   Value addIndex(Value base, int64_t offset) {
     return offset ? arith::AddIOp::create(b, loc, base, index(offset)).getResult() : base;
@@ -157,17 +162,25 @@ private:
         initial.push_back(seed ? seed : zeroVector(outputType));
     // Integer kernels read a padded depth; f32 ones stop at K, the steps
     // that do not fill a depth group (FMLA by element's four) one at a time.
+    // A run-time depth (f32 kernels only) splits the same way at run time.
     int64_t depthPerStep = kernel.getDepthPerStep();
-    int64_t steps = kernel.getPaddedDepth(depth) / depthPerStep;
+    Value steps = index(kernel.getPaddedDepth(depth) / depthPerStep);
+    Value depthEnd = index(depth);
+    if (bounds.depth) {
+      steps = arith::DivUIOp::create(b, loc, bounds.depth, index(depthPerStep));
+      depthEnd = bounds.depth;
+    }
     auto reduction = scf::ForOp::create(
-        b, loc, index(0), index(steps), index(1), initial,
+        b, loc, index(0), steps, index(1), initial,
         [&](OpBuilder &, Location, Value step, ValueRange accumulators) {
           scf::YieldOp::create(
               b, loc, buildReductionStep(panel, column, row, step, tileRows, accumulators));
         });
-    if (steps * depthPerStep < depth)
+    std::optional<int64_t> staticSteps = getConstantIntValue(steps);
+    if (!staticSteps || *staticSteps * depthPerStep < depth)
       reduction = scf::ForOp::create(
-          b, loc, index(steps * depthPerStep), index(depth), index(1), reduction.getResults(),
+          b, loc, staticSteps ? index(*staticSteps * depthPerStep) : mulIndex(steps, depthPerStep),
+          depthEnd, index(1), reduction.getResults(),
           [&](OpBuilder &, Location, Value k, ValueRange accumulators) {
             scf::YieldOp::create(b, loc,
                                  stepFma(panel, column, row, k, tileRows, accumulators));
@@ -440,7 +453,9 @@ private:
   Value lhs;
   const QuantizedRows *quantized;
   const GemmRhs &rhs;
-  int64_t columns, depth, nr;
+  int64_t columns, depth;
+  GemmBounds bounds;
+  int64_t nr;
   GemmSeedBuilder buildSeed;
   bool relu, packed;
   Value panelRows;
@@ -450,20 +465,48 @@ private:
 
 Value buildGemm(OpBuilder &b, Location loc, Value lhs, const QuantizedRows *quantized,
                 const GemmRhs &rhs, int64_t columns, int64_t depth, MicroKernelAttr kernel,
-                GemmSeedBuilder buildSeed, bool relu) {
+                GemmSeedBuilder buildSeed, bool relu, const GemmBounds &bounds) {
   // A quantized left-hand side has one scale per row (its int8 rows may be
   // stored in pairs).
   int64_t rows = getTensorType(quantized ? quantized->scale : lhs).getDimSize(0);
   Value result =
       tensor::EmptyOp::create(b, loc, ArrayRef<int64_t>{rows, columns}, b.getF32Type());
-  GemmKernelBuilder builder(b, loc, kernel, lhs, quantized, rhs, columns, depth, buildSeed, relu);
+  GemmKernelBuilder builder(b, loc, kernel, lhs, quantized, rhs, columns, depth, bounds,
+                            buildSeed, relu);
+  auto index = [&](int64_t value) { return builder.index(value); };
   int64_t tileRows = kernel.getMr();
-  int64_t fullTileRows = rows - rows % tileRows;
-  if (fullTileRows > 0)
-    result = builder.build(result, 0, fullTileRows, tileRows);
-  if (fullTileRows < rows)
-    result = builder.build(result, fullTileRows, rows, rows - fullTileRows);
-  return result;
+  if (!bounds.rows || rows < tileRows) {
+    // Fewer allocated rows than a tile: all of them, the unused ones too.
+    int64_t fullTileRows = rows - rows % tileRows;
+    if (fullTileRows > 0)
+      result = builder.build(result, index(0), index(fullTileRows), tileRows);
+    if (fullTileRows < rows)
+      result = builder.build(result, index(fullTileRows), index(rows), rows - fullTileRows);
+    return result;
+  }
+  // Whole tiles up to the last multiple of mr, then at most one tile that
+  // ends at the last row (or starts at row 0 when there are fewer rows than
+  // a tile: it then computes undefined rows, which the buffers hold).
+  Value validRows = bounds.rows;
+  Value fullTileRows = arith::SubIOp::create(
+      b, loc, validRows, arith::RemUIOp::create(b, loc, validRows, index(tileRows)));
+  result = builder.build(result, index(0), fullTileRows, tileRows);
+  // SMMLA computes pairs of rows from an even row; with an odd number of
+  // allocated rows its last tile is one row shorter, so that its pairs end
+  // within them (the odd tile computes the row after it and drops it).
+  bool evenStart = kernel.getInstruction() == KernelInstruction::Smmla;
+  int64_t tailRows = evenStart && rows % 2 ? tileRows - 1 : tileRows;
+  Value tailStart = arith::MaxSIOp::create(
+      b, loc, arith::SubIOp::create(b, loc, validRows, index(tailRows)), index(0));
+  if (evenStart)
+    tailStart = arith::MulIOp::create(
+        b, loc, arith::CeilDivUIOp::create(b, loc, tailStart, index(2)), index(2));
+  Value needsTail = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult, fullTileRows,
+                                          validRows);
+  // One iteration from tailStart when rows remain, none otherwise.
+  Value tailEnd = arith::SelectOp::create(
+      b, loc, needsTail, arith::AddIOp::create(b, loc, tailStart, index(1)), tailStart);
+  return builder.build(result, tailStart, tailEnd, tailRows);
 }
 
 /// A constant of `like`'s type (f32 or a vector of f32) with every element `value`.
@@ -502,7 +545,7 @@ Value readRowSegment(OpBuilder &b, Location loc, Value source, ValueRange indice
 }
 
 QuantizedRows buildRowQuantization(OpBuilder &b, Location loc, Value input, Value smoothing,
-                                   MicroKernelAttr kernel) {
+                                   MicroKernelAttr kernel, Value validRows) {
   RankedTensorType inputType = getTensorType(input);
   int64_t rows = inputType.getDimSize(0), depth = inputType.getDimSize(1);
   int64_t paddedDepth = kernel.getPaddedDepth(depth);
@@ -544,7 +587,7 @@ QuantizedRows buildRowQuantization(OpBuilder &b, Location loc, Value input, Valu
   // (widened to include 0, so that zeros such as ReLU outputs are exact),
   // then its int8 values. Rows are independent: the loop runs on the pool.
   auto rowLoop = scf::ForOp::create(
-      b, loc, index(b, 0), index(b, rows), index(b, 1),
+      b, loc, index(b, 0), validRows ? validRows : index(b, rows), index(b, 1),
       ValueRange{rowsInit, scaleInit, zeroPointInit},
       [&](OpBuilder &nested, Location, Value row, ValueRange carried) {
         Value zeros = arith::ConstantOp::create(
@@ -638,15 +681,17 @@ QuantizedRows buildRowQuantization(OpBuilder &b, Location loc, Value input, Valu
 
 Value buildRegisterTiledGemm(OpBuilder &b, Location loc, Value lhs, const GemmRhs &rhs,
                              int64_t columns, MicroKernelAttr kernel, GemmSeedBuilder buildSeed,
-                             bool relu) {
+                             bool relu, const GemmBounds &bounds) {
   int64_t depth = getTensorType(lhs).getDimSize(1);
-  return buildGemm(b, loc, lhs, nullptr, rhs, columns, depth, kernel, buildSeed, relu);
+  assert((!bounds.depth || !kernel.isInteger()) && "a run-time depth needs an f32 kernel");
+  return buildGemm(b, loc, lhs, nullptr, rhs, columns, depth, kernel, buildSeed, relu, bounds);
 }
 
 Value buildQuantizedGemm(OpBuilder &b, Location loc, const QuantizedRows &lhs, int64_t depth,
                          const GemmRhs &rhs, int64_t columns, MicroKernelAttr kernel,
-                         GemmSeedBuilder buildSeed, bool relu) {
-  return buildGemm(b, loc, lhs.rows, &lhs, rhs, columns, depth, kernel, buildSeed, relu);
+                         GemmSeedBuilder buildSeed, bool relu, Value validRows) {
+  return buildGemm(b, loc, lhs.rows, &lhs, rhs, columns, depth, kernel, buildSeed, relu,
+                   GemmBounds{validRows, Value(), Value()});
 }
 
 } // namespace mbert

@@ -39,6 +39,15 @@ struct QuantizedRows {
   mlir::Value rows, scale, zeroPoint;
 };
 
+/// Extents of a GEMM known only at run time, each at most the static extent
+/// of its operands, which are allocated for the largest: only rows [0,
+/// rows) of the result are computed, with a reduction over [0, depth) and
+/// columns [0, columns) (rounded up to whole panels). Rows and columns past
+/// them are undefined. Null: the static extent.
+struct GemmBounds {
+  mlir::Value rows, columns, depth;
+};
+
 /// The initial accumulator of output row `row`, columns [column, column +
 /// tile width): the epilogue's addends (bias, scaled residual). Null means 0.
 using GemmSeedBuilder = llvm::function_ref<mlir::Value(
@@ -55,19 +64,25 @@ mlir::Value readRowSegment(mlir::OpBuilder &b, mlir::Location loc, mlir::Value s
 /// by `smoothing[k]` when `smoothing` ([K] f32) is given, to int8 with one
 /// scale and zero point per row (asymmetric, the row's range widened to
 /// include 0), written as `kernel` reads them: K padded to
-/// kernel.getPaddedDepth(K).
+/// kernel.getPaddedDepth(K). With `validRows`, only rows [0, validRows) are
+/// quantized.
 QuantizedRows buildRowQuantization(mlir::OpBuilder &b, mlir::Location loc, mlir::Value input,
-                                   mlir::Value smoothing, model::MicroKernelAttr kernel);
+                                   mlir::Value smoothing, model::MicroKernelAttr kernel,
+                                   mlir::Value validRows = {});
 
 /// C[M, N] = activation(seed + A[M, K] @ B) in f32, computed `kernel.mr`
 /// rows by one panel of `kernel.nr` columns at a time: the tile's
 /// accumulators stay in registers over the whole of K, B is read one
 /// contiguous panel row per step, and C is written once. Rows that do not fill
-/// a tile get a second, shorter kernel; columns past N are masked.
+/// a tile get a second, shorter kernel; columns past N are masked. Rows
+/// known only at run time (`bounds.rows`) reuse the full tile for the rows
+/// that do not fill one: it moves back to end at the last row, recomputing
+/// rows of the tile before it (the same values), so that no row count costs
+/// more than one extra tile and the kernel stays one function.
 mlir::Value buildRegisterTiledGemm(mlir::OpBuilder &b, mlir::Location loc, mlir::Value lhs,
                                    const GemmRhs &rhs, int64_t columns,
                                    model::MicroKernelAttr kernel, GemmSeedBuilder buildSeed,
-                                   bool relu);
+                                   bool relu, const GemmBounds &bounds = {});
 
 /// The same with an integer kernel: A quantized per row (K = `depth` before
 /// padding), B packed int8 with its column scales and sums. The int32
@@ -76,7 +91,7 @@ mlir::Value buildRegisterTiledGemm(mlir::OpBuilder &b, mlir::Location loc, mlir:
 mlir::Value buildQuantizedGemm(mlir::OpBuilder &b, mlir::Location loc, const QuantizedRows &lhs,
                                int64_t depth, const GemmRhs &rhs, int64_t columns,
                                model::MicroKernelAttr kernel, GemmSeedBuilder buildSeed,
-                               bool relu);
+                               bool relu, mlir::Value validRows = {});
 
 } // namespace mbert
 

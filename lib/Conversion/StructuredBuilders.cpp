@@ -71,10 +71,11 @@ Value unflatten(OpBuilder &b, Location loc, Value flat, RankedTensorType resultT
 } // namespace
 
 LogicalResult checkStaticTensors(Operation *op, PatternRewriter &rewriter) {
+  // An index operand is a run-time extent (a sequence length), not data.
   auto reportFirstUnlowerable = [&](StringRef kind, TypeRange types) -> LogicalResult {
     for (unsigned index = 0; index < types.size(); ++index) {
       Type type = types[index];
-      if (!isLowerableTensor(type))
+      if (!isLowerableTensor(type) && !(kind == "operand" && type.isIndex()))
         return rewriter.notifyMatchFailure(op, [&](Diagnostic &diag) {
           diag << kind << " #" << index << " (" << type
                << ") is not a static tensor of floats or signless integers";
@@ -112,10 +113,16 @@ SmallVector<AffineExpr> getBroadcastExprs(ArrayRef<int64_t> operandShape,
 Value buildParallelGeneric(OpBuilder &b, Location loc, RankedTensorType resultType,
                            ValueRange inputs, ArrayRef<AffineMap> inputMaps,
                            ScalarBodyBuilder body) {
+  Value init = tensor::EmptyOp::create(b, loc, resultType.getShape(), resultType.getElementType());
+  return buildParallelGenericInto(b, loc, init, inputs, inputMaps, body);
+}
+
+Value buildParallelGenericInto(OpBuilder &b, Location loc, Value init, ValueRange inputs,
+                               ArrayRef<AffineMap> inputMaps, ScalarBodyBuilder body) {
+  RankedTensorType resultType = getTensorType(init);
   int64_t rank = resultType.getRank();
   SmallVector<AffineMap> maps(inputMaps);
   maps.push_back(b.getMultiDimIdentityMap(rank));
-  Value init = tensor::EmptyOp::create(b, loc, resultType.getShape(), resultType.getElementType());
   auto generic = linalg::GenericOp::create(
       b, loc, resultType, inputs, init, maps,
       SmallVector<utils::IteratorType>(rank, utils::IteratorType::parallel),
@@ -186,6 +193,43 @@ Value buildSoftmax(OpBuilder &b, Location loc, Value input, int64_t axis) {
                               [](OpBuilder &nested, Location nestedLoc, ValueRange args) -> Value {
                                 return arith::DivFOp::create(nested, nestedLoc, args[0], args[1]);
                               });
+}
+
+Value buildSoftmaxOfColumnPrefix(OpBuilder &b, Location loc, Value input, Value validColumns) {
+  RankedTensorType type = getTensorType(input);
+  auto elementType = cast<FloatType>(type.getElementType());
+  SmallVector<OpFoldResult> offsets(2, b.getIndexAttr(0)), strides(2, b.getIndexAttr(1));
+  SmallVector<OpFoldResult> sizes = {b.getIndexAttr(type.getDimSize(0)), validColumns};
+  auto prefix = [&](Value tensor) -> Value {
+    return tensor::ExtractSliceOp::create(b, loc, tensor, offsets, sizes, strides);
+  };
+  Value valid = prefix(input);
+  AffineMap identity = b.getMultiDimIdentityMap(2);
+  AffineMap rowMap = identity.dropResult(1);
+  auto negativeInfinity = FloatAttr::get(
+      elementType, APFloat::getInf(elementType.getFloatSemantics(), /*Negative=*/true));
+  Value rowMax = buildReduction(b, loc, valid, 1, negativeInfinity,
+                                [](OpBuilder &nested, Location nestedLoc, ValueRange args) -> Value {
+                                  return arith::MaximumFOp::create(nested, nestedLoc, args[0],
+                                                                   args[1]);
+                                });
+  Value storage = tensor::EmptyOp::create(b, loc, type.getShape(), elementType);
+  Value exponentials = buildParallelGenericInto(
+      b, loc, prefix(storage), {valid, rowMax}, {identity, rowMap},
+      [](OpBuilder &nested, Location nestedLoc, ValueRange args) -> Value {
+        Value shifted = arith::SubFOp::create(nested, nestedLoc, args[0], args[1]);
+        return math::ExpOp::create(nested, nestedLoc, shifted);
+      });
+  Value rowSum = buildReduction(b, loc, exponentials, 1, FloatAttr::get(elementType, 0.0),
+                                [](OpBuilder &nested, Location nestedLoc, ValueRange args) -> Value {
+                                  return arith::AddFOp::create(nested, nestedLoc, args[0], args[1]);
+                                });
+  Value probabilities = buildParallelGenericInto(
+      b, loc, exponentials, {exponentials, rowSum}, {identity, rowMap},
+      [](OpBuilder &nested, Location nestedLoc, ValueRange args) -> Value {
+        return arith::DivFOp::create(nested, nestedLoc, args[0], args[1]);
+      });
+  return tensor::InsertSliceOp::create(b, loc, probabilities, storage, offsets, sizes, strides);
 }
 
 Value buildStaticReshape(OpBuilder &b, Location loc, Value source, RankedTensorType resultType) {

@@ -19,7 +19,8 @@ namespace mbert {
 
 /// Fails the match (with a reason) unless every operand and result of `op` is
 /// a statically shaped ranked tensor of floats or signless integers, which is
-/// what the arith ops in the generated bodies accept.
+/// what the arith ops in the generated bodies accept; index operands (run-time
+/// extents) are allowed.
 llvm::LogicalResult checkStaticTensors(mlir::Operation *op, mlir::PatternRewriter &rewriter);
 
 /// A lowering that may assume static ranked tensor types throughout.
@@ -61,6 +62,11 @@ llvm::SmallVector<mlir::AffineExpr> getBroadcastExprs(llvm::ArrayRef<int64_t> op
 mlir::Value buildParallelGeneric(mlir::OpBuilder &b, mlir::Location loc,
                                  mlir::RankedTensorType resultType, mlir::ValueRange inputs,
                                  llvm::ArrayRef<mlir::AffineMap> inputMaps, ScalarBodyBuilder body);
+/// The same, written into `init` (whose shape, possibly dynamic, it takes).
+mlir::Value buildParallelGenericInto(mlir::OpBuilder &b, mlir::Location loc, mlir::Value init,
+                                     mlir::ValueRange inputs,
+                                     llvm::ArrayRef<mlir::AffineMap> inputMaps,
+                                     ScalarBodyBuilder body);
 
 /// An elementwise generic over `resultType` whose inputs broadcast to it by
 /// numpy rules (see getBroadcastExprs).
@@ -77,6 +83,12 @@ mlir::Value buildContraction(mlir::OpBuilder &b, mlir::Location loc, mlir::Value
 
 /// softmax(input) along `axis` in the stable form exp(x - max) / sum.
 mlir::Value buildSoftmax(mlir::OpBuilder &b, mlir::Location loc, mlir::Value input, int64_t axis);
+/// softmax over the first `validColumns` columns of each row of the static
+/// [M, N] `input`, as a static [M, N] tensor whose later columns are
+/// undefined: the temporaries keep their static shapes, and only the valid
+/// columns are read or computed.
+mlir::Value buildSoftmaxOfColumnPrefix(mlir::OpBuilder &b, mlir::Location loc, mlir::Value input,
+                                       mlir::Value validColumns);
 
 /// Reshapes a static tensor to `resultType` (same element count) with one
 /// collapse or expand when the shapes allow it, else through a 1-D tensor.

@@ -13,6 +13,7 @@
 
 #include "mbert/Frontend/OnnxImporter.h"
 
+#include "dialects/MBert/EntryPoint.h"
 #include "dialects/Onnx/OnnxOps.h"
 #include "dialects/Onnx/OnnxShapes.h"
 #include "mbert/Limits.h"
@@ -1135,7 +1136,7 @@ LogicalResult OnnxImporter::importOutputs(const onnx::GraphProto &graph, func::F
 }
 
 OwningOpRef<ModuleOp> OnnxImporter::run() {
-  context.loadDialect<OnnxDialect, func::FuncDialect>();
+  context.loadDialect<OnnxDialect, func::FuncDialect, mbert::model::MBertDialect>();
   onnx::ModelProto model;
   if (failed(readModel(model)) || failed(checkOpsets(model)))
     return {};
@@ -1196,6 +1197,8 @@ OwningOpRef<ModuleOp> OnnxImporter::run() {
   Block *body = func.addEntryBlock();
   for (auto [argument, input] : llvm::zip(func.getArguments(), graphInputs)) {
     argument.setLoc(NameLoc::get(StringAttr::get(&context, input->name()), fileLoc));
+    mbert::model::setEntryArgumentKind(func, argument.getArgNumber(),
+                                       mbert::model::EntryArgumentKind::Input);
     values[input->name()] = argument;
   }
   builder.setInsertionPointToEnd(body);

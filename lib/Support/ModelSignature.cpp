@@ -74,6 +74,9 @@ DictionaryAttr tensorToAttr(Builder &builder, const TensorSignature &tensor) {
     fields.push_back(builder.getNamedAttr(
         "allowed_values", builder.getDenseI64ArrayAttr(
                               {tensor.allowedValues->begin, tensor.allowedValues->end})));
+  if (tensor.sequenceAxis)
+    fields.push_back(
+        builder.getNamedAttr("sequence_axis", builder.getI64IntegerAttr(*tensor.sequenceAxis)));
   return builder.getDictionaryAttr(fields);
 }
 
@@ -88,7 +91,12 @@ std::optional<TensorSignature> tensorFromAttr(Attribute attr) {
     return std::nullopt;
   TensorSignature tensor{name.str(), static_cast<int32_t>(dtype.getInt()),
                          std::vector<int64_t>(shape.asArrayRef().begin(), shape.asArrayRef().end()),
-                         std::nullopt};
+                         std::nullopt, std::nullopt};
+  if (auto axis = dict.getAs<IntegerAttr>("sequence_axis")) {
+    if (axis.getInt() < 0 || axis.getInt() >= static_cast<int64_t>(tensor.shape.size()))
+      return std::nullopt;
+    tensor.sequenceAxis = axis.getInt();
+  }
   if (auto allowed = dict.getAs<DenseI64ArrayAttr>("allowed_values")) {
     if (allowed.size() != 2)
       return std::nullopt;
@@ -135,6 +143,8 @@ FailureOr<ModelSignature> getModelSignature(ModuleOp module) {
   }
   if (auto size = module->getAttrOfType<IntegerAttr>(kWorkspaceSizeAttr))
     signature.workspaceSize = size.getValue().getZExtValue();
+  if (auto length = module->getAttrOfType<IntegerAttr>(kMaxSequenceLengthAttr))
+    signature.maxSequenceLength = length.getInt();
   return signature;
 }
 

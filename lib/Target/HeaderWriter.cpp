@@ -9,12 +9,16 @@
 
 #include "mbert/Target/Target.h"
 
+#include "dialects/MBert/EntryPoint.h"
+
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/ADT/StringSet.h"
 
 namespace mbert {
 namespace {
+
+using llvm::SmallVector;
 
 /// `text` for the inside of a C comment: printable ASCII stays, other bytes
 /// and the characters that could end the comment or form a trigraph ('*',
@@ -116,6 +120,7 @@ mlir::LogicalResult writeModelHeader(const ModelSignature &signature, llvm::raw_
   IdentifierTable macroPrefixes, parameters;
   parameters.claim("workspace");
   parameters.claim("pool");
+  parameters.claim("sequence_length");
   size_t index = 0;
   for (const std::vector<TensorSignature> *tensors : {&signature.inputs, &signature.outputs})
     for (const TensorSignature &tensor : *tensors) {
@@ -143,7 +148,14 @@ mlir::LogicalResult writeModelHeader(const ModelSignature &signature, llvm::raw_
      << "#ifdef __cplusplus\nextern \"C\" {\n#endif\n\n";
   os << "#define " << upper << "_WORKSPACE_SIZE " << signature.workspaceSize << "u\n"
      << "#define " << upper << "_NUM_INPUTS " << signature.inputs.size() << "\n"
-     << "#define " << upper << "_NUM_OUTPUTS " << signature.outputs.size() << "\n\n";
+     << "#define " << upper << "_NUM_OUTPUTS " << signature.outputs.size() << "\n";
+  bool runTimeLength = signature.maxSequenceLength > 0;
+  if (runTimeLength)
+    os << "/* The entry point takes the sequence length L, 1 <= L <= this, at run time.\n"
+       << " * A tensor with a _SEQUENCE_AXIS holds L positions there, densely: its _SHAPE\n"
+       << " * and _ELEMENTS are those at the largest L. */\n"
+       << "#define " << upper << "_MAX_SEQUENCE_LENGTH " << signature.maxSequenceLength << "\n";
+  os << "\n";
 
   auto tensorNames = names.begin();
   auto describe = [&](llvm::StringRef kind, const std::vector<TensorSignature> &tensors) {
@@ -155,6 +167,8 @@ mlir::LogicalResult writeModelHeader(const ModelSignature &signature, llvm::raw_
       if (tensor.allowedValues)
         os << ", values in [" << tensor.allowedValues->begin << ", " << tensor.allowedValues->end
            << ")";
+      if (tensor.sequenceAxis)
+        os << ", axis " << *tensor.sequenceAxis << " holding the run-time length";
       os << " */\n"
          << "#define " << prefix << "_DTYPE " << tensor.onnxDataType << "\n"
          << "#define " << prefix << "_RANK " << tensor.shape.size() << "\n"
@@ -163,6 +177,8 @@ mlir::LogicalResult writeModelHeader(const ModelSignature &signature, llvm::raw_
                        ", ")
          << "}\n"
          << "#define " << prefix << "_ELEMENTS " << identifiers.elements << "u\n";
+      if (tensor.sequenceAxis)
+        os << "#define " << prefix << "_SEQUENCE_AXIS " << *tensor.sequenceAxis << "\n";
       if (tensor.allowedValues) {
         // An interval's ends fit int64_t; spelled so that INT64_MIN parses.
         auto literal = [](int64_t value) {
@@ -178,22 +194,48 @@ mlir::LogicalResult writeModelHeader(const ModelSignature &signature, llvm::raw_
   describe("input", signature.inputs);
   describe("output", signature.outputs);
 
-  os << "/* Runs the model. Returns MBERT_OK or an mbert_status_t error (docs/ABI.md):\n"
-     << " * MBERT_ERROR_NULL_BUFFER, MBERT_ERROR_WORKSPACE_MISALIGNED, or\n"
+  os << "/* Runs the model. Returns MBERT_OK or an mbert_status_t error (docs/ABI.md):\n";
+  if (runTimeLength)
+    os << " * MBERT_ERROR_INVALID_SEQUENCE_LENGTH unless 1 <= sequence_length <= "
+       << signature.maxSequenceLength << ",\n";
+  os << " * MBERT_ERROR_NULL_BUFFER, MBERT_ERROR_WORKSPACE_MISALIGNED, or\n"
      << " * MBERT_ERROR_INPUT_OUT_OF_RANGE when an input holds a value outside its\n"
      << " * [" << upper << "_<INPUT>_LOWEST, " << upper << "_<INPUT>_BOUND) (nothing is computed\n"
      << " * then); MBERT_ERROR_POOL_FAILED when the pool fails. pool may be NULL (run on\n"
      << " * the calling thread). */\n"
      << "int32_t " << name << "_run(";
-  tensorNames = names.begin();
-  for (const TensorSignature &tensor : signature.inputs)
-    os << "const " << getCTypeName(tensor.onnxDataType) << " *" << (tensorNames++)->parameter
-       << ", ";
-  for (const TensorSignature &tensor : signature.outputs)
-    os << getCTypeName(tensor.onnxDataType) << " *" << (tensorNames++)->parameter << ", ";
-  os << "void *workspace, mbert_pool_t *pool);\n\n"
-     << "/* The same entry with buffers[] = inputs then outputs, in the order above. */\n"
-     << "int32_t " << name << "_run_packed(void *const *buffers, void *workspace, mbert_pool_t *pool);\n\n"
+  // The C signature of model::getEntryPointLayout, which the compiled entry
+  // point was checked against.
+  SmallVector<std::string> declarations;
+  for (model::EntryArgumentSlot slot :
+       model::getEntryPointLayout(signature.inputs.size(), signature.outputs.size(),
+                                  runTimeLength)) {
+    switch (slot.kind) {
+    case model::EntryArgumentKind::Input:
+      declarations.push_back("const " + getCTypeName(signature.inputs[slot.tensor].onnxDataType).str() +
+                           " *" + names[slot.tensor].parameter);
+      break;
+    case model::EntryArgumentKind::Output:
+      declarations.push_back(getCTypeName(signature.outputs[slot.tensor].onnxDataType).str() + " *" +
+                           names[signature.inputs.size() + slot.tensor].parameter);
+      break;
+    case model::EntryArgumentKind::SequenceLength:
+      declarations.push_back("int64_t sequence_length");
+      break;
+    case model::EntryArgumentKind::Workspace:
+      declarations.push_back("void *workspace");
+      break;
+    case model::EntryArgumentKind::Pool:
+      declarations.push_back("mbert_pool_t *pool");
+      break;
+    }
+  }
+  os << llvm::join(declarations, ", ") << ");\n\n"
+     << "/* The same entry with buffers[] = inputs then outputs, in the order above";
+  os << (runTimeLength ? ". */\n" : "; the\n * sequence length is not read. */\n");
+  os << "int32_t " << name
+     << "_run_packed(void *const *buffers, int64_t sequence_length, void *workspace,\n"
+     << "    mbert_pool_t *pool);\n\n"
      << "/* Names, shapes and dtypes of the tensors, workspace size, packed entry. */\n"
      << "extern const mbert_model_t " << name << "_model;\n\n";
   if (declaresVocabulary)

@@ -47,10 +47,13 @@ typedef enum mbert_status_t {
   MBERT_ERROR_WORKSPACE_MISALIGNED = 15,
   /* The thread pool's parallel_for reported a failure; the outputs are unspecified. */
   MBERT_ERROR_POOL_FAILED = 16,
+  /* A model compiled with --max-seq-len was called with a sequence length below 1 or above its
+   * maximum (or a runtime call's inputs disagree on the length). */
+  MBERT_ERROR_INVALID_SEQUENCE_LENGTH = 17,
 } mbert_status_t;
 
 /* The last status code, for code that iterates over all of them. */
-#define MBERT_STATUS_LAST MBERT_ERROR_POOL_FAILED
+#define MBERT_STATUS_LAST MBERT_ERROR_INVALID_SEQUENCE_LENGTH
 
 /* A short lowercase description of `status`; never NULL, also for unknown codes. */
 const char *mbert_status_string(mbert_status_t status);
@@ -110,11 +113,15 @@ typedef struct mbert_tensor_info_t {
   const int64_t *shape; /* `rank` dimensions, row-major; NULL when rank is 0 */
   int32_t dtype;        /* mbert_dtype_t */
   int32_t rank;
+  /* The axis whose extent is the run-time sequence length (`shape` holds the model's maximum
+   * there), or -1 for a tensor of fixed shape. */
+  int32_t sequence_axis;
 } mbert_tensor_info_t;
 
-/* `buffers` holds one pointer per input then one per output, in signature order. Returns an
- * mbert_status_t. */
-typedef int32_t (*mbert_entry_packed_fn)(void *const *buffers, void *workspace, mbert_pool_t *pool);
+/* `buffers` holds one pointer per input then one per output, in signature order. The sequence
+ * length is read only by a model with max_sequence_length > 0. Returns an mbert_status_t. */
+typedef int32_t (*mbert_entry_packed_fn)(void *const *buffers, int64_t sequence_length,
+                                         void *workspace, mbert_pool_t *pool);
 
 /* The signature of a compiled model (`NAME_model`). Layout reproduced by the generated object:
  * do not reorder. */
@@ -127,6 +134,9 @@ typedef struct mbert_model_t {
   uint64_t workspace_size;
   uint64_t workspace_alignment;
   mbert_entry_packed_fn run_packed;
+  /* The largest sequence length of a model compiled with --max-seq-len, which takes the actual
+   * length at run time; 0 for a model of fixed shapes. */
+  int64_t max_sequence_length;
 } mbert_model_t;
 
 /* Calls `model->run_packed` after checking what the generated entry cannot know: `model`,
@@ -137,6 +147,21 @@ typedef struct mbert_model_t {
  * and the index inputs before computing). */
 mbert_status_t mbert_model_run(const mbert_model_t *model, void *const *buffers, void *workspace,
                                uint64_t workspace_size, mbert_pool_t *pool);
+
+/* mbert_model_run at `sequence_length` positions, for a model compiled with --max-seq-len
+ * (max_sequence_length > 0): every tensor with a sequence axis holds that many positions there
+ * (mbert_tensor_shape_at_length). The model returns MBERT_ERROR_INVALID_SEQUENCE_LENGTH when
+ * the length is not in [1, max_sequence_length]. A model of fixed shapes does not read it, and
+ * mbert_model_run is this call at the model's largest length. */
+mbert_status_t mbert_model_run_with_length(const mbert_model_t *model, void *const *buffers,
+                                           int64_t sequence_length, void *workspace,
+                                           uint64_t workspace_size, mbert_pool_t *pool);
+
+/* The shape of `info` (rank entries into `out_shape`) when the model runs at `sequence_length`:
+ * its shape with the sequence axis, if it has one, set to the length. Fails with
+ * MBERT_ERROR_INVALID_SEQUENCE_LENGTH when the length is not in [1, the maximum there]. */
+mbert_status_t mbert_tensor_shape_at_length(const mbert_tensor_info_t *info,
+                                            int64_t sequence_length, int64_t *out_shape);
 
 /* Number of elements of a dense tensor of `rank` dimensions (1 for rank 0). Fails with
  * MBERT_ERROR_INVALID_ARGUMENT on a negative dimension or when the count overflows. */

@@ -178,10 +178,14 @@ static void print_tensor_list(const char *heading, const mbert_tensor_info_t *te
                               int32_t count) {
   char type[kTensorTypeCapacity];
   printf("%s:\n", heading);
-  for (int32_t i = 0; i < count; ++i)
-    printf("  %s: %s\n", tensors[i].name,
+  for (int32_t i = 0; i < count; ++i) {
+    printf("  %s: %s", tensors[i].name,
            format_tensor_type(tensors[i].dtype, tensors[i].shape, tensors[i].rank, type,
                               sizeof(type)));
+    if (tensors[i].sequence_axis >= 0)
+      printf(" (axis %d: the sequence, up to this length)", (int)tensors[i].sequence_axis);
+    printf("\n");
+  }
 }
 
 static void print_signature(const mbert_model_t *model) {
@@ -190,6 +194,8 @@ static void print_signature(const mbert_model_t *model) {
   print_tensor_list("outputs", model->outputs, model->num_outputs);
   printf("workspace_bytes: %" PRIu64 "\n", model->workspace_size);
   printf("workspace_alignment: %" PRIu64 "\n", model->workspace_alignment);
+  if (model->max_sequence_length > 0)
+    printf("max_sequence_length: %" PRId64 "\n", model->max_sequence_length);
 }
 
 /* A descriptor comes from generated code; checking it once here keeps the rest of the runner
@@ -211,7 +217,10 @@ static bool check_model_descriptor(const mbert_model_t *model) {
     const mbert_tensor_info_t *info =
         i < model->num_inputs ? &model->inputs[i] : &model->outputs[i - model->num_inputs];
     uint64_t byte_size = 0;
-    if (!info->name || info->rank > MBERT_NPY_MAX_RANK ||
+    bool sequence_axis_ok = info->sequence_axis < 0 ||
+                            (model->max_sequence_length > 0 && info->sequence_axis < info->rank &&
+                             info->shape[info->sequence_axis] == model->max_sequence_length);
+    if (!info->name || info->rank > MBERT_NPY_MAX_RANK || !sequence_axis_ok ||
         mbert_tensor_byte_size(info, &byte_size) != MBERT_OK) {
       print_error("model '%s' has a malformed tensor descriptor at position %d", model->name,
                   (int)i);
@@ -282,9 +291,21 @@ static int find_input_index(const mbert_model_t *model, const runner_input_arg_t
   return -1;
 }
 
-/* Reads one array per model input, in signature order, into `arrays`. */
+/* The sequence length the inputs were given at: the extent of the first input along its
+ * sequence axis (0 for a model of fixed shapes). The shape check then holds every input to it. */
+static int64_t infer_sequence_length(const mbert_model_t *model, const mbert_npy_array_t *arrays) {
+  for (int32_t i = 0; i < model->num_inputs; ++i) {
+    const mbert_tensor_info_t *info = &model->inputs[i];
+    if (info->sequence_axis >= 0 && arrays[i].rank == info->rank)
+      return arrays[i].shape[info->sequence_axis];
+  }
+  return 0;
+}
+
+/* Reads one array per model input, in signature order, into `arrays`, and the sequence length
+ * they have into `*sequence_length`. */
 static bool load_inputs(const mbert_model_t *model, const runner_options_t *options,
-                        mbert_npy_array_t *arrays) {
+                        mbert_npy_array_t *arrays, int64_t *sequence_length) {
   const runner_input_arg_t **arg_for_input = calloc((size_t)model->num_inputs + 1,
                                                     sizeof(*arg_for_input));
   if (!arg_for_input) {
@@ -319,19 +340,30 @@ static bool load_inputs(const mbert_model_t *model, const runner_options_t *opti
     }
   }
   for (int32_t i = 0; ok && i < model->num_inputs; ++i) {
+    char message[MBERT_NPY_MESSAGE_CAPACITY];
+    if (mbert_npy_read_file(arg_for_input[i]->path, &arrays[i], message, sizeof(message)) !=
+        MBERT_OK) {
+      print_error("input '%s': %s", model->inputs[i].name, message);
+      ok = false;
+    }
+  }
+  *sequence_length = ok ? infer_sequence_length(model, arrays) : 0;
+  if (ok && model->max_sequence_length > 0 &&
+      (*sequence_length < 1 || *sequence_length > model->max_sequence_length)) {
+    print_error("the inputs have a sequence length of %" PRId64 "; model '%s' takes 1 to %" PRId64,
+                *sequence_length, model->name, model->max_sequence_length);
+    ok = false;
+  }
+  for (int32_t i = 0; ok && i < model->num_inputs; ++i) {
     const mbert_tensor_info_t *info = &model->inputs[i];
     mbert_npy_array_t *array = &arrays[i];
-    char message[MBERT_NPY_MESSAGE_CAPACITY];
-    if (mbert_npy_read_file(arg_for_input[i]->path, array, message, sizeof(message)) != MBERT_OK) {
-      print_error("input '%s': %s", info->name, message);
-      ok = false;
-      break;
-    }
-    if (!shapes_equal(array->shape, array->rank, info->shape, info->rank) ||
+    int64_t expected_shape[MBERT_NPY_MAX_RANK];
+    mbert_tensor_shape_at_length(info, *sequence_length, expected_shape);
+    if (!shapes_equal(array->shape, array->rank, expected_shape, info->rank) ||
         (array->dtype != info->dtype && !is_allowed_conversion(array->dtype, info->dtype))) {
       char expected[kTensorTypeCapacity], actual[kTensorTypeCapacity];
       print_error("input '%s': expected %s, got %s from %s", info->name,
-                  format_tensor_type(info->dtype, info->shape, info->rank, expected,
+                  format_tensor_type(info->dtype, expected_shape, info->rank, expected,
                                      sizeof(expected)),
                   format_tensor_type(array->dtype, array->shape, array->rank, actual,
                                      sizeof(actual)),
@@ -395,7 +427,8 @@ static char *make_output_path(const char *output_dir, const char *output_name, c
 
 /* Writes every output to a temporary file first and renames them only once all are written, so
  * a failed run leaves no partial set of outputs behind. */
-static bool write_outputs(const mbert_model_t *model, const char *output_dir, void **buffers) {
+static bool write_outputs(const mbert_model_t *model, const char *output_dir, void **buffers,
+                          int64_t sequence_length) {
   if (!make_directories(output_dir)) {
     print_error("cannot create output directory '%s': %s", output_dir, strerror(errno));
     return false;
@@ -417,7 +450,9 @@ static bool write_outputs(const mbert_model_t *model, const char *output_dir, vo
       break;
     }
     char message[MBERT_NPY_MESSAGE_CAPACITY];
-    if (mbert_npy_write_file(temporary_paths[i], info->dtype, info->shape, info->rank,
+    int64_t shape[MBERT_NPY_MAX_RANK];
+    mbert_tensor_shape_at_length(info, sequence_length, shape);
+    if (mbert_npy_write_file(temporary_paths[i], info->dtype, shape, info->rank,
                              buffers[model->num_inputs + i], message,
                              sizeof(message)) != MBERT_OK) {
       print_error("output '%s': %s", info->name, message);
@@ -459,9 +494,10 @@ static int compare_doubles(const void *lhs, const void *rhs) {
   return (a > b) - (a < b);
 }
 
-static bool run_model(const mbert_model_t *model, void *const *buffers, void *workspace,
-                      mbert_pool_t *pool) {
-  int32_t status = mbert_model_run(model, buffers, workspace, model->workspace_size, pool);
+static bool run_model(const mbert_model_t *model, void *const *buffers, int64_t sequence_length,
+                      void *workspace, mbert_pool_t *pool) {
+  int32_t status = mbert_model_run_with_length(model, buffers, sequence_length, workspace,
+                                               model->workspace_size, pool);
   if (status != MBERT_OK) {
     print_error("model '%s' failed with status %d: %s", model->name, (int)status,
                 mbert_status_string((mbert_status_t)status));
@@ -472,10 +508,10 @@ static bool run_model(const mbert_model_t *model, void *const *buffers, void *wo
 
 /* Runs `warmup` untimed then `iterations` timed calls; prints median and minimum when there is
  * more than one timed call. */
-static bool run_and_time(const mbert_model_t *model, void *const *buffers, void *workspace,
-                         mbert_pool_t *pool, long warmup, long iterations) {
+static bool run_and_time(const mbert_model_t *model, void *const *buffers, int64_t sequence_length,
+                         void *workspace, mbert_pool_t *pool, long warmup, long iterations) {
   for (long i = 0; i < warmup; ++i)
-    if (!run_model(model, buffers, workspace, pool))
+    if (!run_model(model, buffers, sequence_length, workspace, pool))
       return false;
   double *milliseconds = malloc((size_t)iterations * sizeof(double));
   if (!milliseconds) {
@@ -484,7 +520,7 @@ static bool run_and_time(const mbert_model_t *model, void *const *buffers, void 
   }
   for (long i = 0; i < iterations; ++i) {
     double start = monotonic_milliseconds();
-    if (!run_model(model, buffers, workspace, pool)) {
+    if (!run_model(model, buffers, sequence_length, workspace, pool)) {
       free(milliseconds);
       return false;
     }
@@ -542,7 +578,8 @@ int main(int argc, char **argv) {
   bool ok = inputs && buffers;
   if (!ok)
     print_error("out of memory");
-  ok = ok && load_inputs(model, &options, inputs);
+  int64_t sequence_length = 0;
+  ok = ok && load_inputs(model, &options, inputs, &sequence_length);
   /* Every buffer, even an empty one, gets a valid pointer: generated code may form addresses
    * from it even when it reads or writes nothing. */
   for (int32_t i = 0; ok && i < model->num_inputs; ++i) {
@@ -554,8 +591,12 @@ int main(int argc, char **argv) {
     buffers[i] = inputs[i].data;
   }
   for (int32_t i = 0; ok && i < model->num_outputs; ++i) {
+    const mbert_tensor_info_t *info = &model->outputs[i];
+    int64_t shape[MBERT_NPY_MAX_RANK];
+    mbert_tensor_shape_at_length(info, sequence_length, shape);
     uint64_t byte_size = 0;
-    mbert_tensor_byte_size(&model->outputs[i], &byte_size);
+    mbert_shape_element_count(shape, info->rank, &byte_size);
+    byte_size *= mbert_dtype_size(info->dtype);
     if (mbert_workspace_alloc(byte_size ? byte_size : 1, MBERT_WORKSPACE_ALIGNMENT,
                               &buffers[model->num_inputs + i]) != MBERT_OK) {
       print_error("output '%s': cannot allocate %" PRIu64 " bytes", model->outputs[i].name,
@@ -574,9 +615,10 @@ int main(int argc, char **argv) {
     print_error("cannot start %ld threads", options.threads);
     ok = false;
   }
-  ok = ok && run_and_time(model, buffers, workspace, pool, options.warmup, options.iterations);
+  ok = ok && run_and_time(model, buffers, sequence_length, workspace, pool, options.warmup,
+                          options.iterations);
   mbert_pool_destroy(pool);
-  ok = ok && write_outputs(model, options.output_dir, buffers);
+  ok = ok && write_outputs(model, options.output_dir, buffers, sequence_length);
 
   mbert_workspace_free(workspace);
   for (int32_t i = 0; buffers && i < model->num_outputs; ++i)

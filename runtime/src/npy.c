@@ -491,7 +491,7 @@ mbert_status_t mbert_npy_write_file(const char *path, int32_t dtype, const int64
   if (rank < 0 || rank > MBERT_NPY_MAX_RANK)
     return report(out_message, message_capacity, MBERT_ERROR_INVALID_ARGUMENT,
                   "%s: rank %d is outside 0..%d", path, (int)rank, MBERT_NPY_MAX_RANK);
-  mbert_tensor_info_t info = {path, shape, dtype, rank};
+  mbert_tensor_info_t info = {path, shape, dtype, rank, -1};
   uint64_t byte_size = 0;
   if (mbert_tensor_byte_size(&info, &byte_size) != MBERT_OK)
     return report(out_message, message_capacity, MBERT_ERROR_INVALID_ARGUMENT,

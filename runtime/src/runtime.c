@@ -14,7 +14,9 @@ _Static_assert(offsetof(mbert_tensor_info_t, name) == 0, "tensor_info.name offse
 _Static_assert(offsetof(mbert_tensor_info_t, shape) == 8, "tensor_info.shape offset");
 _Static_assert(offsetof(mbert_tensor_info_t, dtype) == 16, "tensor_info.dtype offset");
 _Static_assert(offsetof(mbert_tensor_info_t, rank) == 20, "tensor_info.rank offset");
-_Static_assert(sizeof(mbert_tensor_info_t) == 24, "tensor_info size");
+_Static_assert(offsetof(mbert_tensor_info_t, sequence_axis) == 24,
+               "tensor_info.sequence_axis offset");
+_Static_assert(sizeof(mbert_tensor_info_t) == 32, "tensor_info size");
 _Static_assert(offsetof(mbert_model_t, name) == 0, "model.name offset");
 _Static_assert(offsetof(mbert_model_t, inputs) == 8, "model.inputs offset");
 _Static_assert(offsetof(mbert_model_t, outputs) == 16, "model.outputs offset");
@@ -24,7 +26,9 @@ _Static_assert(offsetof(mbert_model_t, workspace_size) == 32, "model.workspace_s
 _Static_assert(offsetof(mbert_model_t, workspace_alignment) == 40,
                "model.workspace_alignment offset");
 _Static_assert(offsetof(mbert_model_t, run_packed) == 48, "model.run_packed offset");
-_Static_assert(sizeof(mbert_model_t) == 56, "model size");
+_Static_assert(offsetof(mbert_model_t, max_sequence_length) == 56,
+               "model.max_sequence_length offset");
+_Static_assert(sizeof(mbert_model_t) == 64, "model size");
 #endif
 
 const char *mbert_status_string(mbert_status_t status) {
@@ -63,17 +67,42 @@ const char *mbert_status_string(mbert_status_t status) {
     return "workspace not aligned to MBERT_WORKSPACE_ALIGNMENT";
   case MBERT_ERROR_POOL_FAILED:
     return "the thread pool failed to run a parallel loop";
+  case MBERT_ERROR_INVALID_SEQUENCE_LENGTH:
+    return "sequence length outside 1 to the model's maximum";
   }
   return "unknown status";
 }
 
-mbert_status_t mbert_model_run(const mbert_model_t *model, void *const *buffers, void *workspace,
-                               uint64_t workspace_size, mbert_pool_t *pool) {
+mbert_status_t mbert_model_run_with_length(const mbert_model_t *model, void *const *buffers,
+                                           int64_t sequence_length, void *workspace,
+                                           uint64_t workspace_size, mbert_pool_t *pool) {
   if (!model || !model->run_packed || !buffers)
     return MBERT_ERROR_INVALID_ARGUMENT;
   if (workspace_size < model->workspace_size)
     return MBERT_ERROR_WORKSPACE_TOO_SMALL;
-  return (mbert_status_t)model->run_packed(buffers, workspace, pool);
+  return (mbert_status_t)model->run_packed(buffers, sequence_length, workspace, pool);
+}
+
+mbert_status_t mbert_model_run(const mbert_model_t *model, void *const *buffers, void *workspace,
+                               uint64_t workspace_size, mbert_pool_t *pool) {
+  int64_t length = model ? model->max_sequence_length : 0;
+  return mbert_model_run_with_length(model, buffers, length, workspace, workspace_size, pool);
+}
+
+mbert_status_t mbert_tensor_shape_at_length(const mbert_tensor_info_t *info,
+                                            int64_t sequence_length, int64_t *out_shape) {
+  if (!info || !out_shape || info->rank < 0 || (info->rank > 0 && !info->shape))
+    return MBERT_ERROR_INVALID_ARGUMENT;
+  for (int32_t i = 0; i < info->rank; ++i)
+    out_shape[i] = info->shape[i];
+  if (info->sequence_axis < 0)
+    return MBERT_OK;
+  if (info->sequence_axis >= info->rank)
+    return MBERT_ERROR_INVALID_ARGUMENT;
+  if (sequence_length < 1 || sequence_length > info->shape[info->sequence_axis])
+    return MBERT_ERROR_INVALID_SEQUENCE_LENGTH;
+  out_shape[info->sequence_axis] = sequence_length;
+  return MBERT_OK;
 }
 
 size_t mbert_dtype_size(int32_t dtype) {

@@ -19,19 +19,21 @@ static const int64_t kMatrixShape[] = {kFakeRows, kFakeColumns};
 static const int64_t kTokenShape[] = {kFakeTokens};
 
 static const mbert_tensor_info_t kFakeInputs[] = {
-    {"lhs", kMatrixShape, MBERT_DTYPE_FLOAT32, 2},
-    {"rhs", kMatrixShape, MBERT_DTYPE_FLOAT32, 2},
-    {"token_ids", kTokenShape, MBERT_DTYPE_INT64, 1},
-    {"token_types", kTokenShape, MBERT_DTYPE_INT32, 1},
+    {"lhs", kMatrixShape, MBERT_DTYPE_FLOAT32, 2, -1},
+    {"rhs", kMatrixShape, MBERT_DTYPE_FLOAT32, 2, -1},
+    {"token_ids", kTokenShape, MBERT_DTYPE_INT64, 1, -1},
+    {"token_types", kTokenShape, MBERT_DTYPE_INT32, 1, -1},
 };
 
 static const mbert_tensor_info_t kFakeOutputs[] = {
-    {"sum", kMatrixShape, MBERT_DTYPE_FLOAT32, 2},
-    {"floor_sum", kMatrixShape, MBERT_DTYPE_INT64, 2},
-    {"combined_ids", kTokenShape, MBERT_DTYPE_INT64, 1},
+    {"sum", kMatrixShape, MBERT_DTYPE_FLOAT32, 2, -1},
+    {"floor_sum", kMatrixShape, MBERT_DTYPE_INT64, 2, -1},
+    {"combined_ids", kTokenShape, MBERT_DTYPE_INT64, 1, -1},
 };
 
-static int32_t fake_model_run_packed(void *const *buffers, void *workspace, mbert_pool_t *pool) {
+static int32_t fake_model_run_packed(void *const *buffers, int64_t sequence_length, void *workspace,
+                                     mbert_pool_t *pool) {
+  (void)sequence_length;
   (void)pool;
   const float *lhs = buffers[0];
   const float *rhs = buffers[1];
@@ -80,16 +82,18 @@ static const int64_t kEmptyShape[] = {0, 4};
 static const int64_t kNothingShape[] = {0};
 
 static const mbert_tensor_info_t kEdgeInputs[] = {
-    {"scale", NULL, MBERT_DTYPE_FLOAT32, 0},
-    {"empty", kEmptyShape, MBERT_DTYPE_FLOAT32, 2},
+    {"scale", NULL, MBERT_DTYPE_FLOAT32, 0, -1},
+    {"empty", kEmptyShape, MBERT_DTYPE_FLOAT32, 2, -1},
 };
 
 static const mbert_tensor_info_t kEdgeOutputs[] = {
-    {"scaled/half", NULL, MBERT_DTYPE_FLOAT32, 0},
-    {"nothing", kNothingShape, MBERT_DTYPE_INT8, 1},
+    {"scaled/half", NULL, MBERT_DTYPE_FLOAT32, 0, -1},
+    {"nothing", kNothingShape, MBERT_DTYPE_INT8, 1, -1},
 };
 
-static int32_t edge_model_run_packed(void *const *buffers, void *workspace, mbert_pool_t *pool) {
+static int32_t edge_model_run_packed(void *const *buffers, int64_t sequence_length, void *workspace,
+                                     mbert_pool_t *pool) {
+  (void)sequence_length;
   (void)workspace;
   (void)pool;
   const float *scale = buffers[0];

@@ -43,6 +43,7 @@ static void test_status_strings(void) {
   CHECK(MBERT_ERROR_UNSUPPORTED == 8 && MBERT_ERROR_MISSING_SPECIAL_TOKEN == 12);
   CHECK(MBERT_ERROR_NULL_BUFFER == 13 && MBERT_ERROR_WORKSPACE_TOO_SMALL == 14);
   CHECK(MBERT_ERROR_WORKSPACE_MISALIGNED == 15 && MBERT_ERROR_POOL_FAILED == 16);
+  CHECK(MBERT_ERROR_INVALID_SEQUENCE_LENGTH == 17);
   CHECK(strcmp(mbert_status_string(MBERT_OK), "ok") == 0);
   CHECK_CONTAINS(mbert_status_string(MBERT_ERROR_INPUT_OUT_OF_RANGE), "out of range");
   CHECK(strcmp(mbert_status_string((mbert_status_t)12345), "unknown status") == 0);
@@ -89,10 +90,21 @@ static void test_element_counts(void) {
   CHECK(mbert_shape_element_count(matrix, 2, NULL) == MBERT_ERROR_INVALID_ARGUMENT);
 
   const int64_t tokens[] = {1, 128};
-  mbert_tensor_info_t input_ids = {"input_ids", tokens, MBERT_DTYPE_INT64, 2};
+  mbert_tensor_info_t input_ids = {"input_ids", tokens, MBERT_DTYPE_INT64, 2, -1};
   uint64_t byte_size = 0;
   CHECK(mbert_tensor_element_count(&input_ids, &count) == MBERT_OK && count == 128);
   CHECK(mbert_tensor_byte_size(&input_ids, &byte_size) == MBERT_OK && byte_size == 1024);
+  /* Along a sequence axis the shape follows the run-time length, within 1 to the maximum. */
+  int64_t shape[2];
+  CHECK(mbert_tensor_shape_at_length(&input_ids, 5, shape) == MBERT_OK && shape[1] == 128);
+  input_ids.sequence_axis = 1;
+  CHECK(mbert_tensor_shape_at_length(&input_ids, 5, shape) == MBERT_OK && shape[0] == 1 &&
+        shape[1] == 5);
+  CHECK(mbert_tensor_shape_at_length(&input_ids, 0, shape) == MBERT_ERROR_INVALID_SEQUENCE_LENGTH);
+  CHECK(mbert_tensor_shape_at_length(&input_ids, 129, shape) ==
+        MBERT_ERROR_INVALID_SEQUENCE_LENGTH);
+  input_ids.sequence_axis = 2;
+  CHECK(mbert_tensor_shape_at_length(&input_ids, 5, shape) == MBERT_ERROR_INVALID_ARGUMENT);
   mbert_tensor_info_t scalar = {"scale", NULL, MBERT_DTYPE_FLOAT32, 0};
   CHECK(mbert_tensor_byte_size(&scalar, &byte_size) == MBERT_OK && byte_size == 4);
   mbert_tensor_info_t unknown_dtype = {"x", tokens, 10, 2};
@@ -142,9 +154,12 @@ static void count_visits(void *context, int64_t begin, int64_t end) {
 /* A stand-in for a compiled model's packed entry: records what it was called with. */
 static void *const *seen_buffers;
 static void *seen_workspace;
-static int32_t recording_run_packed(void *const *buffers, void *workspace, mbert_pool_t *pool) {
+static int64_t seen_length;
+static int32_t recording_run_packed(void *const *buffers, int64_t sequence_length, void *workspace,
+                                    mbert_pool_t *pool) {
   (void)pool;
   seen_buffers = buffers;
+  seen_length = sequence_length;
   seen_workspace = workspace;
   return MBERT_ERROR_INPUT_OUT_OF_RANGE;
 }
@@ -163,7 +178,15 @@ static void test_model_run_checks_before_calling(void) {
   CHECK(mbert_model_run(&model, buffers, workspace, 127, NULL) == MBERT_ERROR_WORKSPACE_TOO_SMALL);
   CHECK(seen_buffers == NULL);
   CHECK(mbert_model_run(&model, buffers, workspace, 128, NULL) == MBERT_ERROR_INPUT_OUT_OF_RANGE);
-  CHECK(seen_buffers == buffers && seen_workspace == workspace);
+  CHECK(seen_buffers == buffers && seen_workspace == workspace && seen_length == 0);
+  /* A model with a run-time length: mbert_model_run runs it at its largest, the other call at
+   * the length given. */
+  model.max_sequence_length = 384;
+  CHECK(mbert_model_run(&model, buffers, workspace, 128, NULL) == MBERT_ERROR_INPUT_OUT_OF_RANGE);
+  CHECK(seen_length == 384);
+  CHECK(mbert_model_run_with_length(&model, buffers, 17, workspace, 128, NULL) ==
+        MBERT_ERROR_INPUT_OUT_OF_RANGE);
+  CHECK(seen_length == 17);
   model.run_packed = NULL;
   CHECK(mbert_model_run(&model, buffers, workspace, 128, NULL) == MBERT_ERROR_INVALID_ARGUMENT);
 }

@@ -60,6 +60,11 @@ cl::opt<std::string> targetFeatures("features", cl::desc("Target features (e.g. 
                                     cl::cat(compileCategory));
 cl::opt<int64_t> sequenceLength("seq-len", cl::desc("Sequence length (axis 1 of the inputs)"),
                                 cl::cat(compileCategory));
+cl::opt<int64_t> maxSequenceLength(
+    "max-seq-len",
+    cl::desc("Largest sequence length: the entry point takes the actual length (1 to N) at run "
+             "time and computes only that many positions (batch 1; instead of --seq-len)"),
+    cl::cat(compileCategory));
 cl::opt<int64_t> batchSize("batch", cl::desc("Batch size (axis 0 of the inputs)"),
                            cl::cat(compileCategory));
 cl::opt<std::string> modelName("name",
@@ -331,6 +336,15 @@ int compile(const char *argv0) {
     return reportError("--seq-len must be between 1 and 1048576");
   if (batchSize.getNumOccurrences() && (batchSize < 1 || batchSize > 1 << 16))
     return reportError("--batch must be between 1 and 65536");
+  if (maxSequenceLength.getNumOccurrences()) {
+    if (maxSequenceLength < 1 || maxSequenceLength > 1 << 20)
+      return reportError("--max-seq-len must be between 1 and 1048576");
+    if (sequenceLength.getNumOccurrences())
+      return reportError("give either --seq-len (a fixed length) or --max-seq-len (a run-time "
+                         "length up to it), not both");
+    if (batchSize.getNumOccurrences() && batchSize != 1)
+      return reportError("--max-seq-len needs batch 1");
+  }
   if (optLevel > 3)
     return reportError("-O must be 0, 1, 2 or 3");
   std::string outputsError;
@@ -373,6 +387,12 @@ int compile(const char *argv0) {
     importOptions.sequenceLength = sequenceLength;
   if (batchSize.getNumOccurrences())
     importOptions.batchSize = batchSize;
+  // The model is compiled for the largest length; the bound pass then makes
+  // the length a run-time argument.
+  if (maxSequenceLength.getNumOccurrences()) {
+    importOptions.sequenceLength = maxSequenceLength;
+    importOptions.batchSize = 1;
+  }
   Clock::time_point start = Clock::now();
   OwningOpRef<ModuleOp> module = mbert::importOnnxModel(context, inputPath, importOptions);
   if (!module)
@@ -381,6 +401,7 @@ int compile(const char *argv0) {
 
   mbert::PipelineOptions pipelineOptions;
   pipelineOptions.enableModelPasses = optLevel > 0 && modelPasses;
+  pipelineOptions.runTimeSequenceLength = maxSequenceLength.getNumOccurrences() > 0;
   mbert::TargetOptions targetOptions;
   targetOptions.triple = targetTriple;
   targetOptions.cpu = targetCpu;
