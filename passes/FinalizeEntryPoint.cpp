@@ -103,16 +103,19 @@ void passAsLargest(OpBuilder &builder, func::FuncOp entry, BlockArgument argumen
   OpFoldResult stride = builder.getIndexAttr(1);
   for (int64_t dim = static_cast<int64_t>(sizes.size()) - 1; dim >= 0; --dim) {
     strides[dim] = stride;
+    if (dim == 0)
+      break;
     std::optional<int64_t> staticStride = getConstantIntValue(stride);
     std::optional<int64_t> staticExtent = getConstantIntValue(sizes[dim]);
-    if (staticStride && staticExtent) {
+    if (staticStride && staticExtent)
       stride = builder.getIndexAttr(*staticStride * *staticExtent);
-      continue;
-    }
-    stride = arith::MulIOp::create(builder, loc,
-                                   getValueOrCreateConstantIndexOp(builder, loc, stride),
-                                   getValueOrCreateConstantIndexOp(builder, loc, sizes[dim]))
-                 .getResult();
+    else if (staticStride == 1)
+      stride = sizes[dim];
+    else
+      stride = arith::MulIOp::create(builder, loc,
+                                     getValueOrCreateConstantIndexOp(builder, loc, stride),
+                                     getValueOrCreateConstantIndexOp(builder, loc, sizes[dim]))
+                   .getResult();
   }
   argument.setType(MemRefType::get(largest, type.getElementType()));
   auto view = memref::ReinterpretCastOp::create(builder, loc, type, argument,

@@ -232,7 +232,8 @@ LogicalResult HostModel::run(const TensorBuffers &inputs, TensorBuffers &outputs
     buffers.push_back(input.get());
   for (const AlignedBuffer &output : outputs)
     buffers.push_back(output.get());
-  if (int32_t status = entry(buffers.data(), workspace->get(), nullptr)) {
+  if (int32_t status =
+          entry(buffers.data(), signature.maxSequenceLength, workspace->get(), nullptr)) {
     anchor->emitError() << purpose << ": calibration sample " << sampleIndex
                         << ": the model returned "
                         << mbert_status_string(static_cast<mbert_status_t>(status)) << " (status "

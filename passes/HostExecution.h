@@ -20,6 +20,8 @@
 #include <string>
 #include <vector>
 
+#include "mbert_runtime.h"
+
 namespace mbert {
 
 /// A buffer aligned as the generated code's workspace is.
@@ -76,7 +78,7 @@ public:
   mlir::LogicalResult run(const TensorBuffers &inputs, TensorBuffers &outputs, int64_t sampleIndex);
 
 private:
-  using RunPacked = int32_t (*)(void *const *, void *, void *);
+  using RunPacked = mbert_entry_packed_fn;
   HostModel(std::unique_ptr<mlir::ExecutionEngine> engine, RunPacked entry,
             ModelSignature signature, mlir::Operation *anchor, std::string purpose);
 

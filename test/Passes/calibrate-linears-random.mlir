@@ -11,7 +11,7 @@ module attributes {
     inputs = [{name = "input_ids", dtype = 7 : i32, shape = array<i64: 1, 4>, allowed_values = array<i64: 0, 3>}],
     outputs = [{name = "z", dtype = 1 : i32, shape = array<i64: 1, 4, 2>}]}
 } {
-  func.func @m_run(%ids: tensor<1x4xi64>) -> tensor<1x4x2xf32> {
+  func.func @m_run(%ids: tensor<1x4xi64> {mbert.entry_argument = #mbert.entry_argument<input>}) -> tensor<1x4x2xf32> {
     %table = onnx.Constant dense<[[1.0, -2.0], [-1.0, 2.0], [1.0, 2.0]]> : tensor<3x2xf32>
     %w = onnx.Constant dense<[[1.0, 0.0], [0.0, 1.0]]> : tensor<2x2xf32>
     %rows = onnx.Gather %table, %ids : (tensor<3x2xf32>, tensor<1x4xi64>) -> tensor<1x4x2xf32>

@@ -25,7 +25,7 @@ module attributes {
     inputs = [{name = "x", dtype = 1 : i32, shape = array<i64: 1, 2>}],
     outputs = [{name = "z", dtype = 1 : i32, shape = array<i64: 1, 2>}]}
 } {
-  func.func @m_run(%x: tensor<1x2xf32>) -> tensor<1x2xf32> {
+  func.func @m_run(%x: tensor<1x2xf32> {mbert.entry_argument = #mbert.entry_argument<input>}) -> tensor<1x2xf32> {
     %w1 = onnx.Constant dense<[[1.0, 0.0], [0.0, -2.0]]> : tensor<2x2xf32>
     %w2 = onnx.Constant dense<[[1.0, 0.0], [0.0, 1.0]]> : tensor<2x2xf32>
     %y = mbert.linear %x, %w1 : (tensor<1x2xf32>, tensor<2x2xf32>) -> tensor<1x2xf32>

@@ -41,7 +41,7 @@ module attributes {mbert.model_name = "m", mbert.signature = {inputs = [], outpu
   // CHECK: llvm.return %[[POOL_STATUS]] : i32
 
   // CHECK-LABEL: llvm.func @m_run
-  // CHECK-SAME: (%[[X:.+]]: !llvm.ptr, %[[Y:.+]]: !llvm.ptr, %[[RUN_POOL:.+]]: !llvm.ptr)
+  // CHECK-SAME: (%[[X:.+]]: !llvm.ptr, %[[Y:.+]]: !llvm.ptr, %[[RUN_POOL:[^:]+]]: !llvm.ptr {{.+}})
   // CHECK: %[[SLOTS:.+]] = llvm.mlir.constant(2 : i64) : i64
   // CHECK: %[[CONTEXT_ARRAY:.+]] = llvm.alloca %[[SLOTS]] x !llvm.ptr : (i64) -> !llvm.ptr
   // CHECK: %[[C12:.+]] = llvm.mlir.constant(12 : i64) : i64
@@ -58,7 +58,7 @@ module attributes {mbert.model_name = "m", mbert.signature = {inputs = [], outpu
   // CHECK: ^[[POOL_FAILED]]:
   // CHECK: %[[C16:.+]] = llvm.mlir.constant(16 : i32) : i32
   // CHECK: llvm.return %[[C16]] : i32
-  llvm.func @m_run(%x: !llvm.ptr, %y: !llvm.ptr, %pool: !llvm.ptr) -> i32 {
+  llvm.func @m_run(%x: !llvm.ptr, %y: !llvm.ptr, %pool: !llvm.ptr {mbert.entry_argument = #mbert.entry_argument<pool>}) -> i32 {
     %zero = llvm.mlir.constant(0 : i64) : i64
     %count = llvm.mlir.constant(12 : i64) : i64
     llvm.call @m_run_kernel0(%x, %y, %zero, %count) : (!llvm.ptr, !llvm.ptr, i64, i64) -> ()

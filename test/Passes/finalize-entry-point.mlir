@@ -7,7 +7,7 @@
 // interval and is not read by the checks. The function gets an i32 status
 // and a trailing pool.
 // CHECK-LABEL: func.func @m_run
-// CHECK-SAME: (%[[IDS:[^:]+]]: memref<2x8xi64>, %[[MASK:[^:]+]]: memref<2x8xi64>, %[[OUT:[^:]+]]: memref<2x8xf32>, %[[WS:[^:]+]]: memref<64xi8> {mbert.workspace}, %{{[^:]+}}: !llvm.ptr {mbert.pool}) -> i32
+// CHECK-SAME: (%[[IDS:[^:]+]]: memref<2x8xi64> {{{.+}}<input>}, %[[MASK:[^:]+]]: memref<2x8xi64> {{{.+}}<input>}, %[[OUT:[^:]+]]: memref<2x8xf32> {{{.+}}<output>}, %[[WS:[^:]+]]: memref<64xi8> {{{.+}}<workspace>}, %{{[^:]+}}: !llvm.ptr {mbert.entry_argument = #mbert.entry_argument<pool>}) -> i32
 // CHECK: %[[IDS_ADDRESS:.+]] = memref.extract_aligned_pointer_as_index %[[IDS]]
 // CHECK: %[[NULL:.+]] = arith.constant 0 : index
 // CHECK: %[[IDS_NULL:.+]] = arith.cmpi eq, %[[IDS_ADDRESS]], %[[NULL]] : index
@@ -31,7 +31,7 @@
 // CHECK: %[[FLAT:.+]] = memref.collapse_shape %[[IDS]] {{\[}}[0, 1]] : memref<2x8xi64> into memref<16xi64>
 // CHECK-DAG: %[[C0:.+]] = arith.constant 0 : index
 // CHECK-DAG: %[[C1:.+]] = arith.constant 1 : index
-// CHECK-DAG: %[[C16:.+]] = arith.constant 16 : index
+// CHECK-DAG: %[[C16:.+]] = memref.dim %[[FLAT]], %{{.+}} : memref<16xi64>
 // CHECK-DAG: %[[LOWEST:.+]] = arith.constant 0 : i64
 // CHECK-DAG: %[[LIMIT:.+]] = arith.constant 100 : i64
 // CHECK-DAG: %[[CLEAN:.+]] = arith.constant false
@@ -59,8 +59,8 @@ module attributes {
     outputs = [{name = "y", dtype = 1 : i32, shape = array<i64: 2, 8>}]},
   mbert.workspace_size = 64 : i64
 } {
-  func.func @m_run(%ids: memref<2x8xi64>, %mask: memref<2x8xi64>, %out: memref<2x8xf32>,
-                   %ws: memref<64xi8> {mbert.workspace}) {
+  func.func @m_run(%ids: memref<2x8xi64> {mbert.entry_argument = #mbert.entry_argument<input>}, %mask: memref<2x8xi64> {mbert.entry_argument = #mbert.entry_argument<input>},
+                   %out: memref<2x8xf32> {mbert.entry_argument = #mbert.entry_argument<output>}, %ws: memref<64xi8> {mbert.entry_argument = #mbert.entry_argument<workspace>}) {
     linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>],
                     iterator_types = ["parallel", "parallel"]}
         ins(%mask : memref<2x8xi64>) outs(%out : memref<2x8xf32>) {
@@ -74,11 +74,12 @@ module attributes {
 
 // -----
 
-// Without allowed_values or a workspace there is only the NULL check of the
-// two buffers: no range loop; the signature changes all the same. An empty
-// tensor's buffer is not checked (NULL is fine for it).
+// Without allowed_values or workspace bytes there is only the NULL check of
+// the two buffers: no range loop; the signature changes all the same. An
+// empty tensor's buffer is not checked (NULL is fine for it), and neither is
+// an empty workspace.
 // CHECK-LABEL: func.func @m_run
-// CHECK-SAME: (%[[TYPES:[^:]+]]: memref<4xi32>, %[[Y:[^:]+]]: memref<4xf32>, %[[EMPTY:[^:]+]]: memref<0xf32>, %{{[^:]+}}: !llvm.ptr {mbert.pool}) -> i32
+// CHECK-SAME: (%[[TYPES:[^:]+]]: memref<4xi32> {{{.+}}}, %[[Y:[^:]+]]: memref<4xf32> {{{.+}}}, %[[EMPTY:[^:]+]]: memref<0xf32> {{{.+}}}, %{{[^:]+}}: memref<0xi8> {{{.+}}}, %{{[^:]+}}: !llvm.ptr {{{.+}}<pool>}) -> i32
 // CHECK-NOT: scf.for
 // CHECK: memref.extract_aligned_pointer_as_index %[[TYPES]]
 // CHECK: memref.extract_aligned_pointer_as_index %[[Y]]
@@ -96,7 +97,8 @@ module attributes {
                {name = "nothing", dtype = 1 : i32, shape = array<i64: 0>}]},
   mbert.workspace_size = 0 : i64
 } {
-  func.func @m_run(%types: memref<4xi32>, %out: memref<4xf32>, %empty: memref<0xf32>) {
+  func.func @m_run(%types: memref<4xi32> {mbert.entry_argument = #mbert.entry_argument<input>}, %out: memref<4xf32> {mbert.entry_argument = #mbert.entry_argument<output>},
+                   %empty: memref<0xf32> {mbert.entry_argument = #mbert.entry_argument<output>}, %ws: memref<0xi8> {mbert.entry_argument = #mbert.entry_argument<workspace>}) {
     linalg.generic {indexing_maps = [affine_map<(d0) -> (d0)>, affine_map<(d0) -> (d0)>],
                     iterator_types = ["parallel"]}
         ins(%types : memref<4xi32>) outs(%out : memref<4xf32>) {
@@ -104,6 +106,42 @@ module attributes {
       %f = arith.sitofp %t : i32 to f32
       linalg.yield %f : f32
     }
+    return
+  }
+}
+
+// -----
+
+// A run-time sequence length: the first check is 1 <= length <= 8 (17),
+// as one unsigned comparison of length - 1. The buffers along the sequence
+// are passed typed for the largest length and viewed, before the checks, as
+// their dense shape at the given one; the range check reads that view.
+// CHECK-LABEL: func.func @m_run
+// CHECK-SAME: (%[[IDS:[^:]+]]: memref<1x8xi64> {{{.+}}<input>}, %[[LENGTH:[^:]+]]: index {{{.+}}<sequence_length>}, %[[OUT:[^:]+]]: memref<1x8x4xf32> {{{.+}}<output>}, %{{[^:]+}}: memref<0xi8> {{{.+}}<workspace>}, %{{[^:]+}}: !llvm.ptr {{{.+}}<pool>}) -> i32
+// CHECK: %[[IDS_VIEW:.+]] = memref.reinterpret_cast %[[IDS]] to offset: [0], sizes: [1, %[[LENGTH]]], strides: [%[[LENGTH]], 1] : memref<1x8xi64> to memref<1x?xi64>
+// CHECK: %[[ROW:.+]] = arith.muli %{{.+}}, %[[LENGTH]] : index
+// CHECK: %[[OUT_VIEW:.+]] = memref.reinterpret_cast %[[OUT]] to offset: [0], sizes: [1, %[[LENGTH]], 4], strides: [%[[ROW]], 4, 1] : memref<1x8x4xf32> to memref<1x?x4xf32>
+// CHECK: %[[ONE:.+]] = arith.constant 1 : index
+// CHECK: %[[MAX:.+]] = arith.constant 8 : index
+// CHECK: %[[BELOW:.+]] = arith.subi %[[LENGTH]], %[[ONE]] : index
+// CHECK: %[[BAD_LENGTH:.+]] = arith.cmpi uge, %[[BELOW]], %[[MAX]] : index
+// CHECK: cf.cond_br %[[BAD_LENGTH]], ^[[LENGTH_ERROR:[^,]+]], ^{{.+}}
+// CHECK: ^[[LENGTH_ERROR]]:
+// CHECK: arith.constant 17 : i32
+// CHECK: memref.collapse_shape %[[IDS_VIEW]] {{\[}}[0, 1]] : memref<1x?xi64> into memref<?xi64>
+// CHECK: linalg.fill {{.+}} outs(%[[OUT_VIEW]] : memref<1x?x4xf32>)
+module attributes {
+  mbert.model_name = "m",
+  mbert.max_sequence_length = 8 : i64,
+  mbert.signature = {
+    inputs = [{name = "input_ids", dtype = 7 : i32, shape = array<i64: 1, 8>, allowed_values = array<i64: 0, 100>, sequence_axis = 1 : i64}],
+    outputs = [{name = "y", dtype = 1 : i32, shape = array<i64: 1, 8, 4>, sequence_axis = 1 : i64}]},
+  mbert.workspace_size = 0 : i64
+} {
+  func.func @m_run(%ids: memref<1x?xi64> {mbert.entry_argument = #mbert.entry_argument<input>}, %length: index {mbert.entry_argument = #mbert.entry_argument<sequence_length>},
+                   %out: memref<1x?x4xf32> {mbert.entry_argument = #mbert.entry_argument<output>}, %ws: memref<0xi8> {mbert.entry_argument = #mbert.entry_argument<workspace>}) {
+    %zero = arith.constant 0.0 : f32
+    linalg.fill ins(%zero : f32) outs(%out : memref<1x?x4xf32>)
     return
   }
 }

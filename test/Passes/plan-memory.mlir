@@ -17,8 +17,12 @@
 // CHECK-SAME: mbert.peak_live_bytes = 200 : i64
 // CHECK-SAME: mbert.workspace_size = 256 : i64
 
+// Bufferization's out parameter becomes the output, and the workspace is
+// added, each with its role.
 // CHECK-LABEL: func.func @m_run
-// CHECK-SAME: (%[[IN:.+]]: memref<25xf32>, %[[OUT:.+]]: memref<10xf32>, %[[WS:.+]]: memref<256xi8> {mbert.workspace})
+// CHECK-SAME: (%[[IN:.+]]: memref<25xf32> {mbert.entry_argument = #mbert.entry_argument<input>},
+// CHECK-SAME: %[[OUT:.+]]: memref<10xf32> {mbert.entry_argument = #mbert.entry_argument<output>},
+// CHECK-SAME: %[[WS:.+]]: memref<256xi8> {mbert.entry_argument = #mbert.entry_argument<workspace>})
 // CHECK-NOT: memref.alloc
 // CHECK: %[[OFF_A:.+]] = arith.constant 0 : index
 // CHECK: %[[A:.+]] = memref.view %[[WS]][%[[OFF_A]]][] : memref<256xi8> to memref<25xf32>
@@ -50,7 +54,8 @@ module attributes {
     inputs = [{name = "x", dtype = 1 : i32, shape = array<i64: 25>}],
     outputs = [{name = "y", dtype = 1 : i32, shape = array<i64: 10>}]}
 } {
-  func.func @m_run(%in: memref<25xf32>, %out: memref<10xf32>) {
+  func.func @m_run(%in: memref<25xf32> {mbert.entry_argument = #mbert.entry_argument<input>},
+                   %out: memref<10xf32> {bufferize.result}) {
     %a = memref.alloc() {alignment = 64 : i64} : memref<25xf32>
     linalg.exp ins(%in : memref<25xf32>) outs(%a : memref<25xf32>)
     %b = memref.alloc() {alignment = 64 : i64} : memref<25xf32>

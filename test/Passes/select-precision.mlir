@@ -28,7 +28,7 @@ module attributes {
     inputs = [{name = "x", dtype = 1 : i32, shape = array<i64: 8, 16>}],
     outputs = [{name = "z", dtype = 1 : i32, shape = array<i64: 8, 16>}]}
 } {
-  func.func @m_run(%x: tensor<8x16xf32>) -> tensor<8x16xf32> {
+  func.func @m_run(%x: tensor<8x16xf32> {mbert.entry_argument = #mbert.entry_argument<input>}) -> tensor<8x16xf32> {
     %w1 = onnx.Constant dense<[[0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0],
       [1.0, 0.5, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, -0.5],
       [0.0, 1.0, 0.5, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0],

@@ -123,7 +123,7 @@ func.func @embedding_type_ids_shape(%ids: tensor<1x8xi64>, %t: tensor<50x4xf32>,
 // Only the generic form can spell token ids without their table.
 func.func @embedding_type_ids_without_table(%ids: tensor<1x8xi64>, %t: tensor<50x4xf32>, %w: tensor<12x16xf32>, %tt: tensor<1x8xi64>) {
   // expected-error @+1 {{token_type_ids and type_table come together or not at all}}
-  %0 = "mbert.embedding"(%ids, %t, %w, %tt) <{operandSegmentSizes = array<i32: 1, 1, 0, 1, 0, 0, 1, 0>}> : (tensor<1x8xi64>, tensor<50x4xf32>, tensor<12x16xf32>, tensor<1x8xi64>) -> tensor<1x8x16xf32>
+  %0 = "mbert.embedding"(%ids, %t, %w, %tt) <{operandSegmentSizes = array<i32: 1, 1, 0, 1, 0, 0, 1, 0, 0>}> : (tensor<1x8xi64>, tensor<50x4xf32>, tensor<12x16xf32>, tensor<1x8xi64>) -> tensor<1x8x16xf32>
   return
 }
 
