@@ -3,14 +3,16 @@
 // Runs on the LLVM dialect, once the entry point has its ABI. Every call of
 // a kernel outlined from a parallel loop nest,
 //
-//   llvm.call @K(%buffer0, ..., %bufferN, 0, count)
+//   llvm.call @K(%capture0, ..., %captureN, 0, count)
 //
+// where each capture is a buffer or an index (such as the sequence length),
 // becomes a call through the pool the caller passed (docs/ABI.md):
 //
-//   context = [buffer0, ..., bufferN]              (an array on the stack)
+//   context = [capture0, ..., captureN]            (an array of pointer-sized
+//                                                   slots on the stack)
 //   NAME_parallel_for(pool, @K_task, context, count)
 //
-// where @K_task(context, begin, end) loads the buffers back and calls @K on
+// where @K_task(context, begin, end) loads the captures back and calls @K on
 // [begin, end), and NAME_parallel_for calls pool->parallel_for, or the task
 // on the whole range itself when pool is NULL. A pool may fail to run a loop:
 // parallel_for then returns a status other than MBERT_OK, and the entry point
@@ -42,14 +44,16 @@ public:
         indexType(IntegerType::get(entry.getContext(), 64)),
         statusType(IntegerType::get(entry.getContext(), 32)) {}
 
-  /// The buffers of a call of a parallel kernel, when it is the
-  /// (buffers..., 0, count) form the outliner produces.
+  /// The captures of a call of a parallel kernel, when it is the
+  /// (captures..., 0, count) form the outliner produces.
   std::optional<ValueRange> getDispatchableBuffers(LLVM::CallOp call) {
     OperandRange operands = call.getArgOperands();
     if (operands.size() < 2 || !isConstant(operands[operands.size() - 2], 0))
       return std::nullopt;
     ValueRange buffers = operands.drop_back(2);
-    if (!llvm::all_of(buffers, [&](Value value) { return value.getType() == pointerType; }))
+    if (!llvm::all_of(buffers, [&](Value value) {
+          return value.getType() == pointerType || value.getType() == indexType;
+        }))
       return std::nullopt;
     return buffers;
   }
@@ -68,9 +72,13 @@ public:
   void dispatch(LLVM::CallOp call, LLVM::LLVMFuncOp kernel, ValueRange buffers) {
     Location loc = call.getLoc();
     builder.setInsertionPoint(call);
-    for (auto [index, buffer] : llvm::enumerate(buffers))
-      LLVM::StoreOp::create(builder, loc, buffer, getSlot(loc, contextArray, index));
-    Value task = LLVM::AddressOfOp::create(builder, loc, getTask(kernel, buffers.size()));
+    for (auto [index, buffer] : llvm::enumerate(buffers)) {
+      Value slotValue = buffer.getType() == pointerType
+                            ? buffer
+                            : LLVM::IntToPtrOp::create(builder, loc, pointerType, buffer).getResult();
+      LLVM::StoreOp::create(builder, loc, slotValue, getSlot(loc, contextArray, index));
+    }
+    Value task = LLVM::AddressOfOp::create(builder, loc, getTask(kernel, buffers.getTypes()));
     Value count = call.getArgOperands().back();
     Value status = LLVM::CallOp::create(builder, loc, getParallelFor(),
                                         ValueRange{getPool(), task, contextArray, count})
@@ -114,8 +122,9 @@ private:
                                ArrayRef<LLVM::GEPArg>{static_cast<int32_t>(index)});
   }
 
-  /// @K_task(context, begin, end): @K(context[0], ..., context[n-1], begin, end).
-  LLVM::LLVMFuncOp getTask(LLVM::LLVMFuncOp kernel, size_t buffers) {
+  /// @K_task(context, begin, end): @K(context[0], ..., context[n-1], begin, end),
+  /// each slot read back as the capture's type.
+  LLVM::LLVMFuncOp getTask(LLVM::LLVMFuncOp kernel, TypeRange captureTypes) {
     OpBuilder::InsertionGuard guard(builder);
     builder.setInsertionPoint(entry);
     Location loc = kernel.getLoc();
@@ -126,9 +135,13 @@ private:
     Block *body = task.addEntryBlock(builder);
     builder.setInsertionPointToStart(body);
     SmallVector<Value> arguments;
-    for (size_t index = 0; index < buffers; ++index)
-      arguments.push_back(LLVM::LoadOp::create(builder, loc, pointerType,
-                                               getSlot(loc, body->getArgument(0), index)));
+    for (auto [index, type] : llvm::enumerate(captureTypes)) {
+      Value slot = LLVM::LoadOp::create(builder, loc, pointerType,
+                                        getSlot(loc, body->getArgument(0), index));
+      arguments.push_back(type == pointerType
+                              ? slot
+                              : LLVM::PtrToIntOp::create(builder, loc, type, slot).getResult());
+    }
     arguments.push_back(body->getArgument(1));
     arguments.push_back(body->getArgument(2));
     LLVM::CallOp::create(builder, loc, kernel, arguments);

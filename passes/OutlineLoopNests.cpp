@@ -67,19 +67,37 @@ LogicalResult partitionCaptures(Operation *nest, SetVector<Value> &arguments,
   return success();
 }
 
-/// The iteration count of a parallel nest that a thread pool can split:
-/// constant bounds, and only buffers captured (they travel to the pool's
-/// threads as an array of pointers).
-std::optional<int64_t> getSplittableTripCount(scf::ForOp nest, const SetVector<Value> &arguments) {
+/// The iteration count of a parallel nest that a thread pool can split,
+/// computed before the nest: a constant step, and only buffers and indices
+/// captured (they travel to the pool's threads as an array of pointer-sized
+/// values). Bounds known only at run time (a sequence length) give a count
+/// computed at run time; an empty range gives 0.
+std::optional<Value> buildSplittableTripCount(OpBuilder &builder, scf::ForOp nest,
+                                              const SetVector<Value> &arguments) {
   if (!nest->hasAttr(mbert::kParallelLoopAttr) ||
-      !llvm::all_of(arguments, [](Value value) { return isa<MemRefType>(value.getType()); }))
+      !llvm::all_of(arguments, [](Value value) {
+        return isa<MemRefType>(value.getType()) || value.getType().isIndex();
+      }))
     return std::nullopt;
+  std::optional<int64_t> step = getConstantIntValue(nest.getStep());
+  if (!step || *step <= 0)
+    return std::nullopt;
+  Location loc = nest.getLoc();
   std::optional<int64_t> lower = getConstantIntValue(nest.getLowerBound());
   std::optional<int64_t> upper = getConstantIntValue(nest.getUpperBound());
-  std::optional<int64_t> step = getConstantIntValue(nest.getStep());
-  if (!lower || !upper || !step || *step <= 0 || *upper <= *lower)
-    return std::nullopt;
-  return llvm::divideCeilSigned(*upper - *lower, *step);
+  if (lower && upper) {
+    if (*upper <= *lower)
+      return std::nullopt;
+    return arith::ConstantIndexOp::create(builder, loc,
+                                          llvm::divideCeilSigned(*upper - *lower, *step))
+        .getResult();
+  }
+  Value span = arith::SubIOp::create(builder, loc, nest.getUpperBound(), nest.getLowerBound());
+  Value zero = arith::ConstantIndexOp::create(builder, loc, 0);
+  Value stepValue = arith::ConstantIndexOp::create(builder, loc, *step);
+  return arith::CeilDivSIOp::create(builder, loc, arith::MaxSIOp::create(builder, loc, span, zero),
+                                    stepValue)
+      .getResult();
 }
 
 /// Makes the cloned `loop` run only iterations [begin, end) of its range.
@@ -116,7 +134,8 @@ struct OutlineLoopNestsPass : mbert::impl::OutlineLoopNestsPassBase<OutlineLoopN
 
       // A parallel nest's kernel runs a range [begin, end) of its iterations,
       // so that a thread pool can hand each thread a share.
-      std::optional<int64_t> tripCount = getSplittableTripCount(nest, arguments);
+      builder.setInsertionPoint(nest);
+      std::optional<Value> tripCount = buildSplittableTripCount(builder, nest, arguments);
       SmallVector<Type> argumentTypes(ValueRange(arguments.getArrayRef()).getTypes());
       if (tripCount)
         argumentTypes.append(2, builder.getIndexType());
@@ -146,12 +165,12 @@ struct OutlineLoopNestsPass : mbert::impl::OutlineLoopNestsPassBase<OutlineLoopN
       SmallVector<Value> callOperands(arguments.begin(), arguments.end());
       builder.setInsertionPoint(nest);
       if (tripCount) {
-        kernel->setAttr(mbert::kParallelKernelAttr, builder.getI64IntegerAttr(*tripCount));
+        kernel->setAttr(mbert::kParallelKernelAttr, builder.getUnitAttr());
         restrictToIterations(builder, clonedNest, body->getArgument(arguments.size()),
                              body->getArgument(arguments.size() + 1));
         builder.setInsertionPoint(nest);
         callOperands.push_back(arith::ConstantIndexOp::create(builder, nest.getLoc(), 0));
-        callOperands.push_back(arith::ConstantIndexOp::create(builder, nest.getLoc(), *tripCount));
+        callOperands.push_back(*tripCount);
       }
       func::CallOp::create(builder, nest.getLoc(), kernel, callOperands);
       nest.erase();

@@ -1,8 +1,9 @@
 // RUN: mbert-opt %s --pass-pipeline="builtin.module(mbert-dispatch-parallel-kernels)" | FileCheck %s
 
-// A call of a parallel kernel becomes: its buffers stored in one stack array,
-// then m_run_parallel_for(pool, task, array, count). The task loads the
-// buffers back and runs the kernel on its [begin, end); m_run_parallel_for
+// A call of a parallel kernel becomes: its captures (buffers, and indices
+// such as a sequence length, as pointer-sized slots) stored in one stack
+// array, then m_run_parallel_for(pool, task, array, count). The task loads
+// the captures back and runs the kernel on its [begin, end); m_run_parallel_for
 // runs the whole range inline without a pool and calls pool->parallel_for
 // (the first field of struct mbert_pool) with one, returning its status. A
 // status other than MBERT_OK makes the entry return MBERT_ERROR_POOL_FAILED
@@ -10,7 +11,7 @@
 
 module attributes {mbert.model_name = "m", mbert.signature = {inputs = [], outputs = []}} {
   // CHECK-LABEL: llvm.func internal @m_run_kernel0(
-  llvm.func internal @m_run_kernel0(%a: !llvm.ptr, %b: !llvm.ptr, %begin: i64, %end: i64) attributes {mbert.parallel_kernel = 12 : i64} {
+  llvm.func internal @m_run_kernel0(%a: !llvm.ptr, %n: i64, %begin: i64, %end: i64) attributes {mbert.parallel_kernel} {
     llvm.return
   }
   llvm.func internal @m_run_kernel1(%a: !llvm.ptr) {
@@ -22,8 +23,9 @@ module attributes {mbert.model_name = "m", mbert.signature = {inputs = [], outpu
   // CHECK: %[[SLOT0:.+]] = llvm.getelementptr %[[CONTEXT]][0] : (!llvm.ptr) -> !llvm.ptr, !llvm.ptr
   // CHECK: %[[A:.+]] = llvm.load %[[SLOT0]] : !llvm.ptr -> !llvm.ptr
   // CHECK: %[[SLOT1:.+]] = llvm.getelementptr %[[CONTEXT]][1] : (!llvm.ptr) -> !llvm.ptr, !llvm.ptr
-  // CHECK: %[[B:.+]] = llvm.load %[[SLOT1]] : !llvm.ptr -> !llvm.ptr
-  // CHECK: llvm.call @m_run_kernel0(%[[A]], %[[B]], %[[BEGIN]], %[[END]])
+  // CHECK: %[[N_SLOT:.+]] = llvm.load %[[SLOT1]] : !llvm.ptr -> !llvm.ptr
+  // CHECK: %[[N:.+]] = llvm.ptrtoint %[[N_SLOT]] : !llvm.ptr to i64
+  // CHECK: llvm.call @m_run_kernel0(%[[A]], %[[N]], %[[BEGIN]], %[[END]])
 
   // CHECK-LABEL: llvm.func internal @m_run_parallel_for
   // CHECK-SAME: (%[[POOL:.+]]: !llvm.ptr, %[[TASK:.+]]: !llvm.ptr, %[[ARRAY:.+]]: !llvm.ptr, %[[COUNT:.+]]: i64)
@@ -41,12 +43,13 @@ module attributes {mbert.model_name = "m", mbert.signature = {inputs = [], outpu
   // CHECK: llvm.return %[[POOL_STATUS]] : i32
 
   // CHECK-LABEL: llvm.func @m_run
-  // CHECK-SAME: (%[[X:.+]]: !llvm.ptr, %[[Y:.+]]: !llvm.ptr, %[[RUN_POOL:[^:]+]]: !llvm.ptr {{.+}})
+  // CHECK-SAME: (%[[X:.+]]: !llvm.ptr, %[[Y:.+]]: i64, %[[RUN_POOL:[^:]+]]: !llvm.ptr {{.+}})
   // CHECK: %[[SLOTS:.+]] = llvm.mlir.constant(2 : i64) : i64
   // CHECK: %[[CONTEXT_ARRAY:.+]] = llvm.alloca %[[SLOTS]] x !llvm.ptr : (i64) -> !llvm.ptr
   // CHECK: %[[C12:.+]] = llvm.mlir.constant(12 : i64) : i64
   // CHECK: llvm.store %[[X]], %{{.+}} : !llvm.ptr, !llvm.ptr
-  // CHECK: llvm.store %[[Y]], %{{.+}} : !llvm.ptr, !llvm.ptr
+  // CHECK: %[[Y_SLOT:.+]] = llvm.inttoptr %[[Y]] : i64 to !llvm.ptr
+  // CHECK: llvm.store %[[Y_SLOT]], %{{.+}} : !llvm.ptr, !llvm.ptr
   // CHECK: %[[TASK_ADDRESS:.+]] = llvm.mlir.addressof @m_run_kernel0_task : !llvm.ptr
   // CHECK: %[[STATUS:.+]] = llvm.call @m_run_parallel_for(%[[RUN_POOL]], %[[TASK_ADDRESS]], %[[CONTEXT_ARRAY]], %[[C12]])
   // CHECK: %[[RUN_OK:.+]] = llvm.mlir.constant(0 : i32) : i32
@@ -58,10 +61,10 @@ module attributes {mbert.model_name = "m", mbert.signature = {inputs = [], outpu
   // CHECK: ^[[POOL_FAILED]]:
   // CHECK: %[[C16:.+]] = llvm.mlir.constant(16 : i32) : i32
   // CHECK: llvm.return %[[C16]] : i32
-  llvm.func @m_run(%x: !llvm.ptr, %y: !llvm.ptr, %pool: !llvm.ptr {mbert.entry_argument = #mbert.entry_argument<pool>}) -> i32 {
+  llvm.func @m_run(%x: !llvm.ptr, %y: i64, %pool: !llvm.ptr {mbert.entry_argument = #mbert.entry_argument<pool>}) -> i32 {
     %zero = llvm.mlir.constant(0 : i64) : i64
     %count = llvm.mlir.constant(12 : i64) : i64
-    llvm.call @m_run_kernel0(%x, %y, %zero, %count) : (!llvm.ptr, !llvm.ptr, i64, i64) -> ()
+    llvm.call @m_run_kernel0(%x, %y, %zero, %count) : (!llvm.ptr, i64, i64, i64) -> ()
     llvm.call @m_run_kernel1(%x) : (!llvm.ptr) -> ()
     %ok = llvm.mlir.constant(0 : i32) : i32
     llvm.return %ok : i32

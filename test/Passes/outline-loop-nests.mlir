@@ -28,7 +28,7 @@ module attributes {mbert.model_name = "m", mbert.signature = {inputs = [], outpu
   // scalar, the kernel is an ordinary one.
   // CHECK-LABEL: func.func private @m_run_kernel2
   // CHECK-SAME: (%[[OUT2:[^:]+]]: memref<2x4xf32>, %[[BEGIN:[^:]+]]: index, %[[END:[^:]+]]: index)
-  // CHECK-SAME: mbert.parallel_kernel = 3 : i64
+  // CHECK-SAME: mbert.parallel_kernel
   // CHECK-DAG: %[[C0:.+]] = arith.constant 0 : index
   // CHECK-DAG: %[[C10:.+]] = arith.constant 10 : index
   // CHECK-DAG: %[[C4:.+]] = arith.constant 4 : index
@@ -44,8 +44,14 @@ module attributes {mbert.model_name = "m", mbert.signature = {inputs = [], outpu
   // CHECK-NOT: mbert.parallel_kernel
   // CHECK: scf.for
 
+  // A bound known only at run time (an index argument, captured like a
+  // buffer) still splits: the count is computed before the call.
+  // CHECK-LABEL: func.func private @m_run_kernel4
+  // CHECK-SAME: (%{{[^:]+}}: index, %{{[^:]+}}: memref<2x4xf32>, %{{[^:]+}}: index, %{{[^:]+}}: index)
+  // CHECK-SAME: mbert.parallel_kernel
+
   // CHECK-LABEL: func.func @m_run
-  func.func @m_run(%in: memref<2x4xf32>, %out: memref<2x4xf32>, %ws: memref<64xi8>) {
+  func.func @m_run(%in: memref<2x4xf32>, %out: memref<2x4xf32>, %ws: memref<64xi8>, %n: index) {
     %c0 = arith.constant 0 : index
     %c1 = arith.constant 1 : index
     %c2 = arith.constant 2 : index
@@ -69,8 +75,8 @@ module attributes {mbert.model_name = "m", mbert.signature = {inputs = [], outpu
       %f = arith.sitofp %byte : i8 to f32
       memref.store %f, %row[%j] : memref<4xf32, strided<[1], offset: 4>>
     }
-    // CHECK: %[[FIRST:.+]] = arith.constant 0 : index
     // CHECK: %[[COUNT:.+]] = arith.constant 3 : index
+    // CHECK: %[[FIRST:.+]] = arith.constant 0 : index
     // CHECK: call @m_run_kernel2(%{{.*}}, %[[FIRST]], %[[COUNT]]) : (memref<2x4xf32>, index, index) -> ()
     %c10 = arith.constant 10 : index
     %flat = memref.collapse_shape %out [[0, 1]] : memref<2x4xf32> into memref<8xf32>
@@ -83,6 +89,15 @@ module attributes {mbert.model_name = "m", mbert.signature = {inputs = [], outpu
     %scalar = memref.load %in[%c0, %c0] : memref<2x4xf32>
     scf.for %j = %c0 to %c4 step %c1 {
       memref.store %scalar, %out[%c0, %j] : memref<2x4xf32>
+    } {mbert.parallel}
+    // CHECK: %[[SPAN:.+]] = arith.subi %[[N:[^,]+]], %{{.+}} : index
+    // CHECK: %[[NONNEGATIVE:.+]] = arith.maxsi %[[SPAN]], %{{.+}} : index
+    // CHECK: %[[DYNAMIC_COUNT:.+]] = arith.ceildivsi %[[NONNEGATIVE]], %{{.+}} : index
+    // CHECK: call @m_run_kernel4(%[[N]], %{{.*}}, %{{.+}}, %[[DYNAMIC_COUNT]]) : (index, memref<2x4xf32>, index, index) -> ()
+    scf.for %j = %c0 to %n step %c2 {
+      %last = arith.subi %n, %c1 : index
+      %v = memref.load %out[%c0, %last] : memref<2x4xf32>
+      memref.store %v, %out[%c1, %c0] : memref<2x4xf32>
     } {mbert.parallel}
     // CHECK-NOT: scf.for
     // CHECK: return
