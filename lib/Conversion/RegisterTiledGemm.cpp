@@ -177,7 +177,7 @@ private:
               b, loc, buildReductionStep(panel, column, row, step, tileRows, accumulators));
         });
     std::optional<int64_t> staticSteps = getConstantIntValue(steps);
-    if (!staticSteps || *staticSteps * depthPerStep < depth)
+    if (staticSteps ? *staticSteps * depthPerStep < depth : depthPerStep > 1)
       reduction = scf::ForOp::create(
           b, loc, staticSteps ? index(*staticSteps * depthPerStep) : mulIndex(steps, depthPerStep),
           depthEnd, index(1), reduction.getResults(),

@@ -230,3 +230,27 @@ func.func @word_scale_shape(%ids: tensor<1x8xi64>, %t: tensor<50x4xi8>, %s: tens
   %0 = mbert.embedding %ids, %t row_scale(%s), %w : (tensor<1x8xi64>, tensor<50x4xi8>, tensor<4xf32>, tensor<12x16xf32>) -> tensor<1x8x16xf32>
   return
 }
+
+// -----
+
+func.func @linear_length_of_a_batch(%x: tensor<2x3x5xf32>, %w: tensor<5x4xf32>, %n: index) {
+  // expected-error @+1 {{a run-time length needs the rows to be one sequence ([1, S, K] or [S, K])}}
+  %0 = mbert.linear %x, %w length(%n) : (tensor<2x3x5xf32>, tensor<5x4xf32>, index) -> tensor<2x3x4xf32>
+  return
+}
+
+// -----
+
+func.func @attention_length_of_a_batch(%q: tensor<2x8x16xf32>, %n: index) {
+  // expected-error @+1 {{a run-time length needs batch 1 and as many queries as keys}}
+  %0 = mbert.attention %q, %q, %q length(%n) {num_heads = 2 : i64, scale = 1.0 : f32} : (tensor<2x8x16xf32>, tensor<2x8x16xf32>, tensor<2x8x16xf32>, index) -> tensor<2x8x16xf32>
+  return
+}
+
+// -----
+
+func.func @embedding_length_of_a_batch(%ids: tensor<2x8xi64>, %t: tensor<50x4xf32>, %w: tensor<12x16xf32>, %n: index) {
+  // expected-error @+1 {{a run-time length needs batch 1}}
+  %0 = mbert.embedding %ids, %t, %w length(%n) : (tensor<2x8xi64>, tensor<50x4xf32>, tensor<12x16xf32>, index) -> tensor<2x8x16xf32>
+  return
+}

@@ -1,0 +1,47 @@
+// RUN: mbert-opt %s --pass-pipeline="builtin.module(func.func(mbert-lower-to-linalg,canonicalize))" | FileCheck %s
+
+// A linear with a run-time length computes rows [0, L) of its 10 allocated
+// rows: whole 4-row tiles up to L - L mod 4, then at most one more tile that
+// ends at row L (starting at max(L - 4, 0)), one iteration when rows remain
+// and none otherwise. The same kernel body serves both loops.
+// CHECK-LABEL: func.func @linear_run_time_rows
+// CHECK-SAME: (%{{[^:]+}}: tensor<1x10x5xf32>, %{{[^:]+}}: tensor<5x8xf32>, %[[L:[^:]+]]: index)
+// CHECK: %[[PARTIAL:.+]] = arith.remui %[[L]], %[[C4:[^ ]+]] : index
+// CHECK: %[[WHOLE:.+]] = arith.subi %[[L]], %[[PARTIAL]] : index
+// CHECK: %[[TILES:.+]] = scf.for %{{.+}} = %{{.+}} to %[[WHOLE]] step %[[C4]]
+// CHECK-COUNT-4: vector.transfer_write
+// CHECK: %[[BACK:.+]] = arith.subi %[[L]], %[[C4]] : index
+// CHECK: %[[TAIL_START:.+]] = arith.maxsi %[[BACK]], %{{.+}} : index
+// CHECK: %[[REMAINS:.+]] = arith.cmpi ult, %[[WHOLE]], %[[L]] : index
+// CHECK: %[[ONE_MORE:.+]] = arith.addi %[[TAIL_START]], %{{.+}} : index
+// CHECK: %[[TAIL_END:.+]] = arith.select %[[REMAINS]], %[[ONE_MORE]], %[[TAIL_START]] : index
+// CHECK: scf.for %{{.+}} = %[[TAIL_START]] to %[[TAIL_END]] step %[[C4]] iter_args(%{{.+}} = %[[TILES]])
+// CHECK-COUNT-4: vector.transfer_write
+func.func @linear_run_time_rows(%x: tensor<1x10x5xf32>, %w: tensor<5x8xf32>, %length: index) -> tensor<1x10x8xf32> {
+  %0 = mbert.linear %x, %w length(%length) {kernel = #mbert.kernel<fma, f32 -> f32, mr = 4, nr = 8, kr = 1>} : (tensor<1x10x5xf32>, tensor<5x8xf32>, index) -> tensor<1x10x8xf32>
+  return %0 : tensor<1x10x8xf32>
+}
+
+// Attention with a run-time length: each head transposes only its first L
+// keys into K^T; the scores cover ceil(L / 8) panels of keys; the softmax
+// reads and writes the first L columns of each score row; the weighted sum
+// of values stops at depth L. Query blocks stop at L like a linear's rows.
+// CHECK-LABEL: func.func @attention_run_time_length
+// CHECK-SAME: (%{{[^:]+}}: tensor<1x8x16xf32>, %[[L:[^:]+]]: index)
+// CHECK: %[[KEYS:.+]] = tensor.extract_slice %{{.+}}[0, 0] [%[[L]], 8] [1, 1] : tensor<8x8xf32> to tensor<?x8xf32>
+// CHECK: %[[COLUMNS:.+]] = tensor.extract_slice %{{.+}}[0, 0] [8, %[[L]]] [1, 1] : tensor<8x8xf32> to tensor<8x?xf32>
+// CHECK: linalg.transpose ins(%[[KEYS]] : tensor<?x8xf32>) outs(%[[COLUMNS]] : tensor<8x?xf32>)
+// CHECK: scf.for %{{.+}} = %{{.+}} to %{{.+}} step %[[BLOCK:[^ ]+]]
+// CHECK: %[[PANELS:.+]] = arith.ceildivui %[[L]], %{{.+}} : index
+// CHECK: scf.for %{{.+}} = %{{.+}} to %[[PANELS]] step
+// CHECK: %[[SCORES:.+]] = tensor.extract_slice %{{.+}}[0, 0] [8, %[[L]]] [1, 1] : tensor<8x8xf32> to tensor<8x?xf32>
+// CHECK: linalg.generic {{.+}} iterator_types = ["parallel", "reduction"]} ins(%[[SCORES]] : tensor<8x?xf32>)
+// CHECK: math.exp
+// CHECK: tensor.insert_slice %{{.+}} into %{{.+}}[0, 0] [8, %[[L]]] [1, 1] : tensor<8x?xf32> into tensor<8x8xf32>
+// CHECK: scf.for %{{.+}} = %{{.+}} to %[[L]] step %{{.+}} iter_args
+// CHECK: arith.maxsi
+// CHECK: scf.for %{{.+}} = %{{.+}} to %{{.+}} step %[[BLOCK]]
+func.func @attention_run_time_length(%q: tensor<1x8x16xf32>, %length: index) -> tensor<1x8x16xf32> {
+  %0 = mbert.attention %q, %q, %q length(%length) {num_heads = 2 : i64, scale = 1.0 : f32, kernel = #mbert.kernel<fma, f32 -> f32, mr = 4, nr = 8, kr = 1>} : (tensor<1x8x16xf32>, tensor<1x8x16xf32>, tensor<1x8x16xf32>, index) -> tensor<1x8x16xf32>
+  return %0 : tensor<1x8x16xf32>
+}
