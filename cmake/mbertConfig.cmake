@@ -1,7 +1,11 @@
 # mbert's CMake package: find_package(mbert REQUIRED) in an app, then
 #
-#   mbert_add_model(<target> MODEL model.onnx [NAME name] [SEQ_LEN n] [QUANTIZE none|int8]
-#                   [VOCAB vocab.txt] [CPU cpu] [FEATURES +f,...] [TARGET triple])
+#   mbert_add_model(<target> MODEL model.onnx [NAME name] [SEQ_LEN n | MAX_SEQ_LEN n]
+#                   [QUANTIZE none|int8] [VOCAB vocab.txt] [CPU cpu] [FEATURES +f,...]
+#                   [TARGET triple])
+#
+# SEQ_LEN fixes the sequence length; MAX_SEQ_LEN makes one object whose entry point takes the
+# actual length, 1 to n, at run time (mbert-compile --max-seq-len, docs/ABI.md).
 #
 # compiles the model at build time with the installed mbert-compile, for the triple of the app's
 # own toolchain (MBertTargetTriple.cmake), and makes <target>: a static library holding the model
@@ -58,10 +62,12 @@ endif()
 
 # --- Models ---------------------------------------------------------------------------------------
 function(mbert_add_model target)
-  cmake_parse_arguments(PARSE_ARGV 1 ARG "" "MODEL;NAME;SEQ_LEN;QUANTIZE;VOCAB;CPU;FEATURES;TARGET" "")
+  cmake_parse_arguments(PARSE_ARGV 1 ARG ""
+                        "MODEL;NAME;SEQ_LEN;MAX_SEQ_LEN;QUANTIZE;VOCAB;CPU;FEATURES;TARGET" "")
   if(ARG_UNPARSED_ARGUMENTS)
     message(FATAL_ERROR "mbert_add_model(${target}): unknown arguments '${ARG_UNPARSED_ARGUMENTS}' "
-                        "(expected MODEL, NAME, SEQ_LEN, QUANTIZE, VOCAB, CPU, FEATURES, TARGET)")
+                        "(expected MODEL, NAME, SEQ_LEN, MAX_SEQ_LEN, QUANTIZE, VOCAB, CPU, "
+                        "FEATURES, TARGET)")
   endif()
   if(ARG_KEYWORDS_MISSING_VALUES)
     message(FATAL_ERROR "mbert_add_model(${target}): ${ARG_KEYWORDS_MISSING_VALUES} needs a value")
@@ -94,6 +100,17 @@ function(mbert_add_model target)
                           "positive integer")
     endif()
     list(APPEND options --seq-len=${ARG_SEQ_LEN})
+  endif()
+  if(DEFINED ARG_MAX_SEQ_LEN)
+    if(DEFINED ARG_SEQ_LEN)
+      message(FATAL_ERROR "mbert_add_model(${target}): give SEQ_LEN (a fixed length) or "
+                          "MAX_SEQ_LEN (a run-time length up to it), not both")
+    endif()
+    if(NOT ARG_MAX_SEQ_LEN MATCHES "^[1-9][0-9]*$")
+      message(FATAL_ERROR "mbert_add_model(${target}): MAX_SEQ_LEN '${ARG_MAX_SEQ_LEN}' is not a "
+                          "positive integer")
+    endif()
+    list(APPEND options --max-seq-len=${ARG_MAX_SEQ_LEN})
   endif()
   if(DEFINED ARG_QUANTIZE)
     if(NOT ARG_QUANTIZE MATCHES "^(none|int8)$")

@@ -11,7 +11,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#define SEQUENCE_LENGTH CLASSIFIER_INPUT_IDS_ELEMENTS
+/* At most this many tokens; the model runs at the text's own length (MAX_SEQ_LEN). */
+#define SEQUENCE_LENGTH CLASSIFIER_MAX_SEQUENCE_LENGTH
 #define CLASSES CLASSIFIER_LOGITS_ELEMENTS
 
 static int fail(const char *what, mbert_status_t status) {
@@ -50,7 +51,12 @@ int main(int argc, char **argv) {
   status = mbert_workspace_alloc(CLASSIFIER_WORKSPACE_SIZE, MBERT_WORKSPACE_ALIGNMENT, &workspace);
   if (status != MBERT_OK)
     return fail("allocating the workspace", status);
-  status = classifier_run(input_ids, attention_mask, token_type_ids, logits, workspace, NULL);
+  /* The tokenizer puts the tokens first and pads the rest (mask 0). */
+  int64_t tokens = 0;
+  while (tokens < SEQUENCE_LENGTH && attention_mask[tokens] != 0)
+    ++tokens;
+  status = classifier_run(input_ids, attention_mask, token_type_ids, tokens, logits, workspace,
+                          NULL);
   mbert_workspace_free(workspace);
   if (status != MBERT_OK)
     return fail("running the model", status);

@@ -11,8 +11,10 @@
 #include <stdio.h>
 #include <string.h>
 
-/* The model takes one window of QA_MODEL_INPUT_IDS_ELEMENTS tokens per run (batch 1). */
-#define SEQUENCE_LENGTH QA_MODEL_INPUT_IDS_ELEMENTS
+/* Windows hold up to QA_MODEL_MAX_SEQUENCE_LENGTH tokens (batch 1); the model runs at each
+ * window's own length (mbert_add_model MAX_SEQ_LEN), so a short question and context cost
+ * their tokens, not the whole window. */
+#define SEQUENCE_LENGTH QA_MODEL_MAX_SEQUENCE_LENGTH
 /* Long contexts are read in overlapping windows; this many fit in the buffers below. */
 #define MAX_WINDOWS 16
 /* Context tokens a window repeats from the previous one, so that an answer cut by a window's
@@ -27,6 +29,14 @@ static int32_t token_begin[MAX_WINDOWS * SEQUENCE_LENGTH];
 static int32_t token_end[MAX_WINDOWS * SEQUENCE_LENGTH];
 static float start_logits[MAX_WINDOWS * SEQUENCE_LENGTH];
 static float end_logits[MAX_WINDOWS * SEQUENCE_LENGTH];
+
+/* The tokens of a window: the tokenizer puts them first and pads the rest (mask 0). */
+static int64_t count_tokens(const int64_t *window_mask) {
+  int64_t tokens = 0;
+  while (tokens < SEQUENCE_LENGTH && window_mask[tokens] != 0)
+    ++tokens;
+  return tokens;
+}
 
 static int fail(const char *what, mbert_status_t status) {
   fprintf(stderr, "error: %s: %s\n", what, mbert_status_string(status));
@@ -71,8 +81,10 @@ int main(int argc, char **argv) {
     return fail("allocating the workspace", status);
   for (int32_t window = 0; window < windows && status == MBERT_OK; ++window) {
     size_t offset = (size_t)window * SEQUENCE_LENGTH;
+    /* The logits of the padding are not written; mbert_qa_best_span never reads them. */
     status = qa_model_run(input_ids + offset, attention_mask + offset, token_type_ids + offset,
-                          start_logits + offset, end_logits + offset, workspace, NULL);
+                          count_tokens(attention_mask + offset), start_logits + offset,
+                          end_logits + offset, workspace, NULL);
   }
   mbert_workspace_free(workspace);
   if (status != MBERT_OK)
