@@ -1,19 +1,21 @@
 //===- DispatchParallelKernels.cpp - parallel kernels on the thread pool ---===//
 //
-// Runs on the LLVM dialect, once the entry point has its ABI. Every call of
-// a kernel outlined from a parallel loop nest,
+// Runs on the LLVM dialect, once the entry point has its ABI. A kernel
+// outlined from a parallel loop nest has two arguments tagged as its
+// iteration range (#mbert.kernel_argument<iteration_begin|iteration_end>);
+// every call of it over [first, last),
 //
-//   llvm.call @K(%capture0, ..., %captureN, 0, count)
+//   llvm.call @K(%capture0, ..., %first, %last, ..., %captureN)
 //
-// where each capture is a buffer or an index (such as the sequence length),
-// becomes a call through the pool the caller passed (docs/ABI.md):
+// where each other argument is a buffer or an index (such as the sequence
+// length), becomes a call through the pool the caller passed (docs/ABI.md):
 //
-//   context = [capture0, ..., captureN]            (an array of pointer-sized
+//   context = [capture0, ..., captureN, first]     (an array of pointer-sized
 //                                                   slots on the stack)
-//   NAME_parallel_for(pool, @K_task, context, count)
+//   NAME_parallel_for(pool, @K_task, context, last - first)
 //
 // where @K_task(context, begin, end) loads the captures back and calls @K on
-// [begin, end), and NAME_parallel_for calls pool->parallel_for, or the task
+// [first + begin, first + end), and NAME_parallel_for calls pool->parallel_for, or the task
 // on the whole range itself when pool is NULL. A pool may fail to run a loop:
 // parallel_for then returns a status other than MBERT_OK, and the entry point
 // returns MBERT_ERROR_POOL_FAILED at once instead of computing on with
@@ -44,18 +46,19 @@ public:
         indexType(IntegerType::get(entry.getContext(), 64)),
         statusType(IntegerType::get(entry.getContext(), 32)) {}
 
-  /// The captures of a call of a parallel kernel, when it is the
-  /// (captures..., 0, count) form the outliner produces.
-  std::optional<ValueRange> getDispatchableBuffers(LLVM::CallOp call) {
-    OperandRange operands = call.getArgOperands();
-    if (operands.size() < 2 || !isConstant(operands[operands.size() - 2], 0))
-      return std::nullopt;
-    ValueRange buffers = operands.drop_back(2);
-    if (!llvm::all_of(buffers, [&](Value value) {
-          return value.getType() == pointerType || value.getType() == indexType;
-        }))
-      return std::nullopt;
-    return buffers;
+  /// The arguments of a call of a parallel kernel other than its iteration
+  /// range, when each fits a pointer-sized slot.
+  std::optional<SmallVector<Value>> getCaptures(LLVM::CallOp call,
+                                                mbert::model::IterationRange range) {
+    SmallVector<Value> captures;
+    for (auto [index, operand] : llvm::enumerate(call.getArgOperands())) {
+      if (index == range.begin || index == range.end)
+        continue;
+      if (operand.getType() != pointerType && operand.getType() != indexType)
+        return std::nullopt;
+      captures.push_back(operand);
+    }
+    return captures;
   }
 
   /// One array of buffer pointers at the start of the entry point, with
@@ -68,18 +71,24 @@ public:
     contextArray = LLVM::AllocaOp::create(builder, loc, pointerType, pointerType, count);
   }
 
-  /// Replaces `call` of the parallel kernel `kernel` by a dispatch.
-  void dispatch(LLVM::CallOp call, LLVM::LLVMFuncOp kernel, ValueRange buffers) {
+  /// Replaces `call` of the parallel kernel `kernel`, whose iteration range
+  /// is `range` and other arguments `captures`, by a dispatch.
+  void dispatch(LLVM::CallOp call, LLVM::LLVMFuncOp kernel, mbert::model::IterationRange range,
+                ValueRange captures) {
     Location loc = call.getLoc();
     builder.setInsertionPoint(call);
-    for (auto [index, buffer] : llvm::enumerate(buffers)) {
-      Value slotValue = buffer.getType() == pointerType
-                            ? buffer
-                            : LLVM::IntToPtrOp::create(builder, loc, pointerType, buffer).getResult();
+    Value first = call.getArgOperands()[range.begin];
+    SmallVector<Value> slots(captures);
+    slots.push_back(first);
+    for (auto [index, capture] : llvm::enumerate(slots)) {
+      Value slotValue =
+          capture.getType() == pointerType
+              ? capture
+              : LLVM::IntToPtrOp::create(builder, loc, pointerType, capture).getResult();
       LLVM::StoreOp::create(builder, loc, slotValue, getSlot(loc, contextArray, index));
     }
-    Value task = LLVM::AddressOfOp::create(builder, loc, getTask(kernel, buffers.getTypes()));
-    Value count = call.getArgOperands().back();
+    Value task = LLVM::AddressOfOp::create(builder, loc, getTask(kernel, range));
+    Value count = LLVM::SubOp::create(builder, loc, call.getArgOperands()[range.end], first);
     Value status = LLVM::CallOp::create(builder, loc, getParallelFor(),
                                         ValueRange{getPool(), task, contextArray, count})
                        .getResult();
@@ -107,12 +116,6 @@ private:
     return poolFailed;
   }
 
-  static bool isConstant(Value value, int64_t expected) {
-    auto constant = value.getDefiningOp<LLVM::ConstantOp>();
-    auto attr = constant ? dyn_cast<IntegerAttr>(constant.getValue()) : IntegerAttr();
-    return attr && attr.getInt() == expected;
-  }
-
   Value getPool() {
     return mbert::model::getEntryArguments(entry, mbert::model::EntryArgumentKind::Pool).front();
   }
@@ -122,9 +125,10 @@ private:
                                ArrayRef<LLVM::GEPArg>{static_cast<int32_t>(index)});
   }
 
-  /// @K_task(context, begin, end): @K(context[0], ..., context[n-1], begin, end),
-  /// each slot read back as the capture's type.
-  LLVM::LLVMFuncOp getTask(LLVM::LLVMFuncOp kernel, TypeRange captureTypes) {
+  /// @K_task(context, begin, end): @K with its captures read back from the
+  /// context's slots (as their types) and the iteration range
+  /// [first + begin, first + end), first being the context's last slot.
+  LLVM::LLVMFuncOp getTask(LLVM::LLVMFuncOp kernel, mbert::model::IterationRange range) {
     OpBuilder::InsertionGuard guard(builder);
     builder.setInsertionPoint(entry);
     Location loc = kernel.getLoc();
@@ -134,16 +138,24 @@ private:
                                          LLVM::Linkage::Internal);
     Block *body = task.addEntryBlock(builder);
     builder.setInsertionPointToStart(body);
+    Value context = body->getArgument(0);
+    auto readSlot = [&](int64_t index, Type type) -> Value {
+      Value slot = LLVM::LoadOp::create(builder, loc, pointerType, getSlot(loc, context, index));
+      return type == pointerType ? slot
+                                 : LLVM::PtrToIntOp::create(builder, loc, type, slot).getResult();
+    };
+    ArrayRef<Type> parameterTypes = kernel.getFunctionType().getParams();
+    Value first = readSlot(parameterTypes.size() - 2, indexType);
     SmallVector<Value> arguments;
-    for (auto [index, type] : llvm::enumerate(captureTypes)) {
-      Value slot = LLVM::LoadOp::create(builder, loc, pointerType,
-                                        getSlot(loc, body->getArgument(0), index));
-      arguments.push_back(type == pointerType
-                              ? slot
-                              : LLVM::PtrToIntOp::create(builder, loc, type, slot).getResult());
+    int64_t slot = 0;
+    for (auto [index, type] : llvm::enumerate(parameterTypes)) {
+      if (index == range.begin || index == range.end) {
+        Value offset = body->getArgument(index == range.begin ? 1 : 2);
+        arguments.push_back(LLVM::AddOp::create(builder, loc, first, offset));
+        continue;
+      }
+      arguments.push_back(readSlot(slot++, type));
     }
-    arguments.push_back(body->getArgument(1));
-    arguments.push_back(body->getArgument(2));
     LLVM::CallOp::create(builder, loc, kernel, arguments);
     LLVM::ReturnOp::create(builder, loc, ValueRange());
     return task;
@@ -208,16 +220,25 @@ struct DispatchParallelKernelsPass
     if (!entry || entry.isExternal())
       return;
     Dispatcher dispatcher(entry);
-    SmallVector<std::tuple<LLVM::CallOp, LLVM::LLVMFuncOp, ValueRange>> dispatches;
+    struct Dispatch {
+      LLVM::CallOp call;
+      LLVM::LLVMFuncOp kernel;
+      mbert::model::IterationRange range;
+      SmallVector<Value> captures;
+    };
+    SmallVector<Dispatch> dispatches;
     size_t slots = 0;
     entry.walk([&](LLVM::CallOp call) {
       auto kernel = dyn_cast_or_null<LLVM::LLVMFuncOp>(
           call.getCallee() ? module.lookupSymbol(*call.getCallee()) : nullptr);
-      if (!kernel || !kernel->hasAttr(mbert::kParallelKernelAttr))
+      std::optional<mbert::model::IterationRange> range =
+          kernel ? mbert::model::getIterationRange(kernel) : std::nullopt;
+      if (!range)
         return;
-      if (std::optional<ValueRange> buffers = dispatcher.getDispatchableBuffers(call)) {
-        dispatches.emplace_back(call, kernel, *buffers);
-        slots = std::max(slots, buffers->size());
+      if (std::optional<SmallVector<Value>> captures = dispatcher.getCaptures(call, *range)) {
+        // One slot more: the first iteration.
+        slots = std::max(slots, captures->size() + 1);
+        dispatches.push_back({call, kernel, *range, std::move(*captures)});
       }
     });
     if (dispatches.empty())
@@ -230,9 +251,9 @@ struct DispatchParallelKernelsPass
                       "and i32 status result");
       return signalPassFailure();
     }
-    dispatcher.createContextArray(std::max<size_t>(slots, 1));
-    for (auto [call, kernel, buffers] : dispatches)
-      dispatcher.dispatch(call, kernel, buffers);
+    dispatcher.createContextArray(slots);
+    for (Dispatch &dispatch : dispatches)
+      dispatcher.dispatch(dispatch.call, dispatch.kernel, dispatch.range, dispatch.captures);
     dispatchedCalls += dispatches.size();
   }
 };

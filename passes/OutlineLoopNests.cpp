@@ -1,5 +1,6 @@
 //===- OutlineLoopNests.cpp - one function per top-level loop nest --------===//
 
+#include "dialects/MBert/EntryPoint.h"
 #include "mbert/Conversion/LowerToLinalg.h"
 #include "mbert/ModelSignature.h"
 #include "passes/Passes.h"
@@ -165,7 +166,9 @@ struct OutlineLoopNestsPass : mbert::impl::OutlineLoopNestsPassBase<OutlineLoopN
       SmallVector<Value> callOperands(arguments.begin(), arguments.end());
       builder.setInsertionPoint(nest);
       if (tripCount) {
-        kernel->setAttr(mbert::kParallelKernelAttr, builder.getUnitAttr());
+        mbert::model::setIterationRange(
+            kernel, {static_cast<unsigned>(arguments.size()),
+                     static_cast<unsigned>(arguments.size() + 1)});
         restrictToIterations(builder, clonedNest, body->getArgument(arguments.size()),
                              body->getArgument(arguments.size() + 1));
         builder.setInsertionPoint(nest);

@@ -21,12 +21,6 @@
 
 namespace mbert {
 
-/// On a kernel outlined from a parallel loop nest: the kernel's last two
-/// arguments are a range [begin, end) of the loop's iterations, and its call
-/// passes 0 and the loop's iteration count there. The entry point hands such
-/// kernels to the caller's thread pool.
-inline constexpr llvm::StringLiteral kParallelKernelAttr = "mbert.parallel_kernel";
-
 #define GEN_PASS_DECL
 #include "passes/Passes.h.inc"
 

@@ -62,4 +62,23 @@ LogicalResult verifyEntryPointLayout(FunctionOpInterface function,
   return success();
 }
 
+std::optional<IterationRange> getIterationRange(FunctionOpInterface function) {
+  std::optional<unsigned> begin, end;
+  for (unsigned index = 0; index < function.getNumArguments(); ++index)
+    if (auto attr =
+            function.getArgAttrOfType<KernelArgumentKindAttr>(index, kKernelArgumentAttrName))
+      (attr.getValue() == KernelArgumentKind::IterationBegin ? begin : end) = index;
+  if (!begin || !end)
+    return std::nullopt;
+  return IterationRange{*begin, *end};
+}
+
+void setIterationRange(FunctionOpInterface function, IterationRange range) {
+  MLIRContext *context = function->getContext();
+  function.setArgAttr(range.begin, kKernelArgumentAttrName,
+                      KernelArgumentKindAttr::get(context, KernelArgumentKind::IterationBegin));
+  function.setArgAttr(range.end, kKernelArgumentAttrName,
+                      KernelArgumentKindAttr::get(context, KernelArgumentKind::IterationEnd));
+}
+
 } // namespace mbert::model

@@ -5,7 +5,9 @@
 // (#mbert.entry_argument), later passes find arguments by role, and
 // mbert-finalize-entry-point checks the finished signature against
 // getEntryPointLayout, which the header writer and the descriptor's packed
-// entry also follow.
+// entry also follow. Kernels outlined from parallel loops carry the same kind
+// of typed roles on their iteration-range arguments
+// (#mbert.kernel_argument), which the thread-pool dispatch reads.
 //
 //===----------------------------------------------------------------------===//
 
@@ -50,6 +52,19 @@ llvm::SmallVector<mlir::BlockArgument> getEntryArguments(mlir::FunctionOpInterfa
 /// order; reports the first difference on `function`.
 mlir::LogicalResult verifyEntryPointLayout(mlir::FunctionOpInterface function,
                                            llvm::ArrayRef<EntryArgumentSlot> layout);
+
+/// The argument attribute holding a KernelArgumentKindAttr.
+inline constexpr llvm::StringLiteral kKernelArgumentAttrName = "mbert.kernel_argument";
+
+/// The positions of the iteration-range arguments of a kernel outlined from
+/// a parallel loop, if `function` is one.
+struct IterationRange {
+  unsigned begin, end;
+};
+std::optional<IterationRange> getIterationRange(mlir::FunctionOpInterface function);
+
+/// Tags arguments `begin` and `end` of `function` as its iteration range.
+void setIterationRange(mlir::FunctionOpInterface function, IterationRange range);
 
 } // namespace mbert::model
 

@@ -80,6 +80,29 @@ def MBert_EntryArgumentAttr : EnumAttr<MBert_Dialect, MBert_EntryArgumentKind, "
   let assemblyFormat = "`<` $value `>`";
 }
 
+def MBert_KernelArgumentKind : I32EnumAttr<"KernelArgumentKind",
+    "what an argument of a kernel outlined from a parallel loop holds", [
+    I32EnumAttrCase<"IterationBegin", 0, "iteration_begin">,
+    I32EnumAttrCase<"IterationEnd", 1, "iteration_end">
+  ]> {
+  let cppNamespace = "::mbert::model";
+  let genSpecializedAttr = 0;
+}
+
+def MBert_KernelArgumentAttr : EnumAttr<MBert_Dialect, MBert_KernelArgumentKind, "kernel_argument"> {
+  let summary = "the iteration range of a kernel outlined from a parallel loop";
+  let description = [{
+    `mbert-outline-loop-nests` gives the kernel of a loop whose iterations
+    are independent two index arguments under the argument attribute
+    `mbert.kernel_argument`, `<iteration_begin>` and `<iteration_end>`: the
+    kernel runs iterations [begin, end) of the loop, so any split of a range
+    computes the same as one call. `mbert-dispatch-parallel-kernels` finds
+    such kernels by these roles and hands the range of each call to the
+    caller's thread pool.
+  }];
+  let assemblyFormat = "`<` $value `>`";
+}
+
 def MBert_KernelInstruction : I32EnumAttr<"KernelInstruction",
     "the instruction a GEMM microkernel's inner loop is built around", [
     I32EnumAttrCase<"Fma", 0, "fma">,

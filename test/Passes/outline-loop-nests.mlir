@@ -27,8 +27,7 @@ module attributes {mbert.model_name = "m", mbert.signature = {inputs = [], outpu
   // the call runs the whole range. Without the attribute, or with a captured
   // scalar, the kernel is an ordinary one.
   // CHECK-LABEL: func.func private @m_run_kernel2
-  // CHECK-SAME: (%[[OUT2:[^:]+]]: memref<2x4xf32>, %[[BEGIN:[^:]+]]: index, %[[END:[^:]+]]: index)
-  // CHECK-SAME: mbert.parallel_kernel
+  // CHECK-SAME: (%[[OUT2:[^:]+]]: memref<2x4xf32>, %[[BEGIN:[^:]+]]: index {mbert.kernel_argument = #mbert.kernel_argument<iteration_begin>}, %[[END:[^:]+]]: index {mbert.kernel_argument = #mbert.kernel_argument<iteration_end>})
   // CHECK-DAG: %[[C0:.+]] = arith.constant 0 : index
   // CHECK-DAG: %[[C10:.+]] = arith.constant 10 : index
   // CHECK-DAG: %[[C4:.+]] = arith.constant 4 : index
@@ -41,14 +40,13 @@ module attributes {mbert.model_name = "m", mbert.signature = {inputs = [], outpu
 
   // CHECK-LABEL: func.func private @m_run_kernel3
   // CHECK-SAME: (%{{[^:]+}}: f32, %{{[^:]+}}: memref<2x4xf32>)
-  // CHECK-NOT: mbert.parallel_kernel
+  // CHECK-NOT: mbert.kernel_argument
   // CHECK: scf.for
 
   // A bound known only at run time (an index argument, captured like a
   // buffer) still splits: the count is computed before the call.
   // CHECK-LABEL: func.func private @m_run_kernel4
-  // CHECK-SAME: (%{{[^:]+}}: index, %{{[^:]+}}: memref<2x4xf32>, %{{[^:]+}}: index, %{{[^:]+}}: index)
-  // CHECK-SAME: mbert.parallel_kernel
+  // CHECK-SAME: (%{{[^:]+}}: index, %{{[^:]+}}: memref<2x4xf32>, %{{[^:]+}}: index {{{.+}}<iteration_begin>}, %{{[^:]+}}: index {{{.+}}<iteration_end>})
 
   // CHECK-LABEL: func.func @m_run
   func.func @m_run(%in: memref<2x4xf32>, %out: memref<2x4xf32>, %ws: memref<64xi8>, %n: index) {
