@@ -156,6 +156,12 @@ struct FinalizeEntryPointPass : mbert::impl::FinalizeEntryPointPassBase<Finalize
       return signalPassFailure();
 
     Block &entryBlock = entry.getBody().front();
+    entry.walk([&](func::ReturnOp ret) {
+      builder.setInsertionPoint(ret);
+      Value ok = arith::ConstantIntOp::create(builder, ret.getLoc(), status, MBERT_OK);
+      func::ReturnOp::create(builder, ret.getLoc(), ValueRange{ok});
+      ret.erase();
+    });
     // Views of the length-shaped buffers first: the checks read them.
     builder.setInsertionPointToStart(&entryBlock);
     Value length;
@@ -166,12 +172,6 @@ struct FinalizeEntryPointPass : mbert::impl::FinalizeEntryPointPassBase<Finalize
           passAsLargest(builder, entry, argument, length, signature->maxSequenceLength);
     }
     Block::iterator bodyStart = builder.getInsertionPoint();
-    entry.walk([&](func::ReturnOp ret) {
-      builder.setInsertionPoint(ret);
-      Value ok = arith::ConstantIntOp::create(builder, ret.getLoc(), status, MBERT_OK);
-      func::ReturnOp::create(builder, ret.getLoc(), ValueRange{ok});
-      ret.erase();
-    });
 
     // Each check: a condition computed at the end of the current block and
     // the status returned when it holds. They run in order, so a NULL buffer
