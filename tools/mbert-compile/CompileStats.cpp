@@ -110,6 +110,7 @@ void CompileStats::recordStage(StringRef stage, ModuleOp module, double seconds)
   } else if (stage == "llvm-dialect") {
     workspaceBytes = getIntAttr(module, kWorkspaceSizeAttr);
     peakLiveBytes = getIntAttr(module, kPeakLiveBytesAttr);
+    maxSequenceLength = getIntAttr(module, kMaxSequenceLengthAttr);
     module.walk([&](LLVM::GlobalOp global) {
       auto value = dyn_cast_or_null<DenseElementsAttr>(global.getValueOrNull());
       if (global.getConstant() && value && value.getElementType().isIntOrFloat())
@@ -229,6 +230,9 @@ void CompileStats::write(llvm::raw_ostream &os, StringRef modelName, StringRef t
     json.attributeObject("memory", [&] {
       json.attribute("workspace_bytes", workspaceBytes);
       json.attribute("peak_live_bytes", peakLiveBytes);
+      // The length the workspace is planned for when the entry point takes
+      // the length at run time (0: fixed shapes).
+      json.attribute("max_sequence_length", maxSequenceLength);
       json.attribute("weight_bytes", weightBytes);
     });
     json.attribute("text_bytes", textBytes);

@@ -60,7 +60,8 @@ private:
   std::optional<double> quantizedOutputError;
   double calibrationSeconds = 0;
   int64_t standaloneElementwiseOps = 0;
-  int64_t workspaceBytes = 0, peakLiveBytes = 0, weightBytes = 0, textBytes = 0;
+  int64_t workspaceBytes = 0, peakLiveBytes = 0, maxSequenceLength = 0, weightBytes = 0,
+          textBytes = 0;
   std::vector<std::pair<std::string, double>> stageSeconds;
 };
 
