@@ -25,7 +25,12 @@ namespace onnx = mbert::onnx_import;
 
 namespace {
 
-int64_t lastDimension(Value value) { return cast<RankedTensorType>(value.getType()).getShape().back(); }
+/// The extent of the last axis; none for a scalar (rank 0), which has no
+/// channels to scale.
+std::optional<int64_t> lastDimension(Value value) {
+  ArrayRef<int64_t> shape = cast<RankedTensorType>(value.getType()).getShape();
+  return shape.empty() ? std::nullopt : std::optional(shape.back());
+}
 
 RankedTensorType tensorType(Value value) { return cast<RankedTensorType>(value.getType()); }
 
@@ -156,7 +161,7 @@ public:
       return false;
     for (LinearOp linear : users) {
       std::vector<float> weight = *mbert::getConstantFloats(linear.getWeight());
-      int64_t columns = lastDimension(linear.getWeight());
+      int64_t columns = tensorType(linear.getWeight()).getShape().back();
       std::vector<float> bias(columns, 0.0f);
       if (linear.getBias())
         bias = *mbert::getConstantFloats(linear.getBias());
