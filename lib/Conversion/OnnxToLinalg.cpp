@@ -905,6 +905,12 @@ template <typename OpTy> LogicalResult lowerReshapeLike(OpTy op, PatternRewriter
 LogicalResult lowerTranspose(onnx::TransposeOp op, PatternRewriter &rewriter) {
   RankedTensorType resultType = getTensorType(op.getOutput());
   int64_t rank = resultType.getRank();
+  // A scalar or a vector has one order only. (A rank-0 linalg.transpose is
+  // worse than useless: inverting its empty permutation asks for gigabytes.)
+  if (rank <= 1) {
+    rewriter.replaceOp(op, op.getData());
+    return success();
+  }
   // ONNX reverses the dimensions when perm is absent.
   SmallVector<int64_t> permutation =
       op.getPerm() ? SmallVector<int64_t>(*op.getPerm())

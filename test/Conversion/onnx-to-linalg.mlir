@@ -339,6 +339,17 @@ func.func @transpose(%x: tensor<2x3x4xf32>) -> tensor<4x2x3xf32> {
   return %1 : tensor<4x2x3xf32>
 }
 
+// A scalar or a vector has one order only: the transpose is its input.
+// CHECK-LABEL: func.func @transpose_scalar_and_vector
+// CHECK-SAME: (%[[S:[^:]+]]: tensor<f32>, %[[V:[^:]+]]: tensor<5xf32>)
+// CHECK-NOT: linalg.transpose
+// CHECK: return %[[S]], %[[V]] : tensor<f32>, tensor<5xf32>
+func.func @transpose_scalar_and_vector(%s: tensor<f32>, %v: tensor<5xf32>) -> (tensor<f32>, tensor<5xf32>) {
+  %0 = onnx.Transpose %s : (tensor<f32>) -> tensor<f32>
+  %1 = onnx.Transpose %v {perm = array<i64: 0>} : (tensor<5xf32>) -> tensor<5xf32>
+  return %0, %1 : tensor<f32>, tensor<5xf32>
+}
+
 // CHECK-LABEL: func.func @expand
 // CHECK-SAME: (%[[X:.+]]: tensor<3x1xf32>)
 // CHECK: linalg.generic {indexing_maps = [#[[$ADD_RHS]], #[[$ID3]]], iterator_types = ["parallel", "parallel", "parallel"]}
