@@ -1,12 +1,13 @@
 //===- OutlineLoopNests.cpp - one function per top-level loop nest --------===//
 
 #include "dialects/MBert/EntryPoint.h"
-#include "mbert/Conversion/LowerToLinalg.h"
 #include "mbert/ModelSignature.h"
 #include "passes/Passes.h"
 
 #include "mlir/Dialect/Utils/StaticValueUtils.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/SCF/Transforms/Transforms.h"
+#include "mlir/Dialect/Arith/Utils/Utils.h"
 #include "mlir/IR/IRMapping.h"
 #include "mlir/Interfaces/ViewLikeInterface.h"
 #include "mlir/Transforms/RegionUtils.h"
@@ -68,24 +69,26 @@ LogicalResult partitionCaptures(Operation *nest, SetVector<Value> &arguments,
   return success();
 }
 
-/// The iteration count of a parallel nest that a thread pool can split,
-/// computed before the nest: a constant step, and only buffers and indices
-/// captured (they travel to the pool's threads as an array of pointer-sized
-/// values). Bounds known only at run time (a sequence length) give a count
-/// computed at run time; an empty range gives 0.
-std::optional<Value> buildSplittableTripCount(OpBuilder &builder, scf::ForOp nest,
+/// The iteration count of a parallel loop (a one-dimensional scf.forall)
+/// that a thread pool can split, computed before the loop: a constant step,
+/// and only buffers and indices captured (they travel to the pool's threads
+/// as an array of pointer-sized values). Bounds known only at run time (a
+/// sequence length) give a count computed at run time; an empty range gives
+/// no kernel call.
+std::optional<Value> buildSplittableTripCount(OpBuilder &builder, scf::ForallOp loop,
                                               const SetVector<Value> &arguments) {
-  if (!nest->hasAttr(mbert::kParallelLoopAttr) ||
-      !llvm::all_of(arguments, [](Value value) {
+  if (loop.getRank() != 1 || !llvm::all_of(arguments, [](Value value) {
         return isa<MemRefType>(value.getType()) || value.getType().isIndex();
       }))
     return std::nullopt;
-  std::optional<int64_t> step = getConstantIntValue(nest.getStep());
+  std::optional<int64_t> step = getConstantIntValue(loop.getMixedStep()[0]);
   if (!step || *step <= 0)
     return std::nullopt;
-  Location loc = nest.getLoc();
-  std::optional<int64_t> lower = getConstantIntValue(nest.getLowerBound());
-  std::optional<int64_t> upper = getConstantIntValue(nest.getUpperBound());
+  Location loc = loop.getLoc();
+  OpFoldResult lowerBound = loop.getMixedLowerBound()[0];
+  OpFoldResult upperBound = loop.getMixedUpperBound()[0];
+  std::optional<int64_t> lower = getConstantIntValue(lowerBound);
+  std::optional<int64_t> upper = getConstantIntValue(upperBound);
   if (lower && upper) {
     if (*upper <= *lower)
       return std::nullopt;
@@ -93,7 +96,9 @@ std::optional<Value> buildSplittableTripCount(OpBuilder &builder, scf::ForOp nes
                                           llvm::divideCeilSigned(*upper - *lower, *step))
         .getResult();
   }
-  Value span = arith::SubIOp::create(builder, loc, nest.getUpperBound(), nest.getLowerBound());
+  Value span = arith::SubIOp::create(builder, loc,
+                                     getValueOrCreateConstantIndexOp(builder, loc, upperBound),
+                                     getValueOrCreateConstantIndexOp(builder, loc, lowerBound));
   Value zero = arith::ConstantIndexOp::create(builder, loc, 0);
   Value stepValue = arith::ConstantIndexOp::create(builder, loc, *step);
   return arith::CeilDivSIOp::create(builder, loc, arith::MaxSIOp::create(builder, loc, span, zero),
@@ -123,27 +128,33 @@ struct OutlineLoopNestsPass : mbert::impl::OutlineLoopNestsPassBase<OutlineLoopN
       module.emitError("outline-loop-nests needs the mbert entry function with a single block");
       return signalPassFailure();
     }
-    SmallVector<scf::ForOp> nests(entry.getBody().front().getOps<scf::ForOp>());
-    OpBuilder builder(&getContext());
+    SmallVector<Operation *> nests;
+    for (Operation &op : entry.getBody().front())
+      if (isa<scf::ForOp, scf::ForallOp>(op))
+        nests.push_back(&op);
+    IRRewriter builder(&getContext());
     SymbolTable symbols(module);
     auto noInline = builder.getArrayAttr({builder.getStringAttr("noinline")});
     for (auto [index, nest] : llvm::enumerate(nests)) {
       SetVector<Value> arguments;
       SetVector<Operation *> clones;
-      if (failed(partitionCaptures(nest, arguments, clones)) || nest.getNumResults() != 0)
+      if (failed(partitionCaptures(nest, arguments, clones)) || nest->getNumResults() != 0)
         continue;
 
-      // A parallel nest's kernel runs a range [begin, end) of its iterations,
+      // A parallel loop's kernel runs a range [begin, end) of its iterations,
       // so that a thread pool can hand each thread a share.
       builder.setInsertionPoint(nest);
-      std::optional<Value> tripCount = buildSplittableTripCount(builder, nest, arguments);
+      auto parallelLoop = dyn_cast<scf::ForallOp>(nest);
+      std::optional<Value> tripCount;
+      if (parallelLoop)
+        tripCount = buildSplittableTripCount(builder, parallelLoop, arguments);
       SmallVector<Type> argumentTypes(ValueRange(arguments.getArrayRef()).getTypes());
       if (tripCount)
         argumentTypes.append(2, builder.getIndexType());
 
       builder.setInsertionPoint(entry);
       auto type = builder.getFunctionType(argumentTypes, {});
-      auto kernel = func::FuncOp::create(builder, nest.getLoc(),
+      auto kernel = func::FuncOp::create(builder, nest->getLoc(),
                                          entry.getSymName().str() + "_kernel" + std::to_string(index),
                                          type);
       kernel.setPrivate();
@@ -161,22 +172,27 @@ struct OutlineLoopNestsPass : mbert::impl::OutlineLoopNestsPassBase<OutlineLoopN
       builder.setInsertionPointToStart(body);
       for (Operation *op : clones)
         builder.clone(*op, mapping);
-      auto clonedNest = cast<scf::ForOp>(builder.clone(*nest, mapping));
-      func::ReturnOp::create(builder, nest.getLoc());
+      Operation *clonedNest = builder.clone(*nest, mapping);
+      func::ReturnOp::create(builder, nest->getLoc());
       SmallVector<Value> callOperands(arguments.begin(), arguments.end());
-      builder.setInsertionPoint(nest);
       if (tripCount) {
+        // The kernel runs its share of the iterations in turn.
+        SmallVector<Operation *> sequential;
+        if (failed(scf::forallToForLoop(builder, cast<scf::ForallOp>(clonedNest), &sequential)))
+          return signalPassFailure();
         mbert::model::setIterationRange(
             kernel, {static_cast<unsigned>(arguments.size()),
                      static_cast<unsigned>(arguments.size() + 1)});
-        restrictToIterations(builder, clonedNest, body->getArgument(arguments.size()),
+        restrictToIterations(builder, cast<scf::ForOp>(sequential.front()),
+                             body->getArgument(arguments.size()),
                              body->getArgument(arguments.size() + 1));
         builder.setInsertionPoint(nest);
-        callOperands.push_back(arith::ConstantIndexOp::create(builder, nest.getLoc(), 0));
+        callOperands.push_back(arith::ConstantIndexOp::create(builder, nest->getLoc(), 0));
         callOperands.push_back(*tripCount);
       }
-      func::CallOp::create(builder, nest.getLoc(), kernel, callOperands);
-      nest.erase();
+      builder.setInsertionPoint(nest);
+      func::CallOp::create(builder, nest->getLoc(), kernel, callOperands);
+      nest->erase();
     }
   }
 };

@@ -378,6 +378,23 @@ def CopySharedResultsPass : Pass<"mbert-copy-shared-results", "mlir::ModuleOp"> 
   ];
 }
 
+def PrivatizeParallelTemporariesPass
+    : Pass<"mbert-privatize-parallel-temporaries", "mlir::ModuleOp"> {
+  let summary = "Give each iteration of a parallel loop its own temporaries, planned before it";
+  let description = [{
+    Runs on bufferized IR, before mbert-plan-memory. Bufferization leaves
+    the temporaries of a parallel loop (`scf.forall` at the top of the
+    entry function) as allocations inside it, one per iteration at run
+    time. Each becomes a `memref.view` of slot `iv` of one buffer allocated
+    before the loop, with a slot (rounded up to the workspace alignment)
+    for every iteration, so that iterations running at the same time never
+    share a temporary and nothing is allocated inside a loop. A loop whose
+    iteration count is not a constant, or a temporary whose shape is not
+    static, is an error.
+  }];
+  let dependentDialects = ["mlir::arith::ArithDialect", "mlir::memref::MemRefDialect"];
+}
+
 def PlanMemoryPass : Pass<"mbert-plan-memory", "mlir::ModuleOp"> {
   let summary = "Place every intermediate buffer in one workspace arena";
   let description = [{
@@ -408,14 +425,17 @@ def OutlineLoopNestsPass : Pass<"mbert-outline-loop-nests", "mlir::ModuleOp"> {
   let description = [{
     A full MobileBERT is about a thousand loop nests; in one function LLVM's
     optimizer scales badly with its size (minutes at -O2). Each top-level
-    `scf.for` nest of the entry function becomes a private, non-inlinable
-    function that takes the dense buffers it touches; constants, globals
-    and views are rebuilt inside it. The entry point becomes a sequence of
-    calls, one per kernel. A nest headed by a loop marked `mbert.parallel`
-    with constant bounds, capturing only buffers, becomes a kernel over a
-    range [begin, end) of that loop's iterations (`mbert.parallel_kernel`
-    records the count), which mbert-dispatch-parallel-kernels later splits
-    across the thread pool.
+    `scf.for` or `scf.forall` nest of the entry function becomes a private,
+    non-inlinable function that takes the dense buffers it touches;
+    constants, globals and views are rebuilt inside it. The entry point becomes a sequence of
+    calls, one per kernel. A parallel loop (a one-dimensional `scf.forall`
+    with a constant step) capturing only buffers and indices becomes a
+    kernel that runs a range [begin, end) of its iterations in turn: its two
+    trailing arguments carry `#mbert.kernel_argument<iteration_begin>` and
+    `<iteration_end>`, and the call passes the whole range, a count computed
+    before it when the bounds are known only at run time.
+    mbert-dispatch-parallel-kernels later splits that range across the
+    thread pool.
   }];
   let dependentDialects = ["mlir::func::FuncDialect", "mlir::LLVM::LLVMDialect"];
 }

@@ -100,15 +100,20 @@ void buildLinalgToLLVMPipeline(OpPassManager &pm, const PipelineOptions &) {
                         "function-boundary-type-conversion=identity-layout-map},"
                         "buffer-results-to-out-params{hoist-static-allocs add-result-attr "
                         "modify-public-functions},"
-                        "canonicalize,"
-                        // Tiled loops (linears, attention) allocate block
-                        // temporaries inside the loop; the planner places
-                        // only allocations at the top of the entry point.
-                        "func.func(buffer-loop-hoisting)");
+                        // Writes of a parallel loop's slices back into
+                        // the same slices become self-copies, then go.
+                        "cse,canonicalize");
+  pm.addPass(createPrivatizeParallelTemporariesPass());
+  // Sequential loops inside the nests allocate block temporaries inside the
+  // loop; the planner places only allocations at the top of the entry point.
+  addUpstreamPasses(pm, "func.func(buffer-loop-hoisting)");
   pm.addPass(createPlanMemoryPass());
   pm.addNestedPass<func::FuncOp>(createLowerStridedCopiesPass());
   addUpstreamPasses(pm, "func.func(convert-linalg-to-loops)");
   pm.addPass(createOutlineLoopNestsPass());
+  // Parallel loops nested in a kernel, and any a kernel could not take, run
+  // their iterations in turn.
+  addUpstreamPasses(pm, "scf-forall-to-for");
   pm.addPass(createFinalizeEntryPointPass());
   addUpstreamPasses(pm, "expand-strided-metadata,lower-affine,"
                         // GEMM kernels: transfers past the last column become

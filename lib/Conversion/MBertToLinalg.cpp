@@ -51,31 +51,6 @@ Value extractTile(OpBuilder &b, Location loc, Value source, ArrayRef<OpFoldResul
   return tensor::ExtractSliceOp::create(b, loc, type, source, offsets, sizeAttrs, strides);
 }
 
-/// Gives each iteration of `loop` (from 0 in steps of 1, `iterations` of
-/// them) its own copy of every temporary the body creates: each tensor.empty
-/// becomes iteration iv's slice of one tensor with a leading dimension of
-/// `iterations`. Bufferization would otherwise hoist a temporary out of the
-/// loop and share it, and iterations could not run at the same time.
-void privatizeTemporaries(RewriterBase &rewriter, scf::ForOp loop, int64_t iterations) {
-  OpBuilder::InsertionGuard guard(rewriter);
-  SmallVector<tensor::EmptyOp> temporaries;
-  loop.getBody()->walk([&](tensor::EmptyOp empty) { temporaries.push_back(empty); });
-  for (tensor::EmptyOp empty : temporaries) {
-    RankedTensorType type = empty.getType();
-    SmallVector<int64_t> shape = {iterations};
-    llvm::append_range(shape, type.getShape());
-    rewriter.setInsertionPoint(loop);
-    Value all = tensor::EmptyOp::create(rewriter, empty.getLoc(), shape, type.getElementType());
-    rewriter.setInsertionPoint(empty);
-    SmallVector<OpFoldResult> offsets(shape.size(), rewriter.getIndexAttr(0));
-    offsets.front() = loop.getInductionVar();
-    SmallVector<int64_t> sizes(shape);
-    sizes.front() = 1;
-    rewriter.replaceOp(empty, extractTile(rewriter, empty.getLoc(), all, offsets, sizes,
-                                          type.getShape()));
-  }
-}
-
 /// activation(input @ weight + bias + residual * residual_scale) as one
 /// register-tiled GEMM: the bias and scaled residual seed the accumulators
 /// and the activation is applied before the single write, so no epilogue
@@ -325,8 +300,9 @@ struct LowerAttention : OpRewritePattern<model::AttentionOp> {
     auto contextType = RankedTensorType::get({batch, queryLength, heads, headSize}, elementType);
     Value init = tensor::EmptyOp::create(rewriter, loc, contextType.getShape(), elementType);
 
+    // Writes the block's rows of the head's [Sq, D] context, `headContext`.
     auto computeBlock = [&](OpBuilder &b, Value batchIndex, Value head, Value keyHeadT, Value row,
-                            Value result) {
+                            Value headContext) {
       OpFoldResult zeroIndex = b.getIndexAttr(0);
       Value queryBlock = extractTile(b, loc, query, {batchIndex, row, head, zeroIndex},
                                      {1, blockRows, 1, headSize}, {blockRows, headSize});
@@ -369,24 +345,34 @@ struct LowerAttention : OpRewritePattern<model::AttentionOp> {
           b, loc, probabilities, GemmRhs{valueHead}, headSize, kernel,
           [](OpBuilder &, Location, Value, Value, VectorType) { return Value(); },
           /*relu=*/false, GemmBounds{Value(), Value(), length});
-      SmallVector<OpFoldResult> offsets = {batchIndex, row, head, zeroIndex};
-      SmallVector<OpFoldResult> sizes = {b.getIndexAttr(1), b.getIndexAttr(blockRows),
-                                         b.getIndexAttr(1), b.getIndexAttr(headSize)};
-      SmallVector<OpFoldResult> strides(4, b.getIndexAttr(1));
-      return tensor::InsertSliceOp::create(b, loc, attended, result, offsets, sizes, strides)
+      SmallVector<OpFoldResult> offsets = {row, zeroIndex};
+      SmallVector<OpFoldResult> sizes = {b.getIndexAttr(blockRows), b.getIndexAttr(headSize)};
+      SmallVector<OpFoldResult> strides(2, b.getIndexAttr(1));
+      return tensor::InsertSliceOp::create(b, loc, attended, headContext, offsets, sizes, strides)
           .getResult();
     };
 
-    // One loop over (batch, head) pairs: each writes its own channels of the
-    // context and, once its temporaries are private, shares nothing with
-    // another pair, so the pairs run in parallel.
+    // One loop over (batch, head) pairs: each owns its head's channels of
+    // the context and shares nothing else with another pair (bufferization
+    // gives each its own temporaries), so the pairs run in parallel.
     int64_t pairs = batch * heads;
-    auto pairLoop = scf::ForOp::create(
-        rewriter, loc, index(0), index(pairs), index(1), ValueRange{init},
-        [&](OpBuilder &b, Location, Value pair, ValueRange pairCarried) {
-          Value headCount = arith::ConstantIndexOp::create(b, loc, heads);
-          Value batchIndex = arith::DivUIOp::create(b, loc, pair, headCount);
-          Value head = arith::RemUIOp::create(b, loc, pair, headCount);
+    auto batchOf = [&](OpBuilder &b, Value pair) -> Value {
+      return arith::DivUIOp::create(b, loc, pair, arith::ConstantIndexOp::create(b, loc, heads));
+    };
+    auto headOf = [&](OpBuilder &b, Value pair) -> Value {
+      return arith::RemUIOp::create(b, loc, pair, arith::ConstantIndexOp::create(b, loc, heads));
+    };
+    auto headChannels = [&](OpBuilder &b, Value pair) -> SmallVector<OwnedSlice> {
+      Value batchIndex = batchOf(b, pair), head = headOf(b, pair);
+      OpFoldResult zeroIndex = b.getIndexAttr(0), one = b.getIndexAttr(1);
+      return {OwnedSlice{{batchIndex, zeroIndex, head, zeroIndex},
+                         {one, b.getIndexAttr(queryLength), one, b.getIndexAttr(headSize)},
+                         RankedTensorType::get({queryLength, headSize}, elementType)}};
+    };
+    SmallVector<Value> context = buildParallelLoop(
+        rewriter, loc, rewriter.getIndexAttr(pairs), init, headChannels,
+        [&](OpBuilder &b, Value pair, ValueRange pairCarried) -> SmallVector<Value> {
+          Value batchIndex = batchOf(b, pair), head = headOf(b, pair);
           // K^T of this head, [D, Sk]: each step of the score kernel's
           // reduction then reads a contiguous row of keys.
           OpFoldResult zeroIndex = b.getIndexAttr(0);
@@ -424,29 +410,24 @@ struct LowerAttention : OpRewritePattern<model::AttentionOp> {
                        })
                 .getResult(0);
           };
-          if (!length) {
-            scf::YieldOp::create(b, loc,
-                                 blockLoop(index(0), index(queryLength), pairCarried[0]));
-            return;
-          }
+          if (!length)
+            return {blockLoop(index(0), index(queryLength), pairCarried[0])};
           // Whole blocks, then at most one block that ends at the last valid
           // query (recomputing rows of the block before it, the same values),
           // or starts at 0 when the length is below a block.
           Value blockCount = index(blockRows);
           Value wholeRows = arith::SubIOp::create(
               b, loc, length, arith::RemUIOp::create(b, loc, length, blockCount));
-          Value context = blockLoop(index(0), wholeRows, pairCarried[0]);
+          Value wholeBlocks = blockLoop(index(0), wholeRows, pairCarried[0]);
           Value tailStart = arith::MaxSIOp::create(
               b, loc, arith::SubIOp::create(b, loc, length, blockCount), index(0));
           Value needsTail =
               arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult, wholeRows, length);
           Value tailEnd = arith::SelectOp::create(
               b, loc, needsTail, arith::AddIOp::create(b, loc, tailStart, index(1)), tailStart);
-          scf::YieldOp::create(b, loc, blockLoop(tailStart, tailEnd, context));
+          return {blockLoop(tailStart, tailEnd, wholeBlocks)};
         });
-    privatizeTemporaries(rewriter, pairLoop, pairs);
-    pairLoop->setAttr(kParallelLoopAttr, rewriter.getUnitAttr());
-    rewriter.replaceOp(op, buildStaticReshape(rewriter, loc, pairLoop.getResult(0),
+    rewriter.replaceOp(op, buildStaticReshape(rewriter, loc, context.front(),
                                               getTensorType(op.getResult())));
     return success();
   }

@@ -47,24 +47,35 @@ public:
 
   /// Computes rows [firstRow, endRow) of `result`, `tileRows` at a time
   /// (tileRows divides the range). The panel loop is outside the row loop:
-  /// a panel of B is reused by every row tile while it is in cache.
+  /// a panel of B is reused by every row tile while it is in cache. Panels
+  /// own disjoint columns of the result, so they run in parallel.
   Value build(Value result, Value firstRow, Value endRow, int64_t tileRows) {
-    Value panels = index(llvm::divideCeilSigned(columns, nr));
+    OpFoldResult panels = b.getIndexAttr(llvm::divideCeilSigned(columns, nr));
     if (bounds.columns)
-      panels = arith::CeilDivUIOp::create(b, loc, bounds.columns, index(nr));
-    auto panelLoop = scf::ForOp::create(
-        b, loc, index(0), panels, index(1), ValueRange{result},
-        [&](OpBuilder &, Location, Value panel, ValueRange panelCarried) {
+      panels = arith::CeilDivUIOp::create(b, loc, bounds.columns, index(nr)).getResult();
+    int64_t rows = getTensorType(result).getDimSize(0);
+    auto panelColumns = [&](OpBuilder &, Value panel) -> SmallVector<OwnedSlice> {
+      Value column = mulIndex(panel, nr);
+      OpFoldResult width = b.getIndexAttr(nr);
+      // The last panel of a width that is not a multiple of nr is narrower.
+      if (!columnsInBounds)
+        width = arith::MinSIOp::create(b, loc, index(nr),
+                                       arith::SubIOp::create(b, loc, index(columns), column))
+                    .getResult();
+      auto type = RankedTensorType::get(
+          {rows, columnsInBounds ? nr : ShapedType::kDynamic}, b.getF32Type());
+      return {OwnedSlice{{b.getIndexAttr(0), column}, {b.getIndexAttr(rows), width}, type}};
+    };
+    return buildParallelLoop(
+        b, loc, panels, result, panelColumns,
+        [&](OpBuilder &, Value panel, ValueRange panelColumns) -> SmallVector<Value> {
           auto rowLoop = scf::ForOp::create(
-              b, loc, firstRow, endRow, index(tileRows), panelCarried,
+              b, loc, firstRow, endRow, index(tileRows), panelColumns,
               [&](OpBuilder &, Location, Value row, ValueRange rowCarried) {
                 scf::YieldOp::create(b, loc, buildTile(rowCarried[0], panel, row, tileRows));
               });
-          scf::YieldOp::create(b, loc, rowLoop.getResults());
-        });
-    // Panels write disjoint columns of the result.
-    panelLoop->setAttr(kParallelLoopAttr, b.getUnitAttr());
-    return panelLoop.getResult(0);
+          return rowLoop.getResults();
+        })[0];
   }
 
   Value index(int64_t value) { return arith::ConstantIndexOp::create(b, loc, value); }
@@ -145,8 +156,9 @@ private:
     return readRowSegment(b, loc, panelRows, {panel, group, index(offset)}, type);
   }
 
-  /// One register tile: rows [row, row + tileRows), the columns of `panel`.
-  Value buildTile(Value result, Value panel, Value row, int64_t tileRows) {
+  /// One register tile: rows [row, row + tileRows), the columns of `panel`,
+  /// written into `panelColumns` (those columns of the result).
+  Value buildTile(Value panelColumns, Value panel, Value row, int64_t tileRows) {
     Value column = mulIndex(panel, nr);
     SmallVector<Value> seeds(tileRows);
     for (int64_t r = 0; r < tileRows; ++r)
@@ -193,12 +205,12 @@ private:
                           : reduction.getResult(r);
       if (relu)
         tileRow = arith::MaximumFOp::create(b, loc, tileRow, zeroVector(outputType));
-      result = vector::TransferWriteOp::create(b, loc, tileRow, result,
-                                               ValueRange{addIndex(row, r), column},
-                                               ArrayRef<bool>{columnsInBounds})
-                   .getResult();
+      panelColumns = vector::TransferWriteOp::create(b, loc, tileRow, panelColumns,
+                                                     ValueRange{addIndex(row, r), index(0)},
+                                                     ArrayRef<bool>{columnsInBounds})
+                         .getResult();
     }
-    return result;
+    return panelColumns;
   }
 
   SmallVector<Value> buildReductionStep(Value panel, Value column, Value row, Value step,
@@ -577,19 +589,37 @@ QuantizedRows buildRowQuantization(OpBuilder &b, Location loc, Value input, Valu
   // pairs, the pair's 8-byte blocks interleaved, so that one 16-byte load is
   // one block.
   bool pairedRows = kernel.getInstruction() == KernelInstruction::Smmla;
-  SmallVector<int64_t, 2> rowsShape = {rows, paddedDepth};
+  // The pairs [rows / 2, 2 * paddedDepth] are built as [rows / 2, blocks, 2,
+  // 8], in which each row's bytes are one rectangular slice.
+  assert((!pairedRows || paddedDepth % width == 0) && "SMMLA pads K to whole steps of 16");
+  int64_t blocks = paddedDepth / 8;
+  SmallVector<int64_t> rowsShape = {rows, paddedDepth};
   if (pairedRows)
-    rowsShape = {llvm::divideCeilSigned(rows, 2), 2 * paddedDepth};
+    rowsShape = {llvm::divideCeilSigned(rows, 2), blocks, 2, 8};
   Value rowsInit = tensor::EmptyOp::create(b, loc, rowsShape, i8);
   Value scaleInit = tensor::EmptyOp::create(b, loc, ArrayRef<int64_t>{rows}, f32);
   Value zeroPointInit = tensor::EmptyOp::create(b, loc, ArrayRef<int64_t>{rows}, i32);
+  auto rowSlices = [&](OpBuilder &nested, Value row) -> SmallVector<OwnedSlice> {
+    OpFoldResult zero = nested.getIndexAttr(0), one = nested.getIndexAttr(1);
+    OwnedSlice bytes{{row, zero}, {one, nested.getIndexAttr(paddedDepth)},
+                     RankedTensorType::get({paddedDepth}, i8)};
+    if (pairedRows) {
+      Value two = index(nested, 2);
+      bytes = {{arith::DivUIOp::create(nested, loc, row, two).getResult(), zero,
+                arith::RemUIOp::create(nested, loc, row, two).getResult(), zero},
+               {one, nested.getIndexAttr(blocks), one, nested.getIndexAttr(8)},
+               RankedTensorType::get({blocks, 8}, i8)};
+    }
+    return {bytes, OwnedSlice{{row}, {one}, RankedTensorType::get({1}, f32)},
+            OwnedSlice{{row}, {one}, RankedTensorType::get({1}, i32)}};
+  };
   // One row at a time, in two passes over it while it is in cache: its range
   // (widened to include 0, so that zeros such as ReLU outputs are exact),
   // then its int8 values. Rows are independent: the loop runs on the pool.
-  auto rowLoop = scf::ForOp::create(
-      b, loc, index(b, 0), validRows ? validRows : index(b, rows), index(b, 1),
-      ValueRange{rowsInit, scaleInit, zeroPointInit},
-      [&](OpBuilder &nested, Location, Value row, ValueRange carried) {
+  SmallVector<Value> quantized = buildParallelLoop(
+      b, loc, validRows ? OpFoldResult(validRows) : b.getIndexAttr(rows),
+      ValueRange{rowsInit, scaleInit, zeroPointInit}, rowSlices,
+      [&](OpBuilder &nested, Value row, ValueRange rowSlice) -> SmallVector<Value> {
         Value zeros = arith::ConstantOp::create(
             nested, loc, DenseElementsAttr::get(floats, nested.getF32FloatAttr(0.0f)));
         auto rangeLoop = scf::ForOp::create(
@@ -628,8 +658,8 @@ QuantizedRows buildRowQuantization(OpBuilder &b, Location loc, Value input, Valu
         Value zeroPointVector = vector::BroadcastOp::create(nested, loc, floats, zeroPoint);
         auto quantizeLoop = scf::ForOp::create(
             nested, loc, index(nested, 0), index(nested, paddedDepth), index(nested, width),
-            ValueRange{carried[0]},
-            [&](OpBuilder &inner, Location, Value k, ValueRange quantized) {
+            ValueRange{rowSlice[0]},
+            [&](OpBuilder &inner, Location, Value k, ValueRange rowBytes) {
               Value x = readSmoothed(inner, row, k);
               // A separate multiply and add (not an FMA): targets without FMA
               // would call libm for it, and every target rounds the same way.
@@ -641,42 +671,43 @@ QuantizedRows buildRowQuantization(OpBuilder &b, Location loc, Value input, Valu
                   inner, loc, bytes,
                   arith::FPToSIOp::create(inner, loc, VectorType::get({width}, i32), rounded));
               if (!pairedRows) {
-                Value written = vector::TransferWriteOp::create(
-                                    inner, loc, values, quantized[0], ValueRange{row, k},
-                                    ArrayRef<bool>{paddedDepth % width == 0})
-                                    .getResult();
-                scf::YieldOp::create(inner, loc, written);
+                scf::YieldOp::create(
+                    inner, loc,
+                    vector::TransferWriteOp::create(inner, loc, values, rowBytes[0],
+                                                    ValueRange{k},
+                                                    ArrayRef<bool>{paddedDepth % width == 0})
+                        .getResult());
                 return;
               }
-              // Depth k .. k + 7 of row r goes to pair r / 2 at 2k + 8 (r % 2).
-              Value two = index(inner, 2);
-              Value pair = arith::DivUIOp::create(inner, loc, row, two);
-              Value second = arith::MulIOp::create(
-                  inner, loc, arith::RemUIOp::create(inner, loc, row, two), index(inner, 8));
-              Value written = quantized[0];
-              for (int64_t half = 0; half < 2; ++half) {
+              // Depth k .. k + 15 is the row's half of blocks k / 8 and k / 8 + 1.
+              Value written = rowBytes[0];
+              Value firstBlock = arith::DivUIOp::create(inner, loc, k, index(inner, 8));
+              for (int64_t half = 0; half < width / 8; ++half) {
                 Value block = vector::ExtractStridedSliceOp::create(
                     inner, loc, values, ArrayRef<int64_t>{8 * half}, ArrayRef<int64_t>{8},
                     ArrayRef<int64_t>{1});
-                Value offset = arith::AddIOp::create(
-                    inner, loc, arith::MulIOp::create(inner, loc, k, two),
-                    arith::AddIOp::create(inner, loc, second, index(inner, 16 * half)));
-                written = vector::TransferWriteOp::create(inner, loc, block, written,
-                                                          ValueRange{pair, offset},
-                                                          ArrayRef<bool>{true})
+                written = vector::TransferWriteOp::create(
+                              inner, loc, block, written,
+                              ValueRange{arith::AddIOp::create(inner, loc, firstBlock,
+                                                               index(inner, half)),
+                                         index(inner, 0)},
+                              ArrayRef<bool>{true})
                               .getResult();
               }
               scf::YieldOp::create(inner, loc, written);
             });
         Value zeroPointInt = arith::FPToSIOp::create(nested, loc, i32, zeroPoint);
-        scf::YieldOp::create(
-            nested, loc,
-            ValueRange{quantizeLoop.getResult(0),
-                       tensor::InsertOp::create(nested, loc, scale, carried[1], row),
-                       tensor::InsertOp::create(nested, loc, zeroPointInt, carried[2], row)});
+        Value first = index(nested, 0);
+        return {quantizeLoop.getResult(0),
+                tensor::InsertOp::create(nested, loc, scale, rowSlice[1], first),
+                tensor::InsertOp::create(nested, loc, zeroPointInt, rowSlice[2], first)};
       });
-  rowLoop->setAttr(kParallelLoopAttr, b.getUnitAttr());
-  return QuantizedRows{rowLoop.getResult(0), rowLoop.getResult(1), rowLoop.getResult(2)};
+  Value rowBytes = quantized[0];
+  if (pairedRows)
+    rowBytes = buildStaticReshape(
+        b, loc, rowBytes,
+        RankedTensorType::get({rowsShape[0], 2 * paddedDepth}, i8));
+  return QuantizedRows{rowBytes, quantized[1], quantized[2]};
 }
 
 Value buildRegisterTiledGemm(OpBuilder &b, Location loc, Value lhs, const GemmRhs &rhs,

@@ -5,6 +5,7 @@
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Dialect/Utils/ReshapeOpsUtils.h"
 
@@ -230,6 +231,36 @@ Value buildSoftmaxOfColumnPrefix(OpBuilder &b, Location loc, Value input, Value 
         return arith::DivFOp::create(nested, nestedLoc, args[0], args[1]);
       });
   return tensor::InsertSliceOp::create(b, loc, probabilities, storage, offsets, sizes, strides);
+}
+
+SmallVector<Value> buildParallelLoop(
+    OpBuilder &b, Location loc, OpFoldResult iterations, ValueRange outputs,
+    function_ref<SmallVector<OwnedSlice>(OpBuilder &, Value)> ownedSlices,
+    function_ref<SmallVector<Value>(OpBuilder &, Value, ValueRange)> body) {
+  auto loop = scf::ForallOp::create(
+      b, loc, ArrayRef<OpFoldResult>{iterations}, outputs, std::nullopt,
+      [&](OpBuilder &nested, Location bodyLoc, ValueRange arguments) {
+        Value iteration = arguments.front();
+        ValueRange shared = arguments.drop_front();
+        SmallVector<OwnedSlice> slices = ownedSlices(nested, iteration);
+        assert(slices.size() == shared.size() && "one owned slice per output");
+        SmallVector<Value> parts;
+        for (auto [slice, whole] : llvm::zip(slices, shared)) {
+          SmallVector<OpFoldResult> strides(slice.offsets.size(), nested.getIndexAttr(1));
+          parts.push_back(tensor::ExtractSliceOp::create(nested, bodyLoc, slice.type, whole,
+                                                         slice.offsets, slice.sizes, strides));
+        }
+        SmallVector<Value> written = body(nested, iteration, parts);
+        auto terminator = scf::InParallelOp::create(nested, bodyLoc);
+        OpBuilder::InsertionGuard guard(nested);
+        nested.setInsertionPointToStart(&terminator.getRegion().front());
+        for (auto [value, slice, whole] : llvm::zip(written, slices, shared)) {
+          SmallVector<OpFoldResult> strides(slice.offsets.size(), nested.getIndexAttr(1));
+          tensor::ParallelInsertSliceOp::create(nested, bodyLoc, value, whole, slice.offsets,
+                                                slice.sizes, strides);
+        }
+      });
+  return loop.getResults();
 }
 
 Value buildStaticReshape(OpBuilder &b, Location loc, Value source, RankedTensorType resultType) {

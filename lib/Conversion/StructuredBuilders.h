@@ -90,6 +90,27 @@ mlir::Value buildSoftmax(mlir::OpBuilder &b, mlir::Location loc, mlir::Value inp
 mlir::Value buildSoftmaxOfColumnPrefix(mlir::OpBuilder &b, mlir::Location loc, mlir::Value input,
                                        mlir::Value validColumns);
 
+/// The part of an output that one iteration of a parallel loop owns: the
+/// slice at `offsets` with `sizes` (unit strides), typed `type` (the sizes,
+/// with unit dimensions dropped where the caller wants a lower rank).
+struct OwnedSlice {
+  llvm::SmallVector<mlir::OpFoldResult> offsets, sizes;
+  mlir::RankedTensorType type;
+};
+
+/// A loop of `iterations` independent iterations, which a thread pool may run
+/// in any order and at the same time (an scf.forall). Iteration i owns
+/// `ownedSlices(b, i)`, one slice of each of `outputs`; the slices of
+/// different iterations must not overlap. `body(b, i, slices)` returns the
+/// new values of its slices. Returns the outputs with every slice written.
+llvm::SmallVector<mlir::Value> buildParallelLoop(
+    mlir::OpBuilder &b, mlir::Location loc, mlir::OpFoldResult iterations,
+    mlir::ValueRange outputs,
+    llvm::function_ref<llvm::SmallVector<OwnedSlice>(mlir::OpBuilder &, mlir::Value)> ownedSlices,
+    llvm::function_ref<llvm::SmallVector<mlir::Value>(mlir::OpBuilder &, mlir::Value,
+                                                      mlir::ValueRange)>
+        body);
+
 /// Reshapes a static tensor to `resultType` (same element count) with one
 /// collapse or expand when the shapes allow it, else through a 1-D tensor.
 mlir::Value buildStaticReshape(mlir::OpBuilder &b, mlir::Location loc, mlir::Value source,

@@ -1,4 +1,4 @@
-// RUN: mbert-opt %s --pass-pipeline="builtin.module(func.func(mbert-lower-to-linalg,canonicalize))" | FileCheck %s
+// RUN: mbert-opt %s --pass-pipeline="builtin.module(func.func(mbert-lower-to-linalg,canonicalize,cse))" | FileCheck %s
 // RUN: mbert-opt %s --pass-pipeline="builtin.module(func.func(mbert-lower-to-linalg))" | FileCheck %s --check-prefix=NO-MBERT
 
 // Every model op lowers; nothing of the mbert dialect survives.
@@ -46,8 +46,11 @@ func.func @linear_bias_residual_relu(%x: tensor<2x3x5xf32>, %w: tensor<5x4xf32>,
 // CHECK-LABEL: func.func @linear_packed_residual_scale
 // CHECK-SAME: (%[[X:.+]]: tensor<4x3xf32>, %[[W4:.+]]: tensor<2x3x8x1xf32>, %[[R:.+]]: tensor<4x16xf32>, %[[S:.+]]: tensor<16xf32>)
 // CHECK: %[[W:.+]] = tensor.collapse_shape %[[W4]] {{\[}}[0], [1], [2, 3]] : tensor<2x3x8x1xf32> into tensor<2x3x8xf32>
-// CHECK: scf.for %[[PANEL:[^ ]+]] = %{{.+}} to %{{.+}} step %{{.+}} iter_args(%[[OUT:.+]] = %{{.+}}) -> (tensor<4x16xf32>)
+// Panels own disjoint columns of the result: the panel loop is a parallel
+// scf.forall, each iteration writing its [4, 8] slice.
+// CHECK: %[[RESULT:.+]] = scf.forall (%[[PANEL:[^)]+]]) in (2) shared_outs(%[[ALL:.+]] = %{{.+}}) -> (tensor<4x16xf32>)
 // CHECK: %[[COLUMN:.+]] = arith.muli %[[PANEL]], %{{.+}} : index
+// CHECK: %[[OUT:.+]] = tensor.extract_slice %[[ALL]][0, %[[COLUMN]]] [4, 8] [1, 1] : tensor<4x16xf32> to tensor<4x8xf32>
 // CHECK: %[[RROW:.+]] = vector.transfer_read %[[R]][%{{.+}}, %[[COLUMN]]], %{{.+}} {in_bounds = [true]} : tensor<4x16xf32>, vector<8xf32>
 // CHECK: %[[SROW:.+]] = vector.transfer_read %[[S]][%[[COLUMN]]], %{{.+}} {in_bounds = [true]} : tensor<16xf32>, vector<8xf32>
 // CHECK: %[[SEED:.+]] = arith.mulf %[[RROW]], %[[SROW]] : vector<8xf32>
@@ -55,9 +58,12 @@ func.func @linear_bias_residual_relu(%x: tensor<2x3x5xf32>, %w: tensor<5x4xf32>,
 // CHECK: vector.transfer_read %[[W]][%[[PANEL]], %[[K]], %{{.+}}], %{{.+}} {in_bounds = [true]} : tensor<2x3x8xf32>, vector<8xf32>
 // CHECK-COUNT-4: vector.fma
 // CHECK-NOT: arith.maximumf
-// CHECK: vector.transfer_write %[[TILE]]#0, %[[OUT]][%{{.+}}, %[[COLUMN]]] {in_bounds = [true]} : vector<8xf32>, tensor<4x16xf32>
-// Panels write disjoint columns: the loop is marked for the thread pool.
-// CHECK: } {mbert.parallel}
+// CHECK: %[[W0:.+]] = vector.transfer_write %[[TILE]]#0, %[[OUT]][%{{.+}}, %{{.+}}] {in_bounds = [true]} : vector<8xf32>, tensor<4x8xf32>
+// CHECK-COUNT-2: vector.transfer_write
+// CHECK: %[[W3:.+]] = vector.transfer_write %[[TILE]]#3
+// CHECK: scf.forall.in_parallel
+// CHECK-NEXT: tensor.parallel_insert_slice %[[W3]] into %[[ALL]][0, %[[COLUMN]]] [4, 8] [1, 1] : tensor<4x8xf32> into tensor<4x16xf32>
+// CHECK: return %[[RESULT]]
 func.func @linear_packed_residual_scale(%x: tensor<4x3xf32>, %w: tensor<2x3x8x1xf32>, %r: tensor<4x16xf32>, %s: tensor<16xf32>) -> tensor<4x16xf32> {
   %0 = mbert.linear %x, %w residual(%r) residual_scale(%s) {kernel = #mbert.kernel<fma, f32 -> f32, mr = 4, nr = 8, kr = 1>} : (tensor<4x3xf32>, tensor<2x3x8x1xf32>, tensor<4x16xf32>, tensor<16xf32>) -> tensor<4x16xf32>
   return %0 : tensor<4x16xf32>
@@ -88,28 +94,28 @@ func.func @no_norm(%x: tensor<2x3x4xf32>, %gamma: tensor<4xf32>, %beta: tensor<4
 
 // B = 2, Sq = 3, Sk = 4, H = 2, D = 4. Heads become a dimension of their own
 // through expand_shape; the context is [B, Sq, H, D]. Attention runs per
-// (batch, head) pair, 4 of them, in one loop marked parallel: K^T of the head
-// is computed once, then per block of query rows (here one row: 3 rows do not
-// split evenly into larger blocks). Every temporary of a pair (K^T, scores,
-// softmax steps) is that pair's slice of a buffer with one slice per pair, so
-// pairs can run at the same time. Both products are GEMM kernels: scale * Q
-// against K^T with the mask row as the seed, then the probabilities against V.
+// (batch, head) pair, 4 of them, in one parallel scf.forall: each pair owns
+// its head's [Sq, D] slice of the context. K^T of the head is computed once,
+// then per block of query rows (here one row: 3 rows do not split evenly
+// into larger blocks). The pair's temporaries (K^T, scores, softmax steps)
+// are created inside the loop: bufferization gives each iteration its own.
+// Both products are GEMM kernels: scale * Q against K^T with the mask row as
+// the seed, then the probabilities against V.
 // CHECK-LABEL: func.func @attention_masked
 // CHECK-SAME: (%[[Q:.+]]: tensor<2x3x8xf32>, %[[K:.+]]: tensor<2x4x8xf32>, %[[V:.+]]: tensor<2x4x8xf32>, %[[MASK:.+]]: tensor<2x1x1x4xf32>)
 // CHECK-DAG: %[[SCALE:.+]] = arith.constant 5.000000e-01 : f32
 // CHECK-DAG: %[[HEADS:.+]] = arith.constant 2 : index
-// CHECK-DAG: %[[PAIRS:.+]] = arith.constant 4 : index
 // CHECK-DAG: %[[Q4:.+]] = tensor.expand_shape %[[Q]] {{\[}}[0], [1], [2, 3]] output_shape [2, 3, 2, 4] : tensor<2x3x8xf32> into tensor<2x3x2x4xf32>
 // CHECK-DAG: %[[K4:.+]] = tensor.expand_shape %[[K]] {{\[}}[0], [1], [2, 3]] output_shape [2, 4, 2, 4] : tensor<2x4x8xf32> into tensor<2x4x2x4xf32>
 // CHECK-DAG: %[[V4:.+]] = tensor.expand_shape %[[V]] {{\[}}[0], [1], [2, 3]] output_shape [2, 4, 2, 4] : tensor<2x4x8xf32> into tensor<2x4x2x4xf32>
-// CHECK-DAG: %[[KT_ALL:.+]] = tensor.empty() : tensor<4x4x4xf32>
-// CHECK: %[[RESULT:.+]] = scf.for %[[PAIR:[^ ]+]] = %{{.+}} to %[[PAIRS]] step %{{.+}} iter_args({{.*}}) -> (tensor<2x3x2x4xf32>)
+// CHECK: %[[RESULT:.+]] = scf.forall (%[[PAIR:[^)]+]]) in (4) shared_outs(%[[ALL:.+]] = %{{.+}}) -> (tensor<2x3x2x4xf32>)
 // CHECK-DAG: %[[B:.+]] = arith.divui %[[PAIR]], %[[HEADS]] : index
 // CHECK-DAG: %[[H:.+]] = arith.remui %[[PAIR]], %[[HEADS]] : index
+// CHECK: %[[MINE:.+]] = tensor.extract_slice %[[ALL]][%[[B]], 0, %[[H]], 0] [1, 3, 1, 4] [1, 1, 1, 1] : tensor<2x3x2x4xf32> to tensor<3x4xf32>
 // CHECK: %[[KH:.+]] = tensor.extract_slice %[[K4]][%[[B]], 0, %[[H]], 0] [1, 4, 1, 4] [1, 1, 1, 1] : tensor<2x4x2x4xf32> to tensor<4x4xf32>
-// CHECK: %[[KT_MINE:.+]] = tensor.extract_slice %[[KT_ALL]][%[[PAIR]], 0, 0] [1, 4, 4] [1, 1, 1] : tensor<4x4x4xf32> to tensor<4x4xf32>
+// CHECK: %[[KT_MINE:.+]] = tensor.empty() : tensor<4x4xf32>
 // CHECK: %[[KT:.+]] = linalg.transpose ins(%[[KH]] : tensor<4x4xf32>) outs(%[[KT_MINE]] : tensor<4x4xf32>) permutation = [1, 0]
-// CHECK: scf.for %[[ROW:[^ ]+]] = {{.*}} iter_args(%[[ACC:.+]] = %{{.+}})
+// CHECK: %[[WRITTEN:.+]] = scf.for %[[ROW:[^ ]+]] = {{.*}} iter_args(%[[ACC:.+]] = %[[MINE]])
 // CHECK: %[[QB:.+]] = tensor.extract_slice %[[Q4]][%[[B]], %[[ROW]], %[[H]], 0] [1, 1, 1, 4] [1, 1, 1, 1] : tensor<2x3x2x4xf32> to tensor<1x4xf32>
 // CHECK: %[[QS:.+]] = linalg.generic {{.*}} ins(%[[QB]] : tensor<1x4xf32>)
 // CHECK: arith.mulf %{{.+}}, %[[SCALE]] : f32
@@ -129,8 +135,9 @@ func.func @no_norm(%x: tensor<2x3x4xf32>, %gamma: tensor<4xf32>, %beta: tensor<4
 // CHECK: vector.transfer_read %[[VH]][%[[J]], %{{.+}}]
 // CHECK: vector.fma
 // CHECK: %[[CTX:.+]] = vector.transfer_write
-// CHECK: tensor.insert_slice %[[CTX]] into %[[ACC]][%[[B]], %[[ROW]], %[[H]], 0] [1, 1, 1, 4] [1, 1, 1, 1] : tensor<1x4xf32> into tensor<2x3x2x4xf32>
-// CHECK: } {mbert.parallel}
+// CHECK: tensor.insert_slice %[[CTX]] into %[[ACC]][%[[ROW]], 0] [1, 4] [1, 1] : tensor<1x4xf32> into tensor<3x4xf32>
+// CHECK: scf.forall.in_parallel
+// CHECK-NEXT: tensor.parallel_insert_slice %[[WRITTEN]] into %[[ALL]][%[[B]], 0, %[[H]], 0] [1, 3, 1, 4] [1, 1, 1, 1] : tensor<3x4xf32> into tensor<2x3x2x4xf32>
 // CHECK: %[[MERGED:.+]] = tensor.collapse_shape %[[RESULT]] {{\[}}[0], [1], [2, 3]] : tensor<2x3x2x4xf32> into tensor<2x3x8xf32>
 // CHECK: return %[[MERGED]]
 func.func @attention_masked(%q: tensor<2x3x8xf32>, %k: tensor<2x4x8xf32>, %v: tensor<2x4x8xf32>, %mask: tensor<2x1x1x4xf32>) -> tensor<2x3x8xf32> {

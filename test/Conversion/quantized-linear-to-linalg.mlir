@@ -7,22 +7,30 @@
 // writes the int8 row, K = 20 padded to 32 (SDOT reads 16 bytes of a row at
 // once; the padding meets zero weights).
 // CHECK-LABEL: func.func @sdot
-// CHECK: %[[Q:.+]]:3 = scf.for %[[ROW:[^ ]+]] = {{.+}} -> (tensor<8x32xi8>, tensor<8xf32>, tensor<8xi32>)
+// CHECK: %[[Q:.+]]:3 = scf.forall (%[[ROW:[^)]+]]) in (8) shared_outs(%[[BYTES:[^ ]+]] = %{{.+}}, %[[SCALES:[^ ]+]] = %{{.+}}, %[[ZEROS:[^ ]+]] = %{{.+}}) -> (tensor<8x32xi8>, tensor<8xf32>, tensor<8xi32>)
+// CHECK: %[[MY_BYTES:.+]] = tensor.extract_slice %[[BYTES]][%[[ROW]], 0] [1, 32] [1, 1] : tensor<8x32xi8> to tensor<32xi8>
+// CHECK: %[[MY_SCALE:.+]] = tensor.extract_slice %[[SCALES]][%[[ROW]]] [1] [1] : tensor<8xf32> to tensor<1xf32>
+// CHECK: %[[MY_ZERO:.+]] = tensor.extract_slice %[[ZEROS]][%[[ROW]]] [1] [1] : tensor<8xi32> to tensor<1xi32>
 // CHECK: scf.for {{.+}} -> (vector<16xf32>, vector<16xf32>)
 // CHECK: arith.minnumf
 // CHECK: arith.maxnumf
 // CHECK: %[[LOW:.+]] = vector.reduction <minnumf>
 // CHECK: %[[HIGH:.+]] = vector.reduction <maxnumf>
 // CHECK: arith.subf %[[HIGH]], %[[LOW]] : f32
-// CHECK: scf.for {{.+}} -> (tensor<8x32xi8>)
+// CHECK: %[[ROW_BYTES:.+]] = scf.for {{.+}} iter_args(%{{.+}} = %[[MY_BYTES]]) -> (tensor<32xi8>)
 // CHECK: arith.mulf {{.+}} : vector<16xf32>
 // CHECK: arith.addf {{.+}} : vector<16xf32>
 // CHECK: arith.fptosi {{.+}} : vector<16xf32> to vector<16xi32>
 // CHECK: arith.trunci {{.+}} : vector<16xi32> to vector<16xi8>
-// CHECK: vector.transfer_write
-// CHECK: tensor.insert
-// CHECK: tensor.insert
-// CHECK: } {mbert.parallel}
+// CHECK: vector.transfer_write {{.+}} : vector<16xi8>, tensor<32xi8>
+// CHECK: %[[ROW_SCALE:.+]] = tensor.insert %{{.+}} into %[[MY_SCALE]][%{{.+}}] : tensor<1xf32>
+// CHECK: %[[ROW_ZERO:.+]] = tensor.insert %{{.+}} into %[[MY_ZERO]][%{{.+}}] : tensor<1xi32>
+// Rows are independent: each iteration of the parallel loop writes its row
+// of the bytes, its scale and its zero point.
+// CHECK: scf.forall.in_parallel
+// CHECK-NEXT: tensor.parallel_insert_slice %[[ROW_BYTES]] into %[[BYTES]][%[[ROW]], 0] [1, 32] [1, 1]
+// CHECK-NEXT: tensor.parallel_insert_slice %[[ROW_SCALE]] into %[[SCALES]][%[[ROW]]] [1] [1]
+// CHECK-NEXT: tensor.parallel_insert_slice %[[ROW_ZERO]] into %[[ZEROS]][%[[ROW]]] [1] [1]
 // The tile is 4 rows x 8 columns: per row two 4-lane int32 accumulators; each
 // step of the reduction covers 16 of K (two steps for 32): one 16-byte load
 // per row, and for each of the four depth groups two 16-byte blocks of the
@@ -107,17 +115,22 @@ func.func @int8_word_table(%ids: tensor<1x3xi64>, %table: tensor<5x2xi8>, %scale
 
 // SMMLA: 8 x 8 tiles of 2 x 2 blocks. The row quantization writes pairs of
 // rows, [4 pairs, 2 x 32], each 8 bytes of row 2p followed by the same depth
-// of row 2p + 1 (two 8-byte writes per 16 values). Per 16 steps of K each
+// of row 2p + 1: built as [4 pairs, 4 blocks, 2 rows, 8], in which row r owns
+// the slice [r / 2, :, r % 2, :], and 16 values are two 8-byte blocks. Per 16 steps of K each
 // pair is two 16-byte loads, its 2 x 8 blocks for depth 0-7 and 8-15, and
 // each meets the 4 column pairs of the panel (16 bytes each): 4 pairs x 2
 // halves x 4 = 32 SMMLA. Afterwards row 2p takes lanes 0-1 of its pair's
 // blocks, row 2p + 1 lanes 2-3.
 // CHECK-LABEL: func.func @smmla
-// CHECK: scf.for {{.+}} -> (tensor<4x64xi8>, tensor<8xf32>, tensor<8xi32>)
+// CHECK: scf.forall (%[[ROW:[^)]+]]) in (8) shared_outs(%[[PAIRS:[^ ]+]] = %{{.+}}, %{{.+}}, %{{.+}}) -> (tensor<4x4x2x8xi8>, tensor<8xf32>, tensor<8xi32>)
+// CHECK: %[[PAIR:.+]] = arith.divui %[[ROW]], %[[TWO:.+]] : index
+// CHECK: %[[SECOND:.+]] = arith.remui %[[ROW]], %[[TWO]] : index
+// CHECK: tensor.extract_slice %[[PAIRS]][%[[PAIR]], 0, %[[SECOND]], 0] [1, 4, 1, 8] [1, 1, 1, 1] : tensor<4x4x2x8xi8> to tensor<4x8xi8>
 // CHECK: vector.extract_strided_slice {{.+}} {offsets = [0], sizes = [8], strides = [1]} : vector<16xi8> to vector<8xi8>
-// CHECK: vector.transfer_write {{.+}} {in_bounds = [true]} : vector<8xi8>, tensor<4x64xi8>
+// CHECK: vector.transfer_write {{.+}} {in_bounds = [true]} : vector<8xi8>, tensor<4x8xi8>
 // CHECK: vector.extract_strided_slice {{.+}} {offsets = [8], sizes = [8], strides = [1]} : vector<16xi8> to vector<8xi8>
-// CHECK: vector.transfer_write {{.+}} {in_bounds = [true]} : vector<8xi8>, tensor<4x64xi8>
+// CHECK: vector.transfer_write {{.+}} {in_bounds = [true]} : vector<8xi8>, tensor<4x8xi8>
+// CHECK: tensor.collapse_shape %{{.+}} {{\[}}[0], [1, 2, 3]] : tensor<4x4x2x8xi8> into tensor<4x64xi8>
 // CHECK: scf.for {{.+}} -> (vector<4xi32>, vector<4xi32>, vector<4xi32>, vector<4xi32>, vector<4xi32>, vector<4xi32>, vector<4xi32>, vector<4xi32>, vector<4xi32>, vector<4xi32>, vector<4xi32>, vector<4xi32>, vector<4xi32>, vector<4xi32>, vector<4xi32>, vector<4xi32>)
 // CHECK: vector.transfer_read {{.+}} : tensor<4x64xi8>, vector<16xi8>
 // CHECK-COUNT-32: arm_neon.intr.smmla

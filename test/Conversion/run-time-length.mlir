@@ -33,7 +33,7 @@ func.func @linear_run_time_rows(%x: tensor<1x10x5xf32>, %w: tensor<5x8xf32>, %le
 // CHECK: linalg.transpose ins(%[[KEYS]] : tensor<?x8xf32>) outs(%[[COLUMNS]] : tensor<8x?xf32>)
 // CHECK: scf.for %{{.+}} = %{{.+}} to %{{.+}} step %[[BLOCK:[^ ]+]]
 // CHECK: %[[PANELS:.+]] = arith.ceildivui %[[L]], %{{.+}} : index
-// CHECK: scf.for %{{.+}} = %{{.+}} to %[[PANELS]] step
+// CHECK: scf.forall (%{{.+}}) in (%[[PANELS]])
 // CHECK: %[[SCORES:.+]] = tensor.extract_slice %{{.+}}[0, 0] [8, %[[L]]] [1, 1] : tensor<8x8xf32> to tensor<8x?xf32>
 // CHECK: linalg.generic {{.+}} iterator_types = ["parallel", "reduction"]} ins(%[[SCORES]] : tensor<8x?xf32>)
 // CHECK: math.exp

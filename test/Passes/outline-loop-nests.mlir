@@ -22,10 +22,11 @@ module attributes {mbert.model_name = "m", mbert.signature = {inputs = [], outpu
   // CHECK: memref.subview %[[OUT1]]
   // CHECK: scf.for
 
-  // A parallel nest whose captures are all buffers takes a range [begin, end)
-  // of its iterations (10 in steps of 4: 3 iterations) and records the count;
-  // the call runs the whole range. Without the attribute, or with a captured
-  // scalar, the kernel is an ordinary one.
+  // A parallel loop (scf.forall) whose captures are all buffers takes a range
+  // [begin, end) of its iterations (10 in steps of 4: 3 iterations), which it
+  // runs in turn, and records the count; the call runs the whole range. A
+  // sequential scf.for, or a parallel loop that captures a scalar, gives an
+  // ordinary kernel.
   // CHECK-LABEL: func.func private @m_run_kernel2
   // CHECK-SAME: (%[[OUT2:[^:]+]]: memref<2x4xf32>, %[[BEGIN:[^:]+]]: index {mbert.kernel_argument = #mbert.kernel_argument<iteration_begin>}, %[[END:[^:]+]]: index {mbert.kernel_argument = #mbert.kernel_argument<iteration_end>})
   // CHECK-DAG: %[[C0:.+]] = arith.constant 0 : index
@@ -41,7 +42,7 @@ module attributes {mbert.model_name = "m", mbert.signature = {inputs = [], outpu
   // CHECK-LABEL: func.func private @m_run_kernel3
   // CHECK-SAME: (%{{[^:]+}}: f32, %{{[^:]+}}: memref<2x4xf32>)
   // CHECK-NOT: mbert.kernel_argument
-  // CHECK: scf.for
+  // CHECK: scf.forall
 
   // A bound known only at run time (an index argument, captured like a
   // buffer) still splits: the count is computed before the call.
@@ -78,25 +79,25 @@ module attributes {mbert.model_name = "m", mbert.signature = {inputs = [], outpu
     // CHECK: call @m_run_kernel2(%{{.*}}, %[[FIRST]], %[[COUNT]]) : (memref<2x4xf32>, index, index) -> ()
     %c10 = arith.constant 10 : index
     %flat = memref.collapse_shape %out [[0, 1]] : memref<2x4xf32> into memref<8xf32>
-    scf.for %j = %c0 to %c10 step %c4 {
+    scf.forall (%j) = (%c0) to (%c10) step (%c4) {
       %cut = arith.minsi %j, %c4 : index
       %v = memref.load %flat[%cut] : memref<8xf32>
       memref.store %v, %flat[%cut] : memref<8xf32>
-    } {mbert.parallel}
+    }
     // CHECK: call @m_run_kernel3(%{{.*}}, %{{.*}}) : (f32, memref<2x4xf32>) -> ()
     %scalar = memref.load %in[%c0, %c0] : memref<2x4xf32>
-    scf.for %j = %c0 to %c4 step %c1 {
+    scf.forall (%j) in (4) {
       memref.store %scalar, %out[%c0, %j] : memref<2x4xf32>
-    } {mbert.parallel}
+    }
     // CHECK: %[[SPAN:.+]] = arith.subi %[[N:[^,]+]], %{{.+}} : index
     // CHECK: %[[NONNEGATIVE:.+]] = arith.maxsi %[[SPAN]], %{{.+}} : index
     // CHECK: %[[DYNAMIC_COUNT:.+]] = arith.ceildivsi %[[NONNEGATIVE]], %{{.+}} : index
     // CHECK: call @m_run_kernel4(%[[N]], %{{.*}}, %{{.+}}, %[[DYNAMIC_COUNT]]) : (index, memref<2x4xf32>, index, index) -> ()
-    scf.for %j = %c0 to %n step %c2 {
+    scf.forall (%j) = (%c0) to (%n) step (%c2) {
       %last = arith.subi %n, %c1 : index
       %v = memref.load %out[%c0, %last] : memref<2x4xf32>
       memref.store %v, %out[%c1, %c0] : memref<2x4xf32>
-    } {mbert.parallel}
+    }
     // CHECK-NOT: scf.for
     // CHECK: return
     return

@@ -10,14 +10,6 @@
 
 namespace mbert {
 
-/// Unit attribute on an scf.for whose iterations write disjoint parts of
-/// memory, read nothing another iteration writes and share no temporary (a
-/// plain temporary would be hoisted out of the loop and shared, so each
-/// iteration needs its own slice): a GEMM's column panels, attention's
-/// (batch, head) pairs. Such a loop, when it heads a loop nest, is split
-/// across the caller's thread pool.
-inline constexpr llvm::StringLiteral kParallelLoopAttr = "mbert.parallel";
-
 /// Patterns lowering every op of the import dialect to linalg/tensor/arith/math
 /// on tensors. Ops must have static shapes; a pattern that cannot lower an op
 /// reports why through notifyMatchFailure.
