@@ -33,7 +33,7 @@ static int64_t g_mask[MAX_WINDOWS * SEQUENCE_LENGTH];
 static int64_t g_types[MAX_WINDOWS * SEQUENCE_LENGTH];
 static int32_t g_begin[MAX_WINDOWS * SEQUENCE_LENGTH];
 static int32_t g_end[MAX_WINDOWS * SEQUENCE_LENGTH];
-static const mbert_encoding_t g_encoding = {g_ids, g_mask, g_types, g_begin, g_end, MAX_WINDOWS};
+static const mbert_encoding_t g_encoding = {g_ids, g_mask, g_types, g_begin, g_end, MAX_WINDOWS, NULL};
 
 static int compare_doubles(const void *a, const void *b) {
   double x = *(const double *)a, y = *(const double *)b;

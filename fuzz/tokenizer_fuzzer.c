@@ -38,6 +38,14 @@ static void check_encoding(const mbert_tokenizer_t *tokenizer, const mbert_encod
                            int32_t windows, int32_t sequence_length, size_t first_size,
                            size_t second_size) {
   int32_t vocab_size = mbert_tokenizer_vocab_size(tokenizer);
+  /* A window's token count is where its attention mask ends. */
+  for (int32_t window = 0; window < windows; ++window) {
+    int32_t tokens = encoding->window_tokens[window];
+    const int64_t *mask = encoding->attention_mask + (int64_t)window * sequence_length;
+    if (tokens < 2 || tokens > sequence_length || mask[tokens - 1] != 1 ||
+        (tokens < sequence_length && mask[tokens] != 0))
+      abort();
+  }
   for (int64_t i = 0; i < (int64_t)windows * sequence_length; ++i) {
     int64_t type = encoding->token_type_ids[i];
     if (encoding->input_ids[i] < 0 || encoding->input_ids[i] >= vocab_size)
@@ -95,6 +103,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
       .token_begin = malloc(elements * sizeof(int32_t)),
       .token_end = malloc(elements * sizeof(int32_t)),
       .window_capacity = window_capacity,
+      .window_tokens = malloc((window_capacity ? window_capacity : 1) * sizeof(int32_t)),
   };
   int32_t windows = -1;
   mbert_status_t status =
@@ -118,6 +127,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   free(encoding.token_type_ids);
   free(encoding.token_begin);
   free(encoding.token_end);
+  free(encoding.window_tokens);
   mbert_tokenizer_destroy(tokenizer);
   return 0;
 }

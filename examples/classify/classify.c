@@ -38,7 +38,8 @@ int main(int argc, char **argv) {
     return fail("loading the embedded vocabulary", status);
   int64_t input_ids[SEQUENCE_LENGTH], attention_mask[SEQUENCE_LENGTH],
       token_type_ids[SEQUENCE_LENGTH];
-  mbert_encoding_t encoding = {input_ids, attention_mask, token_type_ids, NULL, NULL, 1};
+  int32_t tokens;
+  mbert_encoding_t encoding = {input_ids, attention_mask, token_type_ids, NULL, NULL, 1, &tokens};
   mbert_encode_options_t options = {SEQUENCE_LENGTH, MBERT_OVERFLOW_TRUNCATE_LONGEST_FIRST, 0};
   int32_t windows;
   status = mbert_tokenizer_encode(tokenizer, text, strlen(text), &options, &encoding, &windows);
@@ -51,10 +52,6 @@ int main(int argc, char **argv) {
   status = mbert_workspace_alloc(CLASSIFIER_WORKSPACE_SIZE, MBERT_WORKSPACE_ALIGNMENT, &workspace);
   if (status != MBERT_OK)
     return fail("allocating the workspace", status);
-  /* The tokenizer puts the tokens first and pads the rest (mask 0). */
-  int64_t tokens = 0;
-  while (tokens < SEQUENCE_LENGTH && attention_mask[tokens] != 0)
-    ++tokens;
   status = classifier_run(input_ids, attention_mask, token_type_ids, tokens, logits, workspace,
                           NULL);
   mbert_workspace_free(workspace);

@@ -35,6 +35,8 @@ final class QuestionAnswerer {
         var ids = [Int64](repeating: 0, count: count), mask = ids, types = ids
         var begin = [Int32](repeating: 0, count: count), end = begin
         var startLogits = [Float](repeating: 0, count: count), endLogits = startLogits
+        // Each window's token count: the model runs at that length (MAX_SEQ_LEN in CMakeLists.txt).
+        var windowTokens = [Int32](repeating: 0, count: maxWindows)
         let questionBytes = Array(question.utf8), contextBytes = Array(context.utf8)
         var windows: Int32 = 0
         var answer = mbert_answer_t()
@@ -43,41 +45,45 @@ final class QuestionAnswerer {
                 types.withUnsafeMutableBufferPointer { types in
                     begin.withUnsafeMutableBufferPointer { begin in
                         end.withUnsafeMutableBufferPointer { end in
-                            var encoding = mbert_encoding_t(
-                                input_ids: ids.baseAddress, attention_mask: mask.baseAddress,
-                                token_type_ids: types.baseAddress, token_begin: begin.baseAddress,
-                                token_end: end.baseAddress, window_capacity: Int32(maxWindows))
-                            var options = mbert_encode_options_t(
-                                sequence_length: Int32(sequenceLength),
-                                overflow: Int32(MBERT_OVERFLOW_WINDOWS.rawValue),
-                                stride: Int32(sequenceLength / 4))
-                            var status = questionBytes.withUnsafeBufferPointer { q in
-                                contextBytes.withUnsafeBufferPointer { c in
-                                    q.withMemoryRebound(to: CChar.self) { q in
-                                        c.withMemoryRebound(to: CChar.self) { c in
-                                            mbert_tokenizer_encode_pair(tokenizer, q.baseAddress, q.count,
-                                                                        c.baseAddress, c.count,
-                                                                        &options, &encoding, &windows)
+                            windowTokens.withUnsafeMutableBufferPointer { tokens in
+                                var encoding = mbert_encoding_t(
+                                    input_ids: ids.baseAddress, attention_mask: mask.baseAddress,
+                                    token_type_ids: types.baseAddress, token_begin: begin.baseAddress,
+                                    token_end: end.baseAddress, window_capacity: Int32(maxWindows),
+                                    window_tokens: tokens.baseAddress)
+                                var options = mbert_encode_options_t(
+                                    sequence_length: Int32(sequenceLength),
+                                    overflow: Int32(MBERT_OVERFLOW_WINDOWS.rawValue),
+                                    stride: Int32(sequenceLength / 4))
+                                var status = questionBytes.withUnsafeBufferPointer { q in
+                                    contextBytes.withUnsafeBufferPointer { c in
+                                        q.withMemoryRebound(to: CChar.self) { q in
+                                            c.withMemoryRebound(to: CChar.self) { c in
+                                                mbert_tokenizer_encode_pair(tokenizer, q.baseAddress, q.count,
+                                                                            c.baseAddress, c.count,
+                                                                            &options, &encoding, &windows)
+                                            }
                                         }
                                     }
                                 }
-                            }
-                            for window in 0..<Int(windows) where status == MBERT_OK {
-                                let offset = window * sequenceLength
-                                status = startLogits.withUnsafeMutableBufferPointer { s in
-                                    endLogits.withUnsafeMutableBufferPointer { e in
-                                        mbert_status_t(rawValue: UInt32(bitPattern: qa_model_run(
-                                            ids.baseAddress! + offset, mask.baseAddress! + offset,
-                                            types.baseAddress! + offset, s.baseAddress! + offset,
-                                            e.baseAddress! + offset, workspace, nil)))
+                                for window in 0..<Int(windows) where status == MBERT_OK {
+                                    let offset = window * sequenceLength
+                                    status = startLogits.withUnsafeMutableBufferPointer { s in
+                                        endLogits.withUnsafeMutableBufferPointer { e in
+                                            mbert_status_t(rawValue: UInt32(bitPattern: qa_model_run(
+                                                ids.baseAddress! + offset, mask.baseAddress! + offset,
+                                                types.baseAddress! + offset, Int64(tokens[window]),
+                                                s.baseAddress! + offset,
+                                                e.baseAddress! + offset, workspace, nil)))
+                                        }
                                     }
                                 }
+                                if status == MBERT_OK {
+                                    status = mbert_qa_best_span(startLogits, endLogits, &encoding, windows,
+                                                                Int32(sequenceLength), 30, &answer)
+                                }
+                                return status
                             }
-                            if status == MBERT_OK {
-                                status = mbert_qa_best_span(startLogits, endLogits, &encoding, windows,
-                                                            Int32(sequenceLength), 30, &answer)
-                            }
-                            return status
                         }
                     }
                 }

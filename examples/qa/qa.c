@@ -29,14 +29,7 @@ static int32_t token_begin[MAX_WINDOWS * SEQUENCE_LENGTH];
 static int32_t token_end[MAX_WINDOWS * SEQUENCE_LENGTH];
 static float start_logits[MAX_WINDOWS * SEQUENCE_LENGTH];
 static float end_logits[MAX_WINDOWS * SEQUENCE_LENGTH];
-
-/* The tokens of a window: the tokenizer puts them first and pads the rest (mask 0). */
-static int64_t count_tokens(const int64_t *window_mask) {
-  int64_t tokens = 0;
-  while (tokens < SEQUENCE_LENGTH && window_mask[tokens] != 0)
-    ++tokens;
-  return tokens;
-}
+static int32_t window_tokens[MAX_WINDOWS];
 
 static int fail(const char *what, mbert_status_t status) {
   fprintf(stderr, "error: %s: %s\n", what, mbert_status_string(status));
@@ -60,8 +53,8 @@ int main(int argc, char **argv) {
   if (status != MBERT_OK)
     return fail("loading the embedded vocabulary", status);
 
-  mbert_encoding_t encoding = {input_ids, attention_mask, token_type_ids, token_begin, token_end,
-                               MAX_WINDOWS};
+  mbert_encoding_t encoding = {input_ids,   attention_mask, token_type_ids, token_begin,
+                               token_end,   MAX_WINDOWS,    window_tokens};
   mbert_encode_options_t options = {SEQUENCE_LENGTH, MBERT_OVERFLOW_WINDOWS, STRIDE};
   int32_t windows;
   status = mbert_tokenizer_encode_pair(tokenizer, question, strlen(question), context,
@@ -83,7 +76,7 @@ int main(int argc, char **argv) {
     size_t offset = (size_t)window * SEQUENCE_LENGTH;
     /* The logits of the padding are not written; mbert_qa_best_span never reads them. */
     status = qa_model_run(input_ids + offset, attention_mask + offset, token_type_ids + offset,
-                          count_tokens(attention_mask + offset), start_logits + offset,
+                          window_tokens[window], start_logits + offset,
                           end_logits + offset, workspace, NULL);
   }
   mbert_workspace_free(workspace);

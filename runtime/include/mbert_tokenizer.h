@@ -111,6 +111,10 @@ typedef struct mbert_encoding_t {
   int32_t *token_begin;
   int32_t *token_end;
   int32_t window_capacity; /* windows the arrays have room for, at least 1 */
+  /* Optional (may be NULL), window_capacity elements: the tokens of each window, [CLS] through
+   * its last [SEP], padding excluded. It is the length to run a model compiled with
+   * --max-seq-len at, which then costs that many positions, not sequence_length. */
+  int32_t *window_tokens;
 } mbert_encoding_t;
 
 /* Encodes one text of `text_size` bytes (it need not be NUL-terminated; NULL with size 0 is the

@@ -647,6 +647,8 @@ static void complete_windows(const mbert_tokenizer_t *tokenizer, const mbert_enc
       set_special(encoding, base + first_count + 1, tokenizer->sep_id);
     }
     int32_t used = last->first_position + last_count + 1;
+    if (encoding->window_tokens)
+      encoding->window_tokens[window] = used;
     set_special(encoding, base + used - 1, tokenizer->sep_id);
     for (int32_t i = used; i < length; ++i)
       set_special(encoding, base + i, tokenizer->pad_id);

@@ -92,7 +92,7 @@ int main(int argc, char **argv) {
 
   size_t elements = (size_t)MAX_WINDOWS * (size_t)options.sequence_length;
   mbert_encoding_t encoding = {malloc(elements * 8), malloc(elements * 8), malloc(elements * 8),
-                               malloc(elements * 4), malloc(elements * 4), MAX_WINDOWS};
+                               malloc(elements * 4), malloc(elements * 4), MAX_WINDOWS, NULL};
   size_t line_capacity = 1 << 20;
   char *line = malloc(line_capacity);
   if (!encoding.input_ids || !encoding.attention_mask || !encoding.token_type_ids ||

@@ -34,12 +34,13 @@ typedef struct buffers_t {
   int64_t types[MAX_TOKENS];
   int32_t begin[MAX_TOKENS];
   int32_t end[MAX_TOKENS];
+  int32_t window_tokens[MAX_TOKENS];
   mbert_encoding_t encoding;
 } buffers_t;
 
 static void init_buffers(buffers_t *b, int32_t windows) {
   memset(b->ids, 0x5A, sizeof(b->ids)); /* a sentinel that no write leaves */
-  mbert_encoding_t encoding = {b->ids, b->mask, b->types, b->begin, b->end, windows};
+  mbert_encoding_t encoding = {b->ids, b->mask, b->types, b->begin, b->end, windows, NULL};
   b->encoding = encoding;
 }
 
@@ -149,6 +150,11 @@ static void test_encode_layout(void) {
     CHECK(b.begin[i] == begins[i] && b.end[i] == ends[i]);
     CHECK(b.mask[i] == (i < 10) && b.types[i] == 0);
   }
+  /* The window's tokens, [CLS] to [SEP], when asked for. */
+  b.encoding.window_tokens = b.window_tokens;
+  CHECK(mbert_tokenizer_encode(tokenizer, text, strlen(text), &options, &b.encoding, &windows) ==
+        MBERT_OK);
+  CHECK(b.window_tokens[0] == 10);
 
   /* Pair: types 1 after the first [SEP], through the last [SEP]. */
   init_buffers(&b, 1);
@@ -338,6 +344,13 @@ static void test_truncation_and_windows(void) {
                                 CLS, THE, THE, SEP, A, B, C, A, SEP};
   CHECK(ids_equal(b.ids, expected, 18));
   CHECK(b.begin[13] == 6 && b.types[13] == 1 && b.types[12] == 0 && b.begin[10] == 0);
+  /* One context token fewer: the last window holds 3 of them and ends one token early. */
+  init_buffers(&b, 4);
+  b.encoding.window_tokens = b.window_tokens;
+  CHECK(mbert_tokenizer_encode_pair(tokenizer, "the the", 7, context, strlen(context) - 2,
+                                    &options, &b.encoding, &windows) == MBERT_OK);
+  CHECK(windows == 2 && b.window_tokens[0] == 9 && b.window_tokens[1] == 8);
+  CHECK(b.mask[9 + 7] == 1 && b.mask[9 + 8] == 0);
 
   /* One window only: MBERT_ERROR_BUFFER_TOO_SMALL, the needed count, the first window done. */
   init_buffers(&b, 1);

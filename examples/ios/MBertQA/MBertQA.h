@@ -13,7 +13,7 @@
  * embedded vocabulary and the compiled shapes as plain values. */
 static inline const char *mbert_qa_vocab(void) { return qa_model_vocab; }
 static inline size_t mbert_qa_vocab_size(void) { return qa_model_vocab_size; }
-static inline int32_t mbert_qa_sequence_length(void) { return QA_MODEL_INPUT_IDS_ELEMENTS; }
+static inline int32_t mbert_qa_sequence_length(void) { return QA_MODEL_MAX_SEQUENCE_LENGTH; }
 static inline size_t mbert_qa_workspace_size(void) { return QA_MODEL_WORKSPACE_SIZE; }
 
 #endif /* MBERT_QA_MODULE_H_ */

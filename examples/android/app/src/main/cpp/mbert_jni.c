@@ -12,7 +12,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#define SEQUENCE_LENGTH QA_MODEL_INPUT_IDS_ELEMENTS
+/* Windows hold up to this many tokens; the model runs at each window's own token count
+ * (mbert_add_model MAX_SEQ_LEN), so a short question and context cost their tokens only. */
+#define SEQUENCE_LENGTH QA_MODEL_MAX_SEQUENCE_LENGTH
 #define MAX_WINDOWS 8
 #define STRIDE (SEQUENCE_LENGTH / 4)
 #define MAX_ANSWER_TOKENS 30
@@ -25,6 +27,7 @@ typedef struct answerer {
       token_type_ids[WINDOW_ELEMENTS];
   int32_t token_begin[WINDOW_ELEMENTS], token_end[WINDOW_ELEMENTS];
   float start_logits[WINDOW_ELEMENTS], end_logits[WINDOW_ELEMENTS];
+  int32_t window_tokens[MAX_WINDOWS];
 } answerer_t;
 
 static void throw_status(JNIEnv *env, const char *what, mbert_status_t status) {
@@ -92,7 +95,8 @@ JNIEXPORT jintArray JNICALL Java_com_example_mbert_QuestionAnswerer_nativeAnswer
   int32_t windows = 0;
   mbert_encoding_t encoding = {answerer->input_ids,   answerer->attention_mask,
                                answerer->token_type_ids, answerer->token_begin,
-                               answerer->token_end,   MAX_WINDOWS};
+                               answerer->token_end,   MAX_WINDOWS,
+                               answerer->window_tokens};
   if (question_bytes && context_bytes) {
     mbert_encode_options_t options = {SEQUENCE_LENGTH, MBERT_OVERFLOW_WINDOWS, STRIDE};
     status = mbert_tokenizer_encode_pair(answerer->tokenizer, (const char *)question_bytes,
@@ -110,7 +114,8 @@ JNIEXPORT jintArray JNICALL Java_com_example_mbert_QuestionAnswerer_nativeAnswer
   for (int32_t window = 0; window < windows && status == MBERT_OK; ++window) {
     size_t offset = (size_t)window * SEQUENCE_LENGTH;
     status = qa_model_run(answerer->input_ids + offset, answerer->attention_mask + offset,
-                          answerer->token_type_ids + offset, answerer->start_logits + offset,
+                          answerer->token_type_ids + offset, answerer->window_tokens[window],
+                          answerer->start_logits + offset,
                           answerer->end_logits + offset, answerer->workspace, NULL);
   }
   mbert_answer_t answer;
