@@ -4,10 +4,10 @@
 #include "mbert/ModelSignature.h"
 #include "passes/Passes.h"
 
-#include "mlir/Dialect/Utils/StaticValueUtils.h"
+#include "mlir/Dialect/Arith/Utils/Utils.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SCF/Transforms/Transforms.h"
-#include "mlir/Dialect/Arith/Utils/Utils.h"
+#include "mlir/Dialect/Utils/StaticValueUtils.h"
 #include "mlir/IR/IRMapping.h"
 #include "mlir/Interfaces/ViewLikeInterface.h"
 #include "mlir/Transforms/RegionUtils.h"
@@ -73,8 +73,8 @@ LogicalResult partitionCaptures(Operation *nest, SetVector<Value> &arguments,
 /// that a thread pool can split, computed before the loop: a constant step,
 /// and only buffers and indices captured (they travel to the pool's threads
 /// as an array of pointer-sized values). Bounds known only at run time (a
-/// sequence length) give a count computed at run time; an empty range gives
-/// no kernel call.
+/// sequence length) give a count computed at run time (0 when the range is
+/// empty); a range known to be empty is not split.
 std::optional<Value> buildSplittableTripCount(OpBuilder &builder, scf::ForallOp loop,
                                               const SetVector<Value> &arguments) {
   if (loop.getRank() != 1 || !llvm::all_of(arguments, [](Value value) {

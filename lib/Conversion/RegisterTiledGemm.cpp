@@ -54,7 +54,7 @@ public:
     if (bounds.columns)
       panels = arith::CeilDivUIOp::create(b, loc, bounds.columns, index(nr)).getResult();
     int64_t rows = getTensorType(result).getDimSize(0);
-    auto panelColumns = [&](OpBuilder &, Value panel) -> SmallVector<OwnedSlice> {
+    auto ownedColumns = [&](OpBuilder &, Value panel) -> SmallVector<OwnedSlice> {
       Value column = mulIndex(panel, nr);
       OpFoldResult width = b.getIndexAttr(nr);
       // The last panel of a width that is not a multiple of nr is narrower.
@@ -67,7 +67,7 @@ public:
       return {OwnedSlice{{b.getIndexAttr(0), column}, {b.getIndexAttr(rows), width}, type}};
     };
     return buildParallelLoop(
-        b, loc, panels, result, panelColumns,
+        b, loc, panels, result, ownedColumns,
         [&](OpBuilder &, Value panel, ValueRange panelColumns) -> SmallVector<Value> {
           auto rowLoop = scf::ForOp::create(
               b, loc, firstRow, endRow, index(tileRows), panelColumns,
