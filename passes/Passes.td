@@ -455,6 +455,21 @@ def FinalizeEntryPointPass : Pass<"mbert-finalize-entry-point", "mlir::ModuleOp"
                            "mlir::arith::ArithDialect", "mlir::LLVM::LLVMDialect"];
 }
 
+def FlattenConstantGlobalsPass : Pass<"mbert-flatten-constant-globals", "mlir::ModuleOp"> {
+  let summary = "Make constant globals of nested LLVM arrays flat arrays over the same bytes";
+  let description = [{
+    Runs on the LLVM dialect, before translation to LLVM IR. A constant
+    `llvm.mlir.global` whose type is a nest of arrays of scalars (a weight of
+    rank > 1) becomes one flat array of the same scalars. Its dense
+    initializer becomes a `dense_resource` that views the attribute's bytes
+    without copying them (a splat stays a splat). The translation builds one
+    LLVM constant per innermost row of a nested array, which for packed
+    weights costs several times their size in memory; a flat array is one
+    constant. Users are unaffected: they address the global through pointers.
+  }];
+  let dependentDialects = ["mlir::LLVM::LLVMDialect"];
+}
+
 def DispatchParallelKernelsPass : Pass<"mbert-dispatch-parallel-kernels", "mlir::ModuleOp"> {
   let summary = "Run the kernels of parallel loop nests on the caller's thread pool";
   let description = [{

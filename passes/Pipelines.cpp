@@ -122,6 +122,7 @@ void buildLinalgToLLVMPipeline(OpPassManager &pm, const PipelineOptions &) {
                         "convert-math-to-llvm,finalize-memref-to-llvm,convert-arith-to-llvm,"
                         "convert-cf-to-llvm,convert-func-to-llvm{use-bare-ptr-memref-call-conv},"
                         "convert-index-to-llvm,reconcile-unrealized-casts");
+  pm.addPass(createFlattenConstantGlobalsPass());
   pm.addPass(createDispatchParallelKernelsPass());
   pm.addPass(createEmitModelDescriptorPass());
 }

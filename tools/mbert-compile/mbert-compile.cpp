@@ -28,6 +28,7 @@
 #include "llvm/Support/ConvertUTF.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/InitLLVM.h"
+#include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Path.h"
 #include "llvm/Support/Process.h"
 #include "llvm/Support/WithColor.h"
@@ -328,6 +329,26 @@ LogicalResult checkDistinctOutputs(std::string &error) {
   return success();
 }
 
+/// The MLIR side of a compile: the context, which owns every attribute (the
+/// weights included), and the handler that prints its diagnostics, each an
+/// error naming the ONNX node (or file) it concerns, on one line.
+struct MlirSession {
+  explicit MlirSession(const DialectRegistry &registry)
+      : context(registry), diagnostics(&context, [](Diagnostic &diagnostic) {
+          if (diagnostic.getSeverity() != DiagnosticSeverity::Error)
+            return success();
+          llvm::WithColor::error(llvm::errs(), "mbert-compile")
+              << escapeForTerminal(describeLocation(diagnostic.getLocation()) + ": " +
+                                   diagnostic.str())
+              << "\n";
+          return success();
+        }) {
+    context.disableMultithreading();
+  }
+  MLIRContext context;
+  ScopedDiagnosticHandler diagnostics;
+};
+
 int compile(const char *argv0) {
   std::string name = modelName.empty() ? getDefaultModelName(inputPath) : modelName.getValue();
   if (!isCIdentifier(name))
@@ -362,18 +383,8 @@ int compile(const char *argv0) {
   registerAllDialects(registry);
   registerAllExtensions(registry);
   registry.insert<mbert::onnx_import::OnnxDialect, mbert::model::MBertDialect>();
-  MLIRContext context(registry);
-  context.disableMultithreading();
-  // Diagnostics name the ONNX node (or file) they concern, one line each.
-  ScopedDiagnosticHandler diagnostics(&context, [](Diagnostic &diagnostic) {
-    if (diagnostic.getSeverity() != DiagnosticSeverity::Error)
-      return success();
-    llvm::WithColor::error(llvm::errs(), "mbert-compile")
-        << escapeForTerminal(describeLocation(diagnostic.getLocation()) + ": " +
-                             diagnostic.str())
-        << "\n";
-    return success();
-  });
+  auto session = std::make_unique<MlirSession>(registry);
+  MLIRContext &context = session->context;
 
   mbert::CompileStats stats;
   using Clock = std::chrono::steady_clock;
@@ -500,8 +511,17 @@ int compile(const char *argv0) {
   if (!llvmModule)
     return 1;
   stats.recordTime("llvm-optimize", secondsSince(start));
+ 
   if (!vocabPath.empty())
     mbert::addVocabulary(*llvmModule, name, vocabulary);
+  FailureOr<mbert::ModelSignature> signature = mbert::getModelSignature(*module);
+  if (failed(signature))
+    return 1;
+  // The weights are now LLVM constants. The MLIR context holds one more copy
+  // of them for every pass that rewrote them (attributes live as long as
+  // their context): it goes before code generation makes its own copies.
+  module = nullptr;
+  session.reset();
   if (emitKind == EmitKind::LLVMIR) {
     if (failed(output.open(stream, error)))
       return reportError(error);
@@ -510,20 +530,27 @@ int compile(const char *argv0) {
     return failed(output.commit(error)) ? reportError(error) : finish();
   }
 
-  FailureOr<mbert::ModelSignature> signature = mbert::getModelSignature(*module);
-  if (failed(signature))
-    return 1;
-  // Code is generated into memory first so that --stats can measure it.
-  llvm::SmallVector<char, 0> code;
-  llvm::raw_svector_ostream codeStream(code);
   mbert::CodeKind codeKind =
       emitKind == EmitKind::Assembly ? mbert::CodeKind::Assembly : mbert::CodeKind::Object;
-  start = Clock::now();
-  if (failed(mbert::emitCode(*llvmModule, targetOptions, codeKind, codeStream, error)))
-    return reportError(error);
-  stats.recordTime("codegen", secondsSince(start));
-  if (codeKind == mbert::CodeKind::Object)
-    stats.recordObject(llvm::MemoryBufferRef(StringRef(code.data(), code.size()), name));
+  // Code goes straight to its file (in memory it would be one more copy of
+  // the weights); --stats reads an object back from a regular file to
+  // measure it.
+  auto generateCode = [&](llvm::raw_fd_ostream &codeStream, StringRef path,
+                          bool isRegularFile) -> LogicalResult {
+    start = Clock::now();
+    if (failed(mbert::emitCode(*llvmModule, targetOptions, codeKind, codeStream, error)))
+      return failure();
+    codeStream.close();
+    if (codeStream.has_error()) {
+      error = "cannot write " + path.str() + ": " + codeStream.error().message();
+      return failure();
+    }
+    stats.recordTime("codegen", secondsSince(start));
+    if (codeKind == mbert::CodeKind::Object && isRegularFile && !getStatsPath().empty())
+      if (auto object = llvm::MemoryBuffer::getFile(path))
+        stats.recordObject((*object)->getMemBufferRef());
+    return success();
+  };
 
   if (emitKind == EmitKind::Executable) {
     llvm::SmallString<256> objectPath;
@@ -533,7 +560,8 @@ int compile(const char *argv0) {
     llvm::FileRemover removeObject(objectPath);
     {
       llvm::raw_fd_ostream objectStream(fd, /*shouldClose=*/true);
-      objectStream.write(code.data(), code.size());
+      if (failed(generateCode(objectStream, objectPath, /*isRegularFile=*/true)))
+        return reportError(error);
     }
     if (failed(output.open(stream, error)))
       return reportError(error);
@@ -551,10 +579,9 @@ int compile(const char *argv0) {
     return failed(output.commit(error)) ? reportError(error) : finish();
   }
 
-  if (failed(output.open(stream, error)))
+  if (failed(output.open(stream, error)) ||
+      failed(generateCode(*stream, output.getTemporaryPath(), !output.isWrittenDirectly())))
     return reportError(error);
-  stream->write(code.data(), code.size());
-  stream->close();
   // The header goes next to an object written to a file; an object sent to
   // standard output or a device (-o /dev/null) has no "next to".
   if (emitKind == EmitKind::Object && !output.isWrittenDirectly()) {
