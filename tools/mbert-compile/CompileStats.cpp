@@ -111,8 +111,9 @@ void CompileStats::recordStage(StringRef stage, ModuleOp module, double seconds)
     workspaceBytes = getIntAttr(module, kWorkspaceSizeAttr);
     peakLiveBytes = getIntAttr(module, kPeakLiveBytesAttr);
     maxSequenceLength = getIntAttr(module, kMaxSequenceLengthAttr);
+    // Dense values, or dense_resource views of them (flattened globals).
     module.walk([&](LLVM::GlobalOp global) {
-      auto value = dyn_cast_or_null<DenseElementsAttr>(global.getValueOrNull());
+      auto value = dyn_cast_or_null<ElementsAttr>(global.getValueOrNull());
       if (global.getConstant() && value && value.getElementType().isIntOrFloat())
         weightBytes += value.getNumElements() * value.getElementType().getIntOrFloatBitWidth() / 8;
     });
