@@ -65,10 +65,10 @@ struct FlattenConstantGlobalsPass
         // A splat stores its one value; the reshaped splat is as small.
         flatValue = value.reshape(flatType);
       } else {
-        ArrayRef<char> bytes = value.getRawData();
+        size_t alignment = scalar.getIntOrFloatBitWidth() / 8;
         flatValue = DenseResourceElementsAttr::get(
             flatType, global.getSymName(),
-            UnmanagedAsmResourceBlob::allocateWithAlign(bytes, scalar.getIntOrFloatBitWidth() / 8));
+            UnmanagedAsmResourceBlob::allocateWithAlign(value.getRawData(), alignment));
       }
       global.setGlobalTypeAttr(TypeAttr::get(LLVM::LLVMArrayType::get(scalar, count)));
       global.setValueAttr(flatValue);

@@ -29,10 +29,6 @@ using namespace mlir;
 
 namespace {
 
-uint64_t alignTo(uint64_t value, uint64_t alignment) {
-  return (value + alignment - 1) / alignment * alignment;
-}
-
 /// Replaces every allocation in `loop` with a slot of one byte buffer
 /// allocated before it.
 LogicalResult privatize(scf::ForallOp loop) {
@@ -60,7 +56,7 @@ LogicalResult privatize(scf::ForallOp loop) {
       return alloc.emitError("cannot privatize a temporary that is not a static dense buffer: ")
              << type;
     uint64_t bytes = (type.getNumElements() * type.getElementTypeBitWidth() + 7) / 8;
-    int64_t slotBytes = alignTo(std::max<uint64_t>(bytes, 1), mbert::kWorkspaceAlignment);
+    int64_t slotBytes = llvm::alignTo(std::max<uint64_t>(bytes, 1), mbert::kWorkspaceAlignment);
     builder.setInsertionPoint(loop);
     auto slots = memref::AllocOp::create(
         builder, alloc.getLoc(),

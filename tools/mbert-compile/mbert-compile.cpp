@@ -511,7 +511,6 @@ int compile(const char *argv0) {
   if (!llvmModule)
     return 1;
   stats.recordTime("llvm-optimize", secondsSince(start));
- 
   if (!vocabPath.empty())
     mbert::addVocabulary(*llvmModule, name, vocabulary);
   FailureOr<mbert::ModelSignature> signature = mbert::getModelSignature(*module);
