@@ -2,8 +2,8 @@
 
 #include "passes/ConstantTensors.h"
 
+#include "dialects/Onnx/ConstantStorage.h"
 #include "dialects/Onnx/OnnxOps.h"
-#include "dialects/Onnx/OnnxShapes.h"
 
 #include <algorithm>
 #include <cmath>
@@ -13,23 +13,18 @@ using namespace mlir;
 namespace mbert {
 
 std::optional<std::vector<float>> getConstantFloats(Value value) {
-  DenseElementsAttr elements = onnx_import::getConstantElements(value);
-  if (!elements || !elements.getElementType().isF32())
-    return std::nullopt;
-  if (elements.isSplat())
-    return std::vector<float>(elements.getNumElements(), elements.getSplatValue<float>());
-  auto values = elements.getValues<float>();
-  return std::vector<float>(values.begin(), values.end());
+  return onnx_import::getConstantValues<float>(value);
 }
 
 bool isFloatConstant(Value value) {
-  DenseElementsAttr elements = onnx_import::getConstantElements(value);
+  ElementsAttr elements = onnx_import::getConstantAttr(value);
   return elements && elements.getElementType().isF32();
 }
 
 Value createFloatConstant(OpBuilder &builder, Location loc, RankedTensorType type,
                           ArrayRef<float> values) {
-  return onnx_import::ConstantOp::create(builder, loc, DenseElementsAttr::get(type, values));
+  return onnx_import::ConstantOp::create(builder, loc,
+                                         onnx_import::createConstantAttr(type, values));
 }
 
 float getSymmetricInt8Scale(float largest, int32_t magnitudeLimit) {
@@ -43,11 +38,11 @@ int8_t quantizeToInt8(float value, float scale, int32_t magnitudeLimit) {
 }
 
 std::optional<int32_t> getLargestInt8Magnitude(Value value) {
-  DenseElementsAttr elements = onnx_import::getConstantElements(value);
-  if (!elements || !elements.getElementType().isSignlessInteger(8))
+  std::optional<std::vector<int8_t>> elements = onnx_import::getConstantValues<int8_t>(value);
+  if (!elements)
     return std::nullopt;
   int32_t largest = 0;
-  for (int8_t element : elements.getValues<int8_t>())
+  for (int8_t element : *elements)
     largest = std::max(largest, std::abs(static_cast<int32_t>(element)));
   return largest;
 }

@@ -50,7 +50,7 @@ struct FlattenConstantGlobalsPass
     : mbert::impl::FlattenConstantGlobalsPassBase<FlattenConstantGlobalsPass> {
   void runOnOperation() override {
     for (auto global : getOperation().getOps<LLVM::GlobalOp>()) {
-      auto value = dyn_cast_or_null<DenseElementsAttr>(global.getValueOrNull());
+      auto value = dyn_cast_or_null<ElementsAttr>(global.getValueOrNull());
       std::optional<std::pair<Type, int64_t>> elements =
           getNestedArrayElements(global.getGlobalType());
       // i1 values are stored bit-packed: their bytes are not the array's.
@@ -61,14 +61,19 @@ struct FlattenConstantGlobalsPass
       auto [scalar, count] = *elements;
       auto flatType = RankedTensorType::get({count}, scalar);
       Attribute flatValue;
-      if (value.isSplat()) {
+      if (auto resource = dyn_cast<DenseResourceElementsAttr>(value)) {
+        // A blob is already flat bytes.
+        flatValue = DenseResourceElementsAttr::get(flatType, resource.getRawHandle());
+      } else if (auto dense = dyn_cast<DenseElementsAttr>(value); dense && dense.isSplat()) {
         // A splat stores its one value; the reshaped splat is as small.
-        flatValue = value.reshape(flatType);
-      } else {
+        flatValue = dense.reshape(flatType);
+      } else if (dense) {
         size_t alignment = scalar.getIntOrFloatBitWidth() / 8;
         flatValue = DenseResourceElementsAttr::get(
             flatType, global.getSymName(),
-            UnmanagedAsmResourceBlob::allocateWithAlign(value.getRawData(), alignment));
+            UnmanagedAsmResourceBlob::allocateWithAlign(dense.getRawData(), alignment));
+      } else {
+        continue;
       }
       global.setGlobalTypeAttr(TypeAttr::get(LLVM::LLVMArrayType::get(scalar, count)));
       global.setValueAttr(flatValue);

@@ -7,6 +7,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "dialects/Onnx/ConstantStorage.h"
 #include "dialects/Onnx/OnnxShapes.h"
 #include "passes/ConstantTensors.h"
 #include "passes/Passes.h"
@@ -50,9 +51,9 @@ bool hasFoldableWeights(LinearOp linear) {
 /// of them (the word table comes before the projection and stays as it is).
 bool hasFoldableWeights(EmbeddingOp embedding) {
   auto isConstantOrAbsent = [](Value value) {
-    return !value || onnx::getConstantElements(value);
+    return !value || onnx::isConstant(value);
   };
-  return onnx::getConstantElements(embedding.getProjection()) &&
+  return onnx::isConstant(embedding.getProjection()) &&
          isConstantOrAbsent(embedding.getBias()) && isConstantOrAbsent(embedding.getPosition()) &&
          isConstantOrAbsent(embedding.getTypeTable());
 }
@@ -180,7 +181,7 @@ public:
                                     linear.getResidual(), linear.getResidualScale());
       linear.getResult().replaceAllUsesWith(rebuilt);
       // Not eraseDeadChain: that would also erase the NoNorm, which the
-      // caller still holds; its old weights go with the next canonicalization.
+      // caller still holds; its old weights go when the caller is done.
       linear.erase();
     }
     return true;
@@ -285,6 +286,8 @@ private:
 };
 
 struct FoldNoNormPass : mbert::impl::FoldNoNormPassBase<FoldNoNormPass> {
+  using FoldNoNormPassBase::FoldNoNormPassBase;
+
   void runOnOperation() override {
     SmallVector<NoNormOp> noNorms;
     getOperation().walk([&](NoNormOp noNorm) { noNorms.push_back(noNorm); });
@@ -309,6 +312,8 @@ struct FoldNoNormPass : mbert::impl::FoldNoNormPassBase<FoldNoNormPass> {
       } else {
         ++remaining;
       }
+      if (releaseReplacedWeights)
+        onnx::eraseUnusedConstants(getOperation());
     }
   }
 };

@@ -1,5 +1,6 @@
 //===- FuseSharedInputLinears.cpp - one GEMM per shared input -------------===//
 
+#include "dialects/Onnx/ConstantStorage.h"
 #include "dialects/Onnx/OnnxShapes.h"
 #include "passes/ConstantTensors.h"
 #include "passes/Passes.h"
@@ -26,9 +27,9 @@ namespace {
 bool isFusible(LinearOp linear) {
   bool constantWeight =
       linear.isQuantized()
-          ? !linear.getSmoothing() && onnx_import::getConstantElements(linear.getWeight()) &&
+          ? !linear.getSmoothing() && onnx_import::isConstant(linear.getWeight()) &&
                 mbert::isFloatConstant(linear.getWeightScale()) &&
-                onnx_import::getConstantElements(linear.getWeightSums())
+                onnx_import::isConstant(linear.getWeightSums())
           : mbert::isFloatConstant(linear.getWeight());
   return !linear.getResidual() && !linear.hasPackedWeight() && constantWeight &&
          (!linear.getBias() || mbert::isFloatConstant(linear.getBias()));
@@ -41,12 +42,11 @@ std::vector<T> concatenateColumns(ArrayRef<Value> members, int64_t rows, int64_t
   std::vector<T> result(rows * totalColumns);
   int64_t offset = 0;
   for (Value member : members) {
-    DenseElementsAttr values = onnx_import::getConstantElements(member);
-    int64_t columns = values.getType().getShape().back();
-    auto elements = values.value_begin<T>();
+    std::vector<T> values = *onnx_import::getConstantValues<T>(member);
+    int64_t columns = cast<ShapedType>(member.getType()).getShape().back();
     for (int64_t row = 0; row < rows; ++row)
       for (int64_t column = 0; column < columns; ++column)
-        result[row * totalColumns + offset + column] = *(elements + row * columns + column);
+        result[row * totalColumns + offset + column] = values[row * columns + column];
     offset += columns;
   }
   return result;
@@ -88,16 +88,16 @@ void fuseGroup(ArrayRef<LinearOp> group, OpBuilder &builder) {
   };
   Value fusedWeight, fusedScale, fusedSums;
   if (first.isQuantized()) {
-    auto constant = [&](DenseElementsAttr values) {
-      return onnx_import::ConstantOp::create(builder, loc, values).getResult();
+    auto constant = [&](ShapedType type, const auto &values) {
+      return onnx_import::ConstantOp::create(
+                 builder, loc, onnx_import::createConstantAttr(type, ArrayRef(values)))
+          .getResult();
     };
-    fusedWeight = constant(
-        DenseElementsAttr::get(RankedTensorType::get({rows, totalColumns}, builder.getI8Type()),
-                               ArrayRef(concatenateColumns<int8_t>(weights, rows, totalColumns))));
-    fusedScale = constant(DenseElementsAttr::get(
-        columnsType(f32), ArrayRef(concatenateColumns<float>(scales, 1, totalColumns))));
-    fusedSums = constant(DenseElementsAttr::get(
-        columnsType(builder.getI32Type()), ArrayRef(concatenateColumns<int32_t>(sums, 1, totalColumns))));
+    fusedWeight = constant(RankedTensorType::get({rows, totalColumns}, builder.getI8Type()),
+                           concatenateColumns<int8_t>(weights, rows, totalColumns));
+    fusedScale = constant(columnsType(f32), concatenateColumns<float>(scales, 1, totalColumns));
+    fusedSums = constant(columnsType(builder.getI32Type()),
+                         concatenateColumns<int32_t>(sums, 1, totalColumns));
   } else {
     fusedWeight = mbert::createFloatConstant(builder, loc,
                                              RankedTensorType::get({rows, totalColumns}, f32),
@@ -138,6 +138,8 @@ void fuseGroup(ArrayRef<LinearOp> group, OpBuilder &builder) {
 
 struct FuseSharedInputLinearsPass
     : mbert::impl::FuseSharedInputLinearsPassBase<FuseSharedInputLinearsPass> {
+  using FuseSharedInputLinearsPassBase::FuseSharedInputLinearsPassBase;
+
   void runOnOperation() override {
     // Groups keyed by (input, activation, block, weight element type: int8
     // and f32 weights do not mix), in program order.
@@ -149,9 +151,13 @@ struct FuseSharedInputLinearsPass
             .push_back(linear);
     });
     OpBuilder builder(&getContext());
-    for (auto &[key, group] : groups)
-      if (group.size() > 1)
-        fuseGroup(group, builder);
+    for (auto &[key, group] : groups) {
+      if (group.size() < 2)
+        continue;
+      fuseGroup(group, builder);
+      if (releaseReplacedWeights)
+        onnx_import::eraseUnusedConstants(getOperation());
+    }
   }
 };
 

@@ -61,6 +61,13 @@ def FoldNoNormPass : Pass<"mbert-fold-no-norm", "mlir::ModuleOp"> {
       linear's residual_scale: one multiply-add per element, no extra pass.
     Weights are rewritten at compile time; nothing is left for run time.
   }];
+  let options = [
+    Option<"releaseReplacedWeights", "release-replaced-weights", "bool", /*default=*/"false",
+           "Erase each replaced weight's constant and free its blob (see "
+           "dialects/Onnx/ConstantStorage.h) as soon as it is replaced, not after "
+           "the pass; only for a module whose weights nothing else refers to (not "
+           "a clone)">
+  ];
   let statistics = [
     Statistic<"exactFolds", "exact-folds", "NoNorms folded exactly into weights">,
     Statistic<"epilogueFolds", "epilogue-folds", "NoNorms moved into a linear's epilogue">,
@@ -89,6 +96,13 @@ def FuseSharedInputLinearsPass : Pass<"mbert-fuse-shared-input-linears", "mlir::
     Chains are never composed: that would add multiply-adds.
   }];
   let dependentDialects = ["mlir::tensor::TensorDialect"];
+  let options = [
+    Option<"releaseReplacedWeights", "release-replaced-weights", "bool", /*default=*/"false",
+           "Erase each replaced weight's constant and free its blob (see "
+           "dialects/Onnx/ConstantStorage.h) as soon as it is replaced, not after "
+           "the pass; only for a module whose weights nothing else refers to (not "
+           "a clone)">
+  ];
 }
 
 def CalibrateLinearsPass : Pass<"mbert-calibrate-linears", "mlir::ModuleOp"> {
@@ -306,6 +320,13 @@ def PackWeightsPass : Pass<"mbert-pack-weights", "mlir::ModuleOp"> {
     the kernel consumes it. Runs after every pass that rewrites weights in
     the `[K, N]` layout, and after `mbert-select-kernels`.
   }];
+  let options = [
+    Option<"releaseReplacedWeights", "release-replaced-weights", "bool", /*default=*/"false",
+           "Erase each replaced weight's constant and free its blob (see "
+           "dialects/Onnx/ConstantStorage.h) as soon as it is replaced, not after "
+           "the pass; only for a module whose weights nothing else refers to (not "
+           "a clone)">
+  ];
   let statistics = [
     Statistic<"packedLinears", "packed-linears", "Linears whose weights were packed">
   ];

@@ -2,8 +2,10 @@
 
 #include "mbert/Pipelines.h"
 
+#include "dialects/Onnx/ConstantStorage.h"
 #include "passes/Passes.h"
 
+#include "mlir/Pass/PassInstrumentation.h"
 #include "mlir/Pass/PassRegistry.h"
 #include "mlir/Transforms/Passes.h"
 #include "llvm/Support/ErrorHandling.h"
@@ -20,7 +22,21 @@ void addUpstreamPasses(OpPassManager &pm, StringRef pipeline) {
     llvm::report_fatal_error("mbert: malformed built-in pass pipeline");
 }
 
+/// See createUnusedConstantReleaser.
+struct UnusedConstantReleaser : PassInstrumentation {
+  explicit UnusedConstantReleaser(ModuleOp root) : root(root) {}
+  void runAfterPass(Pass *, Operation *op) override {
+    if (op == root.getOperation())
+      onnx_import::releaseUnusedConstantBlobs(op);
+  }
+  ModuleOp root;
+};
+
 } // namespace
+
+std::unique_ptr<PassInstrumentation> createUnusedConstantReleaser(ModuleOp root) {
+  return std::make_unique<UnusedConstantReleaser>(root);
+}
 
 void buildRaisePipeline(OpPassManager &pm, const PipelineOptions &options) {
   pm.addPass(createCanonicalizerPass());
@@ -37,10 +53,13 @@ void buildModelOptimizationPipeline(OpPassManager &pm, const PipelineOptions &op
   if (options.enableModelPasses) {
     // Folding first: it rewrites each linear's weights, which fusion then
     // concatenates.
-    pm.addPass(createFoldNoNormPass());
+    // The pipeline runs on the compile's own module, so the passes that
+    // replace weights free the old ones at once (the peak memory is theirs).
+    pm.addPass(createFoldNoNormPass(FoldNoNormPassOptions{/*releaseReplacedWeights=*/true}));
     pm.addPass(createFoldAttentionScalePass());
     pm.addPass(createCanonicalizerPass());
-    pm.addPass(createFuseSharedInputLinearsPass());
+    pm.addPass(createFuseSharedInputLinearsPass(
+        FuseSharedInputLinearsPassOptions{/*releaseReplacedWeights=*/true}));
     // After every f32 rewrite of the weights, so that the folds stay exact.
     if (options.quantization != PipelineOptions::Quantization::None) {
       pm.addPass(createCalibrateLinearsPass(CalibrateLinearsPassOptions{options.calibrationSet}));
@@ -67,7 +86,7 @@ void buildModelOptimizationPipeline(OpPassManager &pm, const PipelineOptions &op
     pm.addPass(createSelectKernelsPass(
         SelectKernelsPassOptions{target.triple, target.cpu, target.features}));
     // Last: every pass before it rewrites weights in the [K, N] layout.
-    pm.addPass(createPackWeightsPass());
+    pm.addPass(createPackWeightsPass(PackWeightsPassOptions{/*releaseReplacedWeights=*/true}));
   }
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());

@@ -4,6 +4,8 @@
 #include "passes/ConstantTensors.h"
 #include "passes/Passes.h"
 
+#include "dialects/Onnx/ConstantStorage.h"
+
 #include <cmath>
 
 namespace mbert {
@@ -109,21 +111,21 @@ struct QuantizeLinearsPass : mbert::impl::QuantizeLinearsPassBase<QuantizeLinear
       ColumnQuantized quantized = quantizeColumns(*weight, depth, columns, magnitudeLimit);
       rewriter.setInsertionPoint(linear);
       Location loc = linear.getWeight().getLoc();
-      auto constant = [&](DenseElementsAttr values) {
-        return mbert::onnx_import::ConstantOp::create(rewriter, loc, values).getResult();
+      auto constant = [&](ShapedType type, const auto &values) {
+        return mbert::onnx_import::ConstantOp::create(
+                   rewriter, loc, mbert::onnx_import::createConstantAttr(type, ArrayRef(values)))
+            .getResult();
       };
       auto weightType = RankedTensorType::get({depth, columns}, rewriter.getI8Type());
       auto scaleType = RankedTensorType::get({columns}, rewriter.getF32Type());
       auto sumsType = RankedTensorType::get({columns}, rewriter.getI32Type());
-      Value values = constant(DenseElementsAttr::get(
-                                              weightType, ArrayRef<int8_t>(quantized.values)));
-      Value scales = constant(DenseElementsAttr::get(
-                                             scaleType, ArrayRef<float>(quantized.scales)));
-      Value sums = constant(DenseElementsAttr::get(sumsType, ArrayRef<int32_t>(quantized.sums)));
+      Value values = constant(weightType, quantized.values);
+      Value scales = constant(scaleType, quantized.scales);
+      Value sums = constant(sumsType, quantized.sums);
       Value smoothing;
       if (multipliers) {
         auto smoothingType = RankedTensorType::get({depth}, rewriter.getF32Type());
-        smoothing = constant(DenseElementsAttr::get(smoothingType, ArrayRef<float>(*multipliers)));
+        smoothing = constant(smoothingType, *multipliers);
       }
       rewriter.modifyOpInPlace(linear, [&] {
         linear.getWeightMutable().assign(values);

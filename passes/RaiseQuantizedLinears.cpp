@@ -21,6 +21,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "dialects/Onnx/ConstantStorage.h"
 #include "dialects/Onnx/OnnxShapes.h"
 #include "passes/Passes.h"
 
@@ -76,14 +77,22 @@ struct Int8Weight {
 /// match fails and the weight runs dequantized on the f32 path.
 FailureOr<Int8Weight> buildInt8Weight(PatternRewriter &rewriter, Operation *root, Value weight,
                                       Value scale, Value zeroPoint) {
-  DenseElementsAttr weightValues = getConstantElements(weight);
+  auto weightType = dyn_cast<RankedTensorType>(weight.getType());
+  if (!weightType || weightType.getRank() != 2 || !getQuantizedRange(weightType.getElementType()))
+    return rewriter.notifyMatchFailure(root, "weight is not a 2-D int8 or uint8 constant");
+  std::optional<std::vector<int64_t>> weightValues;
+  auto widen = [&](const auto &narrow) {
+    if (narrow)
+      weightValues = std::vector<int64_t>(narrow->begin(), narrow->end());
+  };
+  if (weightType.getElementType().isUnsignedInteger())
+    widen(getConstantValues<uint8_t>(weight));
+  else
+    widen(getConstantValues<int8_t>(weight));
   DenseElementsAttr scaleValues = getConstantElements(scale);
   DenseElementsAttr zeroPointValues = zeroPoint ? getConstantElements(zeroPoint) : DenseElementsAttr();
   if (!weightValues || !scaleValues || (zeroPoint && !zeroPointValues))
     return rewriter.notifyMatchFailure(root, "weight, scale or zero point is not a constant");
-  auto weightType = weightValues.getType();
-  if (weightType.getRank() != 2 || !getQuantizedRange(weightType.getElementType()))
-    return rewriter.notifyMatchFailure(root, "weight is not a 2-D int8 or uint8 constant");
   int64_t depth = weightType.getDimSize(0), columns = weightType.getDimSize(1);
   std::optional<SmallVector<float>> scales =
       getPerColumnValues<float>(scaleValues, columns, readFloat);
@@ -94,14 +103,11 @@ FailureOr<Int8Weight> buildInt8Weight(PatternRewriter &rewriter, Operation *root
     return rewriter.notifyMatchFailure(
         root, "scale or zero point is neither one value nor one per output column");
 
-  bool isUnsigned = weightType.getElementType().isUnsignedInteger();
   std::vector<int8_t> values(depth * columns);
   std::vector<int32_t> sums(columns, 0);
-  auto quantized = weightValues.value_begin<APInt>();
   for (int64_t k = 0; k < depth; ++k)
     for (int64_t n = 0; n < columns; ++n) {
-      APInt q = *(quantized + k * columns + n);
-      int64_t shifted = (isUnsigned ? q.getZExtValue() : q.getSExtValue()) - (*zeroPoints)[n];
+      int64_t shifted = (*weightValues)[k * columns + n] - (*zeroPoints)[n];
       if (shifted < -128 || shifted > 127)
         return rewriter.notifyMatchFailure(
             root, "a weight minus its zero point leaves the int8 range; it runs dequantized");
@@ -109,16 +115,14 @@ FailureOr<Int8Weight> buildInt8Weight(PatternRewriter &rewriter, Operation *root
       sums[n] += static_cast<int32_t>(shifted);
     }
   Location loc = weight.getLoc();
-  auto constant = [&](DenseElementsAttr attr) {
-    return ConstantOp::create(rewriter, loc, attr).getResult();
+  auto constant = [&](ShapedType type, auto values) {
+    return ConstantOp::create(rewriter, loc, createConstantAttr(type, values)).getResult();
   };
   return Int8Weight{
-      constant(DenseElementsAttr::get(RankedTensorType::get({depth, columns}, rewriter.getI8Type()),
-                                      ArrayRef<int8_t>(values))),
-      constant(DenseElementsAttr::get(RankedTensorType::get({columns}, rewriter.getF32Type()),
-                                      ArrayRef<float>(*scales))),
-      constant(DenseElementsAttr::get(RankedTensorType::get({columns}, rewriter.getI32Type()),
-                                      ArrayRef<int32_t>(sums)))};
+      constant(RankedTensorType::get({depth, columns}, rewriter.getI8Type()),
+               ArrayRef<int8_t>(values)),
+      constant(RankedTensorType::get({columns}, rewriter.getF32Type()), ArrayRef<float>(*scales)),
+      constant(RankedTensorType::get({columns}, rewriter.getI32Type()), ArrayRef<int32_t>(sums))};
 }
 
 bool isStaticF32(Value value) {
@@ -141,8 +145,7 @@ LinearOp createInt8Linear(PatternRewriter &rewriter, Location loc, Type resultTy
 bool isSameParameter(Value lhs, Value rhs) {
   if (lhs == rhs)
     return true;
-  DenseElementsAttr l = lhs ? getConstantElements(lhs) : DenseElementsAttr();
-  DenseElementsAttr r = rhs ? getConstantElements(rhs) : DenseElementsAttr();
+  ElementsAttr l = getConstantAttr(lhs), r = getConstantAttr(rhs);
   return l && r && l == r;
 }
 

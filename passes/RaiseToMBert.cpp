@@ -7,6 +7,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "dialects/Onnx/ConstantStorage.h"
 #include "dialects/Onnx/OnnxShapes.h"
 #include "passes/ConstantTensors.h"
 #include "passes/Passes.h"
@@ -84,7 +85,7 @@ struct RaiseMatMulToLinear : OpRewritePattern<MatMulOp> {
     auto weightType = dyn_cast<RankedTensorType>(matmul.getRhs().getType());
     if (!weightType || weightType.getRank() != 2)
       return rewriter.notifyMatchFailure(matmul, "weight is not 2-D");
-    if (!getConstantElements(matmul.getRhs()))
+    if (!isConstant(matmul.getRhs()))
       return rewriter.notifyMatchFailure(matmul, "weight is not a constant");
     rewriter.replaceOpWithNewOp<LinearOp>(matmul, matmul.getType(), matmul.getLhs(),
                                           matmul.getRhs(), /*bias=*/Value(),
@@ -329,7 +330,7 @@ bool isConstantTableGather(GatherOp gather, int64_t width) {
   return tableType && tableType.hasStaticShape() && tableType.getRank() == 2 &&
          tableType.getDimSize(0) > 0 && tableType.getDimSize(1) == width &&
          tableType.getElementType().isF32() && normalizeAxis(gather.getAxis(), 2) == 0 &&
-         getConstantElements(gather.getData());
+         isConstant(gather.getData());
 }
 
 /// The elementwise sum of two f32 constants with the same elements, typed
@@ -359,7 +360,7 @@ bool addToEmbedding(EmbeddingParts &parts, Value addend, RankedTensorType result
   bool sequenceShaped =
       addendType && (addendType.getShape() == ArrayRef<int64_t>{length, channels} ||
                      addendType.getShape() == ArrayRef<int64_t>{1, length, channels});
-  if (sequenceShaped && addendType.getElementType().isF32() && getConstantElements(addend)) {
+  if (sequenceShaped && addendType.getElementType().isF32() && isConstant(addend)) {
     parts.position = parts.position ? addConstants(rewriter, loc, parts.position, addend) : addend;
     return true;
   }
@@ -464,7 +465,7 @@ LogicalResult matchTrigram(Value value, EmbeddingParts &parts, PatternRewriter &
 /// rows are table rows, not activations worth quantizing), so a
 /// pre-quantized projection runs with the model's own weights, dequantized.
 Value dequantizeWeight(PatternRewriter &rewriter, LinearOp linear) {
-  DenseElementsAttr values = getConstantElements(linear.getWeight());
+  std::optional<std::vector<int8_t>> values = getConstantValues<int8_t>(linear.getWeight());
   std::optional<std::vector<float>> scales = mbert::getConstantFloats(linear.getWeightScale());
   std::optional<std::vector<float>> smoothing;
   if (linear.getSmoothing())
@@ -473,12 +474,13 @@ Value dequantizeWeight(PatternRewriter &rewriter, LinearOp linear) {
     return {};
   int64_t columns = scales->size();
   std::vector<float> weight;
-  weight.reserve(values.getNumElements());
-  for (auto [index, value] : llvm::enumerate(values.getValues<int8_t>())) {
+  weight.reserve(values->size());
+  for (auto [index, value] : llvm::enumerate(*values)) {
     int64_t k = index / columns, n = index % columns;
     weight.push_back(value * (*scales)[n] * (smoothing ? (*smoothing)[k] : 1.0f));
   }
-  auto type = RankedTensorType::get(values.getType().getShape(), rewriter.getF32Type());
+  auto type = RankedTensorType::get(cast<ShapedType>(linear.getWeight().getType()).getShape(),
+                                    rewriter.getF32Type());
   return mbert::createFloatConstant(rewriter, linear.getWeight().getLoc(), type, weight);
 }
 

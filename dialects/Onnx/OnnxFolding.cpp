@@ -12,10 +12,12 @@
 //===----------------------------------------------------------------------===//
 
 #include "dialects/Onnx/OnnxOps.h"
+#include "dialects/Onnx/ConstantStorage.h"
 #include "dialects/Onnx/OnnxShapes.h"
 #include "mbert/Limits.h"
 
 #include "mlir/IR/BuiltinAttributes.h"
+#include "mlir/IR/DialectResourceBlobManager.h"
 #include "mlir/IR/TypeUtilities.h"
 #include "llvm/ADT/APSInt.h"
 
@@ -146,9 +148,14 @@ OpFoldResult foldBinary(
 }
 
 OpFoldResult reshapeConstant(Attribute operand, Operation *op) {
-  auto elements = dyn_cast_or_null<DenseElementsAttr>(operand);
   RankedTensorType resultType = staticResultType(op);
-  if (!elements || !resultType)
+  if (!resultType)
+    return {};
+  // A blob keeps its bytes: the reshaped constant refers to the same ones.
+  if (auto resource = dyn_cast_or_null<DenseResourceElementsAttr>(operand))
+    return DenseResourceElementsAttr::get(resultType, resource.getRawHandle());
+  auto elements = dyn_cast_or_null<DenseElementsAttr>(operand);
+  if (!elements)
     return {};
   return elements.reshape(resultType);
 }
@@ -182,7 +189,7 @@ OpFoldResult ConstantOfShapeOp::fold(FoldAdaptor) {
 OpFoldResult CastOp::fold(FoldAdaptor adaptor) {
   if (getInput().getType() == getType())
     return getInput();
-  auto input = dyn_cast_or_null<DenseElementsAttr>(adaptor.getInput());
+  auto input = getDenseElements(adaptor.getInput());
   RankedTensorType resultType = staticResultType(*this);
   if (!input || !resultType)
     return {};
@@ -312,10 +319,13 @@ OpFoldResult WhereOp::fold(FoldAdaptor adaptor) {
 }
 
 OpFoldResult GatherOp::fold(FoldAdaptor adaptor) {
-  auto data = dyn_cast_or_null<DenseElementsAttr>(adaptor.getData());
   RankedTensorType resultType = staticResultType(*this);
   std::optional<SmallVector<int64_t>> indices = getConstantIntValues(getIndices());
-  if (!data || !indices || !resultType)
+  // Indices first: a table is copied out of its blob only when a fold is due.
+  if (!indices || !resultType)
+    return {};
+  auto data = getDenseElements(adaptor.getData());
+  if (!data)
     return {};
   ArrayRef<int64_t> dataShape = data.getType().getShape();
   int64_t axis = *normalizeAxis(getAxis(), dataShape.size());
@@ -342,7 +352,7 @@ OpFoldResult GatherOp::fold(FoldAdaptor adaptor) {
 }
 
 OpFoldResult SliceOp::fold(FoldAdaptor adaptor) {
-  auto data = dyn_cast_or_null<DenseElementsAttr>(adaptor.getData());
+  auto data = getDenseElements(adaptor.getData());
   RankedTensorType resultType = staticResultType(*this);
   if (!data || !resultType)
     return {};
@@ -413,7 +423,7 @@ OpFoldResult TransposeOp::fold(FoldAdaptor adaptor) {
   std::optional<ArrayRef<int64_t>> perm = getPerm();
   if (perm && llvm::equal(*perm, llvm::seq<int64_t>(0, perm->size())))
     return getData();
-  auto data = dyn_cast_or_null<DenseElementsAttr>(adaptor.getData());
+  auto data = getDenseElements(adaptor.getData());
   RankedTensorType resultType = staticResultType(*this);
   if (!data || !resultType)
     return {};
@@ -432,7 +442,7 @@ OpFoldResult TransposeOp::fold(FoldAdaptor adaptor) {
 OpFoldResult ExpandOp::fold(FoldAdaptor adaptor) {
   if (getInput().getType() == getType() && cast<ShapedType>(getType()).hasStaticShape())
     return getInput();
-  auto input = dyn_cast_or_null<DenseElementsAttr>(adaptor.getInput());
+  auto input = getDenseElements(adaptor.getInput());
   RankedTensorType resultType = staticResultType(*this);
   if (!input || !resultType)
     return {};

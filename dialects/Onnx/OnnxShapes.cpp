@@ -2,6 +2,8 @@
 
 #include "dialects/Onnx/OnnxShapes.h"
 
+#include "dialects/Onnx/ConstantStorage.h"
+
 #include "mlir/IR/Matchers.h"
 #include "llvm/Support/MathExtras.h"
 
@@ -18,16 +20,22 @@ std::optional<int64_t> normalizeAxis(int64_t axis, int64_t rank) {
 }
 
 DenseElementsAttr getConstantElements(Value value) {
-  DenseElementsAttr elements;
-  if (value && matchPattern(value, m_Constant(&elements)))
-    return elements;
-  return {};
+  return dyn_cast_or_null<DenseElementsAttr>(getConstantAttr(value));
 }
 
 std::optional<SmallVector<int64_t>> getConstantIntValues(Value value) {
-  DenseElementsAttr elements = getConstantElements(value);
-  if (!elements || !elements.getElementType().isInteger() ||
-      elements.getElementType().isInteger(1))
+  ElementsAttr attr = getConstantAttr(value);
+  if (!attr || !attr.getElementType().isInteger() || attr.getElementType().isInteger(1))
+    return std::nullopt;
+  // Index tables of 512 or more int64 (position ids) are held as blobs.
+  if (attr.getElementType().isInteger(64))
+    if (std::optional<std::vector<int64_t>> values = getConstantValues<int64_t>(value))
+      return SmallVector<int64_t>(values->begin(), values->end());
+  if (attr.getElementType().isInteger(32))
+    if (std::optional<std::vector<int32_t>> values = getConstantValues<int32_t>(value))
+      return SmallVector<int64_t>(values->begin(), values->end());
+  auto elements = dyn_cast<DenseElementsAttr>(attr);
+  if (!elements)
     return std::nullopt;
   SmallVector<int64_t> values;
   values.reserve(elements.getNumElements());

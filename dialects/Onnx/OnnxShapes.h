@@ -22,7 +22,9 @@ std::optional<int64_t> normalizeAxis(int64_t axis, int64_t rank);
 /// The int64 (or int32) values of `value` when it is produced by a constant.
 std::optional<llvm::SmallVector<int64_t>> getConstantIntValues(mlir::Value value);
 
-/// The elements attribute of `value` when it is produced by a constant.
+/// The dense elements of `value` when it is produced by a dense constant:
+/// for small constants (shapes, scales); weights may be held as blobs, read
+/// with ConstantStorage.h's getConstantValues.
 mlir::DenseElementsAttr getConstantElements(mlir::Value value);
 
 /// Numpy-style multidirectional broadcast of two shapes; dynamic dimensions

@@ -10,6 +10,7 @@
 
 #include "mbert/Conversion/MicroKernels.h"
 
+#include "mlir/IR/BuiltinOps.h"
 #include "mlir/Pass/PassManager.h"
 
 namespace mbert {
@@ -36,6 +37,12 @@ struct PipelineOptions {
   /// the model is imported with (mbert-bound-sequence-length).
   bool runTimeSequenceLength = false;
 };
+
+/// Frees the blobs of weights that a pass left unused (see
+/// dialects/Onnx/ConstantStorage.h) after every pass on `root`, so that a
+/// compile holds about one copy of the weights rather than one per rewrite.
+/// `root` must be the only module that refers to its weights.
+std::unique_ptr<mlir::PassInstrumentation> createUnusedConstantReleaser(mlir::ModuleOp root);
 
 /// Records the valid range of index inputs and raises ONNX idioms to mbert
 /// ops (linear, no_norm, attention).

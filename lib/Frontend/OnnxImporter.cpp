@@ -14,6 +14,7 @@
 #include "mbert/Frontend/OnnxImporter.h"
 
 #include "dialects/MBert/EntryPoint.h"
+#include "dialects/Onnx/ConstantStorage.h"
 #include "dialects/Onnx/OnnxOps.h"
 #include "dialects/Onnx/OnnxShapes.h"
 #include "mbert/Limits.h"
@@ -192,7 +193,7 @@ public:
     return ConstantOp::create(builder, getNodeLoc(node), DenseElementsAttr::get(type, values));
   }
 
-  FailureOr<DenseElementsAttr> convertTensor(const onnx::TensorProto &tensor, Location loc);
+  FailureOr<ElementsAttr> convertTensor(const onnx::TensorProto &tensor, Location loc);
   FailureOr<std::unique_ptr<llvm::MemoryBuffer>>
   readExternalData(const onnx::TensorProto &tensor, Location loc, int64_t expectedBytes);
   FailureOr<Attribute> convertConstantAttribute(const onnx::NodeProto &node,
@@ -231,7 +232,7 @@ private:
   int64_t weightBytes = 0;
   llvm::StringMap<Value> values;
   /// Graph initializers converted to attributes, in file order.
-  std::vector<std::pair<std::string, DenseElementsAttr>> initializers;
+  std::vector<std::pair<std::string, ElementsAttr>> initializers;
   ModuleOp module;
 };
 
@@ -310,7 +311,7 @@ Value getOptionalOperand(ArrayRef<Value> operands, size_t index) {
 // Tensors
 //===----------------------------------------------------------------------===//
 
-FailureOr<DenseElementsAttr> OnnxImporter::convertTensor(const onnx::TensorProto &tensor,
+FailureOr<ElementsAttr> OnnxImporter::convertTensor(const onnx::TensorProto &tensor,
                                                          Location loc) {
   auto fail = [&]() { return mlir::emitError(loc) << "tensor '" << tensor.name() << "': "; };
   Type elementType = getElementType(&context, tensor.data_type());
@@ -355,9 +356,9 @@ FailureOr<DenseElementsAttr> OnnxImporter::convertTensor(const onnx::TensorProto
       SmallVector<bool> bools;
       for (char byte : raw)
         bools.push_back(byte != 0);
-      return DenseElementsAttr::get(type, bools);
+      return ElementsAttr(DenseElementsAttr::get(type, bools));
     }
-    return DenseElementsAttr::getFromRawBuffer(type, ArrayRef<char>(raw.data(), raw.size()));
+    return createConstantAttr(type, ArrayRef<char>(raw.data(), raw.size()));
   }
   auto checkCount = [&](int64_t fieldSize) -> LogicalResult {
     if (fieldSize != count)
@@ -368,15 +369,15 @@ FailureOr<DenseElementsAttr> OnnxImporter::convertTensor(const onnx::TensorProto
   case onnx::TensorProto::FLOAT:
     if (failed(checkCount(tensor.float_data_size())))
       return failure();
-    return DenseElementsAttr::get(type, ArrayRef<float>(tensor.float_data().data(), count));
+    return ElementsAttr(DenseElementsAttr::get(type, ArrayRef<float>(tensor.float_data().data(), count)));
   case onnx::TensorProto::DOUBLE:
     if (failed(checkCount(tensor.double_data_size())))
       return failure();
-    return DenseElementsAttr::get(type, ArrayRef<double>(tensor.double_data().data(), count));
+    return ElementsAttr(DenseElementsAttr::get(type, ArrayRef<double>(tensor.double_data().data(), count)));
   case onnx::TensorProto::INT64:
     if (failed(checkCount(tensor.int64_data_size())))
       return failure();
-    return DenseElementsAttr::get(type, ArrayRef<int64_t>(tensor.int64_data().data(), count));
+    return ElementsAttr(DenseElementsAttr::get(type, ArrayRef<int64_t>(tensor.int64_data().data(), count)));
   default: {
     // int32, int8, uint8 and bool all travel in int32_data.
     if (failed(checkCount(tensor.int32_data_size())))
@@ -394,7 +395,7 @@ FailureOr<DenseElementsAttr> OnnxImporter::convertTensor(const onnx::TensorProto
     for (int32_t value : tensor.int32_data())
       ints.push_back(APInt(width, elementType.isInteger(1) ? value != 0 : value,
                            /*isSigned=*/!elementType.isUnsignedInteger(), /*implicitTrunc=*/true));
-    return DenseElementsAttr::get(type, ints);
+    return ElementsAttr(DenseElementsAttr::get(type, ints));
   }
   }
 }
@@ -946,7 +947,7 @@ LogicalResult OnnxImporter::parseConvertingInitializers(
 
 LogicalResult OnnxImporter::convertInitializer(const onnx::TensorProto &tensor) {
   Location loc = NameLoc::get(StringAttr::get(&context, tensor.name()), fileLoc);
-  FailureOr<DenseElementsAttr> value = convertTensor(tensor, loc);
+  FailureOr<ElementsAttr> value = convertTensor(tensor, loc);
   if (failed(value))
     return failure();
   initializers.push_back({tensor.name(), *value});

@@ -89,8 +89,9 @@ std::unique_ptr<llvm::TargetMachine> createTargetMachine(const TargetOptions &op
 
 } // namespace
 
-std::unique_ptr<llvm::Module> translateAndOptimize(ModuleOp module, llvm::LLVMContext &llvmContext,
-                                                   const TargetOptions &options) {
+std::unique_ptr<llvm::Module> translateToLLVMIR(ModuleOp module, llvm::LLVMContext &llvmContext,
+                                                const TargetOptions &options,
+                                                DeferredWeights *deferredWeights) {
   std::string errorMessage;
   std::unique_ptr<llvm::TargetMachine> machine = createTargetMachine(options, errorMessage);
   if (!machine) {
@@ -100,6 +101,9 @@ std::unique_ptr<llvm::Module> translateAndOptimize(ModuleOp module, llvm::LLVMCo
   registerArmNeonDialectTranslation(*module.getContext());
   registerBuiltinDialectTranslation(*module.getContext());
   registerLLVMDialectTranslation(*module.getContext());
+  std::vector<DeferredConstant> deferred;
+  if (deferredWeights)
+    deferred = deferLargeConstants(module);
   std::unique_ptr<llvm::Module> llvmModule = translateModuleToLLVMIR(module, llvmContext);
   if (!llvmModule) {
     module.emitError("translation to LLVM IR failed");
@@ -113,7 +117,16 @@ std::unique_ptr<llvm::Module> translateAndOptimize(ModuleOp module, llvm::LLVMCo
   for (llvm::GlobalVariable &global : llvmModule->globals())
     if (global.hasInternalLinkage() && global.isConstant())
       global.setLinkage(llvm::GlobalValue::PrivateLinkage);
+  if (deferredWeights)
+    *deferredWeights = poolDeferredConstants(*llvmModule, std::move(deferred));
+  return llvmModule;
+}
 
+LogicalResult optimizeLLVMModule(llvm::Module &llvmModule, const TargetOptions &options,
+                                 std::string &errorMessage) {
+  std::unique_ptr<llvm::TargetMachine> machine = createTargetMachine(options, errorMessage);
+  if (!machine)
+    return failure();
   llvm::LoopAnalysisManager loopAnalyses;
   llvm::FunctionAnalysisManager functionAnalyses;
   llvm::CGSCCAnalysisManager sccAnalyses;
@@ -132,8 +145,8 @@ std::unique_ptr<llvm::Module> translateAndOptimize(ModuleOp module, llvm::LLVMCo
       options.optLevel == 0
           ? passBuilder.buildO0DefaultPipeline(llvm::OptimizationLevel::O0)
           : passBuilder.buildPerModuleDefaultPipeline(getOptimizationLevel(options.optLevel));
-  passes.run(*llvmModule, moduleAnalyses);
-  return llvmModule;
+  passes.run(llvmModule, moduleAnalyses);
+  return success();
 }
 
 LogicalResult emitCode(llvm::Module &llvmModule, const TargetOptions &options, CodeKind kind,

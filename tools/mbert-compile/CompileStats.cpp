@@ -14,6 +14,8 @@
 
 #include <map>
 
+#include <sys/resource.h>
+
 using namespace mlir;
 
 namespace mbert {
@@ -171,6 +173,10 @@ std::unique_ptr<PassInstrumentation> CompileStats::createCalibrationTimer() {
 
 void CompileStats::recordTime(StringRef stage, double seconds) {
   stageSeconds.emplace_back(stage.str(), seconds);
+  struct rusage usage;
+  if (getrusage(RUSAGE_SELF, &usage) == 0)
+    // Linux counts it in kilobytes.
+    stagePeakBytes.emplace_back(stage.str(), static_cast<int64_t>(usage.ru_maxrss) * 1024);
 }
 
 void CompileStats::recordObject(llvm::MemoryBufferRef object) {
@@ -240,6 +246,10 @@ void CompileStats::write(llvm::raw_ostream &os, StringRef modelName, StringRef t
     json.attributeObject("compile_seconds", [&] {
       for (const auto &[stage, seconds] : stageSeconds)
         json.attribute(stage, seconds);
+    });
+    json.attributeObject("peak_memory_bytes", [&] {
+      for (const auto &[stage, bytes] : stagePeakBytes)
+        json.attribute(stage, bytes);
     });
   });
   os << "\n";

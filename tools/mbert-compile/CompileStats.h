@@ -20,7 +20,8 @@ namespace mbert {
 
 /// Collects, stage by stage, what the pipeline did to a model: op counts read
 /// off the IR between stages, memory figures recorded by the planner, code
-/// size read from the emitted object, and wall time per stage.
+/// size read from the emitted object, and wall time and peak memory per
+/// stage.
 class CompileStats {
 public:
   /// Reads the counts a stage is responsible for from the module it left.
@@ -63,6 +64,9 @@ private:
   int64_t workspaceBytes = 0, peakLiveBytes = 0, maxSequenceLength = 0, weightBytes = 0,
           textBytes = 0;
   std::vector<std::pair<std::string, double>> stageSeconds;
+  /// The compiler's peak resident memory when each stage ended (a running
+  /// maximum, so the last one is the whole compile's).
+  std::vector<std::pair<std::string, int64_t>> stagePeakBytes;
 };
 
 } // namespace mbert

@@ -9,6 +9,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "CompileStats.h"
+#include "dialects/Onnx/ConstantStorage.h"
 #include "mbert/Frontend/OnnxImporter.h"
 #include "mbert/ModelSignature.h"
 #include "mbert/Pipelines.h"
@@ -37,6 +38,10 @@
 
 #include <chrono>
 #include <cmath>
+
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 
 using namespace mlir;
 namespace cl = llvm::cl;
@@ -329,9 +334,18 @@ LogicalResult checkDistinctOutputs(std::string &error) {
   return success();
 }
 
+/// Gives the pages of memory freed by a finished stage back to the system.
+/// MLIR and LLVM free their IR in small pieces, which the allocator keeps.
+void returnFreedMemory() {
+#ifdef __GLIBC__
+  malloc_trim(0);
+#endif
+}
+
 /// The MLIR side of a compile: the context, which owns every attribute (the
 /// weights included), and the handler that prints its diagnostics, each an
 /// error naming the ONNX node (or file) it concerns, on one line.
+
 struct MlirSession {
   explicit MlirSession(const DialectRegistry &registry)
       : context(registry), diagnostics(&context, [](Diagnostic &diagnostic) {
@@ -453,6 +467,8 @@ int compile(const char *argv0) {
     const char *name;
     EmitKind produces;
     void (*build)(OpPassManager &, const mbert::PipelineOptions &);
+    /// No later stage changes the weights' values.
+    bool finalizesWeights = false;
   };
   const Stage stages[] = {
       {"import-cleanup", EmitKind::Mlir,
@@ -460,7 +476,8 @@ int compile(const char *argv0) {
          pm.addPass(createCanonicalizerPass());
        }},
       {"raise", EmitKind::MBert, mbert::buildRaisePipeline},
-      {"optimize", EmitKind::MBert, mbert::buildModelOptimizationPipeline},
+      {"optimize", EmitKind::MBert, mbert::buildModelOptimizationPipeline,
+       /*finalizesWeights=*/true},
       {"linalg", EmitKind::Linalg, mbert::buildModelToLinalgPipeline},
       {"llvm-dialect", EmitKind::LLVMIR, mbert::buildLinalgToLLVMPipeline},
   };
@@ -471,11 +488,18 @@ int compile(const char *argv0) {
     if (timePasses)
       pm.enableTiming();
     pm.addInstrumentation(stats.createCalibrationTimer());
+    pm.addInstrumentation(mbert::createUnusedConstantReleaser(*module));
     stage.build(pm, pipelineOptions);
     start = Clock::now();
     if (failed(pm.run(*module)))
       return 1;
     stats.recordStage(stage.name, *module, secondsSince(start));
+    // Final weights are only carried to the object from here on: as a
+    // mapped file, they need not be resident while the code is compiled.
+    std::string mappingError;
+    if (stage.finalizesWeights && emitKind > stage.produces &&
+        failed(mbert::onnx_import::mapConstantBlobsFromFile(*module, mappingError)))
+      return reportError(mappingError);
   }
 
   std::string error;
@@ -498,29 +522,36 @@ int compile(const char *argv0) {
       return reportError(error);
     OpPrintingFlags flags;
     flags.elideLargeElementsAttrs(32);
+    flags.elideLargeResourceString(64);
     flags.enableDebugInfo(/*enable=*/true, /*prettyForm=*/false);
     module->print(*stream, flags);
     stream->close();
     return failed(output.commit(error)) ? reportError(error) : finish();
   }
 
-  llvm::LLVMContext llvmContext;
+  auto llvmContext = std::make_unique<llvm::LLVMContext>();
   start = Clock::now();
-  std::unique_ptr<llvm::Module> llvmModule =
-      mbert::translateAndOptimize(*module, llvmContext, targetOptions);
+  // An object gets its weights after code generation (DeferredWeights.cpp):
+  // as LLVM constants they would be two more copies of them.
+  bool emitsObject = emitKind == EmitKind::Object || emitKind == EmitKind::Executable;
+  mbert::DeferredWeights deferredWeights;
+  std::unique_ptr<llvm::Module> llvmModule = mbert::translateToLLVMIR(
+      *module, *llvmContext, targetOptions, emitsObject ? &deferredWeights : nullptr);
   if (!llvmModule)
     return 1;
-  stats.recordTime("llvm-optimize", secondsSince(start));
-  if (!vocabPath.empty())
-    mbert::addVocabulary(*llvmModule, name, vocabulary);
   FailureOr<mbert::ModelSignature> signature = mbert::getModelSignature(*module);
   if (failed(signature))
     return 1;
-  // The weights are now LLVM constants. The MLIR context holds one more copy
-  // of them for every pass that rewrote them (attributes live as long as
-  // their context): it goes before code generation makes its own copies.
+  // The MLIR context holds the weights (text outputs have them in the LLVM
+  // module as well) and the IR: it goes before LLVM makes its own copies.
   module = nullptr;
   session.reset();
+  returnFreedMemory();
+  if (failed(mbert::optimizeLLVMModule(*llvmModule, targetOptions, error)))
+    return reportError(error);
+  stats.recordTime("llvm-optimize", secondsSince(start));
+  if (!vocabPath.empty())
+    mbert::addVocabulary(*llvmModule, name, vocabulary);
   if (emitKind == EmitKind::LLVMIR) {
     if (failed(output.open(stream, error)))
       return reportError(error);
@@ -528,24 +559,50 @@ int compile(const char *argv0) {
     stream->close();
     return failed(output.commit(error)) ? reportError(error) : finish();
   }
-
-  mbert::CodeKind codeKind =
-      emitKind == EmitKind::Assembly ? mbert::CodeKind::Assembly : mbert::CodeKind::Object;
-  // Code goes straight to its file (in memory it would be one more copy of
-  // the weights); --stats reads an object back from a regular file to
-  // measure it.
-  auto generateCode = [&](llvm::raw_fd_ostream &codeStream, StringRef path,
-                          bool isRegularFile) -> LogicalResult {
+  if (emitKind == EmitKind::Assembly) {
+    if (failed(output.open(stream, error)))
+      return reportError(error);
     start = Clock::now();
-    if (failed(mbert::emitCode(*llvmModule, targetOptions, codeKind, codeStream, error)))
-      return failure();
-    codeStream.close();
-    if (codeStream.has_error()) {
-      error = "cannot write " + path.str() + ": " + codeStream.error().message();
-      return failure();
-    }
+    if (failed(mbert::emitCode(*llvmModule, targetOptions, mbert::CodeKind::Assembly, *stream,
+                               error)))
+      return reportError(error);
+    stream->close();
+    if (stream->has_error())
+      return reportError("cannot write " + outputPath + ": " + stream->error().message());
     stats.recordTime("codegen", secondsSince(start));
-    if (codeKind == mbert::CodeKind::Object && isRegularFile && !getStatsPath().empty())
+    return failed(output.commit(error)) ? reportError(error) : finish();
+  }
+
+  // Objects are made in a file, where their weights are then written: a
+  // temporary one when the object goes to standard output, a device or a
+  // linker.
+  auto generateObject = [&](StringRef path) -> LogicalResult {
+    start = Clock::now();
+    {
+      std::error_code ec;
+      llvm::raw_fd_ostream objectStream(path, ec);
+      if (ec) {
+        error = "cannot write " + path.str() + ": " + ec.message();
+        return failure();
+      }
+      if (failed(mbert::emitCode(*llvmModule, targetOptions, mbert::CodeKind::Object,
+                                 objectStream, error)))
+        return failure();
+      objectStream.close();
+      if (objectStream.has_error()) {
+        error = "cannot write " + path.str() + ": " + objectStream.error().message();
+        objectStream.clear_error();
+        return failure();
+      }
+    }
+    // Reading the weights brings them back into memory: LLVM's part is done.
+    llvmModule = nullptr;
+    llvmContext = nullptr;
+    returnFreedMemory();
+    if (failed(mbert::writeDeferredWeights(path, deferredWeights, error)))
+      return failure();
+    stats.recordTime("codegen", secondsSince(start));
+    if (!getStatsPath().empty())
       if (auto object = llvm::MemoryBuffer::getFile(path))
         stats.recordObject((*object)->getMemBufferRef());
     return success();
@@ -553,15 +610,11 @@ int compile(const char *argv0) {
 
   if (emitKind == EmitKind::Executable) {
     llvm::SmallString<256> objectPath;
-    int fd;
-    if (std::error_code ec = llvm::sys::fs::createTemporaryFile("mbert-" + name, "o", fd, objectPath))
+    if (std::error_code ec = llvm::sys::fs::createTemporaryFile("mbert-" + name, "o", objectPath))
       return reportError("cannot create a temporary object file: " + ec.message());
     llvm::FileRemover removeObject(objectPath);
-    {
-      llvm::raw_fd_ostream objectStream(fd, /*shouldClose=*/true);
-      if (failed(generateCode(objectStream, objectPath, /*isRegularFile=*/true)))
-        return reportError(error);
-    }
+    if (failed(generateObject(objectPath)))
+      return reportError(error);
     if (failed(output.open(stream, error)))
       return reportError(error);
     stream->close();
@@ -578,9 +631,28 @@ int compile(const char *argv0) {
     return failed(output.commit(error)) ? reportError(error) : finish();
   }
 
-  if (failed(output.open(stream, error)) ||
-      failed(generateCode(*stream, output.getTemporaryPath(), !output.isWrittenDirectly())))
+  if (failed(output.open(stream, error)))
     return reportError(error);
+  if (!output.isWrittenDirectly()) {
+    stream->close();
+    if (failed(generateObject(output.getTemporaryPath())))
+      return reportError(error);
+  } else {
+    llvm::SmallString<256> objectPath;
+    if (std::error_code ec = llvm::sys::fs::createTemporaryFile("mbert-" + name, "o", objectPath))
+      return reportError("cannot create a temporary object file: " + ec.message());
+    llvm::FileRemover removeObject(objectPath);
+    if (failed(generateObject(objectPath)))
+      return reportError(error);
+    auto object = llvm::MemoryBuffer::getFile(objectPath);
+    if (!object)
+      return reportError("cannot read " + objectPath.str().str() + ": " +
+                         object.getError().message());
+    *stream << (*object)->getBuffer();
+    stream->close();
+    if (stream->has_error())
+      return reportError("cannot write " + outputPath + ": " + stream->error().message());
+  }
   // The header goes next to an object written to a file; an object sent to
   // standard output or a device (-o /dev/null) has no "next to".
   if (emitKind == EmitKind::Object && !output.isWrittenDirectly()) {
@@ -605,6 +677,13 @@ int compile(const char *argv0) {
 
 int main(int argc, char **argv) {
   llvm::InitLLVM initLLVM(argc, argv);
+#ifdef __GLIBC__
+  // Passes free the weights they rewrite, tensor by tensor (64 KB to 16 MB).
+  // glibc's default raises its mmap threshold to the largest block freed so
+  // far, after which such blocks come from the heap and, freed, stay part of
+  // the process; a fixed threshold returns each one to the system.
+  mallopt(M_MMAP_THRESHOLD, 128 * 1024);
+#endif
   // The pipelines name upstream passes textually; they must be registered.
   mlir::registerAllPasses();
   cl::HideUnrelatedOptions(compileCategory);

@@ -5,6 +5,7 @@
 
 #include "mbert/ModelSignature.h"
 
+#include "mlir/IR/AsmState.h"
 #include "mlir/IR/BuiltinOps.h"
 #include "llvm/IR/LLVMContext.h"
 #include "llvm/IR/Module.h"
@@ -13,6 +14,8 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace mbert {
 
@@ -30,11 +33,49 @@ struct TargetOptions {
 
 enum class CodeKind { Assembly, Object };
 
-/// Translates an LLVM-dialect module to LLVM IR for the target and runs LLVM's
-/// optimization pipeline on it. Errors are reported on the module.
-std::unique_ptr<llvm::Module> translateAndOptimize(mlir::ModuleOp module,
-                                                   llvm::LLVMContext &llvmContext,
-                                                   const TargetOptions &options);
+/// A large constant global taken out of the LLVM-dialect module before
+/// translation (see DeferredWeights.cpp), with its bytes.
+struct DeferredConstant {
+  std::string name;
+  mlir::AsmResourceBlob bytes;
+  uint64_t alignment;
+};
+
+/// Where the deferred constants go in the object: the pool's symbol as the
+/// object names it, and each constant's offset in the pool with its bytes.
+struct DeferredWeights {
+  using Piece = std::pair<uint64_t, mlir::AsmResourceBlob>;
+  std::string symbol;
+  std::vector<Piece> pieces;
+};
+
+/// Replaces the initializer of every large constant global of `module` by
+/// zeros and returns what it was, owned apart from the MLIR context.
+std::vector<DeferredConstant> deferLargeConstants(mlir::ModuleOp module);
+
+/// Replaces the translated globals of `constants` by ranges of one
+/// zero-filled, externally initialized pool, and says where their bytes go.
+DeferredWeights poolDeferredConstants(llvm::Module &llvmModule,
+                                      std::vector<DeferredConstant> constants);
+
+/// Writes the deferred bytes into the pool of the object at `objectPath`.
+mlir::LogicalResult writeDeferredWeights(llvm::StringRef objectPath,
+                                         const DeferredWeights &weights,
+                                         std::string &errorMessage);
+
+/// Translates an LLVM-dialect module to LLVM IR for the target. Errors are
+/// reported on the module. With `deferredWeights`, the large constants are
+/// left out of the LLVM module (and the object) and moved there, to be
+/// written with writeDeferredWeights into the object; the MLIR context may
+/// then go.
+std::unique_ptr<llvm::Module> translateToLLVMIR(mlir::ModuleOp module,
+                                                llvm::LLVMContext &llvmContext,
+                                                const TargetOptions &options,
+                                                DeferredWeights *deferredWeights = nullptr);
+
+/// Runs LLVM's optimization pipeline for the target on a translated module.
+mlir::LogicalResult optimizeLLVMModule(llvm::Module &llvmModule, const TargetOptions &options,
+                                       std::string &errorMessage);
 
 /// Emits assembly or a relocatable object for `llvmModule`, in process.
 mlir::LogicalResult emitCode(llvm::Module &llvmModule, const TargetOptions &options,
