@@ -50,11 +50,9 @@ bool hasFoldableWeights(LinearOp linear) {
 /// An embedding whose projection and addends are constants: gamma scales each
 /// of them (the word table comes before the projection and stays as it is).
 bool hasFoldableWeights(EmbeddingOp embedding) {
-  auto isConstantOrAbsent = [](Value value) {
-    return !value || onnx::isConstant(value);
-  };
-  return onnx::isConstant(embedding.getProjection()) &&
-         isConstantOrAbsent(embedding.getBias()) && isConstantOrAbsent(embedding.getPosition()) &&
+  auto isConstantOrAbsent = [](Value value) { return !value || onnx::isConstant(value); };
+  return onnx::isConstant(embedding.getProjection()) && isConstantOrAbsent(embedding.getBias()) &&
+         isConstantOrAbsent(embedding.getPosition()) &&
          isConstantOrAbsent(embedding.getTypeTable());
 }
 

@@ -25,12 +25,12 @@ namespace {
 /// per-column scales and sums; a smoothing would differ between members,
 /// and the input rows are quantized once for all of them.
 bool isFusible(LinearOp linear) {
-  bool constantWeight =
-      linear.isQuantized()
-          ? !linear.getSmoothing() && onnx_import::isConstant(linear.getWeight()) &&
-                mbert::isFloatConstant(linear.getWeightScale()) &&
-                onnx_import::isConstant(linear.getWeightSums())
-          : mbert::isFloatConstant(linear.getWeight());
+  bool constantWeight = linear.isQuantized()
+                            ? !linear.getSmoothing() &&
+                                  onnx_import::isConstant(linear.getWeight()) &&
+                                  mbert::isFloatConstant(linear.getWeightScale()) &&
+                                  onnx_import::isConstant(linear.getWeightSums())
+                            : mbert::isFloatConstant(linear.getWeight());
   return !linear.getResidual() && !linear.hasPackedWeight() && constantWeight &&
          (!linear.getBias() || mbert::isFloatConstant(linear.getBias()));
 }

@@ -42,9 +42,11 @@ struct QuantizeEmbeddingPass : mbert::impl::QuantizeEmbeddingPassBase<QuantizeEm
       auto valuesType = RankedTensorType::get({rows, width}, rewriter.getI8Type());
       auto scalesType = RankedTensorType::get({rows}, rewriter.getF32Type());
       Value quantizedTable = mbert::onnx_import::ConstantOp::create(
-          rewriter, loc, mbert::onnx_import::createConstantAttr(valuesType, ArrayRef<int8_t>(values)));
+          rewriter, loc,
+          mbert::onnx_import::createConstantAttr(valuesType, ArrayRef<int8_t>(values)));
       Value rowScales = mbert::onnx_import::ConstantOp::create(
-          rewriter, loc, mbert::onnx_import::createConstantAttr(scalesType, ArrayRef<float>(scales)));
+          rewriter, loc,
+          mbert::onnx_import::createConstantAttr(scalesType, ArrayRef<float>(scales)));
       rewriter.modifyOpInPlace(embedding, [&] {
         embedding.getWordTableMutable().assign(quantizedTable);
         embedding.getWordScaleMutable().assign(rowScales);

@@ -81,9 +81,8 @@ void eraseUnusedConstants(Operation *root) {
 void releaseUnusedConstantBlobs(Operation *root) {
   llvm::DenseSet<const void *> used;
   root->walk([&](Operation *op) {
-    op->getAttrDictionary().walk([&](DenseResourceElementsAttr attr) {
-      used.insert(attr.getRawHandle().getResource());
-    });
+    op->getAttrDictionary().walk(
+        [&](DenseResourceElementsAttr attr) { used.insert(attr.getRawHandle().getResource()); });
   });
   DialectResourceBlobManager &manager =
       DenseResourceElementsHandle::getManagerInterface(root->getContext()).getBlobManager();
@@ -154,8 +153,8 @@ LogicalResult mapConstantBlobsFromFile(Operation *root, std::string &errorMessag
   for (auto [entry, offset] : llvm::zip_equal(entries, offsets)) {
     ArrayRef<char> view(mapping->const_data() + offset, entry->getBlob()->getData().size());
     // The last blob to go unmaps the file.
-    entry->setBlob(AsmResourceBlob(view, kBlobAlignment,
-                                   [mapping](void *, size_t, size_t) {}, /*dataIsMutable=*/false));
+    entry->setBlob(AsmResourceBlob(
+        view, kBlobAlignment, [mapping](void *, size_t, size_t) {}, /*dataIsMutable=*/false));
   }
   return success();
 }

@@ -20,6 +20,7 @@
 #include <cstring>
 #include <optional>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 namespace mbert::onnx_import {
@@ -34,9 +35,9 @@ mlir::ElementsAttr createConstantAttr(mlir::ShapedType type, llvm::ArrayRef<char
 
 template <typename T>
 mlir::ElementsAttr createConstantAttr(mlir::ShapedType type, llvm::ArrayRef<T> values) {
-  return createConstantAttr(
-      type, llvm::ArrayRef<char>(reinterpret_cast<const char *>(values.data()),
-                                 values.size() * sizeof(T)));
+  return createConstantAttr(type,
+                            llvm::ArrayRef<char>(reinterpret_cast<const char *>(values.data()),
+                                                 values.size() * sizeof(T)));
 }
 
 /// Whether `value` is produced by a constant, however it is held.
@@ -67,9 +68,14 @@ std::optional<std::vector<T>> getConstantValues(mlir::Value value) {
       return std::nullopt;
     return std::vector<T>(values->begin(), values->end());
   }
+  // The rule DenseElementsAttr::tryGetValues applies: a signless integer
+  // reads as either signedness.
   mlir::Type elementType = attr.getElementType();
-  bool sameKind = std::is_floating_point_v<T> ? llvm::isa<mlir::FloatType>(elementType)
-                                              : elementType.isInteger();
+  bool sameKind =
+      std::is_floating_point_v<T>
+          ? llvm::isa<mlir::FloatType>(elementType)
+          : elementType.isSignlessInteger() ||
+                (elementType.isInteger() && elementType.isSignedInteger() == std::is_signed_v<T>);
   std::optional<llvm::ArrayRef<char>> bytes = getBlobBytes(attr);
   if (!bytes || !sameKind || elementType.getIntOrFloatBitWidth() != 8 * sizeof(T) ||
       bytes->size() != attr.getNumElements() * sizeof(T))

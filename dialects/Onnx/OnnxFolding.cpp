@@ -11,8 +11,8 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "dialects/Onnx/OnnxOps.h"
 #include "dialects/Onnx/ConstantStorage.h"
+#include "dialects/Onnx/OnnxOps.h"
 #include "dialects/Onnx/OnnxShapes.h"
 #include "mbert/Limits.h"
 

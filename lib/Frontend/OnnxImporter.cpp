@@ -311,8 +311,7 @@ Value getOptionalOperand(ArrayRef<Value> operands, size_t index) {
 // Tensors
 //===----------------------------------------------------------------------===//
 
-FailureOr<ElementsAttr> OnnxImporter::convertTensor(const onnx::TensorProto &tensor,
-                                                         Location loc) {
+FailureOr<ElementsAttr> OnnxImporter::convertTensor(const onnx::TensorProto &tensor, Location loc) {
   auto fail = [&]() { return mlir::emitError(loc) << "tensor '" << tensor.name() << "': "; };
   Type elementType = getElementType(&context, tensor.data_type());
   if (!elementType)
@@ -369,15 +368,18 @@ FailureOr<ElementsAttr> OnnxImporter::convertTensor(const onnx::TensorProto &ten
   case onnx::TensorProto::FLOAT:
     if (failed(checkCount(tensor.float_data_size())))
       return failure();
-    return ElementsAttr(DenseElementsAttr::get(type, ArrayRef<float>(tensor.float_data().data(), count)));
+    return ElementsAttr(
+        DenseElementsAttr::get(type, ArrayRef<float>(tensor.float_data().data(), count)));
   case onnx::TensorProto::DOUBLE:
     if (failed(checkCount(tensor.double_data_size())))
       return failure();
-    return ElementsAttr(DenseElementsAttr::get(type, ArrayRef<double>(tensor.double_data().data(), count)));
+    return ElementsAttr(
+        DenseElementsAttr::get(type, ArrayRef<double>(tensor.double_data().data(), count)));
   case onnx::TensorProto::INT64:
     if (failed(checkCount(tensor.int64_data_size())))
       return failure();
-    return ElementsAttr(DenseElementsAttr::get(type, ArrayRef<int64_t>(tensor.int64_data().data(), count)));
+    return ElementsAttr(
+        DenseElementsAttr::get(type, ArrayRef<int64_t>(tensor.int64_data().data(), count)));
   default: {
     // int32, int8, uint8 and bool all travel in int32_data.
     if (failed(checkCount(tensor.int32_data_size())))

@@ -19,8 +19,8 @@
 #include "mbert/Target/Target.h"
 
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
-#include "mlir/IR/Builders.h"
 #include "mlir/IR/AsmState.h"
+#include "mlir/IR/Builders.h"
 #include "mlir/IR/BuiltinAttributes.h"
 #include "mlir/IR/DialectResourceBlobManager.h"
 #include "llvm/IR/Constants.h"
@@ -101,9 +101,9 @@ DeferredWeights poolDeferredConstants(llvm::Module &llvmModule,
   auto *byteType = llvm::Type::getInt8Ty(context);
   auto *poolType = llvm::ArrayType::get(byteType, size);
   // Internal, so that it has a symbol to find in the object, and local to it.
-  auto *pool = new llvm::GlobalVariable(llvmModule, poolType, /*isConstant=*/true,
-                                        llvm::GlobalValue::InternalLinkage,
-                                        llvm::ConstantAggregateZero::get(poolType), "mbert_weights");
+  auto *pool = new llvm::GlobalVariable(
+      llvmModule, poolType, /*isConstant=*/true, llvm::GlobalValue::InternalLinkage,
+      llvm::ConstantAggregateZero::get(poolType), "mbert_weights");
   pool->setAlignment(llvm::Align(alignment));
   pool->setExternallyInitialized(true);
   for (auto [constant, offset] : llvm::zip_equal(constants, offsets)) {

@@ -563,8 +563,8 @@ int compile(const char *argv0) {
     if (failed(output.open(stream, error)))
       return reportError(error);
     start = Clock::now();
-    if (failed(mbert::emitCode(*llvmModule, targetOptions, mbert::CodeKind::Assembly, *stream,
-                               error)))
+    if (failed(
+            mbert::emitCode(*llvmModule, targetOptions, mbert::CodeKind::Assembly, *stream, error)))
       return reportError(error);
     stream->close();
     if (stream->has_error())
@@ -585,8 +585,8 @@ int compile(const char *argv0) {
         error = "cannot write " + path.str() + ": " + ec.message();
         return failure();
       }
-      if (failed(mbert::emitCode(*llvmModule, targetOptions, mbert::CodeKind::Object,
-                                 objectStream, error)))
+      if (failed(mbert::emitCode(*llvmModule, targetOptions, mbert::CodeKind::Object, objectStream,
+                                 error)))
         return failure();
       objectStream.close();
       if (objectStream.has_error()) {

@@ -59,8 +59,7 @@ DeferredWeights poolDeferredConstants(llvm::Module &llvmModule,
                                       std::vector<DeferredConstant> constants);
 
 /// Writes the deferred bytes into the pool of the object at `objectPath`.
-mlir::LogicalResult writeDeferredWeights(llvm::StringRef objectPath,
-                                         const DeferredWeights &weights,
+mlir::LogicalResult writeDeferredWeights(llvm::StringRef objectPath, const DeferredWeights &weights,
                                          std::string &errorMessage);
 
 /// Translates an LLVM-dialect module to LLVM IR for the target. Errors are
