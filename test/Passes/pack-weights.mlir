@@ -1,10 +1,19 @@
 // RUN: mbert-opt %s --pass-pipeline="builtin.module(mbert-pack-weights)" | FileCheck %s
+// RUN: mbert-opt %s --pass-pipeline="builtin.module(mbert-pack-weights{release-replaced-weights=1})" | FileCheck %s --check-prefix=RELEASE
+
+// Without release-replaced-weights, an unpacked weight stays until the next
+// canonicalization (the first constant below); with it, it goes as soon as
+// it is packed.
+// RELEASE-LABEL: func @f32_panels
+// RELEASE-NOT: tensor<2x3xf32>
+// RELEASE: mbert.linear
 
 // W is [K = 2, N = 3] with W[k, n] = 10 k + n. For an f32 kernel with nr = 2
 // (kr = 1) it becomes [2 panels, K, 2, 1]: panel 0 holds columns 0 and 1 row
 // by row, panel 1 holds column 2 and a zero column. Bias and epilogue are
 // untouched.
 // CHECK-LABEL: func @f32_panels
+// CHECK: onnx.Constant dense<{{.*}}> : tensor<2x3xf32>
 // CHECK: %[[W:.+]] = onnx.Constant dense<{{\[}}{{\[}}{{\[}}[0.000000e+00], [1.000000e+00]], {{\[}}[1.000000e+01], [1.100000e+01]]], {{\[}}{{\[}}[2.000000e+00], [0.000000e+00]], {{\[}}[1.200000e+01], [0.000000e+00]]]]> : tensor<2x2x2x1xf32>
 // CHECK: mbert.linear %arg0, %[[W]] bias(%{{.+}}) {activation = #mbert.activation<relu>, kernel = #mbert.kernel<fma, f32 -> f32, mr = 6, nr = 2, kr = 1>} : (tensor<4x2xf32>, tensor<2x2x2x1xf32>, tensor<3xf32>) -> tensor<4x3xf32>
 func.func @f32_panels(%x: tensor<4x2xf32>) -> tensor<4x3xf32> {
