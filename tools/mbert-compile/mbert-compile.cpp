@@ -503,6 +503,16 @@ int compile(const char *argv0) {
   }
 
   std::string error;
+  // Closes a stream; a write error becomes `error` (a stream left with one
+  // would abort when destroyed).
+  auto closeStream = [&](llvm::raw_fd_ostream &os, StringRef path) -> LogicalResult {
+    os.close();
+    if (!os.has_error())
+      return success();
+    error = "cannot write " + path.str() + ": " + os.error().message();
+    os.clear_error();
+    return failure();
+  };
   // The report describes a finished compile, so it is written last.
   auto finish = [&]() -> int {
     if (getStatsPath().empty())
@@ -512,8 +522,9 @@ int compile(const char *argv0) {
     if (failed(report.open(reportStream, error)))
       return reportError(error);
     stats.write(*reportStream, name, targetTriple);
-    reportStream->close();
-    return failed(report.commit(error)) ? reportError(error) : 0;
+    if (failed(closeStream(*reportStream, getStatsPath())) || failed(report.commit(error)))
+      return reportError(error);
+    return 0;
   };
   PendingOutput output(outputPath);
   std::unique_ptr<llvm::raw_fd_ostream> stream;
@@ -525,8 +536,9 @@ int compile(const char *argv0) {
     flags.elideLargeResourceString(64);
     flags.enableDebugInfo(/*enable=*/true, /*prettyForm=*/false);
     module->print(*stream, flags);
-    stream->close();
-    return failed(output.commit(error)) ? reportError(error) : finish();
+    if (failed(closeStream(*stream, outputPath)) || failed(output.commit(error)))
+      return reportError(error);
+    return finish();
   }
 
   auto llvmContext = std::make_unique<llvm::LLVMContext>();
@@ -556,8 +568,9 @@ int compile(const char *argv0) {
     if (failed(output.open(stream, error)))
       return reportError(error);
     llvmModule->print(*stream, nullptr);
-    stream->close();
-    return failed(output.commit(error)) ? reportError(error) : finish();
+    if (failed(closeStream(*stream, outputPath)) || failed(output.commit(error)))
+      return reportError(error);
+    return finish();
   }
   if (emitKind == EmitKind::Assembly) {
     if (failed(output.open(stream, error)))
@@ -566,9 +579,8 @@ int compile(const char *argv0) {
     if (failed(
             mbert::emitCode(*llvmModule, targetOptions, mbert::CodeKind::Assembly, *stream, error)))
       return reportError(error);
-    stream->close();
-    if (stream->has_error())
-      return reportError("cannot write " + outputPath + ": " + stream->error().message());
+    if (failed(closeStream(*stream, outputPath)))
+      return reportError(error);
     stats.recordTime("codegen", secondsSince(start));
     return failed(output.commit(error)) ? reportError(error) : finish();
   }
@@ -588,12 +600,8 @@ int compile(const char *argv0) {
       if (failed(mbert::emitCode(*llvmModule, targetOptions, mbert::CodeKind::Object, objectStream,
                                  error)))
         return failure();
-      objectStream.close();
-      if (objectStream.has_error()) {
-        error = "cannot write " + path.str() + ": " + objectStream.error().message();
-        objectStream.clear_error();
+      if (failed(closeStream(objectStream, path)))
         return failure();
-      }
     }
     // Reading the weights brings them back into memory: LLVM's part is done.
     llvmModule = nullptr;
@@ -649,9 +657,8 @@ int compile(const char *argv0) {
       return reportError("cannot read " + objectPath.str().str() + ": " +
                          object.getError().message());
     *stream << (*object)->getBuffer();
-    stream->close();
-    if (stream->has_error())
-      return reportError("cannot write " + outputPath + ": " + stream->error().message());
+    if (failed(closeStream(*stream, outputPath)))
+      return reportError(error);
   }
   // The header goes next to an object written to a file; an object sent to
   // standard output or a device (-o /dev/null) has no "next to".
@@ -665,8 +672,8 @@ int compile(const char *argv0) {
     if (failed(mbert::writeModelHeader(*signature, *headerStream,
                                        /*declaresVocabulary=*/!vocabPath.empty(), error)))
       return reportError(error);
-    headerStream->close();
-    if (failed(output.commit(error)) || failed(header.commit(error)))
+    if (failed(closeStream(*headerStream, headerPath)) || failed(output.commit(error)) ||
+        failed(header.commit(error)))
       return reportError(error);
     return finish();
   }
