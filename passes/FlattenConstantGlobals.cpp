@@ -9,10 +9,11 @@
 //
 // A nested array of scalars has the bytes of the flat array, and every user
 // reaches a global through its address (memref descriptors carry their own
-// strides), so each such global becomes one flat array. Its initializer
-// views the attribute's bytes in place (an unmanaged dense_resource blob:
-// the attribute and the blob live as long as the context), and the
-// translation then makes a single constant of them.
+// strides), so each such global becomes one flat array. A dense initializer
+// is viewed in place (an unmanaged dense_resource blob: the attribute and the
+// blob live as long as the context); a dense_resource one (large weights,
+// dialects/Onnx/ConstantStorage.h) keeps its blob. The translation then makes
+// a single constant of them.
 //
 //===----------------------------------------------------------------------===//
 

@@ -616,12 +616,20 @@ int compile(const char *argv0) {
     return success();
   };
 
+  // The object of an executable, or of an output that is not a regular file.
+  llvm::SmallString<256> objectPath;
+  llvm::FileRemover removeObject;
+  auto generateTemporaryObject = [&]() -> LogicalResult {
+    if (std::error_code ec = llvm::sys::fs::createTemporaryFile("mbert-" + name, "o", objectPath)) {
+      error = "cannot create a temporary object file: " + ec.message();
+      return failure();
+    }
+    removeObject.setFile(objectPath);
+    return generateObject(objectPath);
+  };
+
   if (emitKind == EmitKind::Executable) {
-    llvm::SmallString<256> objectPath;
-    if (std::error_code ec = llvm::sys::fs::createTemporaryFile("mbert-" + name, "o", objectPath))
-      return reportError("cannot create a temporary object file: " + ec.message());
-    llvm::FileRemover removeObject(objectPath);
-    if (failed(generateObject(objectPath)))
+    if (failed(generateTemporaryObject()))
       return reportError(error);
     if (failed(output.open(stream, error)))
       return reportError(error);
@@ -646,11 +654,7 @@ int compile(const char *argv0) {
     if (failed(generateObject(output.getTemporaryPath())))
       return reportError(error);
   } else {
-    llvm::SmallString<256> objectPath;
-    if (std::error_code ec = llvm::sys::fs::createTemporaryFile("mbert-" + name, "o", objectPath))
-      return reportError("cannot create a temporary object file: " + ec.message());
-    llvm::FileRemover removeObject(objectPath);
-    if (failed(generateObject(objectPath)))
+    if (failed(generateTemporaryObject()))
       return reportError(error);
     auto object = llvm::MemoryBuffer::getFile(objectPath);
     if (!object)
