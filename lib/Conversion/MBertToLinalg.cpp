@@ -39,6 +39,78 @@ int64_t chooseRowBlock(int64_t rows) {
   return 1;
 }
 
+/// Side of the square blocks transposeInBlocks moves at a time.
+constexpr int64_t kTransposeBlock = 8;
+
+/// The 8 x 8 block whose rows are `rows` (eight vectors of eight), as its
+/// eight columns: three rounds of two-input shuffles that interleave
+/// elements, then pairs, then halves (each round is one instruction per
+/// vector on AVX and two on NEON, against an element insert per value).
+SmallVector<Value> transposeBlock(OpBuilder &b, Location loc, ArrayRef<Value> rows) {
+  auto shuffle = [&](Value x, Value y, ArrayRef<int64_t> mask) -> Value {
+    return vector::ShuffleOp::create(b, loc, x, y, mask);
+  };
+  // t[2i], t[2i + 1]: rows 2i and 2i + 1 interleaved element by element,
+  // within each half (elements 0-1 and 4-5, then 2-3 and 6-7).
+  SmallVector<Value> interleaved, paired, columns(kTransposeBlock);
+  for (int64_t i = 0; i < kTransposeBlock; i += 2) {
+    interleaved.push_back(shuffle(rows[i], rows[i + 1], {0, 8, 1, 9, 4, 12, 5, 13}));
+    interleaved.push_back(shuffle(rows[i], rows[i + 1], {2, 10, 3, 11, 6, 14, 7, 15}));
+  }
+  // Four rows' elements c and c + 4 of one column pair per vector.
+  for (int64_t i = 0; i < kTransposeBlock; i += 4)
+    for (int64_t j = 0; j < 2; ++j) {
+      paired.push_back(
+          shuffle(interleaved[i + j], interleaved[i + j + 2], {0, 1, 8, 9, 4, 5, 12, 13}));
+      paired.push_back(
+          shuffle(interleaved[i + j], interleaved[i + j + 2], {2, 3, 10, 11, 6, 7, 14, 15}));
+    }
+  // paired[c] (c < 4) holds rows 0-3 of columns c and c + 4, paired[c + 4]
+  // rows 4-7 of the same columns.
+  for (int64_t c = 0; c < 4; ++c) {
+    columns[c] = shuffle(paired[c], paired[c + 4], {0, 1, 2, 3, 8, 9, 10, 11});
+    columns[c + 4] = shuffle(paired[c], paired[c + 4], {4, 5, 6, 7, 12, 13, 14, 15});
+  }
+  return columns;
+}
+
+/// `dest` [C, R] with dest[c, r] = source[r, c] for the rows r < rowEnd of
+/// `source` [R, C], both multiples of kTransposeBlock (rowEnd may be a
+/// run-time value, rounded up to a block). A linalg.transpose becomes a
+/// scalar load and insert per element; this moves vectors.
+Value transposeInBlocks(OpBuilder &b, Location loc, Value source, Value dest, Value rowEnd) {
+  Type elementType = getTensorType(source).getElementType();
+  int64_t columns = getTensorType(source).getDimSize(1);
+  auto rowType = VectorType::get({kTransposeBlock}, elementType);
+  auto index = [&](int64_t value) { return arith::ConstantIndexOp::create(b, loc, value); };
+  auto step = index(kTransposeBlock);
+  auto blockRows = scf::ForOp::create(
+      b, loc, index(0), rowEnd, step, ValueRange{dest},
+      [&](OpBuilder &, Location, Value row, ValueRange rowCarried) {
+        auto blockColumns = scf::ForOp::create(
+            b, loc, index(0), index(columns), step, rowCarried,
+            [&](OpBuilder &, Location, Value column, ValueRange columnCarried) {
+              SmallVector<Value> rows;
+              for (int64_t r = 0; r < kTransposeBlock; ++r)
+                rows.push_back(readRowSegment(
+                    b, loc, source, {arith::AddIOp::create(b, loc, row, index(r)), column},
+                    rowType));
+              Value written = columnCarried[0];
+              for (auto [c, vector] : llvm::enumerate(transposeBlock(b, loc, rows)))
+                written = vector::TransferWriteOp::create(
+                              b, loc, vector, written,
+                              ValueRange{arith::AddIOp::create(b, loc, column,
+                                                               index(static_cast<int64_t>(c))),
+                                         row},
+                              ArrayRef<bool>{true})
+                              .getResult();
+              scf::YieldOp::create(b, loc, written);
+            });
+        scf::YieldOp::create(b, loc, blockColumns.getResults());
+      });
+  return blockRows.getResult(0);
+}
+
 /// A slice of `source` at `offsets` with static `sizes`, typed `resultShape`
 /// (the sizes with unit dimensions dropped where the caller wants a lower rank).
 Value extractTile(OpBuilder &b, Location loc, Value source, ArrayRef<OpFoldResult> offsets,
@@ -380,7 +452,15 @@ struct LowerAttention : OpRewritePattern<model::AttentionOp> {
                                       {1, keyLength, 1, headSize}, {keyLength, headSize});
           Value keyHeadT =
               tensor::EmptyOp::create(b, loc, ArrayRef<int64_t>{headSize, keyLength}, elementType);
-          if (length) {
+          if (keyLength % kTransposeBlock == 0 && headSize % kTransposeBlock == 0) {
+            // Only the blocks that hold valid keys.
+            Value keyEnd = index(keyLength);
+            if (length)
+              keyEnd = arith::MulIOp::create(
+                  b, loc, arith::CeilDivUIOp::create(b, loc, length, index(kTransposeBlock)),
+                  index(kTransposeBlock));
+            keyHeadT = transposeInBlocks(b, loc, keyHead, keyHeadT, keyEnd);
+          } else if (length) {
             // Only the valid keys, into the first columns of K^T.
             OpFoldResult one = b.getIndexAttr(1);
             SmallVector<OpFoldResult> keySizes = {length, b.getIndexAttr(headSize)};

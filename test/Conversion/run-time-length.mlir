@@ -22,15 +22,23 @@ func.func @linear_run_time_rows(%x: tensor<1x10x5xf32>, %w: tensor<5x8xf32>, %le
   return %0 : tensor<1x10x8xf32>
 }
 
-// Attention with a run-time length: each head transposes only its first L
-// keys into K^T; the scores cover ceil(L / 8) panels of keys; the softmax
+// Attention with a run-time length: each head transposes only the blocks of
+// 8 keys that hold its first L keys into K^T, a block at a time (8 row
+// reads, three rounds of 8 shuffles, 8 column writes; D = 8 is one block
+// wide); the scores cover ceil(L / 8) panels of keys; the softmax
 // reads and writes the first L columns of each score row; the weighted sum
 // of values stops at depth L. Query blocks stop at L like a linear's rows.
 // CHECK-LABEL: func.func @attention_run_time_length
 // CHECK-SAME: (%{{[^:]+}}: tensor<1x8x16xf32>, %[[L:[^:]+]]: index)
-// CHECK: %[[KEYS:.+]] = tensor.extract_slice %{{.+}}[0, 0] [%[[L]], 8] [1, 1] : tensor<8x8xf32> to tensor<?x8xf32>
-// CHECK: %[[COLUMNS:.+]] = tensor.extract_slice %{{.+}}[0, 0] [8, %[[L]]] [1, 1] : tensor<8x8xf32> to tensor<8x?xf32>
-// CHECK: linalg.transpose ins(%[[KEYS]] : tensor<?x8xf32>) outs(%[[COLUMNS]] : tensor<8x?xf32>)
+// CHECK: %[[KEY_BLOCKS:.+]] = arith.ceildivui %[[L]], %[[C8:[^ ]+]] : index
+// CHECK: %[[KEY_END:.+]] = arith.muli %[[KEY_BLOCKS]], %[[C8]] : index
+// CHECK: scf.for %[[KEY:[^ ]+]] = %{{.+}} to %[[KEY_END]] step %[[C8]] iter_args(%[[KT:[^ ]+]] = %{{.+}}) -> (tensor<8x8xf32>)
+// CHECK: %[[ROW0:.+]] = vector.transfer_read %[[KEYS:[a-z_0-9]+]][%[[KEY]], %{{.+}}]
+// CHECK-COUNT-7: vector.transfer_read %[[KEYS]]
+// CHECK: %[[MIXED:.+]] = vector.shuffle %[[ROW0]], %{{.+}} [0, 8, 1, 9, 4, 12, 5, 13]
+// CHECK-COUNT-23: vector.shuffle
+// CHECK: vector.transfer_write %{{.+}}, %[[KT]][%{{.+}}, %[[KEY]]] {in_bounds = [true]}
+// CHECK-COUNT-7: vector.transfer_write
 // CHECK: scf.for %{{.+}} = %{{.+}} to %{{.+}} step %[[BLOCK:[^ ]+]]
 // CHECK: %[[PANELS:.+]] = arith.ceildivui %[[L]], %{{.+}} : index
 // CHECK: scf.forall (%{{.+}}) in (%[[PANELS]])
