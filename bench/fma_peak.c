@@ -1,10 +1,20 @@
-// The machine's own f32 multiply-add peak, measured: every thread runs a loop
-// of independent vector FMAs on registers only (no loads or stores), enough
-// of them in flight to cover the FMA latency on every pipe. bench/run.sh
-// prints the result beside the model's latencies, so a GEMM's efficiency is
+// The machine's own multiply-add peaks, measured: every thread runs a loop of
+// independent vector operations on registers only (no loads or stores),
+// enough of them in flight to cover the latency on every pipe. bench/run.sh
+// prints the results beside the model's latencies, so a GEMM's efficiency is
 // judged against this machine and not a data sheet.
 //
-//   fma_peak [THREADS]    prints "fma_peak_gflops THREADS G" (best of 7 runs)
+// - f32: FMA chains.
+// - int8 (x86 with AVX2): the sequence mbert's x86 int8 kernel runs per
+//   vector of 4-deep dot products, PMADDUBSW (uint8 x int8 pairs into int16)
+//   then PMADDWD by ones (pairs into int32) then PADDD. Data sheets and
+//   llvm-mca give these instructions' throughput one at a time; how fast the
+//   three run together on the integer multiply pipes is what bounds the
+//   kernel, so it is measured too.
+//
+//   fma_peak [THREADS]    prints "fma_peak_gflops THREADS G" and, where
+//                         measured, "int8_peak_gmacs THREADS G" (best of 7
+//                         runs each; a GMAC is 1e9 multiply-adds)
 //
 // Built by bench/run.sh with -O2 -march=native: the vector width is the
 // widest this CPU has (AVX-512, AVX2+FMA or NEON).
@@ -70,10 +80,95 @@ static void *run_fma_chains(void *sink) {
   return NULL;
 }
 
+// The int8 sequence at the width mbert's x86 kernel uses: 512 bits with
+// AVX-512BW, else 256 with AVX2.
+#if defined(__AVX512BW__)
+typedef __m512i int8_vector_t;
+#define INT8_LANES 64
+#define SPLAT_I8(x) _mm512_set1_epi8(x)
+#define SPLAT_I16(x) _mm512_set1_epi16(x)
+#define SPLAT_I32(x) _mm512_set1_epi32(x)
+#define INT8_STEP(acc, a, w, ones) \
+  _mm512_add_epi32(acc, _mm512_madd_epi16(_mm512_maddubs_epi16(a, w), ones))
+#define INT8_REGISTER_CONSTRAINT(x) "+v"(x)
+#elif defined(__AVX2__)
+typedef __m256i int8_vector_t;
+#define INT8_LANES 32
+#define SPLAT_I8(x) _mm256_set1_epi8(x)
+#define SPLAT_I16(x) _mm256_set1_epi16(x)
+#define SPLAT_I32(x) _mm256_set1_epi32(x)
+#define INT8_STEP(acc, a, w, ones) \
+  _mm256_add_epi32(acc, _mm256_madd_epi16(_mm256_maddubs_epi16(a, w), ones))
+#define INT8_REGISTER_CONSTRAINT(x) "+x"(x)
+#endif
+
+#if defined(INT8_LANES)
+enum { kInt8Accumulators = 8 };
+
+// One thread's int8 loop: kInt8Accumulators chains of PMADDUBSW, PMADDWD by
+// ones, PADDD; each step is INT8_LANES uint8 x int8 multiply-adds.
+static void *run_int8_chains(void *sink) {
+  int8_vector_t acc[kInt8Accumulators];
+  for (int i = 0; i < kInt8Accumulators; ++i)
+    acc[i] = SPLAT_I32(i);
+  // Two activation and four weight vectors give each chain its own product
+  // (one product shared by every chain would be computed once), in the 16
+  // registers of AVX2 with the accumulators and the ones.
+  int8_vector_t a0 = SPLAT_I8(3), a1 = SPLAT_I8(7);
+  int8_vector_t w0 = SPLAT_I8(-5), w1 = SPLAT_I8(2), w2 = SPLAT_I8(9), w3 = SPLAT_I8(-1);
+  int8_vector_t ones = SPLAT_I16(1);
+  for (long iteration = 0; iteration < kIterations; ++iteration) {
+    // The operands are observed as modified, so that the products are
+    // computed in every iteration and not hoisted out of the loop.
+    __asm__ volatile("" : INT8_REGISTER_CONSTRAINT(a0), INT8_REGISTER_CONSTRAINT(a1),
+                     INT8_REGISTER_CONSTRAINT(w0), INT8_REGISTER_CONSTRAINT(w1),
+                     INT8_REGISTER_CONSTRAINT(w2), INT8_REGISTER_CONSTRAINT(w3));
+    int8_vector_t activations[2] = {a0, a1}, weights[4] = {w0, w1, w2, w3};
+    for (int i = 0; i < kInt8Accumulators; ++i)
+      acc[i] = INT8_STEP(acc[i], activations[i % 2], weights[i / 2], ones);
+    __asm__ volatile("" : INT8_REGISTER_CONSTRAINT(acc[0]));
+  }
+  int total = 0;
+  for (int i = 0; i < kInt8Accumulators; ++i) {
+    int lanes[sizeof(int8_vector_t) / sizeof(int)];
+    __builtin_memcpy(lanes, &acc[i], sizeof lanes);
+    total += lanes[0];
+  }
+  *(float *)sink = (float)total;
+  return NULL;
+}
+#endif
+
 static double seconds_now(void) {
   struct timespec now;
   clock_gettime(CLOCK_MONOTONIC, &now);
   return (double)now.tv_sec + 1e-9 * (double)now.tv_nsec;
+}
+
+// Written with a thread's result, so that its work is kept.
+static volatile float observed_sink;
+
+// The best rate (operations per second) of `threads` threads each running
+// `chains`, which does `operations_per_thread` operations.
+static double measure(int threads, void *(*chains)(void *), double operations_per_thread) {
+  pthread_t workers[256];
+  float sinks[256];
+  double best = 0;
+  for (int repeat = 0; repeat < kRepeats; ++repeat) {
+    double start = seconds_now();
+    for (int t = 0; t < threads; ++t)
+      if (pthread_create(&workers[t], NULL, chains, &sinks[t]) != 0) {
+        fprintf(stderr, "fma_peak: cannot start thread %d\n", t);
+        exit(1);
+      }
+    for (int t = 0; t < threads; ++t)
+      pthread_join(workers[t], NULL);
+    double elapsed = seconds_now() - start;
+    if (operations_per_thread * threads / elapsed > best)
+      best = operations_per_thread * threads / elapsed;
+  }
+  observed_sink = sinks[0];
+  return best;
 }
 
 int main(int argc, char **argv) {
@@ -82,23 +177,12 @@ int main(int argc, char **argv) {
     fprintf(stderr, "fma_peak: thread count must be 1..256, got '%s'\n", argv[1]);
     return 2;
   }
-  pthread_t workers[256];
-  float sinks[256];
-  double best = 0;
-  for (int repeat = 0; repeat < kRepeats; ++repeat) {
-    double start = seconds_now();
-    for (int t = 0; t < threads; ++t)
-      if (pthread_create(&workers[t], NULL, run_fma_chains, &sinks[t]) != 0) {
-        fprintf(stderr, "fma_peak: cannot start thread %d\n", t);
-        return 1;
-      }
-    for (int t = 0; t < threads; ++t)
-      pthread_join(workers[t], NULL);
-    double elapsed = seconds_now() - start;
-    double flops = 2.0 * LANES * ACCUMULATORS * (double)kIterations * threads;
-    if (flops / elapsed > best)
-      best = flops / elapsed;
-  }
-  printf("fma_peak_gflops %d %.1f\n", threads, best * 1e-9);
-  return sinks[0] == 12345.0f; // never true; keeps the sinks observed
+  double flops = measure(threads, run_fma_chains, 2.0 * LANES * ACCUMULATORS * (double)kIterations);
+  printf("fma_peak_gflops %d %.1f\n", threads, flops * 1e-9);
+#if defined(INT8_LANES)
+  double macs =
+      measure(threads, run_int8_chains, (double)INT8_LANES * kInt8Accumulators * kIterations);
+  printf("int8_peak_gmacs %d %.1f\n", threads, macs * 1e-9);
+#endif
+  return 0;
 }
