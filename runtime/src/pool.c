@@ -44,7 +44,7 @@ struct worker_pool_t {
   int64_t chunk;                  /* iterations claimed at a time */
   atomic_int_fast64_t next_chunk; /* first iteration not yet claimed */
   atomic_uint_fast64_t generation;
-  atomic_int unfinished; /* workers still running their share of the current loop */
+  atomic_int unfinished; /* workers not yet done with the current loop */
   atomic_bool stopping;
 };
 
