@@ -81,9 +81,10 @@ echo "f32 rows and the int8 peak for int8 rows, on as many threads)"
 echo
 # Percent of the $4 ("f32" or "int8") peak that a median of $1 ms is, for $2 multiply-adds on $3
 # threads.
+# "n/a" where fma_peak has no measurement of that kind (its int8 loop needs AVX2).
 percent_of_peak() {
   awk -v ms="$1" -v macs="$2" -v peak="${peak_gmacs[$4,$3]}" \
-    'BEGIN { printf "%.0f%%", 100 * macs / (ms * 1e-3) / (peak * 1e9) }'
+    'BEGIN { if (peak + 0 <= 0) print "n/a"; else printf "%.0f%%", 100 * macs / (ms * 1e-3) / (peak * 1e9) }'
 }
 
 echo "| configuration | threads | mbert median ms | mbert % of peak | ONNX Runtime | ONNX Runtime median ms | ONNX Runtime % of peak | ratio ORT/mbert |"
