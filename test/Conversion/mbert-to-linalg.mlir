@@ -157,6 +157,25 @@ func.func @attention_unit_scale_unmasked(%q: tensor<1x4x8xf32>, %kv: tensor<1x4x
   return %0 : tensor<1x4x8xf32>
 }
 
+// Keys and head size multiples of 8 (S = 8, D = 8): K^T is moved in 8 x 8
+// blocks, 8 row reads, three rounds of shuffles, 8 column writes, over all
+// the keys (here one block, whose loops fold away).
+// CHECK-LABEL: func.func @attention_blocked_key_transpose
+// CHECK-NOT: linalg.transpose
+// CHECK: %[[KH:.+]] = tensor.extract_slice %{{.+}} : tensor<1x8x2x8xf32> to tensor<8x8xf32>
+// CHECK: %[[KT:.+]] = tensor.empty() : tensor<8x8xf32>
+// CHECK: %[[ROW0:.+]] = vector.transfer_read %[[KH]][%[[C0:[^,]+]], %[[C0]]]
+// CHECK-COUNT-7: vector.transfer_read %[[KH]]
+// CHECK: vector.shuffle %[[ROW0]], %{{.+}} [0, 8, 1, 9, 4, 12, 5, 13]
+// CHECK-COUNT-23: vector.shuffle
+// CHECK: vector.transfer_write %{{.+}}, %[[KT]][%[[C0]], %[[C0]]] {in_bounds = [true]}
+// CHECK-COUNT-7: vector.transfer_write
+// CHECK-NOT: linalg.transpose
+func.func @attention_blocked_key_transpose(%q: tensor<1x8x16xf32>) -> tensor<1x8x16xf32> {
+  %0 = mbert.attention %q, %q, %q {kernel = #mbert.kernel<fma, f32 -> f32, mr = 4, nr = 8, kr = 1>, num_heads = 2 : i64, scale = 1.0 : f32} : (tensor<1x8x16xf32>, tensor<1x8x16xf32>, tensor<1x8x16xf32>) -> tensor<1x8x16xf32>
+  return %0 : tensor<1x8x16xf32>
+}
+
 // The embedding gathers its trigram straight from the word table: one
 // generic over [B, S, 3, E] whose element (b, s, k, e) reads row
 // ids[b, s + 1 - k] (k = 0, 1, 2: next, own, previous token), zero outside
