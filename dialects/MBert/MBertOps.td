@@ -179,6 +179,12 @@ def MBert_MicroKernelAttr : AttrDef<MBert_Dialect, "MicroKernel"> {
     std::pair<int32_t, int32_t> getActivationCodeRange();
     /// The largest |w| of the int8 weights the kernel multiplies exactly.
     int32_t getWeightMagnitudeLimit();
+    /// Whether the kernel's instruction is an x86 one (PMADDWD, PMADDUBSW):
+    /// the code built around it (the row quantization) may use x86 idioms.
+    bool usesX86Instruction() {
+      return getInstruction() == KernelInstruction::Pmaddwd ||
+             getInstruction() == KernelInstruction::Pmaddubsw;
+    }
   }];
 }
 

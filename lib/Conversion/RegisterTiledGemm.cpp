@@ -549,6 +549,70 @@ Value clampFloat(OpBuilder &b, Location loc, Value x, float low, float high) {
       floatConstantLike(b, loc, x, high));
 }
 
+/// The bounds of a row's range, extended by the values `x`: NaN-ignoring
+/// elementwise minimum and maximum, and their reduction over the lanes.
+/// arith.minnumf / maxnumf say exactly that, and are one instruction each on
+/// AArch64 (FMINNM, FMAXNM, FMINNMV). x86 has no NaN-ignoring minimum of two
+/// variables: LLVM expands each into MINPS, a compare and a blend, and each
+/// lane reduction into a scalar chain of them, which made the range loop
+/// twice as long as the quantization loop. There `x < bound ? x : bound` is
+/// MINPS itself (its second operand wherever either is NaN), and a tree of
+/// shuffles reduces the lanes.
+class RowRangeBuilder {
+public:
+  RowRangeBuilder(MicroKernelAttr kernel) : useX86Select(kernel.usesX86Instruction()) {}
+
+  Value extendLow(OpBuilder &b, Location loc, Value low, Value x) const {
+    if (!useX86Select)
+      return arith::MinNumFOp::create(b, loc, low, x);
+    return selectIfOrdered(b, loc, arith::CmpFPredicate::OLT, x, low);
+  }
+
+  Value extendHigh(OpBuilder &b, Location loc, Value high, Value x) const {
+    if (!useX86Select)
+      return arith::MaxNumFOp::create(b, loc, high, x);
+    return selectIfOrdered(b, loc, arith::CmpFPredicate::OGT, x, high);
+  }
+
+  Value reduceLow(OpBuilder &b, Location loc, Value lows) const {
+    if (!useX86Select)
+      return vector::ReductionOp::create(b, loc, vector::CombiningKind::MINNUMF, lows);
+    return reduceByHalves(b, loc, lows, arith::CmpFPredicate::OLT);
+  }
+
+  Value reduceHigh(OpBuilder &b, Location loc, Value highs) const {
+    if (!useX86Select)
+      return vector::ReductionOp::create(b, loc, vector::CombiningKind::MAXNUMF, highs);
+    return reduceByHalves(b, loc, highs, arith::CmpFPredicate::OGT);
+  }
+
+private:
+  /// `x` where `x predicate bound` holds (false for a NaN), else `bound`.
+  static Value selectIfOrdered(OpBuilder &b, Location loc, arith::CmpFPredicate predicate,
+                               Value x, Value bound) {
+    Value replace = arith::CmpFOp::create(b, loc, predicate, x, bound);
+    return arith::SelectOp::create(b, loc, replace, x, bound);
+  }
+
+  /// The lanes of `values` combined by selectIfOrdered, the upper half into
+  /// the lower one until one lane is left.
+  static Value reduceByHalves(OpBuilder &b, Location loc, Value values,
+                              arith::CmpFPredicate predicate) {
+    for (int64_t width = cast<VectorType>(values.getType()).getNumElements(); width > 1;
+         width /= 2) {
+      SmallVector<int64_t> lower(width / 2), upper(width / 2);
+      for (int64_t lane = 0; lane < width / 2; ++lane)
+        lower[lane] = lane, upper[lane] = width / 2 + lane;
+      values = selectIfOrdered(b, loc, predicate,
+                               vector::ShuffleOp::create(b, loc, values, values, upper),
+                               vector::ShuffleOp::create(b, loc, values, values, lower));
+    }
+    return vector::ExtractOp::create(b, loc, values, ArrayRef<int64_t>{0});
+  }
+
+  bool useX86Select;
+};
+
 } // namespace
 
 Value readRowSegment(OpBuilder &b, Location loc, Value source, ValueRange indices,
@@ -617,6 +681,7 @@ QuantizedRows buildRowQuantization(OpBuilder &b, Location loc, Value input, Valu
     return {bytes, OwnedSlice{{row}, {one}, RankedTensorType::get({1}, f32)},
             OwnedSlice{{row}, {one}, RankedTensorType::get({1}, i32)}};
   };
+  RowRangeBuilder range(kernel);
   // One row at a time, in two passes over it while it is in cache: its range
   // (widened to include 0, so that zeros such as ReLU outputs are exact),
   // then its int8 values. Rows are independent: the loop runs on the pool.
@@ -632,13 +697,11 @@ QuantizedRows buildRowQuantization(OpBuilder &b, Location loc, Value input, Valu
             [&](OpBuilder &inner, Location, Value k, ValueRange bounds) {
               Value x = readSmoothed(inner, row, k);
               scf::YieldOp::create(inner, loc,
-                                   ValueRange{arith::MinNumFOp::create(inner, loc, bounds[0], x),
-                                              arith::MaxNumFOp::create(inner, loc, bounds[1], x)});
+                                   ValueRange{range.extendLow(inner, loc, bounds[0], x),
+                                              range.extendHigh(inner, loc, bounds[1], x)});
             });
-        Value low = vector::ReductionOp::create(nested, loc, vector::CombiningKind::MINNUMF,
-                                                rangeLoop.getResult(0));
-        Value high = vector::ReductionOp::create(nested, loc, vector::CombiningKind::MAXNUMF,
-                                                 rangeLoop.getResult(1));
+        Value low = range.reduceLow(nested, loc, rangeLoop.getResult(0));
+        Value high = range.reduceHigh(nested, loc, rangeLoop.getResult(1));
         // scale = range / 255 (1 for an all-zero row); the zero point maps
         // the row's minimum to the lowest code.
         Value span = arith::SubFOp::create(nested, loc, high, low);

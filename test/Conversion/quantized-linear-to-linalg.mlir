@@ -65,7 +65,26 @@ func.func @sdot(%x: tensor<8x20xf32>, %w: tensor<2x8x8x4xi8>, %s: tensor<12xf32>
 // PMADDWD (x86): per step two of K; the panel's 2 x nr bytes widen to int16,
 // each row's pair of values is repeated in every int32 lane, and each half of
 // the row is one PMADDWD of the target's width (here 4 lanes: SSE2).
+// On x86 the row's range is built from `x < low ? x : low` (and `x > high`),
+// which is MINPS (MAXPS) itself and ignores a NaN x as minnumf does; the 16
+// lanes are then reduced by halves (16, 8, 4, 2) the same way. (K = 3 is one
+// step of the range loop, which canonicalization removes: the bounds start
+// at the zeros.)
 // CHECK-LABEL: func.func @pmaddwd
+// CHECK: %[[ZEROS:.+]] = arith.constant dense<0.000000e+00> : vector<16xf32>
+// CHECK: %[[X:.+]] = vector.transfer_read
+// CHECK: %[[BELOW:.+]] = arith.cmpf olt, %[[X]], %[[ZEROS]] : vector<16xf32>
+// CHECK: %[[LOWS:.+]] = arith.select %[[BELOW]], %[[X]], %[[ZEROS]]
+// CHECK: %[[ABOVE:.+]] = arith.cmpf ogt, %[[X]], %[[ZEROS]] : vector<16xf32>
+// CHECK: arith.select %[[ABOVE]], %[[X]], %[[ZEROS]]
+// CHECK-NOT: minnumf
+// CHECK: vector.shuffle %[[LOWS]], %[[LOWS]] [8, 9, 10, 11, 12, 13, 14, 15]
+// CHECK: arith.cmpf olt, {{.+}} : vector<8xf32>
+// CHECK: arith.cmpf olt, {{.+}} : vector<4xf32>
+// CHECK: arith.cmpf olt, {{.+}} : vector<2xf32>
+// CHECK: arith.cmpf olt, {{.+}} : vector<1xf32>
+// CHECK: arith.cmpf ogt, {{.+}} : vector<1xf32>
+// CHECK-NOT: vector.reduction
 // CHECK: scf.for {{.+}} -> (vector<4xi32>, vector<4xi32>)
 // CHECK: arith.extsi {{.+}} : vector<8xi8> to vector<8xi16>
 // CHECK: vector.transfer_read {{.+}} : tensor<1x4xi8>, vector<2xi8>
