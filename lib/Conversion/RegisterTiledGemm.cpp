@@ -588,8 +588,8 @@ public:
 
 private:
   /// `x` where `x predicate bound` holds (false for a NaN), else `bound`.
-  static Value selectIfOrdered(OpBuilder &b, Location loc, arith::CmpFPredicate predicate,
-                               Value x, Value bound) {
+  static Value selectIfOrdered(OpBuilder &b, Location loc, arith::CmpFPredicate predicate, Value x,
+                               Value bound) {
     Value replace = arith::CmpFOp::create(b, loc, predicate, x, bound);
     return arith::SelectOp::create(b, loc, replace, x, bound);
   }
