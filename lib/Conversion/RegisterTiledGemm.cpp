@@ -22,7 +22,13 @@ namespace mbert {
 
 namespace {
 
-/// The loops of one kernel shape over a range of rows.
+/// Rows [firstRow, endRow) of a GEMM's result, computed `tileRows` at a time.
+struct RowTiles {
+  Value firstRow, endRow;
+  int64_t tileRows;
+};
+
+/// The loops of one kernel shape over ranges of rows.
 class GemmKernelBuilder {
 public:
   GemmKernelBuilder(OpBuilder &b, Location loc, MicroKernelAttr kernel, Value lhs,
@@ -45,11 +51,12 @@ public:
     }
   }
 
-  /// Computes rows [firstRow, endRow) of `result`, `tileRows` at a time
-  /// (tileRows divides the range). The panel loop is outside the row loop:
-  /// a panel of B is reused by every row tile while it is in cache. Panels
-  /// own disjoint columns of the result, so they run in parallel.
-  Value build(Value result, Value firstRow, Value endRow, int64_t tileRows) {
+  /// Computes the rows of `result` that `ranges` cover, each range
+  /// `tileRows` at a time (tileRows divides it). The panel loop is outside
+  /// the row loops: a panel of B is reused by every row tile, the shorter
+  /// tail tiles included, while it is in cache. Panels own disjoint columns
+  /// of the result, so they run in parallel, in one parallel loop.
+  Value build(Value result, ArrayRef<RowTiles> ranges) {
     OpFoldResult panels = b.getIndexAttr(llvm::divideCeilSigned(columns, nr));
     if (bounds.columns)
       panels = arith::CeilDivUIOp::create(b, loc, bounds.columns, index(nr)).getResult();
@@ -69,12 +76,16 @@ public:
     return buildParallelLoop(
         b, loc, panels, result, ownedColumns,
         [&](OpBuilder &, Value panel, ValueRange panelColumns) -> SmallVector<Value> {
-          auto rowLoop = scf::ForOp::create(
-              b, loc, firstRow, endRow, index(tileRows), panelColumns,
-              [&](OpBuilder &, Location, Value row, ValueRange rowCarried) {
-                scf::YieldOp::create(b, loc, buildTile(rowCarried[0], panel, row, tileRows));
-              });
-          return rowLoop.getResults();
+          Value written = panelColumns[0];
+          for (const RowTiles &range : ranges)
+            written = scf::ForOp::create(
+                          b, loc, range.firstRow, range.endRow, index(range.tileRows), written,
+                          [&](OpBuilder &, Location, Value row, ValueRange rowCarried) {
+                            scf::YieldOp::create(
+                                b, loc, buildTile(rowCarried[0], panel, row, range.tileRows));
+                          })
+                          .getResult(0);
+          return {written};
         })[0];
   }
 
@@ -490,11 +501,12 @@ Value buildGemm(OpBuilder &b, Location loc, Value lhs, const QuantizedRows *quan
   if (!bounds.rows || rows < tileRows) {
     // Fewer allocated rows than a tile: all of them, the unused ones too.
     int64_t fullTileRows = rows - rows % tileRows;
+    SmallVector<RowTiles, 2> ranges;
     if (fullTileRows > 0)
-      result = builder.build(result, index(0), index(fullTileRows), tileRows);
+      ranges.push_back({index(0), index(fullTileRows), tileRows});
     if (fullTileRows < rows)
-      result = builder.build(result, index(fullTileRows), index(rows), rows - fullTileRows);
-    return result;
+      ranges.push_back({index(fullTileRows), index(rows), rows - fullTileRows});
+    return builder.build(result, ranges);
   }
   // Whole tiles up to the last multiple of mr, then at most one tile that
   // ends at the last row (or starts at row 0 when there are fewer rows than
@@ -502,7 +514,7 @@ Value buildGemm(OpBuilder &b, Location loc, Value lhs, const QuantizedRows *quan
   Value validRows = bounds.rows;
   Value fullTileRows = arith::SubIOp::create(
       b, loc, validRows, arith::RemUIOp::create(b, loc, validRows, index(tileRows)));
-  result = builder.build(result, index(0), fullTileRows, tileRows);
+  RowTiles fullTiles{index(0), fullTileRows, tileRows};
   // SMMLA computes pairs of rows from an even row; with an odd number of
   // allocated rows its last tile is one row shorter, so that its pairs end
   // within them (the odd tile computes the row after it and drops it).
@@ -518,7 +530,7 @@ Value buildGemm(OpBuilder &b, Location loc, Value lhs, const QuantizedRows *quan
   // One iteration from tailStart when rows remain, none otherwise.
   Value tailEnd = arith::SelectOp::create(
       b, loc, needsTail, arith::AddIOp::create(b, loc, tailStart, index(1)), tailStart);
-  return builder.build(result, tailStart, tailEnd, tailRows);
+  return builder.build(result, {fullTiles, RowTiles{tailStart, tailEnd, tailRows}});
 }
 
 /// A constant of `like`'s type (f32 or a vector of f32) with every element `value`.

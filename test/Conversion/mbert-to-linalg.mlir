@@ -69,6 +69,25 @@ func.func @linear_packed_residual_scale(%x: tensor<4x3xf32>, %w: tensor<2x3x8x1x
   return %0 : tensor<4x16xf32>
 }
 
+// Rows that do not fill a tile (10 = 2 x 4 + 2) get a shorter tile in the same
+// iteration of the panel loop as the whole tiles: one parallel loop, each
+// panel of B read by every row of the result while it is in cache.
+// CHECK-LABEL: func.func @linear_tail_rows_in_panel_loop
+// CHECK: scf.forall (%[[PANEL:[^)]+]]) in (2) shared_outs(%{{.+}}) -> (tensor<10x16xf32>)
+// CHECK: %[[WHOLE:.+]] = scf.for %{{.+}} -> (tensor<10x8xf32>)
+// CHECK: scf.for {{.+}} -> (vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>)
+// CHECK-COUNT-4: vector.transfer_write
+// CHECK: scf.for {{.+}} -> (vector<8xf32>, vector<8xf32>)
+// CHECK: %[[TAIL0:.+]] = vector.transfer_write %{{.+}}, %[[WHOLE]]
+// CHECK: vector.transfer_write %{{.+}}, %[[TAIL0]]
+// CHECK: scf.forall.in_parallel
+// CHECK-NOT: scf.forall
+// CHECK: return
+func.func @linear_tail_rows_in_panel_loop(%x: tensor<10x3xf32>, %w: tensor<2x3x8x1xf32>) -> tensor<10x16xf32> {
+  %0 = mbert.linear %x, %w {kernel = #mbert.kernel<fma, f32 -> f32, mr = 4, nr = 8, kr = 1>} : (tensor<10x3xf32>, tensor<2x3x8x1xf32>) -> tensor<10x16xf32>
+  return %0 : tensor<10x16xf32>
+}
+
 // Without an epilogue the accumulators start at zero.
 // CHECK-LABEL: func.func @linear_plain
 // CHECK: %[[ZEROS:.+]] = arith.constant dense<0.000000e+00> : vector<8xf32>

@@ -3,18 +3,19 @@
 // A linear with a run-time length computes rows [0, L) of its 10 allocated
 // rows: whole 4-row tiles up to L - L mod 4, then at most one more tile that
 // ends at row L (starting at max(L - 4, 0)), one iteration when rows remain
-// and none otherwise. The same kernel body serves both loops.
+// and none otherwise. The same kernel body serves both loops, which run one
+// after the other for each panel of columns (here the only one).
 // CHECK-LABEL: func.func @linear_run_time_rows
 // CHECK-SAME: (%{{[^:]+}}: tensor<1x10x5xf32>, %{{[^:]+}}: tensor<5x8xf32>, %[[L:[^:]+]]: index)
 // CHECK: %[[PARTIAL:.+]] = arith.remui %[[L]], %[[C4:[^ ]+]] : index
 // CHECK: %[[WHOLE:.+]] = arith.subi %[[L]], %[[PARTIAL]] : index
-// CHECK: %[[TILES:.+]] = scf.for %{{.+}} = %{{.+}} to %[[WHOLE]] step %[[C4]]
-// CHECK-COUNT-4: vector.transfer_write
 // CHECK: %[[BACK:.+]] = arith.subi %[[L]], %[[C4]] : index
 // CHECK: %[[TAIL_START:.+]] = arith.maxsi %[[BACK]], %{{.+}} : index
 // CHECK: %[[REMAINS:.+]] = arith.cmpi ult, %[[WHOLE]], %[[L]] : index
 // CHECK: %[[ONE_MORE:.+]] = arith.addi %[[TAIL_START]], %{{.+}} : index
 // CHECK: %[[TAIL_END:.+]] = arith.select %[[REMAINS]], %[[ONE_MORE]], %[[TAIL_START]] : index
+// CHECK: %[[TILES:.+]] = scf.for %{{.+}} = %{{.+}} to %[[WHOLE]] step %[[C4]]
+// CHECK-COUNT-4: vector.transfer_write
 // CHECK: scf.for %{{.+}} = %[[TAIL_START]] to %[[TAIL_END]] step %[[C4]] iter_args(%{{.+}} = %[[TILES]])
 // CHECK-COUNT-4: vector.transfer_write
 func.func @linear_run_time_rows(%x: tensor<1x10x5xf32>, %w: tensor<5x8xf32>, %length: index) -> tensor<1x10x8xf32> {
