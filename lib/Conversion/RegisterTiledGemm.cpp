@@ -175,18 +175,29 @@ private:
     for (int64_t r = 0; r < tileRows; ++r)
       seeds[r] = buildSeed(b, loc, addIndex(row, r), column, outputType);
 
-    // f32 kernels start from the seeds; integer ones from zero, and add the
-    // seed after dequantizing.
+    // A tile of fewer rows than mr has fewer independent accumulator chains
+    // than the FMA pipes need to hide the FMA's latency (on two pipes of
+    // latency 4, 8 chains). An f32 broadcast-FMA tile then keeps
+    // floor(mr / tileRows) sets of accumulators, set s taking the steps of k
+    // congruent to s, and sums them at the end: as many chains as a full
+    // tile's, in as many registers. (A 2-row tail of a 6-row kernel ran at
+    // half the FMA rate.)
+    int64_t sets = instruction == KernelInstruction::Fma ? kernel.getMr() / tileRows : 1;
+    int64_t perSet = accumulatorCount(tileRows);
+    // f32 kernels start from the seeds (in the first set); integer ones from
+    // zero, and add the seed after dequantizing.
     SmallVector<Value> initial;
     if (kernel.isInteger())
-      initial.assign(accumulatorCount(tileRows), zeroVector(accumulatorType()));
+      initial.assign(perSet, zeroVector(accumulatorType()));
     else
       for (Value seed : seeds)
         initial.push_back(seed ? seed : zeroVector(outputType));
+    initial.append((sets - 1) * perSet, zeroVector(accumulatorType()));
     // Integer kernels read a padded depth; f32 ones stop at K, the steps
-    // that do not fill a depth group (FMLA by element's four) one at a time.
-    // A run-time depth (f32 kernels only) splits the same way at run time.
-    int64_t depthPerStep = kernel.getDepthPerStep();
+    // that do not fill a depth group (FMLA by element's four) or a round of
+    // the sets one at a time, into the first set. A run-time depth (f32
+    // kernels only) splits the same way at run time.
+    int64_t depthPerStep = kernel.getDepthPerStep() * sets;
     Value steps = index(kernel.getPaddedDepth(depth) / depthPerStep);
     Value depthEnd = index(depth);
     if (bounds.depth) {
@@ -196,8 +207,13 @@ private:
     auto reduction = scf::ForOp::create(
         b, loc, index(0), steps, index(1), initial,
         [&](OpBuilder &, Location, Value step, ValueRange accumulators) {
-          scf::YieldOp::create(
-              b, loc, buildReductionStep(panel, column, row, step, tileRows, accumulators));
+          SmallVector<Value> updated;
+          for (int64_t set = 0; set < sets; ++set)
+            llvm::append_range(updated,
+                               buildReductionStep(panel, column, row,
+                                                  addIndex(mulIndex(step, sets), set), tileRows,
+                                                  accumulators.slice(set * perSet, perSet)));
+          scf::YieldOp::create(b, loc, updated);
         });
     std::optional<int64_t> staticSteps = getConstantIntValue(steps);
     if (staticSteps ? *staticSteps * depthPerStep < depth : depthPerStep > 1)
@@ -205,15 +221,21 @@ private:
           b, loc, staticSteps ? index(*staticSteps * depthPerStep) : mulIndex(steps, depthPerStep),
           depthEnd, index(1), reduction.getResults(),
           [&](OpBuilder &, Location, Value k, ValueRange accumulators) {
-            scf::YieldOp::create(b, loc,
-                                 stepFma(panel, column, row, k, tileRows, accumulators));
+            SmallVector<Value> updated =
+                stepFma(panel, column, row, k, tileRows, accumulators.take_front(perSet));
+            llvm::append_range(updated, accumulators.drop_front(perSet));
+            scf::YieldOp::create(b, loc, updated);
           });
+    SmallVector<Value> accumulators(reduction.getResults().take_front(perSet));
+    for (int64_t set = 1; set < sets; ++set)
+      for (int64_t r = 0; r < tileRows; ++r)
+        accumulators[r] =
+            arith::AddFOp::create(b, loc, accumulators[r], reduction.getResult(set * perSet + r));
 
     for (int64_t r = 0; r < tileRows; ++r) {
-      Value tileRow = kernel.isInteger()
-                          ? dequantize(gatherRowAccumulator(reduction.getResults(), r),
-                                       addIndex(row, r), column, seeds[r])
-                          : reduction.getResult(r);
+      Value tileRow = kernel.isInteger() ? dequantize(gatherRowAccumulator(accumulators, r),
+                                                      addIndex(row, r), column, seeds[r])
+                                         : accumulators[r];
       if (relu)
         tileRow = arith::MaximumFOp::create(b, loc, tileRow, zeroVector(outputType));
       panelColumns = vector::TransferWriteOp::create(b, loc, tileRow, panelColumns,

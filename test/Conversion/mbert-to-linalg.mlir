@@ -30,8 +30,13 @@
 // CHECK: scf.yield
 // CHECK: %[[RELU0:.+]] = arith.maximumf %[[TILE]]#0, %[[ZEROS]] : vector<8xf32>
 // CHECK: vector.transfer_write %[[RELU0]], %{{.+}}[%{{.+}}, %{{.+}}] : vector<8xf32>, tensor<6x4xf32>
-// CHECK: scf.for {{.+}} -> (vector<8xf32>, vector<8xf32>)
+// The 2-row tail keeps two sets of accumulators (the even and the odd steps
+// of k; the fifth step goes to the first set), summed before the write.
+// CHECK: scf.for {{.+}} -> (vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>)
+// CHECK-COUNT-4: vector.fma
+// CHECK: scf.yield
 // CHECK-COUNT-2: vector.fma
+// CHECK-COUNT-2: arith.addf
 // CHECK: vector.transfer_write
 // CHECK: tensor.expand_shape %{{.+}} {{\[}}[0, 1], [2]] output_shape [2, 3, 4]
 func.func @linear_bias_residual_relu(%x: tensor<2x3x5xf32>, %w: tensor<5x4xf32>, %bias: tensor<4xf32>, %residual: tensor<2x3x4xf32>) -> tensor<2x3x4xf32> {
@@ -71,20 +76,32 @@ func.func @linear_packed_residual_scale(%x: tensor<4x3xf32>, %w: tensor<2x3x8x1x
 
 // Rows that do not fill a tile (10 = 2 x 4 + 2) get a shorter tile in the same
 // iteration of the panel loop as the whole tiles: one parallel loop, each
-// panel of B read by every row of the result while it is in cache.
+// panel of B read by every row of the result while it is in cache. The 2-row
+// tile keeps mr / 2 = 2 sets of accumulators, one for the even and one for
+// the odd steps of k (K = 8: 4 iterations of two steps), summed before the
+// write: as many independent FMA chains as the 4-row tile.
 // CHECK-LABEL: func.func @linear_tail_rows_in_panel_loop
 // CHECK: scf.forall (%[[PANEL:[^)]+]]) in (2) shared_outs(%{{.+}}) -> (tensor<10x16xf32>)
 // CHECK: %[[WHOLE:.+]] = scf.for %{{.+}} -> (tensor<10x8xf32>)
-// CHECK: scf.for {{.+}} -> (vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>)
+// CHECK: scf.for %{{.+}} -> (vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>)
+// CHECK-COUNT-4: vector.fma
 // CHECK-COUNT-4: vector.transfer_write
-// CHECK: scf.for {{.+}} -> (vector<8xf32>, vector<8xf32>)
-// CHECK: %[[TAIL0:.+]] = vector.transfer_write %{{.+}}, %[[WHOLE]]
-// CHECK: vector.transfer_write %{{.+}}, %[[TAIL0]]
+// CHECK: %[[SETS:.+]]:4 = scf.for %[[STEP:[^ ]+]] = {{.+}} -> (vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>)
+// CHECK: %[[EVEN:.+]] = arith.muli %[[STEP]], %{{.+}} : index
+// CHECK: vector.transfer_read %{{.+}}[%[[PANEL]], %[[EVEN]], %{{.+}}]
+// CHECK-COUNT-2: vector.fma
+// CHECK: %[[ODD:.+]] = arith.addi %[[EVEN]], %{{.+}} : index
+// CHECK: vector.transfer_read %{{.+}}[%[[PANEL]], %[[ODD]], %{{.+}}]
+// CHECK-COUNT-2: vector.fma
+// CHECK: %[[ROW8:.+]] = arith.addf %[[SETS]]#0, %[[SETS]]#2 : vector<8xf32>
+// CHECK: %[[ROW9:.+]] = arith.addf %[[SETS]]#1, %[[SETS]]#3 : vector<8xf32>
+// CHECK: %[[TAIL0:.+]] = vector.transfer_write %[[ROW8]], %[[WHOLE]]
+// CHECK: vector.transfer_write %[[ROW9]], %[[TAIL0]]
 // CHECK: scf.forall.in_parallel
 // CHECK-NOT: scf.forall
 // CHECK: return
-func.func @linear_tail_rows_in_panel_loop(%x: tensor<10x3xf32>, %w: tensor<2x3x8x1xf32>) -> tensor<10x16xf32> {
-  %0 = mbert.linear %x, %w {kernel = #mbert.kernel<fma, f32 -> f32, mr = 4, nr = 8, kr = 1>} : (tensor<10x3xf32>, tensor<2x3x8x1xf32>) -> tensor<10x16xf32>
+func.func @linear_tail_rows_in_panel_loop(%x: tensor<10x8xf32>, %w: tensor<2x8x8x1xf32>) -> tensor<10x16xf32> {
+  %0 = mbert.linear %x, %w {kernel = #mbert.kernel<fma, f32 -> f32, mr = 4, nr = 8, kr = 1>} : (tensor<10x8xf32>, tensor<2x8x8x1xf32>) -> tensor<10x16xf32>
   return %0 : tensor<10x16xf32>
 }
 
@@ -141,18 +158,23 @@ func.func @no_norm(%x: tensor<2x3x4xf32>, %gamma: tensor<4xf32>, %beta: tensor<4
 // CHECK: %[[VH:.+]] = tensor.extract_slice %[[V4]][%[[B]], 0, %[[H]], 0] [1, 4, 1, 4] [1, 1, 1, 1] : tensor<2x4x2x4xf32> to tensor<4x4xf32>
 // CHECK: %[[MB:.+]] = tensor.extract_slice %[[MASK]][%[[B]], 0, 0, 0] [1, 1, 1, 4] [1, 1, 1, 1] : tensor<2x1x1x4xf32> to tensor<1x4xf32>
 // CHECK: %[[MROW:.+]] = vector.transfer_read %[[MB]]
-// CHECK: scf.for %[[E:[^ ]+]] = {{.+}} iter_args(%{{.+}} = %[[MROW]]) -> (vector<8xf32>)
-// CHECK: vector.transfer_read %[[KT]][%[[E]], %{{.+}}]
+// One query row is a 1-row tile of a 4-row kernel: it keeps 4 sets of
+// accumulators, each over every fourth step of the head's depth (4 here, so
+// one step each and no loop left), the first seeded by the mask row, summed
+// before the write.
+// CHECK: vector.transfer_read %[[KT]]
 // CHECK: tensor.extract %[[QS]]
-// CHECK: vector.fma
+// CHECK: vector.fma %{{.+}}, %{{.+}}, %[[MROW]] : vector<8xf32>
+// CHECK-COUNT-3: vector.fma
+// CHECK-COUNT-3: arith.addf
 // CHECK: %[[SCORES:.+]] = vector.transfer_write
 // CHECK: linalg.generic {{.*}} ins(%[[SCORES]] : tensor<1x4xf32>)
 // CHECK: arith.maximumf
 // CHECK: math.exp
 // CHECK: arith.divf
-// CHECK: scf.for %[[J:[^ ]+]] = {{.+}} -> (vector<8xf32>)
-// CHECK: vector.transfer_read %[[VH]][%[[J]], %{{.+}}]
-// CHECK: vector.fma
+// CHECK: vector.transfer_read %[[VH]]
+// CHECK-COUNT-4: vector.fma
+// CHECK-COUNT-3: arith.addf
 // CHECK: %[[CTX:.+]] = vector.transfer_write
 // CHECK: tensor.insert_slice %[[CTX]] into %[[ACC]][%[[ROW]], 0] [1, 4] [1, 1] : tensor<1x4xf32> into tensor<3x4xf32>
 // CHECK: scf.forall.in_parallel
