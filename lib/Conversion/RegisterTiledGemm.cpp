@@ -209,10 +209,9 @@ private:
         [&](OpBuilder &, Location, Value step, ValueRange accumulators) {
           SmallVector<Value> updated;
           for (int64_t set = 0; set < sets; ++set)
-            llvm::append_range(updated,
-                               buildReductionStep(panel, column, row,
-                                                  addIndex(mulIndex(step, sets), set), tileRows,
-                                                  accumulators.slice(set * perSet, perSet)));
+            llvm::append_range(
+                updated, buildReductionStep(panel, column, row, addIndex(mulIndex(step, sets), set),
+                                            tileRows, accumulators.slice(set * perSet, perSet)));
           scf::YieldOp::create(b, loc, updated);
         });
     std::optional<int64_t> staticSteps = getConstantIntValue(steps);

@@ -73,12 +73,15 @@ QuantizedRows buildRowQuantization(mlir::OpBuilder &b, mlir::Location loc, mlir:
 /// C[M, N] = activation(seed + A[M, K] @ B) in f32, computed `kernel.mr`
 /// rows by one panel of `kernel.nr` columns at a time: the tile's
 /// accumulators stay in registers over the whole of K, B is read one
-/// contiguous panel row per step, and C is written once. Rows that do not fill
-/// a tile get a second, shorter kernel; columns past N are masked. Rows
-/// known only at run time (`bounds.rows`) reuse the full tile for the rows
-/// that do not fill one: it moves back to end at the last row, recomputing
-/// rows of the tile before it (the same values), so that no row count costs
-/// more than one extra tile and the kernel stays one function.
+/// contiguous panel row per step, and C is written once. Rows that do not
+/// fill a tile get a second, shorter kernel, right after the whole tiles of
+/// each panel (the f32 broadcast-FMA one with floor(mr / rows) sets of
+/// accumulators, as many independent FMA chains as a whole tile has);
+/// columns past N are masked. Rows known only at run time (`bounds.rows`)
+/// reuse the full tile for the rows that do not fill one: it moves back to
+/// end at the last row, recomputing rows of the tile before it (the same
+/// values), so that no row count costs more than one extra tile and the
+/// kernel stays one function.
 mlir::Value buildRegisterTiledGemm(mlir::OpBuilder &b, mlir::Location loc, mlir::Value lhs,
                                    const GemmRhs &rhs, int64_t columns,
                                    model::MicroKernelAttr kernel, GemmSeedBuilder buildSeed,
