@@ -593,7 +593,7 @@ Value clampFloat(OpBuilder &b, Location loc, Value x, float low, float high) {
 /// shuffles reduces the lanes.
 class RowRangeBuilder {
 public:
-  RowRangeBuilder(MicroKernelAttr kernel) : useX86Select(kernel.usesX86Instruction()) {}
+  explicit RowRangeBuilder(MicroKernelAttr kernel) : useX86Select(kernel.usesX86Instruction()) {}
 
   Value extendLow(OpBuilder &b, Location loc, Value low, Value x) const {
     if (!useX86Select)
