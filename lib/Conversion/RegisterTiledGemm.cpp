@@ -192,7 +192,8 @@ private:
     else
       for (Value seed : seeds)
         initial.push_back(seed ? seed : zeroVector(outputType));
-    initial.append((sets - 1) * perSet, zeroVector(accumulatorType()));
+    if (sets > 1)
+      initial.append((sets - 1) * perSet, zeroVector(accumulatorType()));
     // Integer kernels read a padded depth; f32 ones stop at K, the steps
     // that do not fill a depth group (FMLA by element's four) or a round of
     // the sets one at a time, into the first set. A run-time depth (f32
