@@ -583,6 +583,17 @@ Value clampFloat(OpBuilder &b, Location loc, Value x, float low, float high) {
       floatConstantLike(b, loc, x, high));
 }
 
+/// x (a vector of i32) clamped to [low, high].
+Value clampInteger(OpBuilder &b, Location loc, Value x, int64_t low, int64_t high) {
+  auto type = cast<VectorType>(x.getType());
+  auto splat = [&](int64_t value) -> Value {
+    return arith::ConstantOp::create(
+        b, loc, DenseElementsAttr::get(type, b.getIntegerAttr(type.getElementType(), value)));
+  };
+  return arith::MinSIOp::create(b, loc, arith::MaxSIOp::create(b, loc, x, splat(low)),
+                                splat(high));
+}
+
 /// The bounds of a row's range, extended by the values `x`: NaN-ignoring
 /// elementwise minimum and maximum, and their reduction over the lanes.
 /// arith.minnumf / maxnumf say exactly that, and are one instruction each on
@@ -766,11 +777,19 @@ QuantizedRows buildRowQuantization(OpBuilder &b, Location loc, Value input, Valu
               // would call libm for it, and every target rounds the same way.
               Value shifted = arith::AddFOp::create(
                   inner, loc, arith::MulFOp::create(inner, loc, x, inverseVector), zeroPointVector);
-              Value rounded =
-                  roundToNearestEven(inner, loc, clampFloat(inner, loc, shifted, lowCode, highCode));
-              Value values = arith::TruncIOp::create(
-                  inner, loc, bytes,
-                  arith::FPToSIOp::create(inner, loc, VectorType::get({width}, i32), rounded));
+              // lrint rounds in the current mode, to nearest even unless the
+              // program changed it (as the magic-number addition of
+              // roundToNearestEven does): one instruction on both targets
+              // (CVTPS2DQ; FRINTX and FCVTZS) against three.
+              Value rounded = LLVM::LrintOp::create(
+                  inner, loc, VectorType::get({width}, i32),
+                  clampFloat(inner, loc, shifted, lowCode, highCode));
+              // The codes are already within range; saying so again in
+              // integers lets x86 narrow them with saturating packs
+              // (PACKSSDW, PACKUSWB) instead of masking each lane first.
+              Value values =
+                  arith::TruncIOp::create(inner, loc, bytes,
+                                          clampInteger(inner, loc, rounded, lowCodeInt, highCodeInt));
               if (!pairedRows) {
                 scf::YieldOp::create(
                     inner, loc,

@@ -21,11 +21,14 @@
 // CHECK: arith.mulf {{.+}} : vector<16xf32>
 // CHECK: arith.addf {{.+}} : vector<16xf32>
 // The clamp to the codes ignores NaN (a NaN becomes the lowest code), so
-// that fptosi never meets one.
+// that the conversion never meets one. lrint rounds (to nearest even), and the
+// codes, clamped again as integers, narrow to bytes.
 // CHECK: arith.maxnumf {{.+}} : vector<16xf32>
 // CHECK: arith.minnumf {{.+}} : vector<16xf32>
-// CHECK: arith.fptosi {{.+}} : vector<16xf32> to vector<16xi32>
-// CHECK: arith.trunci {{.+}} : vector<16xi32> to vector<16xi8>
+// CHECK: %[[CODES:.+]] = llvm.intr.lrint({{.+}}) : (vector<16xf32>) -> vector<16xi32>
+// CHECK: %[[AT_LEAST_LOW:.+]] = arith.maxsi %[[CODES]], %{{.+}} : vector<16xi32>
+// CHECK: %[[IN_RANGE:.+]] = arith.minsi %[[AT_LEAST_LOW]], %{{.+}} : vector<16xi32>
+// CHECK: arith.trunci %[[IN_RANGE]] : vector<16xi32> to vector<16xi8>
 // CHECK: vector.transfer_write {{.+}} : vector<16xi8>, tensor<32xi8>
 // CHECK: %[[ROW_SCALE:.+]] = tensor.insert %{{.+}} into %[[MY_SCALE]][%{{.+}}] : tensor<1xf32>
 // CHECK: %[[ROW_ZERO:.+]] = tensor.insert %{{.+}} into %[[MY_ZERO]][%{{.+}}] : tensor<1xi32>
@@ -117,7 +120,7 @@ func.func @widening(%x: tensor<2x3xf32>, %w: tensor<1x3x16x1xi8>, %s: tensor<16x
 // CHECK: arith.minnumf
 // CHECK: %[[VALUE_FACTORS:.+]] = vector.transfer_read %[[SMOOTHING]]
 // CHECK: arith.mulf %{{.+}}, %[[VALUE_FACTORS]] : vector<16xf32>
-// CHECK: arith.fptosi
+// CHECK: llvm.intr.lrint
 func.func @smoothed(%x: tensor<2x16xf32>, %w: tensor<1x16x16x1xi8>, %s: tensor<16xf32>, %n: tensor<16xi32>, %m: tensor<16xf32>) -> tensor<2x16xf32> {
   %0 = mbert.linear %x, %w scale(%s, %n) smoothing(%m) {kernel = #mbert.kernel<widening_mac, i8 -> i32, mr = 4, nr = 16, kr = 1>} : (tensor<2x16xf32>, tensor<1x16x16x1xi8>, tensor<16xf32>, tensor<16xi32>, tensor<16xf32>) -> tensor<2x16xf32>
   return %0 : tensor<2x16xf32>
