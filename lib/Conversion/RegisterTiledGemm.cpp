@@ -590,8 +590,7 @@ Value clampInteger(OpBuilder &b, Location loc, Value x, int64_t low, int64_t hig
     return arith::ConstantOp::create(
         b, loc, DenseElementsAttr::get(type, b.getIntegerAttr(type.getElementType(), value)));
   };
-  return arith::MinSIOp::create(b, loc, arith::MaxSIOp::create(b, loc, x, splat(low)),
-                                splat(high));
+  return arith::MinSIOp::create(b, loc, arith::MaxSIOp::create(b, loc, x, splat(low)), splat(high));
 }
 
 /// The bounds of a row's range, extended by the values `x`: NaN-ignoring
@@ -781,15 +780,14 @@ QuantizedRows buildRowQuantization(OpBuilder &b, Location loc, Value input, Valu
               // program changed it (as the magic-number addition of
               // roundToNearestEven does): one instruction on both targets
               // (CVTPS2DQ; FRINTX and FCVTZS) against three.
-              Value rounded = LLVM::LrintOp::create(
-                  inner, loc, VectorType::get({width}, i32),
-                  clampFloat(inner, loc, shifted, lowCode, highCode));
+              Value rounded =
+                  LLVM::LrintOp::create(inner, loc, VectorType::get({width}, i32),
+                                        clampFloat(inner, loc, shifted, lowCode, highCode));
               // The codes are already within range; saying so again in
               // integers lets x86 narrow them with saturating packs
               // (PACKSSDW, PACKUSWB) instead of masking each lane first.
-              Value values =
-                  arith::TruncIOp::create(inner, loc, bytes,
-                                          clampInteger(inner, loc, rounded, lowCodeInt, highCodeInt));
+              Value values = arith::TruncIOp::create(
+                  inner, loc, bytes, clampInteger(inner, loc, rounded, lowCodeInt, highCodeInt));
               if (!pairedRows) {
                 scf::YieldOp::create(
                     inner, loc,
