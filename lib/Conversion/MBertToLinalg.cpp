@@ -325,7 +325,9 @@ LogicalResult lowerNoNorm(model::NoNormOp op, PatternRewriter &rewriter) {
 /// (a free expand_shape of the interleaved channels). Both products run on
 /// the register-tiled GEMM kernel: K is transposed once per head so that
 /// Q K^T reads it as a row-major [D, Sk] operand, and the mask bias seeds
-/// the score accumulators.
+/// the score accumulators. The softmax is left unnormalized: the product
+/// with V divides its D outputs per row by the row's sum, instead of its Sk
+/// probabilities.
 struct LowerAttention : OpRewritePattern<model::AttentionOp> {
   using OpRewritePattern::OpRewritePattern;
 
@@ -411,12 +413,13 @@ struct LowerAttention : OpRewritePattern<model::AttentionOp> {
       Value scores = buildRegisterTiledGemm(b, loc, queryBlock, GemmRhs{keyHeadT}, keyLength,
                                             kernel, maskSeed, /*relu=*/false,
                                             GemmBounds{Value(), length, Value()});
-      Value probabilities = length ? buildSoftmaxOfColumnPrefix(b, loc, scores, length)
-                                   : buildSoftmax(b, loc, scores, /*axis=*/1);
+      // softmax(scores) V with each row's normalization applied to its D
+      // outputs instead of its Sk probabilities.
+      SoftmaxFactors weights = buildSoftmaxFactors(b, loc, scores, /*axis=*/1, length);
       Value attended = buildRegisterTiledGemm(
-          b, loc, probabilities, GemmRhs{valueHead}, headSize, kernel,
+          b, loc, weights.exponentials, GemmRhs{valueHead}, headSize, kernel,
           [](OpBuilder &, Location, Value, Value, VectorType) { return Value(); },
-          /*relu=*/false, GemmBounds{Value(), Value(), length});
+          /*relu=*/false, GemmBounds{Value(), Value(), length}, weights.reciprocalSums);
       SmallVector<OpFoldResult> offsets = {row, zeroIndex};
       SmallVector<OpFoldResult> sizes = {b.getIndexAttr(blockRows), b.getIndexAttr(headSize)};
       SmallVector<OpFoldResult> strides(2, b.getIndexAttr(1));

@@ -32,10 +32,12 @@ struct RowTiles {
 class GemmKernelBuilder {
 public:
   GemmKernelBuilder(OpBuilder &b, Location loc, MicroKernelAttr kernel, Value lhs,
-                    const QuantizedRows *quantized, const GemmRhs &rhs, int64_t columns,
-                    int64_t depth, const GemmBounds &bounds, GemmSeedBuilder buildSeed, bool relu)
+                    const QuantizedRows *quantized, Value lhsRowScale, const GemmRhs &rhs,
+                    int64_t columns, int64_t depth, const GemmBounds &bounds,
+                    GemmSeedBuilder buildSeed, bool relu)
       : b(b), loc(loc), kernel(kernel), instruction(kernel.getInstruction()), lhs(lhs),
-        quantized(quantized), rhs(rhs), columns(columns), depth(depth), bounds(bounds),
+        quantized(quantized), lhsRowScale(lhsRowScale), rhs(rhs), columns(columns), depth(depth),
+        bounds(bounds),
         nr(kernel.getNr()),
         buildSeed(buildSeed), relu(relu), packed(getTensorType(rhs.matrix).getRank() == 4),
         outputType(VectorType::get({nr}, b.getF32Type())),
@@ -184,10 +186,10 @@ private:
     // half the FMA rate.)
     int64_t sets = instruction == KernelInstruction::Fma ? kernel.getMr() / tileRows : 1;
     int64_t perSet = accumulatorCount(tileRows);
-    // f32 kernels start from the seeds (in the first set); integer ones from
-    // zero, and add the seed after dequantizing.
+    // f32 kernels start from the seeds (in the first set); integer ones and
+    // those whose rows are scaled from zero, and add the seed after scaling.
     SmallVector<Value> initial;
-    if (kernel.isInteger())
+    if (kernel.isInteger() || lhsRowScale)
       initial.assign(perSet, zeroVector(accumulatorType()));
     else
       for (Value seed : seeds)
@@ -233,9 +235,12 @@ private:
             arith::AddFOp::create(b, loc, accumulators[r], reduction.getResult(set * perSet + r));
 
     for (int64_t r = 0; r < tileRows; ++r) {
-      Value tileRow = kernel.isInteger() ? dequantize(gatherRowAccumulator(accumulators, r),
-                                                      addIndex(row, r), column, seeds[r])
-                                         : accumulators[r];
+      Value tileRow = accumulators[r];
+      if (kernel.isInteger())
+        tileRow = dequantize(gatherRowAccumulator(accumulators, r), addIndex(row, r), column,
+                             seeds[r]);
+      else if (lhsRowScale)
+        tileRow = scaleRow(tileRow, addIndex(row, r), seeds[r]);
       if (relu)
         tileRow = arith::MaximumFOp::create(b, loc, tileRow, zeroVector(outputType));
       panelColumns = vector::TransferWriteOp::create(b, loc, tileRow, panelColumns,
@@ -472,6 +477,15 @@ private:
         vector::BroadcastOp::create(b, loc, VectorType::get({lanes}, b.getI32Type()), packed));
   }
 
+  /// acc * lhsRowScale[row] + seed.
+  Value scaleRow(Value accumulator, Value row, Value seed) {
+    Value scale = vector::BroadcastOp::create(
+        b, loc, outputType, tensor::ExtractOp::create(b, loc, lhsRowScale, row));
+    if (!seed)
+      return arith::MulFOp::create(b, loc, accumulator, scale);
+    return vector::FMAOp::create(b, loc, accumulator, scale, seed);
+  }
+
   /// (acc - zero_point[row] * column_sums) * scale[row] * column_scale + seed:
   /// the int32 accumulators of one row as f32 outputs.
   Value dequantize(Value accumulator, Value row, Value column, Value seed) {
@@ -497,6 +511,7 @@ private:
   KernelInstruction instruction;
   Value lhs;
   const QuantizedRows *quantized;
+  Value lhsRowScale;
   const GemmRhs &rhs;
   int64_t columns, depth;
   GemmBounds bounds;
@@ -509,15 +524,16 @@ private:
 };
 
 Value buildGemm(OpBuilder &b, Location loc, Value lhs, const QuantizedRows *quantized,
-                const GemmRhs &rhs, int64_t columns, int64_t depth, MicroKernelAttr kernel,
-                GemmSeedBuilder buildSeed, bool relu, const GemmBounds &bounds) {
+                Value lhsRowScale, const GemmRhs &rhs, int64_t columns, int64_t depth,
+                MicroKernelAttr kernel, GemmSeedBuilder buildSeed, bool relu,
+                const GemmBounds &bounds) {
   // A quantized left-hand side has one scale per row (its int8 rows may be
   // stored in pairs).
   int64_t rows = getTensorType(quantized ? quantized->scale : lhs).getDimSize(0);
   Value result =
       tensor::EmptyOp::create(b, loc, ArrayRef<int64_t>{rows, columns}, b.getF32Type());
-  GemmKernelBuilder builder(b, loc, kernel, lhs, quantized, rhs, columns, depth, bounds,
-                            buildSeed, relu);
+  GemmKernelBuilder builder(b, loc, kernel, lhs, quantized, lhsRowScale, rhs, columns, depth,
+                            bounds, buildSeed, relu);
   auto index = [&](int64_t value) { return builder.index(value); };
   int64_t tileRows = kernel.getMr();
   if (!bounds.rows || rows < tileRows) {
@@ -778,8 +794,8 @@ QuantizedRows buildRowQuantization(OpBuilder &b, Location loc, Value input, Valu
                   inner, loc, arith::MulFOp::create(inner, loc, x, inverseVector), zeroPointVector);
               // lrint rounds in the current mode, to nearest even unless the
               // program changed it (as the magic-number addition of
-              // roundToNearestEven does): one instruction on both targets
-              // (CVTPS2DQ; FRINTX and FCVTZS) against three.
+              // roundToNearestEven does): CVTPS2DQ on x86, FRINTX and FCVTZS
+              // on AArch64, where the addition took three instructions.
               Value rounded =
                   LLVM::LrintOp::create(inner, loc, VectorType::get({width}, i32),
                                         clampFloat(inner, loc, shifted, lowCode, highCode));
@@ -830,16 +846,18 @@ QuantizedRows buildRowQuantization(OpBuilder &b, Location loc, Value input, Valu
 
 Value buildRegisterTiledGemm(OpBuilder &b, Location loc, Value lhs, const GemmRhs &rhs,
                              int64_t columns, MicroKernelAttr kernel, GemmSeedBuilder buildSeed,
-                             bool relu, const GemmBounds &bounds) {
+                             bool relu, const GemmBounds &bounds, Value lhsRowScale) {
   int64_t depth = getTensorType(lhs).getDimSize(1);
   assert((!bounds.depth || !kernel.isInteger()) && "a run-time depth needs an f32 kernel");
-  return buildGemm(b, loc, lhs, nullptr, rhs, columns, depth, kernel, buildSeed, relu, bounds);
+  assert((!lhsRowScale || !kernel.isInteger()) && "integer kernels scale rows when dequantizing");
+  return buildGemm(b, loc, lhs, nullptr, lhsRowScale, rhs, columns, depth, kernel, buildSeed,
+                   relu, bounds);
 }
 
 Value buildQuantizedGemm(OpBuilder &b, Location loc, const QuantizedRows &lhs, int64_t depth,
                          const GemmRhs &rhs, int64_t columns, MicroKernelAttr kernel,
                          GemmSeedBuilder buildSeed, bool relu, Value validRows) {
-  return buildGemm(b, loc, lhs.rows, &lhs, rhs, columns, depth, kernel, buildSeed, relu,
+  return buildGemm(b, loc, lhs.rows, &lhs, Value(), rhs, columns, depth, kernel, buildSeed, relu,
                    GemmBounds{validRows, Value(), Value()});
 }
 

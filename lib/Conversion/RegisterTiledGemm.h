@@ -81,11 +81,14 @@ QuantizedRows buildRowQuantization(mlir::OpBuilder &b, mlir::Location loc, mlir:
 /// reuse the full tile for the rows that do not fill one: it moves back to
 /// end at the last row, recomputing rows of the tile before it (the same
 /// values), so that no row count costs more than one extra tile and the
-/// kernel stays one function.
+/// kernel stays one function. With `lhsRowScale` ([M] f32), row m of A is
+/// lhs[m] * lhsRowScale[m]: the accumulators then start at zero, and the
+/// scale multiplies each result row before the seed is added (an FMA).
 mlir::Value buildRegisterTiledGemm(mlir::OpBuilder &b, mlir::Location loc, mlir::Value lhs,
                                    const GemmRhs &rhs, int64_t columns,
                                    model::MicroKernelAttr kernel, GemmSeedBuilder buildSeed,
-                                   bool relu, const GemmBounds &bounds = {});
+                                   bool relu, const GemmBounds &bounds = {},
+                                   mlir::Value lhsRowScale = {});
 
 /// The same with an integer kernel: A quantized per row (K = `depth` before
 /// padding), B packed int8 with its column scales and sums. The int32

@@ -7,6 +7,7 @@
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Dialect/Utils/StaticValueUtils.h"
 #include "mlir/Dialect/Utils/ReshapeOpsUtils.h"
 
 using namespace mlir;
@@ -191,65 +192,53 @@ static Value buildReciprocal(OpBuilder &b, Location loc, Value rowSums) {
                               });
 }
 
-Value buildSoftmax(OpBuilder &b, Location loc, Value input, int64_t axis) {
-  auto type = getTensorType(input);
-  auto elementType = cast<FloatType>(type.getElementType());
-  AffineMap identity = b.getMultiDimIdentityMap(type.getRank());
-  AffineMap reducedMap = identity.dropResult(axis);
-
-  auto negativeInfinity = FloatAttr::get(
-      elementType, APFloat::getInf(elementType.getFloatSemantics(), /*Negative=*/true));
-  Value rowMax =
-      buildReduction(b, loc, input, axis, negativeInfinity,
-                     [](OpBuilder &nested, Location nestedLoc, ValueRange args) -> Value {
-                       return arith::MaximumFOp::create(nested, nestedLoc, args[0], args[1]);
-                     });
-  // Subtracting the row maximum keeps exp from overflowing; the quotient is
-  // mathematically unchanged.
-  Value exponentials =
-      buildParallelGeneric(b, loc, type, {input, rowMax}, {identity, reducedMap},
-                           [](OpBuilder &nested, Location nestedLoc, ValueRange args) -> Value {
-                             Value shifted =
-                                 arith::SubFOp::create(nested, nestedLoc, args[0], args[1]);
-                             return math::ExpOp::create(nested, nestedLoc, shifted);
-                           });
-  Value rowSum =
-      buildReduction(b, loc, exponentials, axis, FloatAttr::get(elementType, 0.0), addInAnyOrder);
-  return buildParallelGeneric(b, loc, type, {exponentials, buildReciprocal(b, loc, rowSum)},
-                              {identity, reducedMap}, multiply);
-}
-
-Value buildSoftmaxOfColumnPrefix(OpBuilder &b, Location loc, Value input, Value validColumns) {
+SoftmaxFactors buildSoftmaxFactors(OpBuilder &b, Location loc, Value input, int64_t axis,
+                                   Value validLength) {
   RankedTensorType type = getTensorType(input);
   auto elementType = cast<FloatType>(type.getElementType());
-  SmallVector<OpFoldResult> offsets(2, b.getIndexAttr(0)), strides(2, b.getIndexAttr(1));
-  SmallVector<OpFoldResult> sizes = {b.getIndexAttr(type.getDimSize(0)), validColumns};
+  int64_t rank = type.getRank();
+  SmallVector<OpFoldResult> offsets(rank, b.getIndexAttr(0)), strides(rank, b.getIndexAttr(1));
+  SmallVector<OpFoldResult> sizes = getAsIndexOpFoldResult(b.getContext(), type.getShape());
+  if (validLength)
+    sizes[axis] = validLength;
   auto prefix = [&](Value tensor) -> Value {
+    if (!validLength)
+      return tensor;
     return tensor::ExtractSliceOp::create(b, loc, tensor, offsets, sizes, strides);
   };
   Value valid = prefix(input);
-  AffineMap identity = b.getMultiDimIdentityMap(2);
-  AffineMap rowMap = identity.dropResult(1);
+  AffineMap identity = b.getMultiDimIdentityMap(rank);
+  AffineMap reducedMap = identity.dropResult(axis);
   auto negativeInfinity = FloatAttr::get(
       elementType, APFloat::getInf(elementType.getFloatSemantics(), /*Negative=*/true));
-  Value rowMax = buildReduction(b, loc, valid, 1, negativeInfinity,
+  Value rowMax = buildReduction(b, loc, valid, axis, negativeInfinity,
                                 [](OpBuilder &nested, Location nestedLoc, ValueRange args) -> Value {
                                   return arith::MaximumFOp::create(nested, nestedLoc, args[0],
                                                                    args[1]);
                                 });
+  // Subtracting the row maximum keeps exp from overflowing; the quotient is
+  // mathematically unchanged.
   Value storage = tensor::EmptyOp::create(b, loc, type.getShape(), elementType);
   Value exponentials = buildParallelGenericInto(
-      b, loc, prefix(storage), {valid, rowMax}, {identity, rowMap},
+      b, loc, prefix(storage), {valid, rowMax}, {identity, reducedMap},
       [](OpBuilder &nested, Location nestedLoc, ValueRange args) -> Value {
         Value shifted = arith::SubFOp::create(nested, nestedLoc, args[0], args[1]);
         return math::ExpOp::create(nested, nestedLoc, shifted);
       });
   Value rowSum =
-      buildReduction(b, loc, exponentials, 1, FloatAttr::get(elementType, 0.0), addInAnyOrder);
-  Value probabilities = buildParallelGenericInto(b, loc, exponentials,
-                                                 {exponentials, buildReciprocal(b, loc, rowSum)},
-                                                 {identity, rowMap}, multiply);
-  return tensor::InsertSliceOp::create(b, loc, probabilities, storage, offsets, sizes, strides);
+      buildReduction(b, loc, exponentials, axis, FloatAttr::get(elementType, 0.0), addInAnyOrder);
+  if (validLength)
+    exponentials =
+        tensor::InsertSliceOp::create(b, loc, exponentials, storage, offsets, sizes, strides);
+  return {exponentials, buildReciprocal(b, loc, rowSum)};
+}
+
+Value buildSoftmax(OpBuilder &b, Location loc, Value input, int64_t axis) {
+  RankedTensorType type = getTensorType(input);
+  SoftmaxFactors factors = buildSoftmaxFactors(b, loc, input, axis);
+  AffineMap identity = b.getMultiDimIdentityMap(type.getRank());
+  return buildParallelGeneric(b, loc, type, {factors.exponentials, factors.reciprocalSums},
+                              {identity, identity.dropResult(axis)}, multiply);
 }
 
 SmallVector<Value> buildParallelLoop(

@@ -81,14 +81,24 @@ mlir::Value buildContraction(mlir::OpBuilder &b, mlir::Location loc, mlir::Value
                              mlir::AffineMap lhsMap, mlir::Value rhs, mlir::AffineMap rhsMap,
                              mlir::Value init);
 
+/// A softmax before its normalization: softmax(x) = exponentials times
+/// reciprocalSums broadcast along the softmax's axis. A consumer that is
+/// linear along that axis (attention's weighted sum of values) can normalize
+/// its own, shorter result rows instead.
+struct SoftmaxFactors {
+  mlir::Value exponentials;   ///< exp(x - max along the axis), the input's shape
+  mlir::Value reciprocalSums; ///< 1 / the sum along the axis, the input's shape without it
+};
+
+/// The factors of softmax(input) along `axis`, over the first
+/// `validLength` positions of that axis when it is given (the exponentials'
+/// later positions are then undefined: the temporaries keep their static
+/// shapes, and only the valid positions are read or computed).
+SoftmaxFactors buildSoftmaxFactors(mlir::OpBuilder &b, mlir::Location loc, mlir::Value input,
+                                   int64_t axis, mlir::Value validLength = {});
+
 /// softmax(input) along `axis` in the stable form exp(x - max) / sum.
 mlir::Value buildSoftmax(mlir::OpBuilder &b, mlir::Location loc, mlir::Value input, int64_t axis);
-/// softmax over the first `validColumns` columns of each row of the static
-/// [M, N] `input`, as a static [M, N] tensor whose later columns are
-/// undefined: the temporaries keep their static shapes, and only the valid
-/// columns are read or computed.
-mlir::Value buildSoftmaxOfColumnPrefix(mlir::OpBuilder &b, mlir::Location loc, mlir::Value input,
-                                       mlir::Value validColumns);
 
 /// The part of an output that one iteration of a parallel loop owns: the
 /// slice at `offsets` with `sizes` (unit strides), typed `type` (the sizes,

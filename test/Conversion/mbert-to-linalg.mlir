@@ -136,7 +136,7 @@ func.func @no_norm(%x: tensor<2x3x4xf32>, %gamma: tensor<4xf32>, %beta: tensor<4
 // into larger blocks). The pair's temporaries (K^T, scores, softmax steps)
 // are created inside the loop: bufferization gives each iteration its own.
 // Both products are GEMM kernels: scale * Q against K^T with the mask row as
-// the seed, then the probabilities against V.
+// the seed, then the softmax's exponentials against V.
 // CHECK-LABEL: func.func @attention_masked
 // CHECK-SAME: (%[[Q:.+]]: tensor<2x3x8xf32>, %[[K:.+]]: tensor<2x4x8xf32>, %[[V:.+]]: tensor<2x4x8xf32>, %[[MASK:.+]]: tensor<2x1x1x4xf32>)
 // CHECK-DAG: %[[SCALE:.+]] = arith.constant 5.000000e-01 : f32
@@ -170,12 +170,23 @@ func.func @no_norm(%x: tensor<2x3x4xf32>, %gamma: tensor<4xf32>, %beta: tensor<4
 // CHECK: %[[SCORES:.+]] = vector.transfer_write
 // CHECK: linalg.generic {{.*}} ins(%[[SCORES]] : tensor<1x4xf32>)
 // CHECK: arith.maximumf
+// CHECK: %[[EXPS:.+]] = linalg.generic
 // CHECK: math.exp
+// CHECK: arith.addf {{.+}} fastmath<reassoc>
+// CHECK: %[[RECIPROCALS:.+]] = linalg.generic
 // CHECK: arith.divf
+// The softmax is not normalized in place: the weighted sum of values reads
+// the exponentials, and each of its rows is multiplied by the row's
+// 1 / sum before the write (D products instead of Sk).
+// CHECK-NOT: linalg.generic
 // CHECK: vector.transfer_read %[[VH]]
+// CHECK: tensor.extract %[[EXPS]]
 // CHECK-COUNT-4: vector.fma
 // CHECK-COUNT-3: arith.addf
-// CHECK: %[[CTX:.+]] = vector.transfer_write
+// CHECK: %[[RECIPROCAL:.+]] = tensor.extract %[[RECIPROCALS]]
+// CHECK: %[[NORMALIZER:.+]] = vector.broadcast %[[RECIPROCAL]] : f32 to vector<8xf32>
+// CHECK: %[[NORMALIZED:.+]] = arith.mulf %{{.+}}, %[[NORMALIZER]] : vector<8xf32>
+// CHECK: %[[CTX:.+]] = vector.transfer_write %[[NORMALIZED]]
 // CHECK: tensor.insert_slice %[[CTX]] into %[[ACC]][%[[ROW]], 0] [1, 4] [1, 1] : tensor<1x4xf32> into tensor<3x4xf32>
 // CHECK: scf.forall.in_parallel
 // CHECK-NEXT: tensor.parallel_insert_slice %[[WRITTEN]] into %[[ALL]][%[[B]], 0, %[[H]], 0] [1, 3, 1, 4] [1, 1, 1, 1] : tensor<3x4xf32> into tensor<2x3x2x4xf32>
