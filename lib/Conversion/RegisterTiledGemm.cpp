@@ -37,11 +37,9 @@ public:
                     GemmSeedBuilder buildSeed, bool relu)
       : b(b), loc(loc), kernel(kernel), instruction(kernel.getInstruction()), lhs(lhs),
         quantized(quantized), lhsRowScale(lhsRowScale), rhs(rhs), columns(columns), depth(depth),
-        bounds(bounds),
-        nr(kernel.getNr()),
-        buildSeed(buildSeed), relu(relu), packed(getTensorType(rhs.matrix).getRank() == 4),
-        outputType(VectorType::get({nr}, b.getF32Type())),
-        columnsInBounds(columns % nr == 0) {
+        bounds(bounds), nr(kernel.getNr()), buildSeed(buildSeed), relu(relu),
+        packed(getTensorType(rhs.matrix).getRank() == 4),
+        outputType(VectorType::get({nr}, b.getF32Type())), columnsInBounds(columns % nr == 0) {
     // The packed [panels, K / kr, nr, kr] weight as [panels, K / kr, nr * kr]:
     // each step of the reduction reads one contiguous run of a panel.
     if (packed) {
@@ -237,8 +235,8 @@ private:
     for (int64_t r = 0; r < tileRows; ++r) {
       Value tileRow = accumulators[r];
       if (kernel.isInteger())
-        tileRow = dequantize(gatherRowAccumulator(accumulators, r), addIndex(row, r), column,
-                             seeds[r]);
+        tileRow =
+            dequantize(gatherRowAccumulator(accumulators, r), addIndex(row, r), column, seeds[r]);
       else if (lhsRowScale)
         tileRow = scaleRow(tileRow, addIndex(row, r), seeds[r]);
       if (relu)
@@ -479,8 +477,8 @@ private:
 
   /// acc * lhsRowScale[row] + seed.
   Value scaleRow(Value accumulator, Value row, Value seed) {
-    Value scale = vector::BroadcastOp::create(
-        b, loc, outputType, tensor::ExtractOp::create(b, loc, lhsRowScale, row));
+    Value scale = vector::BroadcastOp::create(b, loc, outputType,
+                                              tensor::ExtractOp::create(b, loc, lhsRowScale, row));
     if (!seed)
       return arith::MulFOp::create(b, loc, accumulator, scale);
     return vector::FMAOp::create(b, loc, accumulator, scale, seed);
@@ -850,8 +848,8 @@ Value buildRegisterTiledGemm(OpBuilder &b, Location loc, Value lhs, const GemmRh
   int64_t depth = getTensorType(lhs).getDimSize(1);
   assert((!bounds.depth || !kernel.isInteger()) && "a run-time depth needs an f32 kernel");
   assert((!lhsRowScale || !kernel.isInteger()) && "integer kernels scale rows when dequantizing");
-  return buildGemm(b, loc, lhs, nullptr, lhsRowScale, rhs, columns, depth, kernel, buildSeed,
-                   relu, bounds);
+  return buildGemm(b, loc, lhs, nullptr, lhsRowScale, rhs, columns, depth, kernel, buildSeed, relu,
+                   bounds);
 }
 
 Value buildQuantizedGemm(OpBuilder &b, Location loc, const QuantizedRows &lhs, int64_t depth,

@@ -7,8 +7,8 @@
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
-#include "mlir/Dialect/Utils/StaticValueUtils.h"
 #include "mlir/Dialect/Utils/ReshapeOpsUtils.h"
+#include "mlir/Dialect/Utils/StaticValueUtils.h"
 
 using namespace mlir;
 
@@ -211,20 +211,21 @@ SoftmaxFactors buildSoftmaxFactors(OpBuilder &b, Location loc, Value input, int6
   AffineMap reducedMap = identity.dropResult(axis);
   auto negativeInfinity = FloatAttr::get(
       elementType, APFloat::getInf(elementType.getFloatSemantics(), /*Negative=*/true));
-  Value rowMax = buildReduction(b, loc, valid, axis, negativeInfinity,
-                                [](OpBuilder &nested, Location nestedLoc, ValueRange args) -> Value {
-                                  return arith::MaximumFOp::create(nested, nestedLoc, args[0],
-                                                                   args[1]);
-                                });
+  Value rowMax =
+      buildReduction(b, loc, valid, axis, negativeInfinity,
+                     [](OpBuilder &nested, Location nestedLoc, ValueRange args) -> Value {
+                       return arith::MaximumFOp::create(nested, nestedLoc, args[0], args[1]);
+                     });
   // Subtracting the row maximum keeps exp from overflowing; the quotient is
   // mathematically unchanged.
   Value storage = tensor::EmptyOp::create(b, loc, type.getShape(), elementType);
-  Value exponentials = buildParallelGenericInto(
-      b, loc, prefix(storage), {valid, rowMax}, {identity, reducedMap},
-      [](OpBuilder &nested, Location nestedLoc, ValueRange args) -> Value {
-        Value shifted = arith::SubFOp::create(nested, nestedLoc, args[0], args[1]);
-        return math::ExpOp::create(nested, nestedLoc, shifted);
-      });
+  Value exponentials =
+      buildParallelGenericInto(b, loc, prefix(storage), {valid, rowMax}, {identity, reducedMap},
+                               [](OpBuilder &nested, Location nestedLoc, ValueRange args) -> Value {
+                                 Value shifted =
+                                     arith::SubFOp::create(nested, nestedLoc, args[0], args[1]);
+                                 return math::ExpOp::create(nested, nestedLoc, shifted);
+                               });
   Value rowSum =
       buildReduction(b, loc, exponentials, axis, FloatAttr::get(elementType, 0.0), addInAnyOrder);
   if (validLength)
