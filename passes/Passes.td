@@ -364,7 +364,9 @@ def LowerToLinalgPass : Pass<"mbert-lower-to-linalg", "mlir::func::FuncOp"> {
   let dependentDialects = ["mlir::linalg::LinalgDialect", "mlir::tensor::TensorDialect",
                            "mlir::arith::ArithDialect", "mlir::math::MathDialect",
                            "mlir::scf::SCFDialect", "mlir::vector::VectorDialect",
-                           "mlir::arm_neon::ArmNeonDialect", "mlir::LLVM::LLVMDialect"];
+                           "mlir::arm_neon::ArmNeonDialect", "mlir::LLVM::LLVMDialect",
+                           "mlir::memref::MemRefDialect",
+                           "mlir::bufferization::BufferizationDialect"];
 }
 
 def ApproximateExpPass : Pass<"mbert-approximate-exp", "mlir::ModuleOp"> {

@@ -51,6 +51,7 @@ func.func @linear_bias_residual_relu(%x: tensor<2x3x5xf32>, %w: tensor<5x4xf32>,
 // CHECK-LABEL: func.func @linear_packed_residual_scale
 // CHECK-SAME: (%[[X:.+]]: tensor<4x3xf32>, %[[W4:.+]]: tensor<2x3x8x1xf32>, %[[R:.+]]: tensor<4x16xf32>, %[[S:.+]]: tensor<16xf32>)
 // CHECK: %[[W:.+]] = tensor.collapse_shape %[[W4]] {{\[}}[0], [1], [2, 3]] : tensor<2x3x8x1xf32> into tensor<2x3x8xf32>
+// CHECK: %[[W_BUFFER:.+]] = bufferization.to_buffer %[[W]] read_only : tensor<2x3x8xf32> to memref<2x3x8xf32>
 // Panels own disjoint columns of the result: the panel loop is a parallel
 // scf.forall, each iteration writing its [4, 8] slice.
 // CHECK: %[[RESULT:.+]] = scf.forall (%[[PANEL:[^)]+]]) in (2) shared_outs(%[[ALL:.+]] = %{{.+}}) -> (tensor<4x16xf32>)
@@ -59,7 +60,12 @@ func.func @linear_bias_residual_relu(%x: tensor<2x3x5xf32>, %w: tensor<5x4xf32>,
 // CHECK: %[[RROW:.+]] = vector.transfer_read %[[R]][%{{.+}}, %[[COLUMN]]], %{{.+}} {in_bounds = [true]} : tensor<4x16xf32>, vector<8xf32>
 // CHECK: %[[SROW:.+]] = vector.transfer_read %[[S]][%[[COLUMN]]], %{{.+}} {in_bounds = [true]} : tensor<16xf32>, vector<8xf32>
 // CHECK: %[[SEED:.+]] = arith.mulf %[[RROW]], %[[SROW]] : vector<8xf32>
+// Each step of k asks for the same row of the next panel (the last panel
+// for itself) to be brought into L2 while this one is computed.
 // CHECK: %[[TILE:.+]]:4 = scf.for %[[K:[^ ]+]] = {{.+}} iter_args(%{{.+}} = %[[SEED]],
+// CHECK: %[[AFTER:.+]] = arith.addi %[[PANEL]], %[[ONE:.+]] : index
+// CHECK: %[[NEXT:.+]] = arith.minui %[[AFTER]], %[[ONE]] : index
+// CHECK: memref.prefetch %[[W_BUFFER]][%[[NEXT]], %[[K]], %{{.+}}], read, locality<2>, data : memref<2x3x8xf32>
 // CHECK: vector.transfer_read %[[W]][%[[PANEL]], %[[K]], %{{.+}}], %{{.+}} {in_bounds = [true]} : tensor<2x3x8xf32>, vector<8xf32>
 // CHECK-COUNT-4: vector.fma
 // CHECK-NOT: arith.maximumf
