@@ -22,9 +22,8 @@ struct LowerToLinalgPass : mbert::impl::LowerToLinalgPassBase<LowerToLinalgPass>
     ConversionTarget target(*context);
     target.addLegalDialect<linalg::LinalgDialect, tensor::TensorDialect, arith::ArithDialect,
                            math::MathDialect, func::FuncDialect, scf::SCFDialect,
-                           vector::VectorDialect, arm_neon::ArmNeonDialect,
-                           LLVM::LLVMDialect, memref::MemRefDialect,
-                           bufferization::BufferizationDialect>();
+                           vector::VectorDialect, arm_neon::ArmNeonDialect, LLVM::LLVMDialect,
+                           memref::MemRefDialect, bufferization::BufferizationDialect>();
     // Every import-level and model-level op must be gone: a leftover op means
     // a pattern declined it, and the conversion reports which one and why.
     target.addIllegalDialect<mbert::onnx_import::OnnxDialect, mbert::model::MBertDialect>();
