@@ -359,7 +359,10 @@ def LowerToLinalgPass : Pass<"mbert-lower-to-linalg", "mlir::func::FuncOp"> {
     written once, after its activation. A linear with int8 weights first
     quantizes its input rows (one scale and zero point per row, computed at
     run time) and dequantizes the int32 accumulators before the f32
-    epilogue. Ops without a `kernel` get the portable kernels.
+    epilogue. Ops without a `kernel` get the portable kernels. Kernels that
+    read one depth group of a weight panel per step also prefetch that group
+    of the next panel (memref.prefetch on a read-only bufferization.to_buffer
+    of the packed weight).
   }];
   let dependentDialects = ["mlir::linalg::LinalgDialect", "mlir::tensor::TensorDialect",
                            "mlir::arith::ArithDialect", "mlir::math::MathDialect",

@@ -73,7 +73,8 @@ QuantizedRows buildRowQuantization(mlir::OpBuilder &b, mlir::Location loc, mlir:
 /// C[M, N] = activation(seed + A[M, K] @ B) in f32, computed `kernel.mr`
 /// rows by one panel of `kernel.nr` columns at a time: the tile's
 /// accumulators stay in registers over the whole of K, B is read one
-/// contiguous panel row per step, and C is written once. Rows that do not
+/// contiguous panel row per step (the x86 and portable kernels prefetch the
+/// same row of the next panel), and C is written once. Rows that do not
 /// fill a tile get a second, shorter kernel, right after the whole tiles of
 /// each panel (the f32 broadcast-FMA one with floor(mr / rows) sets of
 /// accumulators, as many independent FMA chains as a whole tile has);

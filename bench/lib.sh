@@ -1,0 +1,64 @@
+# Helpers shared by the host benchmarks that set their engines side by side (bench/run.sh,
+# bench/gemm.sh). Source it after setting `root`, `work` (a scratch directory) and `rounds`.
+
+# The median of the numbers given as arguments.
+median_of() {
+  printf '%s\n' "$@" | sort -g |
+    awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}
+
+# The median_ms line of an mbert runner's output.
+runner_median() { sed -n 's/^median_ms: //p'; }
+
+# ONNX Runtime's median over ITERATIONS timed runs of MODEL on the .npy inputs in INPUT_DIR:
+#   ort_median MODEL INPUT_DIR ITERATIONS THREADS
+ort_median() {
+  NODE_PATH="$build/bench/ort/node_modules" node "$root/bench/ort_bench.js" "$1" "$2" "$3" "$4" |
+    sed -n 's/.*"median_ms":\([0-9.]*\).*/\1/p'
+}
+
+# Installs ONNX Runtime for node under $build/bench/ort unless it is there.
+install_onnxruntime() {
+  if [ ! -d "$build/bench/ort/node_modules/onnxruntime-node" ]; then
+    # The package's install script downloads extras and fails offline; the CPU libraries ship
+    # inside the package itself.
+    npm install --ignore-scripts --prefix "$build/bench/ort" onnxruntime-node@1.30.0 > /dev/null
+  fi
+}
+
+# Measures this machine's peaks (bench/fma_peak.c, built for this CPU) on each thread count given,
+# while nothing else runs: the median of `rounds` measurements each. Fills peak_gmacs[KIND,THREADS]
+# in multiply-adds per second (GMAC/s), KIND "f32" (the FMA's) or "int8" (the sequence of the x86
+# int8 kernel: PMADDUBSW, PMADDWD, PADDD), and prints one line per thread count.
+declare -A peak_gmacs
+measure_peaks() {
+  clang-22 -O2 -march=native -pthread "$root/bench/fma_peak.c" -o "$work/fma_peak"
+  local threads round measured
+  for threads in "$@"; do
+    local f32_peaks=() int8_peaks=()
+    for ((round = 0; round < rounds; ++round)); do
+      measured=$("$work/fma_peak" "$threads")
+      f32_peaks+=("$(awk '$1 == "fma_peak_gflops" { print $3 / 2 }' <<< "$measured")")
+      int8_peaks+=("$(awk '$1 == "int8_peak_gmacs" { print $3 }' <<< "$measured")")
+    done
+    peak_gmacs[f32,$threads]=$(median_of "${f32_peaks[@]}")
+    peak_gmacs[int8,$threads]=$(median_of "${int8_peaks[@]}")
+    echo "measured peaks, $threads thread(s): f32 FMA ${peak_gmacs[f32,$threads]} GMAC/s" \
+         "(median of ${f32_peaks[*]}), int8 ${peak_gmacs[int8,$threads]} GMAC/s" \
+         "(median of ${int8_peaks[*]})"
+  done
+}
+
+# Percent of the KIND ("f32" or "int8") peak on THREADS threads that MACS multiply-adds in a median
+# of MS milliseconds are; "n/a" where fma_peak has no measurement of that kind (its int8 loop needs
+# AVX2):
+#   percent_of_peak MS MACS THREADS KIND
+percent_of_peak() {
+  awk -v ms="$1" -v macs="$2" -v peak="${peak_gmacs[$4,$3]}" \
+    'BEGIN { if (peak + 0 <= 0) print "n/a"; else printf "%.0f%%", 100 * macs / (ms * 1e-3) / (peak * 1e9) }'
+}
+
+# The GEMM multiply-adds of a model, from the JSON that mbert-compile --stats wrote.
+stats_gemm_macs() {
+  "$python" -c "import json, sys; print(json.load(open(sys.argv[1]))['quantization']['gemm_macs'])" "$1"
+}
