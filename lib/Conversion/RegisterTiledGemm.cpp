@@ -192,10 +192,10 @@ private:
   /// Asks for depth group `group` of the panel after `panel` while this
   /// panel's tiles run (the last panel asks for itself). A GEMM reads its
   /// weights once per run, and MobileBERT's f32 weights (100 MB) come from
-  /// memory every run: the first tile of each panel waited for them, in
-  /// steps the hardware prefetcher was slow to cover. Every tile of the
-  /// panel asks for the same lines; after the first they are in cache, and
-  /// the request costs a load slot per step. Into L2 only (locality 2,
+  /// memory every run: unless asked for earlier, the first tile of each
+  /// panel waits for them. Every tile of the panel asks for the same lines;
+  /// after the first they are in cache, and the request costs a load slot
+  /// per step. Into L2 only (locality 2,
   /// PREFETCHT1 on x86): a whole panel (32 KB at K = 512) brought into L1
   /// would evict the panel in use and the tile's rows of A. On bench/gemm.sh's
   /// 96 feed-forward blocks at 128 rows (weights 48 MB), the median of ten
