@@ -1,5 +1,8 @@
+# shellcheck shell=bash
 # Helpers shared by the host benchmarks that set their engines side by side (bench/run.sh,
-# bench/gemm.sh). Source it after setting `root`, `work` (a scratch directory) and `rounds`.
+# bench/gemm.sh). Source it after setting `root` (the checkout), `build` (its build directory),
+# `work` (a scratch directory), `rounds` and `python`.
+# shellcheck disable=SC2154  # those five are the sourcing script's
 
 # The median of the numbers given as arguments.
 median_of() {
