@@ -531,9 +531,14 @@ private:
   Value scaleRow(Value accumulator, Value row, Value seed) {
     Value scale = vector::BroadcastOp::create(b, loc, outputType,
                                               tensor::ExtractOp::create(b, loc, lhsRowScale, row));
+    return scaleAndSeed(accumulator, scale, seed);
+  }
+
+  /// x * scale + seed, one FMA; x * scale where there is no seed.
+  Value scaleAndSeed(Value x, Value scale, Value seed) {
     if (!seed)
-      return arith::MulFOp::create(b, loc, accumulator, scale);
-    return vector::FMAOp::create(b, loc, accumulator, scale, seed);
+      return arith::MulFOp::create(b, loc, x, scale);
+    return vector::FMAOp::create(b, loc, x, scale, seed);
   }
 
   /// (acc - zero_point[row] * column_sums) * scale[row] * column_scale + seed:
@@ -550,9 +555,7 @@ private:
     Value scale = arith::MulFOp::create(
         b, loc, readRowSegment(b, loc, rhs.columnScale, column, outputType),
         vector::BroadcastOp::create(b, loc, outputType, rowScale));
-    if (!seed)
-      return arith::MulFOp::create(b, loc, asFloat, scale);
-    return vector::FMAOp::create(b, loc, asFloat, scale, seed);
+    return scaleAndSeed(asFloat, scale, seed);
   }
 
   OpBuilder &b;
