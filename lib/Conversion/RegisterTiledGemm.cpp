@@ -195,12 +195,11 @@ private:
   /// memory every run: unless asked for earlier, the first tile of each
   /// panel waits for them. Every tile of the panel asks for the same lines;
   /// after the first they are in cache, and the request costs a load slot
-  /// per step. Into L2 only (locality 2,
-  /// PREFETCHT1 on x86): a whole panel (32 KB at K = 512) brought into L1
-  /// would evict the panel in use and the tile's rows of A. On bench/gemm.sh's
-  /// 96 feed-forward blocks at 128 rows (weights 48 MB), the median of ten
-  /// alternating runs fell from 43.5 to 39.4 ms, the fastest run from 39.1 to
-  /// 37.2.
+  /// per step. Into L2 only (locality 2, PREFETCHT1 on x86): a whole panel
+  /// (32 KB at K = 512) brought into L1 would evict the panel in use and the
+  /// tile's rows of A. On bench/gemm.sh's
+  /// 96 feed-forward blocks at 128 rows (weights 48 MB), one thread, it was
+  /// faster in 9 of 12 alternating pairs of runs (medians 45.1 and 42.7 ms).
   void prefetchNextPanel(Value panel, Value group) {
     Value lastPanel = index(getTensorType(panelRows).getDimSize(0) - 1);
     Value nextPanel = arith::MinUIOp::create(b, loc, addIndex(panel, 1), lastPanel);
