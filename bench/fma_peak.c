@@ -5,12 +5,14 @@
 // judged against this machine and not a data sheet.
 //
 // - f32: FMA chains.
-// - int8 (x86 with AVX2): the sequence mbert's x86 int8 kernel runs per
-//   vector of 4-deep dot products, PMADDUBSW (uint8 x int8 pairs into int16)
-//   then PMADDWD by ones (pairs into int32) then PADDD. Data sheets and
-//   llvm-mca give these instructions' throughput one at a time; how fast the
-//   three run together on the integer multiply pipes is what bounds the
-//   kernel, so it is measured too.
+// - int8 (x86 with AVX2): the instructions mbert's x86 int8 kernel runs per
+//   vector of 4-deep dot products. With AVX-512-VNNI or AVX-VNNI that is one
+//   VPDPBUSD (uint8 x int8, four products summed into each int32 lane);
+//   without, PMADDUBSW (uint8 x int8 pairs into int16) then PMADDWD by ones
+//   (pairs into int32) then PADDD. Data sheets and llvm-mca give these
+//   instructions' throughput one at a time; how fast the three run together
+//   on the integer multiply pipes is what bounds the kernel, so it is
+//   measured too.
 //
 //   fma_peak [THREADS]    prints "fma_peak_gflops THREADS G" and, where
 //                         measured, "int8_peak_gmacs THREADS G" (best of 7
@@ -81,32 +83,47 @@ static void *run_fma_chains(void *sink) {
 }
 
 // The int8 sequence at the width mbert's x86 kernel uses: 512 bits with
-// AVX-512BW, else 256 with AVX2.
+// AVX-512BW, else 256 with AVX2. A VPDPBUSD chain waits for its accumulator
+// (latency 4-5 cycles at up to two per cycle), so it needs more chains than
+// the PMADDUBSW sequence, whose chains wait only for PADDD.
 #if defined(__AVX512BW__)
 typedef __m512i int8_vector_t;
 #define INT8_LANES 64
 #define SPLAT_I8(x) _mm512_set1_epi8(x)
 #define SPLAT_I16(x) _mm512_set1_epi16(x)
 #define SPLAT_I32(x) _mm512_set1_epi32(x)
+#define INT8_REGISTER_CONSTRAINT(x) "+v"(x)
+#if defined(__AVX512VNNI__)
+#define INT8_STEP(acc, a, w, ones) _mm512_dpbusd_epi32(acc, a, w)
+#define INT8_ACCUMULATORS 16
+#else
 #define INT8_STEP(acc, a, w, ones) \
   _mm512_add_epi32(acc, _mm512_madd_epi16(_mm512_maddubs_epi16(a, w), ones))
-#define INT8_REGISTER_CONSTRAINT(x) "+v"(x)
+#endif
 #elif defined(__AVX2__)
 typedef __m256i int8_vector_t;
 #define INT8_LANES 32
 #define SPLAT_I8(x) _mm256_set1_epi8(x)
 #define SPLAT_I16(x) _mm256_set1_epi16(x)
 #define SPLAT_I32(x) _mm256_set1_epi32(x)
+#define INT8_REGISTER_CONSTRAINT(x) "+x"(x)
+#if defined(__AVXVNNI__)
+#define INT8_STEP(acc, a, w, ones) _mm256_dpbusd_avx_epi32(acc, a, w)
+#define INT8_ACCUMULATORS 10
+#else
 #define INT8_STEP(acc, a, w, ones) \
   _mm256_add_epi32(acc, _mm256_madd_epi16(_mm256_maddubs_epi16(a, w), ones))
-#define INT8_REGISTER_CONSTRAINT(x) "+x"(x)
+#endif
+#endif
+#if defined(INT8_LANES) && !defined(INT8_ACCUMULATORS)
+#define INT8_ACCUMULATORS 8
 #endif
 
 #if defined(INT8_LANES)
-enum { kInt8Accumulators = 8 };
+enum { kInt8Accumulators = INT8_ACCUMULATORS };
 
-// One thread's int8 loop: kInt8Accumulators chains of PMADDUBSW, PMADDWD by
-// ones, PADDD; each step is INT8_LANES uint8 x int8 multiply-adds.
+// One thread's int8 loop: kInt8Accumulators chains of INT8_STEP, each step
+// INT8_LANES uint8 x int8 multiply-adds.
 static void *run_int8_chains(void *sink) {
   int8_vector_t acc[kInt8Accumulators];
   for (int i = 0; i < kInt8Accumulators; ++i)
@@ -117,6 +134,7 @@ static void *run_int8_chains(void *sink) {
   int8_vector_t a0 = SPLAT_I8(3), a1 = SPLAT_I8(7);
   int8_vector_t w0 = SPLAT_I8(-5), w1 = SPLAT_I8(2), w2 = SPLAT_I8(9), w3 = SPLAT_I8(-1);
   int8_vector_t ones = SPLAT_I16(1);
+  (void)ones; // VPDPBUSD needs no ones
   for (long iteration = 0; iteration < kIterations; ++iteration) {
     // The operands are observed as modified, so that the products are
     // computed in every iteration and not hoisted out of the loop.
@@ -124,8 +142,10 @@ static void *run_int8_chains(void *sink) {
                      INT8_REGISTER_CONSTRAINT(w0), INT8_REGISTER_CONSTRAINT(w1),
                      INT8_REGISTER_CONSTRAINT(w2), INT8_REGISTER_CONSTRAINT(w3));
     int8_vector_t activations[2] = {a0, a1}, weights[4] = {w0, w1, w2, w3};
+    // Unrolled, so that the accumulators stay in registers.
+#pragma unroll
     for (int i = 0; i < kInt8Accumulators; ++i)
-      acc[i] = INT8_STEP(acc[i], activations[i % 2], weights[i / 2], ones);
+      acc[i] = INT8_STEP(acc[i], activations[i % 2], weights[i / 2 % 4], ones);
     __asm__ volatile("" : INT8_REGISTER_CONSTRAINT(acc[0]));
   }
   int total = 0;

@@ -55,6 +55,26 @@ if config.qemu_aarch64 and os.path.exists(config.qemu_aarch64) and \
     config.substitutions.append(("%qemu_aarch64", config.qemu_aarch64))
 
 
+# The host's x86 vector extensions that some kernels need and that qemu-user cannot emulate
+# (VPDPBUSD): tests that run those kernels say `REQUIRES: host-avx512vnni` or `host-avxvnni`.
+def host_cpu_flags():
+    try:
+        with open("/proc/cpuinfo") as cpuinfo:
+            for line in cpuinfo:
+                if line.startswith("flags"):
+                    return set(line.split(":", 1)[1].split())
+    except OSError:
+        pass
+    return set()
+
+
+host_flags = host_cpu_flags()
+if {"avx512_vnni", "avx512bw", "avx512vl"} <= host_flags:
+    config.available_features.add("host-avx512vnni")
+if "avx_vnni" in host_flags:
+    config.available_features.add("host-avxvnni")
+
+
 def python_has(module):
     try:
         subprocess.run([python, "-c", f"import {module}"], check=True,

@@ -73,6 +73,7 @@ LogicalResult MicroKernelAttr::verify(function_ref<InFlightDiagnostic()> emitErr
     expectedDepthGroup = 2, columnMultiple = 4;
     break;
   case KernelInstruction::Pmaddubsw:
+  case KernelInstruction::Vpdpbusd:
     expectedDepthGroup = 4, columnMultiple = 8;
     break;
   case KernelInstruction::Smmla:
@@ -85,6 +86,11 @@ LogicalResult MicroKernelAttr::verify(function_ref<InFlightDiagnostic()> emitErr
   if (nr % columnMultiple != 0)
     return emitError() << stringifyKernelInstruction(instruction)
                        << " needs nr to be a multiple of " << columnMultiple << ", got " << nr;
+  // The x86 integer kernels keep a row of the tile in two registers of
+  // int32 lanes: SSE's 4, AVX2's 8 or AVX-512's 16.
+  if (isX86Instruction(instruction) && nr != 8 && nr != 16 && nr != 32)
+    return emitError() << stringifyKernelInstruction(instruction)
+                       << " needs nr = 8, 16 or 32 (two x86 registers of int32 lanes), got " << nr;
   return success();
 }
 
@@ -109,7 +115,8 @@ int64_t MicroKernelAttr::getPaddedDepth(int64_t depth) {
 }
 
 std::pair<int32_t, int32_t> MicroKernelAttr::getActivationCodeRange() {
-  if (getInstruction() == KernelInstruction::Pmaddubsw)
+  if (getInstruction() == KernelInstruction::Pmaddubsw ||
+      getInstruction() == KernelInstruction::Vpdpbusd)
     return {0, 255};
   return {-128, 127};
 }

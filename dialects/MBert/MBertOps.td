@@ -111,7 +111,8 @@ def MBert_KernelInstruction : I32EnumAttr<"KernelInstruction",
     I32EnumAttrCase<"Sdot", 2, "sdot">,
     I32EnumAttrCase<"Pmaddwd", 3, "pmaddwd">,
     I32EnumAttrCase<"Smmla", 5, "smmla">,
-    I32EnumAttrCase<"Pmaddubsw", 6, "pmaddubsw">
+    I32EnumAttrCase<"Pmaddubsw", 6, "pmaddubsw">,
+    I32EnumAttrCase<"Vpdpbusd", 7, "vpdpbusd">
   ]> {
   let cppNamespace = "::mbert::model";
   let genSpecializedAttr = 0;
@@ -128,8 +129,10 @@ def MBert_MicroKernelAttr : AttrDef<MBert_Dialect, "MicroKernel"> {
     group): 1 for a vector FMA, 4 for SDOT (four int8 products summed into
     each int32 lane), 2 for PMADDWD (two int16 products summed), 4 for
     PMADDUBSW (pairs of uint8 x int8 products summed into int16, then pairs
-    of those into int32 by PMADDWD), 8 for SMMLA (a 2 x 8 by 8 x 2 int8
-    product into a 2 x 2 int32 block).
+    of those into int32 by PMADDWD), 4 for VPDPBUSD (AVX-512-VNNI or
+    AVX-VNNI: four uint8 x int8 products summed into each int32 lane, with
+    no int16 step), 8 for SMMLA (a 2 x 8 by 8 x 2 int8 product into a 2 x 2
+    int32 block).
     `fma_lane` is the f32 FMA that takes its A operand from one lane of a
     vector (NEON's FMLA by element): each row of A is loaded four depth steps
     at a time, one load where `fma` needs four.
@@ -143,11 +146,12 @@ def MBert_MicroKernelAttr : AttrDef<MBert_Dialect, "MicroKernel"> {
     Integer kernels read the left operand as 8-bit rows quantized at run time
     (row-major, K padded with zeros to a multiple of `kr`, one scale and zero
     point per row) and dequantize the int32 accumulators in the epilogue.
-    The codes of those rows are int8, except for PMADDUBSW, whose first
-    operand is unsigned: its rows hold uint8 codes, and its int8 weights are
-    limited to [-63, 63] so that a pair of products (at most 255 * 63 * 2 =
-    32130) cannot saturate the int16 sum (`getActivationCodeRange`,
-    `getWeightMagnitudeLimit`).
+    The codes of those rows are int8, except for PMADDUBSW and VPDPBUSD,
+    whose first operand is unsigned: their rows hold uint8 codes
+    (`getActivationCodeRange`). PMADDUBSW's int8 weights are limited to
+    [-63, 63] so that a pair of products (at most 255 * 63 * 2 = 32130)
+    cannot saturate its int16 sum (`getWeightMagnitudeLimit`); VPDPBUSD
+    sums in int32 and takes any int8 weight.
     The driver picks a kernel per element type from the target triple, CPU
     and features (`mbert-select-kernels`).
   }];
@@ -179,12 +183,15 @@ def MBert_MicroKernelAttr : AttrDef<MBert_Dialect, "MicroKernel"> {
     std::pair<int32_t, int32_t> getActivationCodeRange();
     /// The largest |w| of the int8 weights the kernel multiplies exactly.
     int32_t getWeightMagnitudeLimit();
-    /// Whether the kernel's instruction is an x86 one (PMADDWD, PMADDUBSW):
-    /// the code built around it (the row quantization) may use x86 idioms.
-    bool usesX86Instruction() {
-      return getInstruction() == KernelInstruction::Pmaddwd ||
-             getInstruction() == KernelInstruction::Pmaddubsw;
+    /// Whether `instruction` is an x86 one (PMADDWD, PMADDUBSW, VPDPBUSD).
+    static bool isX86Instruction(KernelInstruction instruction) {
+      return instruction == KernelInstruction::Pmaddwd ||
+             instruction == KernelInstruction::Pmaddubsw ||
+             instruction == KernelInstruction::Vpdpbusd;
     }
+    /// Whether the kernel's instruction is an x86 one: the code built around
+    /// it (the row quantization) may use x86 idioms.
+    bool usesX86Instruction() { return isX86Instruction(getInstruction()); }
   }];
 }
 

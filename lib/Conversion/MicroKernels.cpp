@@ -122,13 +122,25 @@ FailureOr<MicroKernels> selectMicroKernels(MLIRContext *context, const KernelTar
     int64_t int8Lanes = subtarget->checkFeatures("+avx512bw") ? 16
                         : subtarget->checkFeatures("+avx2")   ? 8
                                                               : 4;
-    // PMADDUBSW (SSSE3 and later) does 4 byte multiply-adds per int32 lane
-    // where PMADDWD does 2, at the same throughput; it needs unsigned
-    // activations and weights small enough not to saturate its int16 sums
-    // (MicroKernelAttr::getWeightMagnitudeLimit). Baseline x86-64 (SSE2) has
-    // only PMADDWD, exact for any int8 values. Two accumulator vectors per
-    // row; 4 rows (8 with 32 registers) divide every usual sequence length.
+    // Two accumulator vectors per row; 4 rows (8 with 32 registers) divide
+    // every usual sequence length.
     int64_t int8Rows = registers == 32 ? 8 : 4;
+    // VPDPBUSD (AVX-512-VNNI on 512 bits, AVX-VNNI on 256) sums four
+    // uint8 x int8 products into each int32 lane in one instruction, exact
+    // for any int8 weight.
+    if (int8Lanes == 16 && subtarget->checkFeatures("+avx512vnni")) {
+      MicroKernelAttr vnni = int8Kernel(KernelInstruction::Vpdpbusd, int8Rows, 32, 4);
+      return MicroKernels{f32Kernel(f32Rows, 2 * lanes), vnni, vnni};
+    }
+    if (int8Lanes >= 8 && subtarget->checkFeatures("+avxvnni")) {
+      MicroKernelAttr vnni = int8Kernel(KernelInstruction::Vpdpbusd, int8Rows, 16, 4);
+      return MicroKernels{f32Kernel(f32Rows, 2 * lanes), vnni, vnni};
+    }
+    // Without VNNI, PMADDUBSW (SSSE3 and later) does 4 byte multiply-adds
+    // per int32 lane where PMADDWD does 2, at the same throughput; it needs
+    // unsigned activations and weights small enough not to saturate its
+    // int16 sums (MicroKernelAttr::getWeightMagnitudeLimit). Baseline x86-64
+    // (SSE2) has only PMADDWD, exact for any int8 values.
     MicroKernelAttr fullRange =
         int8Kernel(KernelInstruction::Pmaddwd, int8Rows, 2 * int8Lanes, 2);
     MicroKernelAttr int8 =

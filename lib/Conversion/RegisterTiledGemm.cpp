@@ -111,7 +111,7 @@ private:
 
   /// Accumulator vectors per row of the tile, and their type: one vector of
   /// the whole width, except where an instruction writes narrower ones (SDOT
-  /// four int32 lanes, PMADDWD half the row per x86 register). SMMLA's are
+  /// four int32 lanes, the x86 kernels half the row per register). SMMLA's are
   /// 2 x 2 blocks of two rows and two columns: nr / 2 per pair of rows.
   int64_t chunksPerRow() const {
     switch (instruction) {
@@ -120,6 +120,7 @@ private:
       return nr / 4;
     case KernelInstruction::Pmaddwd:
     case KernelInstruction::Pmaddubsw:
+    case KernelInstruction::Vpdpbusd:
       return 2;
     default:
       return 1;
@@ -180,6 +181,7 @@ private:
     case KernelInstruction::WideningMac:
     case KernelInstruction::Pmaddwd:
     case KernelInstruction::Pmaddubsw:
+    case KernelInstruction::Vpdpbusd:
       return true;
     case KernelInstruction::FmaLane:
     case KernelInstruction::Sdot:
@@ -316,7 +318,8 @@ private:
     case KernelInstruction::Pmaddwd:
       return stepPmaddwd(panel, row, step, tileRows, accumulators);
     case KernelInstruction::Pmaddubsw:
-      return stepPmaddubsw(panel, row, step, tileRows, accumulators);
+    case KernelInstruction::Vpdpbusd:
+      return stepUnsignedByteQuads(panel, row, step, tileRows, accumulators);
     }
     llvm_unreachable("unknown kernel instruction");
   }
@@ -469,22 +472,12 @@ private:
   }
 
   /// Four steps of the reduction: a row's four uint8 codes, repeated in
-  /// every int32 lane, meet the panel's nr x 4 int8 block. PMADDUBSW
-  /// multiplies the bytes and sums adjacent products into int16 (exact: the
-  /// weights are within getWeightMagnitudeLimit), PMADDWD by ones sums those
-  /// pairs into int32.
-  SmallVector<Value> stepPmaddubsw(Value panel, Value row, Value step, int64_t tileRows,
-                                   ValueRange accumulators) {
+  /// every int32 lane, meet the panel's nr x 4 int8 block, half a row of the
+  /// tile per register (multiplyAccumulateQuads).
+  SmallVector<Value> stepUnsignedByteQuads(Value panel, Value row, Value step, int64_t tileRows,
+                                           ValueRange accumulators) {
     int64_t lanes = nr / 2;
     auto bytes = VectorType::get({4 * lanes}, b.getI8Type());
-    auto words = VectorType::get({2 * lanes}, b.getI16Type());
-    auto sums = VectorType::get({lanes}, b.getI32Type());
-    StringRef multiplyBytes = lanes == 16  ? "llvm.x86.avx512.pmaddubs.w.512"
-                              : lanes == 8 ? "llvm.x86.avx2.pmadd.ub.sw"
-                                           : "llvm.x86.ssse3.pmadd.ub.sw.128";
-    StringRef sumPairs = getX86PmaddwdIntrinsic(lanes);
-    Value ones = arith::ConstantOp::create(
-        b, loc, DenseElementsAttr::get(words, b.getIntegerAttr(b.getI16Type(), 1)));
     Value halves[2];
     for (int64_t half = 0; half < 2; ++half)
       halves[half] = readPanel(panel, step, half * 4 * lanes, 4 * lanes);
@@ -494,17 +487,41 @@ private:
       Value quad = readRowSegment(b, loc, lhs, {addIndex(row, r), depthOffset},
                                   VectorType::get({4}, b.getI8Type()));
       Value repeated = repeatInEveryLane(quad, bytes);
-      for (int64_t half = 0; half < 2; ++half) {
-        Value pairs = LLVM::CallIntrinsicOp::create(b, loc, words, b.getStringAttr(multiplyBytes),
-                                                    ValueRange{repeated, halves[half]})
-                          .getResult(0);
-        Value quads = LLVM::CallIntrinsicOp::create(b, loc, sums, b.getStringAttr(sumPairs),
-                                                    ValueRange{pairs, ones})
-                          .getResult(0);
-        updated.push_back(arith::AddIOp::create(b, loc, accumulators[r * 2 + half], quads));
-      }
+      for (int64_t half = 0; half < 2; ++half)
+        updated.push_back(
+            multiplyAccumulateQuads(accumulators[r * 2 + half], repeated, halves[half]));
     }
     return updated;
+  }
+
+  /// accumulator + the sums of each int32 lane's four uint8 x int8 products
+  /// of `activations` and `weights`. VPDPBUSD (AVX-512-VNNI, AVX-VNNI) does
+  /// it in one instruction. Without VNNI, PMADDUBSW multiplies the bytes and
+  /// sums adjacent products into int16 (exact: the weights are within
+  /// getWeightMagnitudeLimit), PMADDWD by ones sums those pairs into int32,
+  /// and an add accumulates.
+  Value multiplyAccumulateQuads(Value accumulator, Value activations, Value weights) {
+    auto sums = cast<VectorType>(accumulator.getType());
+    int64_t lanes = sums.getNumElements();
+    auto callIntrinsic = [&](Type type, StringRef name, ValueRange operands) {
+      return LLVM::CallIntrinsicOp::create(b, loc, type, b.getStringAttr(name), operands)
+          .getResult(0);
+    };
+    if (instruction == KernelInstruction::Vpdpbusd) {
+      StringRef dotProduct = lanes == 16  ? "llvm.x86.avx512.vpdpbusd.512"
+                             : lanes == 8 ? "llvm.x86.avx512.vpdpbusd.256"
+                                          : "llvm.x86.avx512.vpdpbusd.128";
+      return callIntrinsic(sums, dotProduct, {accumulator, activations, weights});
+    }
+    auto words = VectorType::get({2 * lanes}, b.getI16Type());
+    StringRef multiplyBytes = lanes == 16  ? "llvm.x86.avx512.pmaddubs.w.512"
+                              : lanes == 8 ? "llvm.x86.avx2.pmadd.ub.sw"
+                                           : "llvm.x86.ssse3.pmadd.ub.sw.128";
+    Value ones = arith::ConstantOp::create(
+        b, loc, DenseElementsAttr::get(words, b.getIntegerAttr(b.getI16Type(), 1)));
+    Value pairs = callIntrinsic(words, multiplyBytes, {activations, weights});
+    Value quads = callIntrinsic(sums, getX86PmaddwdIntrinsic(lanes), {pairs, ones});
+    return arith::AddIOp::create(b, loc, accumulator, quads);
   }
 
   /// PMADDWD at the width of `lanes` int32 lanes.

@@ -104,6 +104,45 @@ func.func @pmaddwd(%x: tensor<1x3xf32>, %w: tensor<1x2x8x2xi8>, %s: tensor<8xf32
   return %0 : tensor<1x8xf32>
 }
 
+// VPDPBUSD (AVX-VNNI at 256 bits here): the row is quantized to uint8 codes
+// in [0, 255], as for PMADDUBSW, and each step is one instruction per half
+// row: the row's four codes repeated in every int32 lane against the
+// panel's 8 x 4 block, accumulated in int32 with no int16 step or ones.
+// CHECK-LABEL: func.func @vpdpbusd
+// CHECK-DAG: %[[CODES_MAX:.+]] = arith.constant dense<255> : vector<16xi32>
+// CHECK-DAG: %[[CODES_MIN:.+]] = arith.constant dense<0> : vector<16xi32>
+// CHECK: %[[CODES:.+]] = llvm.intr.lrint
+// CHECK: %[[ABOVE_MIN:.+]] = arith.maxsi %[[CODES]], %[[CODES_MIN]]
+// CHECK: arith.minsi %[[ABOVE_MIN]], %[[CODES_MAX]]
+// CHECK: scf.for %[[GROUP:[^ ]+]] = {{.+}} iter_args(%[[LOW:.+]] = %{{.+}}, %[[HIGH:.+]] = %{{.+}}) -> (vector<8xi32>, vector<8xi32>)
+// CHECK: memref.prefetch %{{.+}}[%{{.+}}, %[[GROUP]], %{{.+}}], read, locality<2>, data : memref<1x2x64xi8>
+// CHECK: %[[LOW_WEIGHTS:.+]] = vector.transfer_read %{{.+}}[%{{.+}}, %[[GROUP]], %{{.+}}], {{.+}} : tensor<1x2x64xi8>, vector<32xi8>
+// CHECK: %[[HIGH_WEIGHTS:.+]] = vector.transfer_read %{{.+}}[%{{.+}}, %[[GROUP]], %{{.+}}], {{.+}} : tensor<1x2x64xi8>, vector<32xi8>
+// CHECK: vector.transfer_read {{.+}} : tensor<1x8xi8>, vector<4xi8>
+// CHECK: %[[REPEATED:.+]] = vector.broadcast {{.+}} : i32 to vector<8xi32>
+// CHECK: %[[ACTIVATIONS:.+]] = vector.bitcast %[[REPEATED]] : vector<8xi32> to vector<32xi8>
+// CHECK: llvm.call_intrinsic "llvm.x86.avx512.vpdpbusd.256"(%[[LOW]], %[[ACTIVATIONS]], %[[LOW_WEIGHTS]]) : (vector<8xi32>, vector<32xi8>, vector<32xi8>) -> vector<8xi32>
+// CHECK: llvm.call_intrinsic "llvm.x86.avx512.vpdpbusd.256"(%[[HIGH]], %[[ACTIVATIONS]], %[[HIGH_WEIGHTS]])
+// CHECK-NOT: pmadd
+// CHECK: scf.yield
+func.func @vpdpbusd(%x: tensor<1x5xf32>, %w: tensor<1x2x16x4xi8>, %s: tensor<16xf32>, %n: tensor<16xi32>) -> tensor<1x16xf32> {
+  %0 = mbert.linear %x, %w scale(%s, %n) {kernel = #mbert.kernel<vpdpbusd, i8 -> i32, mr = 4, nr = 16, kr = 4>} : (tensor<1x5xf32>, tensor<1x2x16x4xi8>, tensor<16xf32>, tensor<16xi32>) -> tensor<1x16xf32>
+  return %0 : tensor<1x16xf32>
+}
+
+// PMADDUBSW, the same step without VNNI: pairs of products into int16, then
+// PMADDWD by ones into int32, then an add.
+// CHECK-LABEL: func.func @pmaddubsw
+// CHECK: %[[ONES:.+]] = arith.constant dense<1> : vector<16xi16>
+// CHECK: scf.for
+// CHECK: %[[PAIRS:.+]] = llvm.call_intrinsic "llvm.x86.avx2.pmadd.ub.sw"({{.+}}) : (vector<32xi8>, vector<32xi8>) -> vector<16xi16>
+// CHECK: %[[QUADS:.+]] = llvm.call_intrinsic "llvm.x86.avx2.pmadd.wd"(%[[PAIRS]], %[[ONES]]) : (vector<16xi16>, vector<16xi16>) -> vector<8xi32>
+// CHECK: arith.addi %{{.+}}, %[[QUADS]] : vector<8xi32>
+func.func @pmaddubsw(%x: tensor<1x5xf32>, %w: tensor<1x2x16x4xi8>, %s: tensor<16xf32>, %n: tensor<16xi32>) -> tensor<1x16xf32> {
+  %0 = mbert.linear %x, %w scale(%s, %n) {kernel = #mbert.kernel<pmaddubsw, i8 -> i32, mr = 4, nr = 16, kr = 4>} : (tensor<1x5xf32>, tensor<1x2x16x4xi8>, tensor<16xf32>, tensor<16xi32>) -> tensor<1x16xf32>
+  return %0 : tensor<1x16xf32>
+}
+
 // The portable kernel widens both int8 operands to int32 lanes.
 // CHECK-LABEL: func.func @widening
 // CHECK: arith.extsi {{.+}} : vector<16xi8> to vector<16xi32>

@@ -2,11 +2,13 @@
 // RUN: mbert-opt %s --pass-pipeline="builtin.module(mbert-quantize-linears)" | FileCheck %s --check-prefix=DEFAULT
 // RUN: mbert-opt %s --pass-pipeline="builtin.module(mbert-quantize-linears{min-columns=1 smoothing-strength=0})" | FileCheck %s --check-prefix=NO-SMOOTHING
 // RUN: mbert-opt %s --pass-pipeline="builtin.module(mbert-quantize-linears{min-columns=1 smoothing-strength=0.5 triple=x86_64-linux-gnu cpu=haswell})" | FileCheck %s --check-prefix=PMADDUBSW
+// RUN: mbert-opt %s --pass-pipeline="builtin.module(mbert-quantize-linears{min-columns=1 smoothing-strength=0.5 triple=x86_64-linux-gnu cpu=znver4})" | FileCheck %s
 
 // Column 0 of W has max |w| = 2.54, so its scale is 0.02 and 1.27 becomes
 // 63.5, rounded half to even to 64; -2.54 -> -127. Column 1 is all zero:
 // scale 1, values 0. The sums are per column: 64 - 127 = -63 and 0. Bias,
-// residual and activation are untouched.
+// residual and activation are untouched. x86's VPDPBUSD (AVX-512-VNNI on
+// Zen 4) takes the same full-range weights.
 // CHECK-LABEL: func @quantized
 // CHECK-DAG: %[[Q:.+]] = onnx.Constant dense<{{\[}}[64, 0], [-127, 0]]> : tensor<2x2xi8>
 // CHECK-DAG: %[[S:.+]] = onnx.Constant dense<[2.000000e-02, 1.000000e+00]> : tensor<2xf32>

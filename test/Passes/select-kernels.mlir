@@ -1,9 +1,10 @@
 // The microkernel of every GEMM, per target: f32 tiles follow the vector
 // registers (on AArch64, FMLA by element on an 8 x 8 tile); int8 runs on SMMLA where the CPU
 // has FEAT_I8MM (Neoverse N2, Cortex-A710 and later), on SDOT where it has FEAT_DotProd
-// (Cortex-A76 and later), on x86-64 on PMADDUBSW with SSSE3 (else PMADDWD), on the portable
-// widening kernel elsewhere. PMADDUBSW multiplies weights up to 63 exactly (the quantization
-// rounds for it); a weight beyond that, or one that is not a constant, gets PMADDWD.
+// (Cortex-A76 and later), on x86-64 on VPDPBUSD with AVX-512-VNNI (512 bits) or AVX-VNNI (256),
+// else on PMADDUBSW with SSSE3, else PMADDWD; on the portable widening kernel elsewhere.
+// PMADDUBSW multiplies weights up to 63 exactly (the quantization rounds for it); a weight beyond
+// that, or one that is not a constant, gets PMADDWD. VPDPBUSD multiplies every int8 weight.
 // RUN: mbert-opt %s --pass-pipeline="builtin.module(mbert-select-kernels)" | FileCheck %s --check-prefix=ARMV8
 // RUN: mbert-opt %s --pass-pipeline="builtin.module(mbert-select-kernels{cpu=cortex-a76})" | FileCheck %s --check-prefix=A76
 // RUN: mbert-opt %s --pass-pipeline="builtin.module(mbert-select-kernels{features=+dotprod})" | FileCheck %s --check-prefix=A76
@@ -12,6 +13,10 @@
 // RUN: mbert-opt %s --pass-pipeline="builtin.module(mbert-select-kernels{triple=x86_64-linux-gnu cpu=x86-64})" | FileCheck %s --check-prefix=SSE2
 // RUN: mbert-opt %s --pass-pipeline="builtin.module(mbert-select-kernels{triple=x86_64-linux-gnu cpu=znver3})" | FileCheck %s --check-prefix=AVX2
 // RUN: mbert-opt %s --pass-pipeline="builtin.module(mbert-select-kernels{triple=x86_64-linux-gnu cpu=skylake-avx512})" | FileCheck %s --check-prefix=AVX512
+// RUN: mbert-opt %s --pass-pipeline="builtin.module(mbert-select-kernels{triple=x86_64-linux-gnu cpu=znver4})" | FileCheck %s --check-prefix=AVX512-VNNI
+// RUN: mbert-opt %s --pass-pipeline="builtin.module(mbert-select-kernels{triple=x86_64-linux-gnu cpu=x86-64-v4 features=+avx512vnni})" | FileCheck %s --check-prefix=AVX512-VNNI
+// RUN: mbert-opt %s --pass-pipeline="builtin.module(mbert-select-kernels{triple=x86_64-linux-gnu cpu=alderlake})" | FileCheck %s --check-prefix=AVX-VNNI
+// RUN: mbert-opt %s --pass-pipeline="builtin.module(mbert-select-kernels{triple=x86_64-linux-gnu cpu=znver3 features=+avxvnni})" | FileCheck %s --check-prefix=AVX-VNNI
 // RUN: not mbert-opt %s --pass-pipeline="builtin.module(mbert-select-kernels{cpu=pentium4})" 2>&1 | FileCheck %s --check-prefix=BAD-CPU
 // RUN: not mbert-opt %s --pass-pipeline="builtin.module(mbert-select-kernels{triple=z80-unknown-none})" 2>&1 | FileCheck %s --check-prefix=BAD-TRIPLE
 
@@ -36,6 +41,14 @@
 // AVX512: kernel = #mbert.kernel<pmaddwd, i8 -> i32, mr = 8, nr = 32, kr = 2>
 // AVX512: kernel = #mbert.kernel<pmaddubsw, i8 -> i32, mr = 8, nr = 32, kr = 4>
 // AVX512: kernel = #mbert.kernel<pmaddwd, i8 -> i32, mr = 8, nr = 32, kr = 2>
+// AVX512-VNNI: kernel = #mbert.kernel<fma, f32 -> f32, mr = 12, nr = 32, kr = 1>
+// AVX512-VNNI: kernel = #mbert.kernel<vpdpbusd, i8 -> i32, mr = 8, nr = 32, kr = 4>
+// AVX512-VNNI: kernel = #mbert.kernel<vpdpbusd, i8 -> i32, mr = 8, nr = 32, kr = 4>
+// AVX512-VNNI: kernel = #mbert.kernel<vpdpbusd, i8 -> i32, mr = 8, nr = 32, kr = 4>
+// AVX-VNNI: kernel = #mbert.kernel<fma, f32 -> f32, mr = 6, nr = 16, kr = 1>
+// AVX-VNNI: kernel = #mbert.kernel<vpdpbusd, i8 -> i32, mr = 4, nr = 16, kr = 4>
+// AVX-VNNI: kernel = #mbert.kernel<vpdpbusd, i8 -> i32, mr = 4, nr = 16, kr = 4>
+// AVX-VNNI: kernel = #mbert.kernel<vpdpbusd, i8 -> i32, mr = 4, nr = 16, kr = 4>
 // BAD-CPU: error: 'pentium4' is not a CPU of aarch64-linux-gnu
 // BAD-TRIPLE: error: unknown target 'z80-unknown-none'
 func.func @model(%x: tensor<4x8xf32>, %w: tensor<8x16xf32>, %q: tensor<8x16xi8>, %s: tensor<16xf32>, %n: tensor<16xi32>) -> (tensor<4x16xf32>, tensor<4x16xf32>, tensor<4x16xf32>, tensor<4x16xf32>, tensor<1x4x16xf32>) {

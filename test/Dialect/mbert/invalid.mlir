@@ -217,6 +217,14 @@ func.func @kernel_columns(%x: tensor<4x8xf32>) {
 
 // -----
 
+func.func @x86_kernel_columns(%x: tensor<4x8xf32>) {
+  // expected-error @+1 {{vpdpbusd needs nr = 8, 16 or 32 (two x86 registers of int32 lanes), got 24}}
+  "test.use"() {kernel = #mbert.kernel<vpdpbusd, i8 -> i32, mr = 4, nr = 24, kr = 4>} : () -> ()
+  return
+}
+
+// -----
+
 func.func @int8_table_without_scale(%ids: tensor<1x8xi64>, %t: tensor<50x4xi8>, %w: tensor<12x16xf32>) {
   // expected-error @+1 {{an int8 word_table needs word_scale}}
   %0 = mbert.embedding %ids, %t, %w : (tensor<1x8xi64>, tensor<50x4xi8>, tensor<12x16xf32>) -> tensor<1x8x16xf32>
