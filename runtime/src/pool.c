@@ -5,12 +5,15 @@
  * Workers therefore spin on a generation counter for a while after each loop and only then
  * sleep; the caller works on every loop itself.
  *
- * Iterations are claimed in chunks from a shared counter, not split into one fixed share per
- * thread: with fixed shares the caller spent 5-6% of a two-thread MobileBERT run waiting for its
- * worker (perf samples in parallel_for; 3-5% with chunks), since equal counts of panels are not
- * equal times when the cores are not (a worker that wakes late, another process on one core).
- * A thread that finishes early takes the next chunk, and a worker that arrives after the last
- * chunk was claimed finds nothing to do. */
+ * Each thread owns a contiguous share of every loop's iterations, the same share in every run,
+ * and claims it in chunks; a thread that has finished its share claims chunks from the others'.
+ * The fixed shares keep a GEMM's column panels, and so its weights, on the same core from one
+ * run to the next, in that core's caches: with chunks claimed from one shared counter, the
+ * panels moved between cores at random, and on a two-core AVX-512 VM (AMD Zen 5) every kernel of
+ * a two-thread int8 MobileBERT run took 1.5-2.5x the CPU time it takes on one thread. The
+ * stealing keeps what the shared counter was for: equal counts of panels are not equal times
+ * when the cores are not (a worker that wakes late, another process on one core), and with fixed
+ * shares alone the caller spent 5-6% of a two-thread run waiting for its worker. */
 #define _POSIX_C_SOURCE 200809L
 
 #include "mbert_runtime.h"
@@ -28,8 +31,16 @@ typedef struct worker_pool_t worker_pool_t;
 
 typedef struct worker_t {
   worker_pool_t *pool;
+  int32_t index; /* of its share; the caller's is 0 */
   pthread_t thread;
 } worker_t;
+
+/* One thread's share of the current loop: iterations [next, end) are not yet claimed. On a cache
+ * line of its own, since its owner claims from it while the other threads read the others'. */
+typedef struct share_t {
+  _Alignas(64) atomic_int_fast64_t next;
+  int64_t end;
+} share_t;
 
 struct worker_pool_t {
   mbert_pool_t base; /* first: the generated code sees only this */
@@ -40,22 +51,25 @@ struct worker_pool_t {
   /* The loop being run; written by the caller before it publishes a new generation. */
   mbert_task_fn task;
   void *context;
-  int64_t count;
-  int64_t chunk;                  /* iterations claimed at a time */
-  atomic_int_fast64_t next_chunk; /* first iteration not yet claimed */
+  int64_t chunk;  /* iterations claimed at a time */
+  share_t *shares; /* one per thread */
   atomic_uint_fast64_t generation;
   atomic_int unfinished; /* workers not yet done with the current loop */
   atomic_bool stopping;
 };
 
-/* Runs chunks of the current loop until none is left. */
-static void run_chunks(worker_pool_t *pool) {
-  for (;;) {
-    int64_t begin = atomic_fetch_add_explicit(&pool->next_chunk, pool->chunk, memory_order_relaxed);
-    if (begin >= pool->count)
-      return;
-    int64_t end = pool->count - begin > pool->chunk ? begin + pool->chunk : pool->count;
-    pool->task(pool->context, begin, end);
+/* Runs chunks of thread `self`'s share of the current loop, then of the other threads' shares,
+ * until none is left. */
+static void run_chunks(worker_pool_t *pool, int32_t self) {
+  for (int32_t offset = 0; offset < pool->threads; ++offset) {
+    share_t *share = &pool->shares[(self + offset) % pool->threads];
+    for (;;) {
+      int64_t begin = atomic_fetch_add_explicit(&share->next, pool->chunk, memory_order_relaxed);
+      if (begin >= share->end)
+        break;
+      int64_t end = share->end - begin > pool->chunk ? begin + pool->chunk : share->end;
+      pool->task(pool->context, begin, end);
+    }
   }
 }
 
@@ -82,7 +96,7 @@ static void *worker_main(void *argument) {
     seen = wait_for_new_generation(pool, seen);
     if (atomic_load_explicit(&pool->stopping, memory_order_relaxed))
       return NULL;
-    run_chunks(pool);
+    run_chunks(pool, worker->index);
     atomic_fetch_sub_explicit(&pool->unfinished, 1, memory_order_release);
   }
 }
@@ -107,16 +121,18 @@ static int32_t parallel_for(mbert_pool_t *base, mbert_task_fn task, void *contex
   }
   pool->task = task;
   pool->context = context;
-  pool->count = count;
   /* About eight chunks per thread: enough to even out the threads, few enough that claiming
-   * (an atomic add on a line both cores write) costs little next to a chunk. A loop over 128
-   * rows claims 8 at a time on two threads; one over a GEMM's 8 to 32 column panels, 1 or 2. */
+   * (an atomic add) costs little next to a chunk. A loop over 128 rows claims 8 at a time on two
+   * threads; one over a GEMM's 4 to 32 column panels, 1 or 2. */
   int64_t chunks = 8 * (int64_t)pool->threads;
   pool->chunk = count > chunks ? count / chunks : 1;
-  atomic_store_explicit(&pool->next_chunk, 0, memory_order_relaxed);
+  for (int32_t t = 0; t < pool->threads; ++t) {
+    atomic_store_explicit(&pool->shares[t].next, count * t / pool->threads, memory_order_relaxed);
+    pool->shares[t].end = count * (t + 1) / pool->threads;
+  }
   atomic_store_explicit(&pool->unfinished, pool->threads - 1, memory_order_relaxed);
   publish(pool);
-  run_chunks(pool);
+  run_chunks(pool, 0);
   while (atomic_load_explicit(&pool->unfinished, memory_order_acquire) != 0) {
   }
   return MBERT_OK;
@@ -129,43 +145,52 @@ static void stop_workers(worker_pool_t *pool, int32_t started) {
     pthread_join(pool->workers[i].thread, NULL);
 }
 
+/* Frees what mbert_pool_create allocated; the workers must have stopped. */
+static void free_pool(worker_pool_t *pool) {
+  free(pool->workers);
+  free(pool->shares);
+  free(pool);
+}
+
 mbert_status_t mbert_pool_create(int32_t threads, mbert_pool_t **out_pool) {
   if (!out_pool || threads < 1)
     return MBERT_ERROR_INVALID_ARGUMENT;
   *out_pool = NULL;
   worker_pool_t *pool = calloc(1, sizeof *pool);
-  worker_t *workers = threads > 1 ? calloc((size_t)threads - 1, sizeof *workers) : NULL;
-  if (!pool || (threads > 1 && !workers)) {
-    free(pool);
-    free(workers);
+  if (!pool)
+    return MBERT_ERROR_OUT_OF_MEMORY;
+  void *shares = NULL;
+  pool->workers = threads > 1 ? calloc((size_t)threads - 1, sizeof *pool->workers) : NULL;
+  if ((threads > 1 && !pool->workers) ||
+      posix_memalign(&shares, _Alignof(share_t), (size_t)threads * sizeof(share_t)) != 0) {
+    free_pool(pool);
     return MBERT_ERROR_OUT_OF_MEMORY;
   }
+  pool->shares = shares;
   pool->base.parallel_for = parallel_for;
   pool->threads = threads;
-  pool->workers = workers;
-  atomic_init(&pool->next_chunk, 0);
+  for (int32_t t = 0; t < threads; ++t)
+    atomic_init(&pool->shares[t].next, 0);
   atomic_init(&pool->generation, 0);
   atomic_init(&pool->unfinished, 0);
   atomic_init(&pool->stopping, false);
   if (pthread_mutex_init(&pool->mutex, NULL) != 0) {
-    free(workers);
-    free(pool);
+    free_pool(pool);
     return MBERT_ERROR_OUT_OF_MEMORY;
   }
   if (pthread_cond_init(&pool->wake, NULL) != 0) {
     pthread_mutex_destroy(&pool->mutex);
-    free(workers);
-    free(pool);
+    free_pool(pool);
     return MBERT_ERROR_OUT_OF_MEMORY;
   }
   for (int32_t i = 0; i < threads - 1; ++i) {
-    workers[i].pool = pool;
-    if (pthread_create(&workers[i].thread, NULL, worker_main, &workers[i]) != 0) {
+    pool->workers[i].pool = pool;
+    pool->workers[i].index = i + 1;
+    if (pthread_create(&pool->workers[i].thread, NULL, worker_main, &pool->workers[i]) != 0) {
       stop_workers(pool, i);
       pthread_cond_destroy(&pool->wake);
       pthread_mutex_destroy(&pool->mutex);
-      free(workers);
-      free(pool);
+      free_pool(pool);
       return MBERT_ERROR_OUT_OF_MEMORY;
     }
   }
@@ -180,6 +205,5 @@ void mbert_pool_destroy(mbert_pool_t *base) {
   stop_workers(pool, pool->threads - 1);
   pthread_cond_destroy(&pool->wake);
   pthread_mutex_destroy(&pool->mutex);
-  free(pool->workers);
-  free(pool);
+  free_pool(pool);
 }
