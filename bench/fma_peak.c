@@ -10,9 +10,9 @@
 //   VPDPBUSD (uint8 x int8, four products summed into each int32 lane);
 //   without, PMADDUBSW (uint8 x int8 pairs into int16) then PMADDWD by ones
 //   (pairs into int32) then PADDD. Data sheets and llvm-mca give these
-//   instructions' throughput one at a time; how fast the three run together
-//   on the integer multiply pipes is what bounds the kernel, so it is
-//   measured too.
+//   instructions' throughput one at a time (and LLVM 22's Zen 5 model gives
+//   VPDPBUSD a quarter of its measured rate); what bounds the kernel is how
+//   fast they run on this core, so it is measured too.
 //
 //   fma_peak [THREADS]    prints "fma_peak_gflops THREADS G" and, where
 //                         measured, "int8_peak_gmacs THREADS G" (best of 7
@@ -128,9 +128,11 @@ static void *run_int8_chains(void *sink) {
   int8_vector_t acc[kInt8Accumulators];
   for (int i = 0; i < kInt8Accumulators; ++i)
     acc[i] = SPLAT_I32(i);
-  // Two activation and four weight vectors give each chain its own product
-  // (one product shared by every chain would be computed once), in the 16
-  // registers of AVX2 with the accumulators and the ones.
+  // Two activation and four weight vectors give each of the first eight
+  // chains its own product (one product shared by every chain would be
+  // computed once), in the 16 registers of AVX2 with the accumulators and the
+  // ones. VPDPBUSD has no separate product: its further chains reuse the
+  // operands.
   int8_vector_t a0 = SPLAT_I8(3), a1 = SPLAT_I8(7);
   int8_vector_t w0 = SPLAT_I8(-5), w1 = SPLAT_I8(2), w2 = SPLAT_I8(9), w3 = SPLAT_I8(-1);
   int8_vector_t ones = SPLAT_I16(1);

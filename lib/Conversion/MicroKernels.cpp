@@ -128,12 +128,11 @@ FailureOr<MicroKernels> selectMicroKernels(MLIRContext *context, const KernelTar
     // VPDPBUSD (AVX-512-VNNI on 512 bits, AVX-VNNI on 256) sums four
     // uint8 x int8 products into each int32 lane in one instruction, exact
     // for any int8 weight.
-    if (int8Lanes == 16 && subtarget->checkFeatures("+avx512vnni")) {
-      MicroKernelAttr vnni = int8Kernel(KernelInstruction::Vpdpbusd, int8Rows, 32, 4);
-      return MicroKernels{f32Kernel(f32Rows, 2 * lanes), vnni, vnni};
-    }
-    if (int8Lanes >= 8 && subtarget->checkFeatures("+avxvnni")) {
-      MicroKernelAttr vnni = int8Kernel(KernelInstruction::Vpdpbusd, int8Rows, 16, 4);
+    int64_t vnniLanes = int8Lanes == 16 && subtarget->checkFeatures("+avx512vnni") ? 16
+                        : int8Lanes >= 8 && subtarget->checkFeatures("+avxvnni")   ? 8
+                                                                                   : 0;
+    if (vnniLanes) {
+      MicroKernelAttr vnni = int8Kernel(KernelInstruction::Vpdpbusd, int8Rows, 2 * vnniLanes, 4);
       return MicroKernels{f32Kernel(f32Rows, 2 * lanes), vnni, vnni};
     }
     // Without VNNI, PMADDUBSW (SSSE3 and later) does 4 byte multiply-adds
