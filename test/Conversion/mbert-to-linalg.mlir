@@ -80,6 +80,21 @@ func.func @linear_packed_residual_scale(%x: tensor<4x3xf32>, %w: tensor<2x3x8x1x
   return %0 : tensor<4x16xf32>
 }
 
+// A depth group of 32 f32 columns spans two 64-byte lines: each step asks
+// for both (elements 0 and 16 of the next panel's group).
+// CHECK-LABEL: func.func @linear_wide_panel_prefetch
+// CHECK-DAG: %[[C16:.+]] = arith.constant 16 : index
+// CHECK-DAG: %[[C0:.+]] = arith.constant 0 : index
+// CHECK: scf.for %[[K:[^ ]+]] =
+// CHECK: memref.prefetch %{{.+}}[%[[NEXT:.+]], %[[K]], %[[C0]]], read, locality<2>, data : memref<2x3x32xf32>
+// CHECK-NEXT: memref.prefetch %{{.+}}[%[[NEXT]], %[[K]], %[[C16]]], read, locality<2>, data : memref<2x3x32xf32>
+// CHECK-NOT: memref.prefetch
+// CHECK: scf.yield
+func.func @linear_wide_panel_prefetch(%x: tensor<2x3xf32>, %w: tensor<2x3x32x1xf32>) -> tensor<2x64xf32> {
+  %0 = mbert.linear %x, %w {kernel = #mbert.kernel<fma, f32 -> f32, mr = 2, nr = 32, kr = 1>} : (tensor<2x3xf32>, tensor<2x3x32x1xf32>) -> tensor<2x64xf32>
+  return %0 : tensor<2x64xf32>
+}
+
 // Rows that do not fill a tile (10 = 2 x 4 + 2) get a shorter tile in the same
 // iteration of the panel loop as the whole tiles: one parallel loop, each
 // panel of B read by every row of the result while it is in cache. The 2-row

@@ -37,11 +37,11 @@
 // AVX2: kernel = #mbert.kernel<pmaddwd, i8 -> i32, mr = 4, nr = 16, kr = 2>
 // AVX2: kernel = #mbert.kernel<pmaddubsw, i8 -> i32, mr = 4, nr = 16, kr = 4>
 // AVX2: kernel = #mbert.kernel<pmaddwd, i8 -> i32, mr = 4, nr = 16, kr = 2>
-// AVX512: kernel = #mbert.kernel<fma, f32 -> f32, mr = 12, nr = 32, kr = 1>
+// AVX512: kernel = #mbert.kernel<fma, f32 -> f32, mr = 8, nr = 32, kr = 1>
 // AVX512: kernel = #mbert.kernel<pmaddwd, i8 -> i32, mr = 8, nr = 32, kr = 2>
 // AVX512: kernel = #mbert.kernel<pmaddubsw, i8 -> i32, mr = 8, nr = 32, kr = 4>
 // AVX512: kernel = #mbert.kernel<pmaddwd, i8 -> i32, mr = 8, nr = 32, kr = 2>
-// AVX512-VNNI: kernel = #mbert.kernel<fma, f32 -> f32, mr = 12, nr = 32, kr = 1>
+// AVX512-VNNI: kernel = #mbert.kernel<fma, f32 -> f32, mr = 8, nr = 32, kr = 1>
 // AVX512-VNNI: kernel = #mbert.kernel<vpdpbusd, i8 -> i32, mr = 8, nr = 32, kr = 4>
 // AVX512-VNNI: kernel = #mbert.kernel<vpdpbusd, i8 -> i32, mr = 8, nr = 32, kr = 4>
 // AVX512-VNNI: kernel = #mbert.kernel<vpdpbusd, i8 -> i32, mr = 8, nr = 32, kr = 4>
