@@ -31,8 +31,9 @@ install_onnxruntime() {
 
 # Measures this machine's peaks (bench/fma_peak.c, built for this CPU) on each thread count given,
 # while nothing else runs: the median of `rounds` measurements each. Fills peak_gmacs[KIND,THREADS]
-# in multiply-adds per second (GMAC/s), KIND "f32" (the FMA's) or "int8" (the sequence of the x86
-# int8 kernel: PMADDUBSW, PMADDWD, PADDD), and prints one line per thread count.
+# in multiply-adds per second (GMAC/s), KIND "f32" (the FMA's) or "int8" (that of the x86 int8
+# kernel: VPDPBUSD where the CPU has VNNI, otherwise PMADDUBSW, PMADDWD, PADDD), and prints one
+# line per thread count.
 declare -A peak_gmacs
 measure_peaks() {
   clang-22 -O2 -march=native -pthread "$root/bench/fma_peak.c" -o "$work/fma_peak"
@@ -50,6 +51,17 @@ measure_peaks() {
          "(median of ${f32_peaks[*]}), int8 ${peak_gmacs[int8,$threads]} GMAC/s" \
          "(median of ${int8_peaks[*]})"
   done
+}
+
+# Prints what two threads of this machine pay to hand data to each other (bench/core_handoff.c):
+# on a VM it changes with where the hypervisor puts the two virtual CPUs, and the two-thread rows
+# with it.
+print_core_handoff() {
+  clang-22 -O2 -march=native -pthread "$root/bench/core_handoff.c" -o "$work/core_handoff"
+  "$work/core_handoff" | awk '
+    $1 == "handoff_round_trip_ns" { round_trip = $2 }
+    $1 == "handoff_read_us" { remote = $2; local_read = $3 }
+    END { printf "two threads: a cache line to the other thread and back %s ns; 256 KB written by the other thread read in %s us (by itself: %s us)\n", round_trip, remote, local_read }'
 }
 
 # Percent of the KIND ("f32" or "int8") peak on THREADS threads that MACS multiply-adds in a median

@@ -1,0 +1,127 @@
+/* What it costs two threads of this machine to hand data to each other, printed beside the
+ * two-thread results of bench/run.sh: a parallel loop's threads meet at its end, and each reads
+ * rows that the other wrote in the loop before.
+ *
+ * On a VM the two virtual CPUs may sit on cores that share a last-level cache or on cores that do
+ * not, and the hypervisor may move them between runs. On one two-core AMD Zen 5 VM the same
+ * two-thread MobileBERT runs took 15.5 ms (f32) and 6.0 ms (int8) for a while, and 18.3 and 10.4
+ * ms at other times, while the FMA peak of two threads stayed the same: these figures tell the
+ * two states apart.
+ *
+ * Prints two lines:
+ *   handoff_round_trip_ns N   one cache line passed to the other thread and back (median)
+ *   handoff_read_us N M       reading 256 KB that the other thread wrote (N), and that this
+ *                             thread wrote itself (M) (medians)
+ *
+ *   core_handoff */
+#define _GNU_SOURCE
+#include <pthread.h>
+#include <sched.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+enum { ROUND_TRIPS = 100000, ROUNDS = 9, BUFFER_FLOATS = 256 * 1024 / sizeof(float) };
+
+static double now_seconds(void) {
+  struct timespec time;
+  clock_gettime(CLOCK_MONOTONIC, &time);
+  return (double)time.tv_sec + (double)time.tv_nsec * 1e-9;
+}
+
+static int compare_doubles(const void *a, const void *b) {
+  double x = *(const double *)a, y = *(const double *)b;
+  return (x > y) - (x < y);
+}
+
+static double median(double *values, int count) {
+  qsort(values, (size_t)count, sizeof *values, compare_doubles);
+  return values[count / 2];
+}
+
+/* The two threads take turns through `turn`: the main thread moves it to odd values, the other
+ * thread to even ones. */
+static _Alignas(64) atomic_long turn;
+static float *buffer;
+static volatile float sink;
+
+static void wait_for_turn(long value) {
+  while (atomic_load_explicit(&turn, memory_order_acquire) != value) {
+  }
+}
+
+static void pin_to_cpu(int cpu) {
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  CPU_SET(cpu, &set);
+  /* Unpinned where the CPU is not ours (a restricted affinity mask): the threads then still run
+   * on two CPUs while both spin. */
+  pthread_setaffinity_np(pthread_self(), sizeof set, &set);
+}
+
+static void write_buffer(float value) {
+  for (size_t i = 0; i < BUFFER_FLOATS; ++i)
+    buffer[i] = value;
+}
+
+static double timed_read_us(void) {
+  double start = now_seconds();
+  float sum = 0;
+  for (size_t i = 0; i < BUFFER_FLOATS; i += 16) /* one float per 64-byte line */
+    sum += buffer[i];
+  sink = sum;
+  return (now_seconds() - start) * 1e6;
+}
+
+/* The other thread: answers every round trip, then writes the buffer whenever asked. */
+static void *partner(void *unused) {
+  (void)unused;
+  pin_to_cpu(1);
+  long value = 1;
+  for (int i = 0; i < ROUNDS * ROUND_TRIPS; ++i, value += 2) {
+    wait_for_turn(value);
+    atomic_store_explicit(&turn, value + 1, memory_order_release);
+  }
+  for (int round = 0; round < ROUNDS; ++round, value += 2) {
+    wait_for_turn(value);
+    write_buffer((float)round);
+    atomic_store_explicit(&turn, value + 1, memory_order_release);
+  }
+  return NULL;
+}
+
+int main(void) {
+  buffer = aligned_alloc(64, BUFFER_FLOATS * sizeof(float));
+  if (!buffer)
+    return 1;
+  memset(buffer, 0, BUFFER_FLOATS * sizeof(float));
+  pin_to_cpu(0);
+  pthread_t thread;
+  if (pthread_create(&thread, NULL, partner, NULL) != 0)
+    return 1;
+
+  double round_trip_ns[ROUNDS], remote_us[ROUNDS], local_us[ROUNDS];
+  long value = 0;
+  for (int round = 0; round < ROUNDS; ++round) {
+    double start = now_seconds();
+    for (int i = 0; i < ROUND_TRIPS; ++i, value += 2) {
+      atomic_store_explicit(&turn, value + 1, memory_order_release);
+      wait_for_turn(value + 2);
+    }
+    round_trip_ns[round] = (now_seconds() - start) / ROUND_TRIPS * 1e9;
+  }
+  for (int round = 0; round < ROUNDS; ++round, value += 2) {
+    atomic_store_explicit(&turn, value + 1, memory_order_release);
+    wait_for_turn(value + 2);
+    remote_us[round] = timed_read_us();
+    write_buffer((float)round);
+    local_us[round] = timed_read_us();
+  }
+  pthread_join(thread, NULL);
+  printf("handoff_round_trip_ns %.0f\n", median(round_trip_ns, ROUNDS));
+  printf("handoff_read_us %.1f %.1f\n", median(remote_us, ROUNDS), median(local_us, ROUNDS));
+  free(buffer);
+  return 0;
+}
