@@ -60,8 +60,9 @@ func.func @linear_bias_residual_relu(%x: tensor<2x3x5xf32>, %w: tensor<5x4xf32>,
 // CHECK: %[[RROW:.+]] = vector.transfer_read %[[R]][%{{.+}}, %[[COLUMN]]], %{{.+}} {in_bounds = [true]} : tensor<4x16xf32>, vector<8xf32>
 // CHECK: %[[SROW:.+]] = vector.transfer_read %[[S]][%[[COLUMN]]], %{{.+}} {in_bounds = [true]} : tensor<16xf32>, vector<8xf32>
 // CHECK: %[[SEED:.+]] = arith.mulf %[[RROW]], %[[SROW]] : vector<8xf32>
-// Each step of k asks for the same row of the next panel (the last panel
-// for itself) to be brought into L2 while this one is computed.
+// Each step of k asks for a row of the next panel (the last panel for
+// itself) to be brought into L2 while this one is computed (one tile here:
+// the row is k's).
 // CHECK: %[[TILE:.+]]:4 = scf.for %[[K:[^ ]+]] = {{.+}} iter_args(%{{.+}} = %[[SEED]],
 // CHECK: %[[AFTER:.+]] = arith.addi %[[PANEL]], %[[ONE:.+]] : index
 // CHECK: %[[NEXT:.+]] = arith.minui %[[AFTER]], %[[ONE]] : index
@@ -93,6 +94,25 @@ func.func @linear_packed_residual_scale(%x: tensor<4x3xf32>, %w: tensor<2x3x8x1x
 func.func @linear_wide_panel_prefetch(%x: tensor<2x3xf32>, %w: tensor<2x3x32x1xf32>) -> tensor<2x64xf32> {
   %0 = mbert.linear %x, %w {kernel = #mbert.kernel<fma, f32 -> f32, mr = 2, nr = 32, kr = 1>} : (tensor<2x3xf32>, tensor<2x3x32x1xf32>) -> tensor<2x64xf32>
   return %0 : tensor<2x64xf32>
+}
+
+// The requests are spread over the panel's row tiles: of 4 tiles of 2 rows,
+// tile t = row / 2 asks at step k for group (t * 3 + k) / 4 of the next
+// panel's 3, so each group is asked for by one tile or two, not by all four.
+// CHECK-LABEL: func.func @linear_prefetch_spread
+// CHECK-DAG: %[[C2:.+]] = arith.constant 2 : index
+// CHECK-DAG: %[[C3:.+]] = arith.constant 3 : index
+// CHECK-DAG: %[[C4:.+]] = arith.constant 4 : index
+// CHECK: scf.for %[[ROW:[^ ]+]] = %{{.+}} to %{{.+}} step %[[C2]]
+// CHECK: scf.for %[[K:[^ ]+]] =
+// CHECK: %[[TILE:.+]] = arith.divui %[[ROW]], %[[C2]] : index
+// CHECK: %[[TILE_START:.+]] = arith.muli %[[TILE]], %[[C3]] : index
+// CHECK: %[[POSITION:.+]] = arith.addi %[[TILE_START]], %[[K]] : index
+// CHECK: %[[GROUP:.+]] = arith.divui %[[POSITION]], %[[C4]] : index
+// CHECK: memref.prefetch %{{.+}}[%{{.+}}, %[[GROUP]], %{{.+}}], read, locality<2>, data : memref<2x3x8xf32>
+func.func @linear_prefetch_spread(%x: tensor<8x3xf32>, %w: tensor<2x3x8x1xf32>) -> tensor<8x16xf32> {
+  %0 = mbert.linear %x, %w {kernel = #mbert.kernel<fma, f32 -> f32, mr = 2, nr = 8, kr = 1>} : (tensor<8x3xf32>, tensor<2x3x8x1xf32>) -> tensor<8x16xf32>
+  return %0 : tensor<8x16xf32>
 }
 
 // Rows that do not fill a tile (10 = 2 x 4 + 2) get a shorter tile in the same
