@@ -60,7 +60,8 @@ void addRangeOutputs(func::FuncOp entry, MutableArrayRef<LinearOp> linears,
         });
     results.push_back(range.getResult(0));
     signature.outputs.push_back(TensorSignature{"calibration_range_" + std::to_string(index),
-                                                MBERT_DTYPE_FLOAT32, {channels}, std::nullopt});
+                                                MBERT_DTYPE_FLOAT32, {channels}, std::nullopt,
+                                                std::nullopt});
   }
   func::ReturnOp::create(b, returnOp.getLoc(), results);
   returnOp.erase();

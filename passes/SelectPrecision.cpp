@@ -101,7 +101,7 @@ void addTwinErrorOutputs(func::FuncOp entry, ArrayRef<LinearOp> linears,
     for (StringRef what : {"error", "reference"})
       signature.outputs.push_back(TensorSignature{
           ("precision_" + what + "_" + Twine(index)).str(), MBERT_DTYPE_FLOAT32, {1},
-          std::nullopt});
+          std::nullopt, std::nullopt});
   }
   func::ReturnOp::create(b, returnOp.getLoc(), results);
   returnOp.erase();

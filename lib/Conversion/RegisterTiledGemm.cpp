@@ -789,7 +789,10 @@ QuantizedRows buildRowQuantization(OpBuilder &b, Location loc, Value input, Valu
   int64_t rows = inputType.getDimSize(0), depth = inputType.getDimSize(1);
   int64_t paddedDepth = kernel.getPaddedDepth(depth);
   Type f32 = b.getF32Type(), i32 = b.getI32Type(), i8 = b.getI8Type();
-  auto [lowCodeInt, highCodeInt] = kernel.getActivationCodeRange();
+  // Named variables, not a structured binding: the row loop's lambdas
+  // capture them, which C++17 does not allow of bindings.
+  std::pair<int32_t, int32_t> codeRange = kernel.getActivationCodeRange();
+  int32_t lowCodeInt = codeRange.first, highCodeInt = codeRange.second;
   float lowCode = lowCodeInt, highCode = highCodeInt;
   // Rows are read 16 floats at a time; K is at least padded to a multiple of
   // the depth group, and 16-wide writes past it stay inside the padded row
