@@ -197,10 +197,10 @@ private:
   /// its weights once per run, and MobileBERT's f32 weights (100 MB) come
   /// from memory every run: unless asked for earlier, the first tile of each
   /// panel waits for them. Into L2 only (locality 2, PREFETCHT1 on x86): a
-  /// whole panel (32 or 64 KB at K = 512) brought into L1 would evict the panel in
-  /// use and the tile's rows of A. On bench/gemm.sh's 96 feed-forward blocks
-  /// at 128 rows (weights 48 MB), one thread, it was faster in 9 of 12
-  /// alternating pairs of runs (medians 45.1 and 42.7 ms).
+  /// whole panel (32 or 64 KB at K = 512) brought into L1 would evict the
+  /// panel in use and the tile's rows of A. On bench/gemm.sh's 96
+  /// feed-forward blocks at 128 rows (weights 48 MB), one thread, it was
+  /// faster in 9 of 12 alternating pairs of runs (medians 45.1 and 42.7 ms).
   ///
   /// The requests are spread over the panel's row tiles: of T tiles, tile t
   /// asks for groups t * G / T up to (t + 1) * G / T of the next panel's G,
@@ -225,7 +225,8 @@ private:
     Value spreadGroup = arith::DivUIOp::create(
         b, loc, arith::AddIOp::create(b, loc, mulIndex(tile, type.getDimSize(1)), group),
         index(rowTileCount));
-    // 64-byte lines, as on every x86 core.
+    // 64-byte lines, as on the x86 cores and the Arm cores that run the
+    // prefetching kernels.
     int64_t elementsPerLine = 64 * 8 / type.getElementTypeBitWidth();
     for (int64_t offset = 0; offset < type.getDimSize(2); offset += elementsPerLine)
       memref::PrefetchOp::create(b, loc, panelBuffer,
