@@ -89,7 +89,8 @@ FailureOr<MicroKernels> selectMicroKernels(MLIRContext *context, const KernelTar
   // the vectors of B and a broadcast element of A per k step. A wide tile (4
   // vectors) pays off where 128-bit registers are plentiful (NEON);
   // otherwise 2 vectors per row, as many rows as the registers allow, up to
-  // 8. Integer tiles have 4 rows, which divide every usual sequence length.
+  // 8. Integer tiles have 4 rows (8 with 32 registers), which divide every
+  // usual sequence length.
   if (triple.isAArch64()) {
     // 32 NEON registers. FMLA by element on an 8 x 8 tile: 16 accumulators,
     // 8 rows of A (four depth steps each) and 2 vectors of B; 8 rows divide
