@@ -64,6 +64,16 @@ print_core_handoff() {
     END { printf "two threads: a cache line to the other thread and back %s ns; 256 KB written by the other thread read in %s us (by itself: %s us)\n", round_trip, remote, local_read }'
 }
 
+# Prints what one parallel loop costs on the runtime's two-thread pool beyond its work
+# (bench/pool_overhead.c), for loops of about 5, 20 and 80 us of one-thread work.
+print_pool_overhead() {
+  clang-22 -O2 -march=native -pthread -I"$root/runtime/include" "$root/bench/pool_overhead.c" \
+    "$build/lib/x86_64-linux-gnu/libmbert_runtime.a" -lm -o "$work/pool_overhead"
+  "$work/pool_overhead" | awk '
+    $1 == "pool_loop_us" { sizes = sizes sep sprintf("%s us of work: %s us (%s above half)", $3, $4, $5); sep = "; " }
+    END { print "a parallel loop on the two-thread pool: " sizes }'
+}
+
 # Percent of the KIND ("f32" or "int8") peak on THREADS threads that MACS multiply-adds in a median
 # of MS milliseconds are; "n/a" where fma_peak has no measurement of that kind (its int8 loop needs
 # AVX2):

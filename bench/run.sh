@@ -5,7 +5,8 @@
 # one invocation, each on 1 and on 2 threads. Prints the machine's measured
 # peaks (bench/fma_peak.c, on one core and on all the threads used: the f32
 # FMA's, and that of the int8 instruction sequence of mbert's x86 kernel) and
-# what two threads pay to hand data to each other (bench/core_handoff.c),
+# what two threads pay to hand data to each other (bench/core_handoff.c) and
+# what one parallel loop costs on the two-thread pool (bench/pool_overhead.c),
 # then a markdown table of medians, each engine's GEMM rate as a fraction of
 # the peak of its arithmetic (the model's GEMM multiply-adds from
 # mbert-compile --stats over the median), and the ratio ONNX Runtime / mbert
@@ -51,6 +52,7 @@ fi
 
 measure_peaks 1 2
 print_core_handoff
+print_pool_overhead
 echo "(% of peak: the model's GEMM multiply-adds over the median, against the f32 peak for"
 echo "f32 rows and the int8 peak for int8 rows, on as many threads)"
 echo
