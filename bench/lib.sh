@@ -74,6 +74,22 @@ print_pool_overhead() {
     END { print "a parallel loop on the two-thread pool: " sizes }'
 }
 
+# Prints what a GEMM split by column panels costs on two threads when the next loop reads its
+# result by rows, against one split by rows (bench/split_locality.c).
+print_split_locality() {
+  clang-22 -O2 -march=native -pthread -I"$root/runtime/include" "$root/bench/split_locality.c" \
+    "$build/lib/x86_64-linux-gnu/libmbert_runtime.a" -lm -o "$work/split_locality"
+  "$work/split_locality" | awk '
+    $1 == "split_locality" { gemm[$2] = $3; consumer[$2] = $4 }
+    END { printf "a 128 x 128 x 512 f32 GEMM and a loop reading its rows, us: one thread %s + %s; two threads, GEMM split by panels %s + %s, by rows %s + %s\n", gemm["one_thread"], consumer["one_thread"], gemm["columns"], consumer["columns"], gemm["rows"], consumer["rows"] }'
+}
+
+# The round trip of a cache line between two threads now, in ns (bench/core_handoff.c, built by
+# print_core_handoff): on a VM it can change between two rounds of the same row.
+handoff_round_trip_ns() {
+  "$work/core_handoff" | awk '$1 == "handoff_round_trip_ns" { print $2 }'
+}
+
 # Percent of the KIND ("f32" or "int8") peak on THREADS threads that MACS multiply-adds in a median
 # of MS milliseconds are; "n/a" where fma_peak has no measurement of that kind (its int8 loop needs
 # AVX2):

@@ -4,13 +4,16 @@
 # same ONNX file (f32) and on its dynamic int8 form, run side by side in this
 # one invocation, each on 1 and on 2 threads. Prints the machine's measured
 # peaks (bench/fma_peak.c, on one core and on all the threads used: the f32
-# FMA's, and that of the int8 instruction sequence of mbert's x86 kernel) and
-# what two threads pay to hand data to each other (bench/core_handoff.c) and
-# what one parallel loop costs on the two-thread pool (bench/pool_overhead.c),
-# then a markdown table of medians, each engine's GEMM rate as a fraction of
-# the peak of its arithmetic (the model's GEMM multiply-adds from
-# mbert-compile --stats over the median), and the ratio ONNX Runtime / mbert
-# (above 1: mbert is faster).
+# FMA's, and that of the int8 instruction sequence of mbert's x86 kernel), what
+# two threads pay to hand data to each other (bench/core_handoff.c), what one
+# parallel loop costs on the two-thread pool (bench/pool_overhead.c) and what
+# splitting a GEMM by panels costs against splitting it by rows
+# (bench/split_locality.c); then a markdown table of medians, each engine's
+# GEMM rate as a fraction of the peak of its arithmetic (the model's GEMM
+# multiply-adds from mbert-compile --stats over the median), and the ratio
+# ONNX Runtime / mbert (above 1: mbert is faster). The round medians of each
+# two-thread row are printed with the cache-line round trip measured just
+# before each round: a VM's state can change between two rounds.
 #
 # The engines take turns: ROUNDS rounds of ITERATIONS timed runs each, mbert
 # then ONNX Runtime, and each engine's figure is the median of its round
@@ -53,6 +56,7 @@ fi
 measure_peaks 1 2
 print_core_handoff
 print_pool_overhead
+print_split_locality
 echo "(% of peak: the model's GEMM multiply-adds over the median, against the f32 peak for"
 echo "f32 rows and the int8 peak for int8 rows, on as many threads)"
 echo
@@ -75,15 +79,18 @@ for configuration in "${configurations[@]}"; do
   # shellcheck disable=SC2086
   "$python" "$root/python/compare_outputs.py" "$work/out-$name" "$work/model/reference" $check > /dev/null
   for threads in 1 2; do
-    our_rounds=() their_rounds=()
+    our_rounds=() their_rounds=() handoffs=()
     for ((round = 0; round < rounds; ++round)); do
+      if [ "$threads" -gt 1 ]; then
+        handoffs+=("$(handoff_round_trip_ns)")
+      fi
       our_rounds+=("$("$work/mobilebert-$name" "${inputs[@]}" --output-dir "$work/out-$name" \
                       --iterations "$iterations" --warmup 2 --threads "$threads" | runner_median)")
       their_rounds+=("$(ort_median "$work/model/$ort_file" "$work/model/inputs" "$iterations" "$threads")")
     done
     ours=$(median_of "${our_rounds[@]}")
     theirs=$(median_of "${their_rounds[@]}")
-    round_medians+=("mbert $options, $threads thread(s): ${our_rounds[*]}; ONNX Runtime $ort_file: ${their_rounds[*]}")
+    round_medians+=("mbert $options, $threads thread(s): ${our_rounds[*]}; ONNX Runtime $ort_file: ${their_rounds[*]}${handoffs[*]:+; cache-line round trip before each round (ns): ${handoffs[*]}}")
     ratio=$(awk -v a="$theirs" -v b="$ours" 'BEGIN { printf "%.3f", a / b }')
     echo "| mbert $options | $threads | $ours | $(percent_of_peak "$ours" "$macs" "$threads" "$kind") |" \
          "$ort_file | $theirs | $(percent_of_peak "$theirs" "$macs" "$threads" "$kind") | $ratio |"
