@@ -845,6 +845,12 @@ QuantizedRows buildRowQuantization(OpBuilder &b, Location loc, Value input, Valu
             OwnedSlice{{row}, {one}, RankedTensorType::get({1}, i32)}};
   };
   RowRangeBuilder range(kernel);
+  // Independent minimum and maximum chains of the range pass: four where
+  // whole steps of four vectors cover K (MobileBERT's 128 and 512). The
+  // outputs do not change (a minimum does not depend on the order); the int8
+  // model on one thread (Zen 5) went from 10.54-10.84 to 10.05-10.63 ms,
+  // faster in 6 of 6 alternating pairs.
+  int64_t rangeChains = depth % (4 * width) == 0 ? 4 : depth % (2 * width) == 0 ? 2 : 1;
   // One row at a time, in two passes over it while it is in cache: its range
   // (widened to include 0, so that zeros such as ReLU outputs are exact),
   // then its int8 values. Rows are independent: the loop runs on the pool.
@@ -854,17 +860,31 @@ QuantizedRows buildRowQuantization(OpBuilder &b, Location loc, Value input, Valu
       [&](OpBuilder &nested, Value row, ValueRange rowSlice) -> SmallVector<Value> {
         Value zeros = arith::ConstantOp::create(
             nested, loc, DenseElementsAttr::get(floats, nested.getF32FloatAttr(0.0f)));
+        // Lows in results [0, chains), highs in [chains, 2 * chains): each
+        // chain's minimum and maximum wait for the ones `chains` vectors
+        // back, not for the previous vector's, so that their latency does
+        // not set the pass's time.
         auto rangeLoop = scf::ForOp::create(
-            nested, loc, index(nested, 0), index(nested, depth), index(nested, width),
-            ValueRange{zeros, zeros},
+            nested, loc, index(nested, 0), index(nested, depth), index(nested, width * rangeChains),
+            SmallVector<Value>(2 * rangeChains, zeros),
             [&](OpBuilder &inner, Location, Value k, ValueRange bounds) {
-              Value x = readSmoothed(inner, row, k);
-              scf::YieldOp::create(inner, loc,
-                                   ValueRange{range.extendLow(inner, loc, bounds[0], x),
-                                              range.extendHigh(inner, loc, bounds[1], x)});
+              SmallVector<Value> extended(bounds);
+              for (int64_t chain = 0; chain < rangeChains; ++chain) {
+                Value x = readSmoothed(
+                    inner, row, arith::AddIOp::create(inner, loc, k, index(inner, chain * width)));
+                extended[chain] = range.extendLow(inner, loc, bounds[chain], x);
+                extended[rangeChains + chain] =
+                    range.extendHigh(inner, loc, bounds[rangeChains + chain], x);
+              }
+              scf::YieldOp::create(inner, loc, extended);
             });
-        Value low = range.reduceLow(nested, loc, rangeLoop.getResult(0));
-        Value high = range.reduceHigh(nested, loc, rangeLoop.getResult(1));
+        Value lows = rangeLoop.getResult(0), highs = rangeLoop.getResult(rangeChains);
+        for (int64_t chain = 1; chain < rangeChains; ++chain) {
+          lows = range.extendLow(nested, loc, lows, rangeLoop.getResult(chain));
+          highs = range.extendHigh(nested, loc, highs, rangeLoop.getResult(rangeChains + chain));
+        }
+        Value low = range.reduceLow(nested, loc, lows);
+        Value high = range.reduceHigh(nested, loc, highs);
         // scale = range / 255 (1 for an all-zero row); the zero point maps
         // the row's minimum to the lowest code.
         Value span = arith::SubFOp::create(nested, loc, high, low);

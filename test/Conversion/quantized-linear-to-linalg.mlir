@@ -211,3 +211,36 @@ func.func @smmla(%x: tensor<8x32xf32>, %w: tensor<1x4x8x8xi8>, %s: tensor<8xf32>
   %0 = mbert.linear %x, %w scale(%s, %n) {kernel = #mbert.kernel<smmla, i8 -> i32, mr = 8, nr = 8, kr = 8>} : (tensor<8x32xf32>, tensor<1x4x8x8xi8>, tensor<8xf32>, tensor<8xi32>) -> tensor<8x8xf32>
   return %0 : tensor<8x8xf32>
 }
+
+// K = 128, a whole number of steps of four vectors: the range pass reads
+// four vectors per step, each into its own minimum and maximum, so that no
+// compare waits for the one just before it; the four partial minima (and
+// maxima) are combined after the loop, then reduced across lanes.
+// CHECK-LABEL: func.func @range_chains
+// CHECK-DAG: %[[C64:.+]] = arith.constant 64 : index
+// CHECK: scf.forall (%[[ROW:[^)]+]]) in (2)
+// CHECK: %[[RANGE:.+]]:8 = scf.for %[[K:[^ ]+]] = %{{.+}} to %{{.+}} step %[[C64]] iter_args(%[[LOW0:[^ ]+]] = %{{.+}}, %[[LOW1:[^ ]+]] = %{{.+}}, %[[LOW2:[^ ]+]] = %{{.+}}, %[[LOW3:[^ ]+]] = %{{.+}}, %[[HIGH0:[^ ]+]] = %{{.+}}, %[[HIGH1:[^ ]+]] = %{{.+}}, %[[HIGH2:[^ ]+]] = %{{.+}}, %[[HIGH3:[^ ]+]] = %{{.+}}) -> (vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>)
+// CHECK: %[[X0:.+]] = vector.transfer_read %{{.+}}[%[[ROW]], %[[K]]]
+// CHECK: arith.cmpf olt, %[[X0]], %[[LOW0]]
+// CHECK: arith.cmpf ogt, %[[X0]], %[[HIGH0]]
+// CHECK: %[[X1:.+]] = vector.transfer_read %{{.+}}[%[[ROW]], %{{.+}}]
+// CHECK: arith.cmpf olt, %[[X1]], %[[LOW1]]
+// CHECK: arith.cmpf ogt, %[[X1]], %[[HIGH1]]
+// CHECK: %[[X2:.+]] = vector.transfer_read %{{.+}}[%[[ROW]], %{{.+}}]
+// CHECK: arith.cmpf olt, %[[X2]], %[[LOW2]]
+// CHECK: arith.cmpf ogt, %[[X2]], %[[HIGH2]]
+// CHECK: %[[X3:.+]] = vector.transfer_read %{{.+}}[%[[ROW]], %{{.+}}]
+// CHECK: arith.cmpf olt, %[[X3]], %[[LOW3]]
+// CHECK: arith.cmpf ogt, %[[X3]], %[[HIGH3]]
+// CHECK: scf.yield
+// CHECK: arith.cmpf olt, %[[RANGE]]#1, %[[RANGE]]#0
+// CHECK: arith.cmpf ogt, %[[RANGE]]#5, %[[RANGE]]#4
+// CHECK: arith.cmpf olt, %[[RANGE]]#2,
+// CHECK: arith.cmpf ogt, %[[RANGE]]#6,
+// CHECK: arith.cmpf olt, %[[RANGE]]#3,
+// CHECK: arith.cmpf ogt, %[[RANGE]]#7,
+// CHECK: vector.shuffle
+func.func @range_chains(%x: tensor<2x128xf32>, %w: tensor<1x32x16x4xi8>, %s: tensor<16xf32>, %n: tensor<16xi32>) -> tensor<2x16xf32> {
+  %0 = mbert.linear %x, %w scale(%s, %n) {kernel = #mbert.kernel<vpdpbusd, i8 -> i32, mr = 4, nr = 16, kr = 4>} : (tensor<2x128xf32>, tensor<1x32x16x4xi8>, tensor<16xf32>, tensor<16xi32>) -> tensor<2x16xf32>
+  return %0 : tensor<2x16xf32>
+}
