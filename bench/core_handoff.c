@@ -23,25 +23,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
+
+#include "bench_timing.h"
 
 enum { ROUND_TRIPS = 100000, ROUNDS = 9, BUFFER_FLOATS = 256 * 1024 / sizeof(float) };
-
-static double now_seconds(void) {
-  struct timespec time;
-  clock_gettime(CLOCK_MONOTONIC, &time);
-  return (double)time.tv_sec + (double)time.tv_nsec * 1e-9;
-}
-
-static int compare_doubles(const void *a, const void *b) {
-  double x = *(const double *)a, y = *(const double *)b;
-  return (x > y) - (x < y);
-}
-
-static double median(double *values, int count) {
-  qsort(values, (size_t)count, sizeof *values, compare_doubles);
-  return values[count / 2];
-}
 
 /* The two threads take turns through `turn`: the main thread moves it to odd values, the other
  * thread to even ones. */
@@ -72,13 +57,13 @@ static void write_buffer(float value) {
 /* Reads one float per 64-byte line, into four sums: with one, the additions' latency, not the
  * reads, would set the time of the thread's own lines. */
 static double timed_read_us(void) {
-  double start = now_seconds();
+  double start = bench_seconds();
   float sums[4] = {0, 0, 0, 0};
   for (size_t i = 0; i < BUFFER_FLOATS; i += 4 * 16)
     for (int s = 0; s < 4; ++s)
       sums[s] += buffer[i + 16 * (size_t)s];
   sink = sums[0] + sums[1] + sums[2] + sums[3];
-  return (now_seconds() - start) * 1e6;
+  return (bench_seconds() - start) * 1e6;
 }
 
 /* The other thread: answers every round trip, then writes the buffer whenever asked. */
@@ -123,12 +108,12 @@ int main(void) {
   double round_trip_ns[ROUNDS], remote_us[ROUNDS], local_us[ROUNDS];
   long value = 0;
   for (int round = 0; round < ROUNDS; ++round) {
-    double start = now_seconds();
+    double start = bench_seconds();
     for (int i = 0; i < ROUND_TRIPS; ++i, value += 2) {
       atomic_store_explicit(&turn, value + 1, memory_order_release);
       wait_for_turn(value + 2);
     }
-    round_trip_ns[round] = (now_seconds() - start) / ROUND_TRIPS * 1e9;
+    round_trip_ns[round] = (bench_seconds() - start) / ROUND_TRIPS * 1e9;
   }
   for (int round = 0; round < ROUNDS; ++round, value += 2) {
     atomic_store_explicit(&turn, value + 1, memory_order_release);
@@ -138,8 +123,9 @@ int main(void) {
     local_us[round] = timed_read_us();
   }
   pthread_join(thread, NULL);
-  printf("handoff_round_trip_ns %.0f\n", median(round_trip_ns, ROUNDS));
-  printf("handoff_read_us %.1f %.1f\n", median(remote_us, ROUNDS), median(local_us, ROUNDS));
+  printf("handoff_round_trip_ns %.0f\n", bench_median(round_trip_ns, ROUNDS));
+  printf("handoff_read_us %.1f %.1f\n", bench_median(remote_us, ROUNDS),
+         bench_median(local_us, ROUNDS));
   free(buffer);
   return 0;
 }

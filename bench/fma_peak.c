@@ -25,7 +25,8 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <time.h>
+
+#include "bench_timing.h"
 
 #if defined(__AVX512F__)
 #include <immintrin.h>
@@ -161,12 +162,6 @@ static void *run_int8_chains(void *sink) {
 }
 #endif
 
-static double seconds_now(void) {
-  struct timespec now;
-  clock_gettime(CLOCK_MONOTONIC, &now);
-  return (double)now.tv_sec + 1e-9 * (double)now.tv_nsec;
-}
-
 // Written with a thread's result, so that its work is kept.
 static volatile float observed_sink;
 
@@ -177,7 +172,7 @@ static double measure(int threads, void *(*chains)(void *), double operations_pe
   float sinks[256];
   double best = 0;
   for (int repeat = 0; repeat < kRepeats; ++repeat) {
-    double start = seconds_now();
+    double start = bench_seconds();
     for (int t = 0; t < threads; ++t)
       if (pthread_create(&workers[t], NULL, chains, &sinks[t]) != 0) {
         fprintf(stderr, "fma_peak: cannot start thread %d\n", t);
@@ -185,7 +180,7 @@ static double measure(int threads, void *(*chains)(void *), double operations_pe
       }
     for (int t = 0; t < threads; ++t)
       pthread_join(workers[t], NULL);
-    double elapsed = seconds_now() - start;
+    double elapsed = bench_seconds() - start;
     if (operations_per_thread * threads / elapsed > best)
       best = operations_per_thread * threads / elapsed;
   }

@@ -10,29 +10,13 @@
  * where OVERHEAD = TWO_THREADS - ONE_THREAD / 2 (medians over rounds).
  *
  *   pool_overhead */
+#include "bench_timing.h"
 #include "mbert_runtime.h"
 
 #include <stdio.h>
 #include <stdlib.h>
-#include <time.h>
 
 enum { ITERATIONS = 16, CHAINS = 8, LOOPS = 2000, ROUNDS = 7 };
-
-static double now_seconds(void) {
-  struct timespec time;
-  clock_gettime(CLOCK_MONOTONIC, &time);
-  return (double)time.tv_sec + (double)time.tv_nsec * 1e-9;
-}
-
-static int compare_doubles(const void *a, const void *b) {
-  double x = *(const double *)a, y = *(const double *)b;
-  return (x > y) - (x < y);
-}
-
-static double median(double *values, int count) {
-  qsort(values, (size_t)count, sizeof *values, compare_doubles);
-  return values[count / 2];
-}
 
 /* Multiply-add steps per iteration of the loop being timed. */
 static long steps;
@@ -57,14 +41,14 @@ static void run_iterations(void *context, int64_t begin, int64_t end) {
 
 /* Microseconds per loop of LOOPS loops, on the pool or, with NULL, on this thread. */
 static double time_loops_us(mbert_pool_t *pool) {
-  double start = now_seconds();
+  double start = bench_seconds();
   for (int loop = 0; loop < LOOPS; ++loop) {
     if (pool)
       pool->parallel_for(pool, run_iterations, NULL, ITERATIONS);
     else
       run_iterations(NULL, 0, ITERATIONS);
   }
-  return (now_seconds() - start) / LOOPS * 1e6;
+  return (bench_seconds() - start) / LOOPS * 1e6;
 }
 
 int main(void) {
@@ -83,8 +67,8 @@ int main(void) {
       two[round] = time_loops_us(pool);
       overhead[round] = two[round] - one[round] / 2;
     }
-    printf("pool_loop_us %ld %.2f %.2f %.2f\n", steps, median(one, ROUNDS), median(two, ROUNDS),
-           median(overhead, ROUNDS));
+    printf("pool_loop_us %ld %.2f %.2f %.2f\n", steps, bench_median(one, ROUNDS),
+           bench_median(two, ROUNDS), bench_median(overhead, ROUNDS));
   }
   mbert_pool_destroy(pool);
   return 0;

@@ -16,29 +16,18 @@
  *   split_locality rows GEMM CONSUMER          rows split the same way in both loops
  *
  *   split_locality */
+#include "bench_timing.h"
 #include "mbert_runtime.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 enum { ROWS = 128, DEPTH = 128, COLUMNS = 512, PANEL = 32, PANELS = COLUMNS / PANEL };
 enum { PAIRS = 400 };
 
 static float *lhs, *rhs, *result;
 static volatile float sink;
-
-static double now_us(void) {
-  struct timespec time;
-  clock_gettime(CLOCK_MONOTONIC, &time);
-  return (double)time.tv_sec * 1e6 + (double)time.tv_nsec * 1e-3;
-}
-
-static int compare_doubles(const void *a, const void *b) {
-  double x = *(const double *)a, y = *(const double *)b;
-  return (x > y) - (x < y);
-}
 
 /* Rows [first, last) of C in the columns of one panel, four rows at a time so that the compiler
  * keeps the accumulators in registers. */
@@ -105,16 +94,15 @@ static void time_pairs(const char *name, mbert_pool_t *pool, mbert_task_fn gemm,
                        int64_t gemm_count) {
   static double gemm_us[PAIRS], consumer_us[PAIRS];
   for (int pair = 0; pair < PAIRS; ++pair) {
-    double start = now_us();
+    double start = bench_seconds();
     run(pool, gemm, gemm_count);
-    double middle = now_us();
+    double middle = bench_seconds();
     run(pool, read_row_halves, 2);
-    gemm_us[pair] = middle - start;
-    consumer_us[pair] = now_us() - middle;
+    gemm_us[pair] = (middle - start) * 1e6;
+    consumer_us[pair] = (bench_seconds() - middle) * 1e6;
   }
-  qsort(gemm_us, PAIRS, sizeof *gemm_us, compare_doubles);
-  qsort(consumer_us, PAIRS, sizeof *consumer_us, compare_doubles);
-  printf("split_locality %s %.2f %.2f\n", name, gemm_us[PAIRS / 2], consumer_us[PAIRS / 2]);
+  printf("split_locality %s %.2f %.2f\n", name, bench_median(gemm_us, PAIRS),
+         bench_median(consumer_us, PAIRS));
 }
 
 int main(void) {

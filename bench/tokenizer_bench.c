@@ -7,12 +7,12 @@
  * minimum microseconds per encoding (monotonic clock, after 100 untimed runs). */
 #define _POSIX_C_SOURCE 200809L
 
+#include "bench_timing.h"
 #include "mbert_tokenizer.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #define SEQUENCE_LENGTH 384
 #define MAX_WINDOWS 8
@@ -34,17 +34,6 @@ static int64_t g_types[MAX_WINDOWS * SEQUENCE_LENGTH];
 static int32_t g_begin[MAX_WINDOWS * SEQUENCE_LENGTH];
 static int32_t g_end[MAX_WINDOWS * SEQUENCE_LENGTH];
 static const mbert_encoding_t g_encoding = {g_ids, g_mask, g_types, g_begin, g_end, MAX_WINDOWS, NULL};
-
-static int compare_doubles(const void *a, const void *b) {
-  double x = *(const double *)a, y = *(const double *)b;
-  return (x > y) - (x < y);
-}
-
-static double now_microseconds(void) {
-  struct timespec time;
-  clock_gettime(CLOCK_MONOTONIC, &time);
-  return (double)time.tv_sec * 1e6 + (double)time.tv_nsec / 1e3;
-}
 
 int main(int argc, char **argv) {
   if (argc < 2 || argc > 3) {
@@ -80,11 +69,11 @@ int main(int argc, char **argv) {
   for (int mode = 0; mode < 2; ++mode) {
     int32_t windows = 0;
     for (int i = -100; i < iterations; ++i) {
-      double start = now_microseconds();
+      double start = bench_seconds();
       status = mbert_tokenizer_encode_pair(tokenizer, k_question, sizeof(k_question) - 1,
                                            context, strlen(context), &modes[mode], &g_encoding,
                                            &windows);
-      double elapsed = now_microseconds() - start;
+      double elapsed = (bench_seconds() - start) * 1e6;
       if (status != MBERT_OK) {
         fprintf(stderr, "error: encode: %s\n", mbert_status_string(status));
         return 1;
@@ -92,7 +81,7 @@ int main(int argc, char **argv) {
       if (i >= 0)
         samples[i] = elapsed;
     }
-    qsort(samples, (size_t)iterations, sizeof(*samples), compare_doubles);
+    bench_sort(samples, iterations);
     int32_t tokens = 0;
     while (tokens < SEQUENCE_LENGTH && g_mask[tokens])
       ++tokens;
