@@ -127,6 +127,44 @@ void passAsLargest(OpBuilder &builder, func::FuncOp entry, BlockArgument argumen
 
 namespace model = mbert::model;
 
+/// Replaces the mbert.pool_threads ops of `entry` by the `threads` of its
+/// `pool` argument (docs/ABI.md), read once at the start and clamped to [1,
+/// MBERT_POOL_MAX_THREADS], or 1 when the pool is NULL.
+void replacePoolThreads(OpBuilder &builder, func::FuncOp entry, Value pool) {
+  // The field's offset is the host's: every target triple mbert accepts is a
+  // 64-bit one, with the host's pointer size.
+  static_assert(offsetof(mbert_pool_t, threads) == sizeof(void *),
+                "mbert_pool_t.threads follows the parallel_for pointer");
+  SmallVector<model::PoolThreadsOp> uses;
+  entry.walk([&](model::PoolThreadsOp op) { uses.push_back(op); });
+  if (uses.empty())
+    return;
+  Location loc = uses.front().getLoc();
+  builder.setInsertionPointToStart(&entry.getBody().front());
+  auto pointerType = LLVM::LLVMPointerType::get(builder.getContext());
+  Value null = LLVM::ZeroOp::create(builder, loc, pointerType);
+  Value missing = LLVM::ICmpOp::create(builder, loc, LLVM::ICmpPredicate::eq, pool, null);
+  auto one = [&](OpBuilder &b) { return arith::ConstantIndexOp::create(b, loc, 1); };
+  auto threads = scf::IfOp::create(
+      builder, loc, missing,
+      [&](OpBuilder &b, Location) { scf::YieldOp::create(b, loc, ValueRange{one(b)}); },
+      [&](OpBuilder &b, Location) {
+        Value field = LLVM::GEPOp::create(
+            b, loc, pointerType, b.getI8Type(), pool,
+            ArrayRef<LLVM::GEPArg>{static_cast<int32_t>(offsetof(mbert_pool_t, threads))});
+        Value count = arith::IndexCastOp::create(
+            b, loc, b.getIndexType(), LLVM::LoadOp::create(b, loc, b.getI32Type(), field));
+        Value most = arith::ConstantIndexOp::create(b, loc, MBERT_POOL_MAX_THREADS);
+        Value clamped =
+            arith::MinSIOp::create(b, loc, arith::MaxSIOp::create(b, loc, count, one(b)), most);
+        scf::YieldOp::create(b, loc, ValueRange{clamped});
+      });
+  for (model::PoolThreadsOp op : uses) {
+    op.replaceAllUsesWith(threads.getResult(0));
+    op.erase();
+  }
+}
+
 struct FinalizeEntryPointPass : mbert::impl::FinalizeEntryPointPassBase<FinalizeEntryPointPass> {
   void runOnOperation() override {
     ModuleOp module = getOperation();
@@ -148,6 +186,7 @@ struct FinalizeEntryPointPass : mbert::impl::FinalizeEntryPointPassBase<Finalize
     if (failed(entry.insertArgument(poolIndex, LLVM::LLVMPointerType::get(context), {}, loc)))
       return signalPassFailure();
     model::setEntryArgumentKind(entry, poolIndex, model::EntryArgumentKind::Pool);
+    replacePoolThreads(builder, entry, entry.getArgument(poolIndex));
     entry.setType(builder.getFunctionType(entry.getArgumentTypes(), {status}));
     bool runTimeLength = signature->maxSequenceLength > 0;
     if (failed(model::verifyEntryPointLayout(

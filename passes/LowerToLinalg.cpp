@@ -30,6 +30,9 @@ struct LowerToLinalgPass : mbert::impl::LowerToLinalgPassBase<LowerToLinalgPass>
     // uint8 elements pass to and from arith's signless integers through these
     // casts (quantization lowerings); the LLVM lowering reconciles them.
     target.addLegalOp<UnrealizedConversionCastOp>();
+    // The linears' row blocks, a value only the entry point's pool argument
+    // gives (FinalizeEntryPoint).
+    target.addLegalOp<mbert::model::PoolThreadsOp>();
 
     RewritePatternSet patterns(context);
     mbert::populateOnnxToLinalgPatterns(patterns);

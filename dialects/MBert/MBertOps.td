@@ -371,4 +371,20 @@ def MBert_AttentionOp : MBert_Op<"attention", [AttrSizedOperandSegments]> {
   let hasVerifier = 1;
 }
 
+def MBert_PoolThreadsOp : MBert_Op<"pool_threads"> {
+  let summary = "how many threads run the entry point's parallel loops at once";
+  let description = [{
+    The `threads` field of the pool the entry point is called with
+    (docs/ABI.md), clamped to [1, MBERT_POOL_MAX_THREADS]; 1 when it is
+    called without one.
+    A GEMM splits its rows into this many blocks, block-major in its
+    parallel loop, so that a pool that gives thread t the t-th of `threads`
+    equal contiguous shares of every loop (mbert_pool_create's) keeps each
+    row of every GEMM's result on one thread from loop to loop.
+    FinalizeEntryPoint, which adds the pool argument, replaces it.
+  }];
+  let results = (outs Index:$result);
+  let assemblyFormat = "attr-dict";
+}
+
 #endif // MBERT_MBERT_OPS

@@ -60,17 +60,53 @@ public:
   }
 
   /// Computes the rows of `result` that `ranges` cover, each range
-  /// `tileRows` at a time (tileRows divides it). The panel loop is outside
-  /// the row loops: a panel of B is reused by every row tile, the shorter
-  /// tail tiles included, while it is in cache. Panels own disjoint columns
-  /// of the result, so they run in parallel, in one parallel loop.
-  Value build(Value result, ArrayRef<RowTiles> ranges) {
-    OpFoldResult panels = b.getIndexAttr(llvm::divideCeilSigned(columns, nr));
+  /// `tileRows` at a time (tileRows divides it), in `rowBlocks` blocks of
+  /// whole tiles of ranges.front() (the later ranges, the tails, go to the
+  /// last block). The panel loop is outside the row loops: a panel of B is
+  /// reused by every row tile of a block, the shorter tail tiles included,
+  /// while it is in cache. (block, panel) pairs own disjoint parts of the
+  /// result, so they run in parallel, in one parallel loop, block-major:
+  /// a pool whose threads own equal contiguous shares of a loop (mbert's
+  /// own) gives thread t block t of every GEMM when rowBlocks is its thread
+  /// count, so each thread writes and then reads the same rows, and no cache
+  /// line of a GEMM's result passes between the cores before the next
+  /// row-wise loop reads it.
+  Value build(Value result, ArrayRef<RowTiles> ranges, Value rowBlocks) {
+    Value panels = index(llvm::divideCeilSigned(columns, nr));
     if (bounds.columns)
-      panels = arith::CeilDivUIOp::create(b, loc, bounds.columns, index(nr)).getResult();
+      panels = arith::CeilDivUIOp::create(b, loc, bounds.columns, index(nr));
     int64_t rows = getTensorType(result).getDimSize(0);
     rowTileCount = std::max<int64_t>(1, llvm::divideCeilSigned(rows, kernel.getMr()));
-    auto ownedColumns = [&](OpBuilder &, Value panel) -> SmallVector<OwnedSlice> {
+    this->rowBlocks = rowBlocks;
+    const RowTiles &blockTiles = ranges.front();
+    Value splitTiles = arith::DivUIOp::create(
+        b, loc, arith::SubIOp::create(b, loc, blockTiles.endRow, blockTiles.firstRow),
+        index(blockTiles.tileRows));
+    // Block k starts at tile k * tiles / blocks of the first range; the
+    // last ends at the last allocated row.
+    auto blockStart = [&](Value block) -> Value {
+      Value tile = arith::DivUIOp::create(b, loc, arith::MulIOp::create(b, loc, block, splitTiles),
+                                          rowBlocks);
+      return arith::AddIOp::create(b, loc, blockTiles.firstRow,
+                                   mulIndex(tile, blockTiles.tileRows));
+    };
+    auto blockOf = [&](Value iteration) {
+      return arith::DivUIOp::create(b, loc, iteration, panels).getResult();
+    };
+    auto panelOf = [&](Value iteration) {
+      return arith::RemUIOp::create(b, loc, iteration, panels).getResult();
+    };
+    auto blockRows = [&](Value block) -> std::pair<Value, Value> {
+      Value next = arith::AddIOp::create(b, loc, block, index(1));
+      Value isLast = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, next, rowBlocks);
+      Value end = arith::SelectOp::create(b, loc, isLast, index(rows), blockStart(next));
+      return {blockStart(block), end};
+    };
+    // The owned part's rows and panel, which the body reuses.
+    Value firstRow, endRow, panel;
+    auto ownedPart = [&](OpBuilder &, Value iteration) -> SmallVector<OwnedSlice> {
+      std::tie(firstRow, endRow) = blockRows(blockOf(iteration));
+      panel = panelOf(iteration);
       Value column = mulIndex(panel, nr);
       OpFoldResult width = b.getIndexAttr(nr);
       // The last panel of a width that is not a multiple of nr is narrower.
@@ -79,16 +115,20 @@ public:
                                        arith::SubIOp::create(b, loc, index(columns), column))
                     .getResult();
       auto type = RankedTensorType::get(
-          {rows, columnsInBounds ? nr : ShapedType::kDynamic}, b.getF32Type());
-      return {OwnedSlice{{b.getIndexAttr(0), column}, {b.getIndexAttr(rows), width}, type}};
+          {ShapedType::kDynamic, columnsInBounds ? nr : ShapedType::kDynamic}, b.getF32Type());
+      Value height = arith::SubIOp::create(b, loc, endRow, firstRow);
+      return {OwnedSlice{{firstRow, column}, {height, width}, type}};
     };
     return buildParallelLoop(
-        b, loc, panels, result, ownedColumns,
-        [&](OpBuilder &, Value panel, ValueRange panelColumns) -> SmallVector<Value> {
-          Value written = panelColumns[0];
+        b, loc, arith::MulIOp::create(b, loc, rowBlocks, panels).getResult(), result, ownedPart,
+        [&](OpBuilder &, Value, ValueRange part) -> SmallVector<Value> {
+          partFirstRow = firstRow;
+          Value written = part[0];
           for (const RowTiles &range : ranges)
             written = scf::ForOp::create(
-                          b, loc, range.firstRow, range.endRow, index(range.tileRows), written,
+                          b, loc, arith::MaxUIOp::create(b, loc, range.firstRow, firstRow),
+                          arith::MinUIOp::create(b, loc, range.endRow, endRow),
+                          index(range.tileRows), written,
                           [&](OpBuilder &, Location, Value row, ValueRange rowCarried) {
                             scf::YieldOp::create(
                                 b, loc, buildTile(rowCarried[0], panel, row, range.tileRows));
@@ -221,10 +261,14 @@ private:
     RankedTensorType type = getTensorType(panelRows);
     Value lastPanel = index(type.getDimSize(0) - 1);
     Value nextPanel = arith::MinUIOp::create(b, loc, addIndex(panel, 1), lastPanel);
+    int64_t groups = type.getDimSize(1);
     Value tile = arith::DivUIOp::create(b, loc, row, index(kernel.getMr()));
-    Value spreadGroup = arith::DivUIOp::create(
-        b, loc, arith::AddIOp::create(b, loc, mulIndex(tile, type.getDimSize(1)), group),
-        index(rowTileCount));
+    Value position = arith::AddIOp::create(b, loc, mulIndex(tile, groups), group);
+    Value spreadGroup = arith::RemUIOp::create(
+        b, loc,
+        arith::DivUIOp::create(b, loc, arith::MulIOp::create(b, loc, position, rowBlocks),
+                               index(rowTileCount)),
+        index(groups));
     // 64-byte lines, as on the x86 cores and the Arm cores that run the
     // prefetching kernels.
     int64_t elementsPerLine = 64 * 8 / type.getElementTypeBitWidth();
@@ -319,8 +363,9 @@ private:
         tileRow = scaleRow(tileRow, addIndex(row, r), seeds[r]);
       if (relu)
         tileRow = arith::MaximumFOp::create(b, loc, tileRow, zeroVector(outputType));
+      Value partRow = arith::SubIOp::create(b, loc, addIndex(row, r), partFirstRow);
       panelColumns = vector::TransferWriteOp::create(b, loc, tileRow, panelColumns,
-                                                     ValueRange{addIndex(row, r), index(0)},
+                                                     ValueRange{partRow, index(0)},
                                                      ArrayRef<bool>{columnsInBounds})
                          .getResult();
     }
@@ -617,8 +662,10 @@ private:
   /// kernel does not prefetch.
   Value panelBuffer;
   /// Row tiles of the allocated rows, over which prefetchNextPanel spreads
-  /// its requests; set by build.
+  /// its requests, the row blocks they are split into, and the first row of
+  /// the part of the result the current iteration owns; set by build.
   int64_t rowTileCount = 1;
+  Value rowBlocks, partFirstRow;
   VectorType outputType;
   bool columnsInBounds;
 };
@@ -626,7 +673,7 @@ private:
 Value buildGemm(OpBuilder &b, Location loc, Value lhs, const QuantizedRows *quantized,
                 Value lhsRowScale, const GemmRhs &rhs, int64_t columns, int64_t depth,
                 MicroKernelAttr kernel, GemmSeedBuilder buildSeed, bool relu,
-                const GemmBounds &bounds) {
+                const GemmBounds &bounds, Value rowBlocks) {
   // A quantized left-hand side has one scale per row (its int8 rows may be
   // stored in pairs).
   int64_t rows = getTensorType(quantized ? quantized->scale : lhs).getDimSize(0);
@@ -635,6 +682,8 @@ Value buildGemm(OpBuilder &b, Location loc, Value lhs, const QuantizedRows *quan
   GemmKernelBuilder builder(b, loc, kernel, lhs, quantized, lhsRowScale, rhs, columns, depth,
                             bounds, buildSeed, relu);
   auto index = [&](int64_t value) { return builder.index(value); };
+  if (!rowBlocks)
+    rowBlocks = index(1);
   int64_t tileRows = kernel.getMr();
   if (!bounds.rows || rows < tileRows) {
     // Fewer allocated rows than a tile: all of them, the unused ones too.
@@ -644,7 +693,7 @@ Value buildGemm(OpBuilder &b, Location loc, Value lhs, const QuantizedRows *quan
       ranges.push_back({index(0), index(fullTileRows), tileRows});
     if (fullTileRows < rows)
       ranges.push_back({index(fullTileRows), index(rows), rows - fullTileRows});
-    return builder.build(result, ranges);
+    return builder.build(result, ranges, rowBlocks);
   }
   // Whole tiles up to the last multiple of mr, then at most one tile that
   // ends at the last row (or starts at row 0 when there are fewer rows than
@@ -668,7 +717,7 @@ Value buildGemm(OpBuilder &b, Location loc, Value lhs, const QuantizedRows *quan
   // One iteration from tailStart when rows remain, none otherwise.
   Value tailEnd = arith::SelectOp::create(
       b, loc, needsTail, arith::AddIOp::create(b, loc, tailStart, index(1)), tailStart);
-  return builder.build(result, {fullTiles, RowTiles{tailStart, tailEnd, tailRows}});
+  return builder.build(result, {fullTiles, RowTiles{tailStart, tailEnd, tailRows}}, rowBlocks);
 }
 
 /// A constant of `like`'s type (f32 or a vector of f32) with every element `value`.
@@ -969,19 +1018,20 @@ QuantizedRows buildRowQuantization(OpBuilder &b, Location loc, Value input, Valu
 
 Value buildRegisterTiledGemm(OpBuilder &b, Location loc, Value lhs, const GemmRhs &rhs,
                              int64_t columns, MicroKernelAttr kernel, GemmSeedBuilder buildSeed,
-                             bool relu, const GemmBounds &bounds, Value lhsRowScale) {
+                             bool relu, const GemmBounds &bounds, Value lhsRowScale,
+                             Value rowBlocks) {
   int64_t depth = getTensorType(lhs).getDimSize(1);
   assert((!bounds.depth || !kernel.isInteger()) && "a run-time depth needs an f32 kernel");
   assert((!lhsRowScale || !kernel.isInteger()) && "integer kernels scale rows when dequantizing");
   return buildGemm(b, loc, lhs, nullptr, lhsRowScale, rhs, columns, depth, kernel, buildSeed, relu,
-                   bounds);
+                   bounds, rowBlocks);
 }
 
 Value buildQuantizedGemm(OpBuilder &b, Location loc, const QuantizedRows &lhs, int64_t depth,
                          const GemmRhs &rhs, int64_t columns, MicroKernelAttr kernel,
-                         GemmSeedBuilder buildSeed, bool relu, Value validRows) {
+                         GemmSeedBuilder buildSeed, bool relu, Value validRows, Value rowBlocks) {
   return buildGemm(b, loc, lhs.rows, &lhs, Value(), rhs, columns, depth, kernel, buildSeed, relu,
-                   GemmBounds{validRows, Value(), Value()});
+                   GemmBounds{validRows, Value(), Value()}, rowBlocks);
 }
 
 } // namespace mbert

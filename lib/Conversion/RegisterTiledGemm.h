@@ -89,7 +89,7 @@ mlir::Value buildRegisterTiledGemm(mlir::OpBuilder &b, mlir::Location loc, mlir:
                                    const GemmRhs &rhs, int64_t columns,
                                    model::MicroKernelAttr kernel, GemmSeedBuilder buildSeed,
                                    bool relu, const GemmBounds &bounds = {},
-                                   mlir::Value lhsRowScale = {});
+                                   mlir::Value lhsRowScale = {}, mlir::Value rowBlocks = {});
 
 /// The same with an integer kernel: A quantized per row (K = `depth` before
 /// padding), B packed int8 with its column scales and sums. The int32
@@ -97,8 +97,8 @@ mlir::Value buildRegisterTiledGemm(mlir::OpBuilder &b, mlir::Location loc, mlir:
 /// the f32 seed is added, so the epilogue is the f32 one.
 mlir::Value buildQuantizedGemm(mlir::OpBuilder &b, mlir::Location loc, const QuantizedRows &lhs,
                                int64_t depth, const GemmRhs &rhs, int64_t columns,
-                               model::MicroKernelAttr kernel, GemmSeedBuilder buildSeed,
-                               bool relu, mlir::Value validRows = {});
+                               model::MicroKernelAttr kernel, GemmSeedBuilder buildSeed, bool relu,
+                               mlir::Value validRows = {}, mlir::Value rowBlocks = {});
 
 } // namespace mbert
 

@@ -1,8 +1,9 @@
 // RUN: mbert-opt %s --pass-pipeline="builtin.module(func.func(mbert-lower-to-linalg,canonicalize,cse))" | FileCheck %s
 // RUN: mbert-opt %s --pass-pipeline="builtin.module(func.func(mbert-lower-to-linalg))" | FileCheck %s --check-prefix=NO-MBERT
 
-// Every model op lowers; nothing of the mbert dialect survives.
-// NO-MBERT-NOT: = mbert.
+// Every model op lowers; of the mbert dialect only mbert.pool_threads, the
+// linears' row blocks, survives, for the entry point's pool to replace.
+// NO-MBERT-NOT: = mbert.{{(linear|embedding|no_norm|attention)}}
 
 // CHECK-DAG: #[[$ID3:.+]] = affine_map<(d0, d1, d2) -> (d0, d1, d2)>
 // CHECK-DAG: #[[$CHANNEL:.+]] = affine_map<(d0, d1, d2) -> (d2)>
@@ -29,7 +30,7 @@
 // CHECK-COUNT-3: vector.fma
 // CHECK: scf.yield
 // CHECK: %[[RELU0:.+]] = arith.maximumf %[[TILE]]#0, %[[ZEROS]] : vector<8xf32>
-// CHECK: vector.transfer_write %[[RELU0]], %{{.+}}[%{{.+}}, %{{.+}}] : vector<8xf32>, tensor<6x4xf32>
+// CHECK: vector.transfer_write %[[RELU0]], %{{.+}}[%{{.+}}, %{{.+}}] : vector<8xf32>, tensor<?x4xf32>
 // The 2-row tail keeps two sets of accumulators (the even and the odd steps
 // of k; the fifth step goes to the first set), summed before the write.
 // CHECK: scf.for {{.+}} -> (vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>)
@@ -50,31 +51,55 @@ func.func @linear_bias_residual_relu(%x: tensor<2x3x5xf32>, %w: tensor<5x4xf32>,
 // they are written as they are.
 // CHECK-LABEL: func.func @linear_packed_residual_scale
 // CHECK-SAME: (%[[X:.+]]: tensor<4x3xf32>, %[[W4:.+]]: tensor<2x3x8x1xf32>, %[[R:.+]]: tensor<4x16xf32>, %[[S:.+]]: tensor<16xf32>)
+// CHECK-DAG: %[[C1:.+]] = arith.constant 1 : index
+// CHECK-DAG: %[[C2:.+]] = arith.constant 2 : index
+// CHECK-DAG: %[[C4:.+]] = arith.constant 4 : index
+// CHECK-DAG: %[[C8:.+]] = arith.constant 8 : index
+// CHECK: %[[BLOCKS:.+]] = mbert.pool_threads
 // CHECK: %[[W:.+]] = tensor.collapse_shape %[[W4]] {{\[}}[0], [1], [2, 3]] : tensor<2x3x8x1xf32> into tensor<2x3x8xf32>
 // CHECK: %[[W_BUFFER:.+]] = bufferization.to_buffer %[[W]] read_only : tensor<2x3x8xf32> to memref<2x3x8xf32>
-// Panels own disjoint columns of the result: the panel loop is a parallel
-// scf.forall, each iteration writing its [4, 8] slice.
-// CHECK: %[[RESULT:.+]] = scf.forall (%[[PANEL:[^)]+]]) in (2) shared_outs(%[[ALL:.+]] = %{{.+}}) -> (tensor<4x16xf32>)
-// CHECK: %[[COLUMN:.+]] = arith.muli %[[PANEL]], %{{.+}} : index
-// CHECK: %[[OUT:.+]] = tensor.extract_slice %[[ALL]][0, %[[COLUMN]]] [4, 8] [1, 1] : tensor<4x16xf32> to tensor<4x8xf32>
+// The rows split into as many blocks as the pool running the model has
+// threads (mbert.pool_threads), block b starting at whole tile b * tiles /
+// blocks and the last ending at the last row; (block, panel) pairs own
+// disjoint parts of the result, so the loop over them, block-major, is a
+// parallel scf.forall, each iteration writing its [block rows, 8] slice.
+// CHECK: %[[PAIRS:.+]] = arith.muli %[[BLOCKS]], %[[C2]] : index
+// CHECK: %[[RESULT:.+]] = scf.forall (%[[PAIR:[^)]+]]) in (%[[PAIRS]]) shared_outs(%[[ALL:.+]] = %{{.+}}) -> (tensor<4x16xf32>)
+// CHECK: %[[BLOCK:.+]] = arith.divui %[[PAIR]], %[[C2]] : index
+// CHECK: %[[NEXT_BLOCK:.+]] = arith.addi %[[BLOCK]], %[[C1]] : index
+// CHECK: %[[IS_LAST:.+]] = arith.cmpi eq, %[[NEXT_BLOCK]], %[[BLOCKS]] : index
+// CHECK: %[[NEXT_TILE:.+]] = arith.divui %[[NEXT_BLOCK]], %[[BLOCKS]] : index
+// CHECK: %[[NEXT_START:.+]] = arith.muli %[[NEXT_TILE]], %[[C4]] : index
+// CHECK: %[[END:.+]] = arith.select %[[IS_LAST]], %[[C4]], %[[NEXT_START]] : index
+// CHECK: %[[FIRST_TILE:.+]] = arith.divui %[[BLOCK]], %[[BLOCKS]] : index
+// CHECK: %[[FIRST:.+]] = arith.muli %[[FIRST_TILE]], %[[C4]] : index
+// CHECK: %[[PANEL:.+]] = arith.remui %[[PAIR]], %[[C2]] : index
+// CHECK: %[[COLUMN:.+]] = arith.muli %[[PANEL]], %[[C8]] : index
+// CHECK: %[[HEIGHT:.+]] = arith.subi %[[END]], %[[FIRST]] : index
+// CHECK: %[[OUT:.+]] = tensor.extract_slice %[[ALL]][%[[FIRST]], %[[COLUMN]]] [%[[HEIGHT]], 8] [1, 1] : tensor<4x16xf32> to tensor<?x8xf32>
+// CHECK: %[[ROW_END:.+]] = arith.minui %[[END]], %[[C4]] : index
+// CHECK: %[[ROWS_DONE:.+]] = scf.for %[[ROW:[^ ]+]] = %[[FIRST]] to %[[ROW_END]] step %[[C4]] iter_args(%{{.+}} = %[[OUT]]) -> (tensor<?x8xf32>)
 // CHECK: %[[RROW:.+]] = vector.transfer_read %[[R]][%{{.+}}, %[[COLUMN]]], %{{.+}} {in_bounds = [true]} : tensor<4x16xf32>, vector<8xf32>
 // CHECK: %[[SROW:.+]] = vector.transfer_read %[[S]][%[[COLUMN]]], %{{.+}} {in_bounds = [true]} : tensor<16xf32>, vector<8xf32>
 // CHECK: %[[SEED:.+]] = arith.mulf %[[RROW]], %[[SROW]] : vector<8xf32>
 // Each step of k asks for a row of the next panel (the last panel for
-// itself) to be brought into L2 while this one is computed (one tile here:
-// the row is k's).
+// itself) to be brought into L2 while this one is computed
+// (@linear_prefetch_spread says which).
 // CHECK: %[[TILE:.+]]:4 = scf.for %[[K:[^ ]+]] = {{.+}} iter_args(%{{.+}} = %[[SEED]],
-// CHECK: %[[AFTER:.+]] = arith.addi %[[PANEL]], %[[ONE:.+]] : index
-// CHECK: %[[NEXT:.+]] = arith.minui %[[AFTER]], %[[ONE]] : index
-// CHECK: memref.prefetch %[[W_BUFFER]][%[[NEXT]], %[[K]], %{{.+}}], read, locality<2>, data : memref<2x3x8xf32>
+// CHECK: %[[AFTER:.+]] = arith.addi %[[PANEL]], %[[C1]] : index
+// CHECK: %[[NEXT:.+]] = arith.minui %[[AFTER]], %[[C1]] : index
+// CHECK: memref.prefetch %[[W_BUFFER]][%[[NEXT]], %{{.+}}, %{{.+}}], read, locality<2>, data : memref<2x3x8xf32>
 // CHECK: vector.transfer_read %[[W]][%[[PANEL]], %[[K]], %{{.+}}], %{{.+}} {in_bounds = [true]} : tensor<2x3x8xf32>, vector<8xf32>
 // CHECK-COUNT-4: vector.fma
 // CHECK-NOT: arith.maximumf
-// CHECK: %[[W0:.+]] = vector.transfer_write %[[TILE]]#0, %[[OUT]][%{{.+}}, %{{.+}}] {in_bounds = [true]} : vector<8xf32>, tensor<4x8xf32>
+// Rows are written at their place in the block's slice.
+// CHECK: %[[SLICE_ROW:.+]] = arith.subi %[[ROW]], %[[FIRST]] : index
+// CHECK: %[[W0:.+]] = vector.transfer_write %[[TILE]]#0, %{{.+}}[%[[SLICE_ROW]], %{{.+}}] {in_bounds = [true]} : vector<8xf32>, tensor<?x8xf32>
 // CHECK-COUNT-2: vector.transfer_write
 // CHECK: %[[W3:.+]] = vector.transfer_write %[[TILE]]#3
+// CHECK: scf.yield %[[W3]]
 // CHECK: scf.forall.in_parallel
-// CHECK-NEXT: tensor.parallel_insert_slice %[[W3]] into %[[ALL]][0, %[[COLUMN]]] [4, 8] [1, 1] : tensor<4x8xf32> into tensor<4x16xf32>
+// CHECK-NEXT: tensor.parallel_insert_slice %[[ROWS_DONE]] into %[[ALL]][%[[FIRST]], %[[COLUMN]]] [%[[HEIGHT]], 8] [1, 1] : tensor<?x8xf32> into tensor<4x16xf32>
 // CHECK: return %[[RESULT]]
 func.func @linear_packed_residual_scale(%x: tensor<4x3xf32>, %w: tensor<2x3x8x1xf32>, %r: tensor<4x16xf32>, %s: tensor<16xf32>) -> tensor<4x16xf32> {
   %0 = mbert.linear %x, %w residual(%r) residual_scale(%s) {kernel = #mbert.kernel<fma, f32 -> f32, mr = 4, nr = 8, kr = 1>} : (tensor<4x3xf32>, tensor<2x3x8x1xf32>, tensor<4x16xf32>, tensor<16xf32>) -> tensor<4x16xf32>
@@ -87,8 +112,8 @@ func.func @linear_packed_residual_scale(%x: tensor<4x3xf32>, %w: tensor<2x3x8x1x
 // CHECK-DAG: %[[C16:.+]] = arith.constant 16 : index
 // CHECK-DAG: %[[C0:.+]] = arith.constant 0 : index
 // CHECK: scf.for %[[K:[^ ]+]] =
-// CHECK: memref.prefetch %{{.+}}[%[[NEXT:.+]], %[[K]], %[[C0]]], read, locality<2>, data : memref<2x3x32xf32>
-// CHECK-NEXT: memref.prefetch %{{.+}}[%[[NEXT]], %[[K]], %[[C16]]], read, locality<2>, data : memref<2x3x32xf32>
+// CHECK: memref.prefetch %{{.+}}[%[[NEXT:.+]], %[[GROUP:.+]], %[[C0]]], read, locality<2>, data : memref<2x3x32xf32>
+// CHECK-NEXT: memref.prefetch %{{.+}}[%[[NEXT]], %[[GROUP]], %[[C16]]], read, locality<2>, data : memref<2x3x32xf32>
 // CHECK-NOT: memref.prefetch
 // CHECK: scf.yield
 func.func @linear_wide_panel_prefetch(%x: tensor<2x3xf32>, %w: tensor<2x3x32x1xf32>) -> tensor<2x64xf32> {
@@ -96,19 +121,24 @@ func.func @linear_wide_panel_prefetch(%x: tensor<2x3xf32>, %w: tensor<2x3x32x1xf
   return %0 : tensor<2x64xf32>
 }
 
-// The requests are spread over the panel's row tiles: of 4 tiles of 2 rows,
-// tile t = row / 2 asks at step k for group (t * 3 + k) / 4 of the next
-// panel's 3, so each group is asked for by one tile or two, not by all four.
+// The requests are spread over each row block's tiles: of 4 tiles of 2 rows
+// in B blocks, tile t = row / 2 asks at step k for group ((t * 3 + k) * B /
+// 4) mod 3 of the next panel's 3. With one block, each group is asked for
+// by one tile or two, not by all four; with B, by one or two tiles of each
+// block, since every block's thread computes every panel.
 // CHECK-LABEL: func.func @linear_prefetch_spread
 // CHECK-DAG: %[[C2:.+]] = arith.constant 2 : index
 // CHECK-DAG: %[[C3:.+]] = arith.constant 3 : index
 // CHECK-DAG: %[[C4:.+]] = arith.constant 4 : index
+// CHECK: %[[BLOCKS:.+]] = mbert.pool_threads
 // CHECK: scf.for %[[ROW:[^ ]+]] = %{{.+}} to %{{.+}} step %[[C2]]
 // CHECK: scf.for %[[K:[^ ]+]] =
 // CHECK: %[[TILE:.+]] = arith.divui %[[ROW]], %[[C2]] : index
 // CHECK: %[[TILE_START:.+]] = arith.muli %[[TILE]], %[[C3]] : index
 // CHECK: %[[POSITION:.+]] = arith.addi %[[TILE_START]], %[[K]] : index
-// CHECK: %[[GROUP:.+]] = arith.divui %[[POSITION]], %[[C4]] : index
+// CHECK: %[[SCALED:.+]] = arith.muli %[[POSITION]], %[[BLOCKS]] : index
+// CHECK: %[[SPREAD:.+]] = arith.divui %[[SCALED]], %[[C4]] : index
+// CHECK: %[[GROUP:.+]] = arith.remui %[[SPREAD]], %[[C3]] : index
 // CHECK: memref.prefetch %{{.+}}[%{{.+}}, %[[GROUP]], %{{.+}}], read, locality<2>, data : memref<2x3x8xf32>
 func.func @linear_prefetch_spread(%x: tensor<8x3xf32>, %w: tensor<2x3x8x1xf32>) -> tensor<8x16xf32> {
   %0 = mbert.linear %x, %w {kernel = #mbert.kernel<fma, f32 -> f32, mr = 2, nr = 8, kr = 1>} : (tensor<8x3xf32>, tensor<2x3x8x1xf32>) -> tensor<8x16xf32>
@@ -122,8 +152,9 @@ func.func @linear_prefetch_spread(%x: tensor<8x3xf32>, %w: tensor<2x3x8x1xf32>) 
 // the odd steps of k (K = 8: 4 iterations of two steps), summed before the
 // write: as many independent FMA chains as the 4-row tile.
 // CHECK-LABEL: func.func @linear_tail_rows_in_panel_loop
-// CHECK: scf.forall (%[[PANEL:[^)]+]]) in (2) shared_outs(%{{.+}}) -> (tensor<10x16xf32>)
-// CHECK: %[[WHOLE:.+]] = scf.for %{{.+}} -> (tensor<10x8xf32>)
+// CHECK: scf.forall (%[[PAIR:[^)]+]]) in (%{{.+}}) shared_outs(%{{.+}}) -> (tensor<10x16xf32>)
+// CHECK: %[[PANEL:.+]] = arith.remui %[[PAIR]], %{{.+}} : index
+// CHECK: %[[WHOLE:.+]] = scf.for %{{.+}} -> (tensor<?x8xf32>)
 // CHECK: scf.for %{{.+}} -> (vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>)
 // CHECK-COUNT-4: vector.fma
 // CHECK-COUNT-4: vector.transfer_write
@@ -136,7 +167,7 @@ func.func @linear_prefetch_spread(%x: tensor<8x3xf32>, %w: tensor<2x3x8x1xf32>) 
 // CHECK-COUNT-2: vector.fma
 // CHECK: %[[ROW8:.+]] = arith.addf %[[SETS]]#0, %[[SETS]]#2 : vector<8xf32>
 // CHECK: %[[ROW9:.+]] = arith.addf %[[SETS]]#1, %[[SETS]]#3 : vector<8xf32>
-// CHECK: %[[TAIL0:.+]] = vector.transfer_write %[[ROW8]], %[[WHOLE]]
+// CHECK: %[[TAIL0:.+]] = vector.transfer_write %[[ROW8]], %{{.+}}
 // CHECK: vector.transfer_write %[[ROW9]], %[[TAIL0]]
 // CHECK: scf.forall.in_parallel
 // CHECK-NOT: scf.forall

@@ -4,7 +4,9 @@
 // rows: whole 4-row tiles up to L - L mod 4, then at most one more tile that
 // ends at row L (starting at max(L - 4, 0)), one iteration when rows remain
 // and none otherwise. The same kernel body serves both loops, which run one
-// after the other for each panel of columns (here the only one).
+// after the other for each panel of columns (here the only one). The row
+// blocks (one per pool thread) split the whole tiles of L; the tail tile
+// falls in the last block, which ends at the last allocated row.
 // CHECK-LABEL: func.func @linear_run_time_rows
 // CHECK-SAME: (%{{[^:]+}}: tensor<1x10x5xf32>, %{{[^:]+}}: tensor<5x8xf32>, %[[L:[^:]+]]: index)
 // CHECK: %[[PARTIAL:.+]] = arith.remui %[[L]], %[[C4:[^ ]+]] : index
@@ -14,9 +16,23 @@
 // CHECK: %[[REMAINS:.+]] = arith.cmpi ult, %[[WHOLE]], %[[L]] : index
 // CHECK: %[[ONE_MORE:.+]] = arith.addi %[[TAIL_START]], %{{.+}} : index
 // CHECK: %[[TAIL_END:.+]] = arith.select %[[REMAINS]], %[[ONE_MORE]], %[[TAIL_START]] : index
-// CHECK: %[[TILES:.+]] = scf.for %{{.+}} = %{{.+}} to %[[WHOLE]] step %[[C4]]
+// CHECK: %[[SPLIT_TILES:.+]] = arith.divui %[[WHOLE]], %[[C4]] : index
+// CHECK: scf.forall (%[[BLOCK:[^)]+]]) in (%[[BLOCKS:[^)]+]])
+// CHECK: %[[NEXT_BLOCK:.+]] = arith.addi %[[BLOCK]], %{{.+}} : index
+// CHECK: %[[IS_LAST:.+]] = arith.cmpi eq, %[[NEXT_BLOCK]], %[[BLOCKS]] : index
+// CHECK: %[[NEXT_SHARE:.+]] = arith.muli %[[NEXT_BLOCK]], %[[SPLIT_TILES]] : index
+// CHECK: %[[NEXT_TILE:.+]] = arith.divui %[[NEXT_SHARE]], %[[BLOCKS]] : index
+// CHECK: %[[NEXT_START:.+]] = arith.muli %[[NEXT_TILE]], %[[C4]] : index
+// CHECK: %[[END:.+]] = arith.select %[[IS_LAST]], %{{.+}}, %[[NEXT_START]] : index
+// CHECK: %[[SHARE:.+]] = arith.muli %[[BLOCK]], %[[SPLIT_TILES]] : index
+// CHECK: %[[TILE:.+]] = arith.divui %[[SHARE]], %[[BLOCKS]] : index
+// CHECK: %[[FIRST:.+]] = arith.muli %[[TILE]], %[[C4]] : index
+// CHECK: %[[WHOLE_END:.+]] = arith.minui %[[WHOLE]], %[[END]] : index
+// CHECK: %[[TILES:.+]] = scf.for %{{.+}} = %[[FIRST]] to %[[WHOLE_END]] step %[[C4]]
 // CHECK-COUNT-4: vector.transfer_write
-// CHECK: scf.for %{{.+}} = %[[TAIL_START]] to %[[TAIL_END]] step %[[C4]] iter_args(%{{.+}} = %[[TILES]])
+// CHECK: %[[BLOCK_TAIL_START:.+]] = arith.maxui %[[TAIL_START]], %[[FIRST]] : index
+// CHECK: %[[BLOCK_TAIL_END:.+]] = arith.minui %[[TAIL_END]], %[[END]] : index
+// CHECK: scf.for %{{.+}} = %[[BLOCK_TAIL_START]] to %[[BLOCK_TAIL_END]] step %[[C4]] iter_args(%{{.+}} = %[[TILES]])
 // CHECK-COUNT-4: vector.transfer_write
 func.func @linear_run_time_rows(%x: tensor<1x10x5xf32>, %w: tensor<5x8xf32>, %length: index) -> tensor<1x10x8xf32> {
   %0 = mbert.linear %x, %w length(%length) {kernel = #mbert.kernel<fma, f32 -> f32, mr = 4, nr = 8, kr = 1>} : (tensor<1x10x5xf32>, tensor<5x8xf32>, index) -> tensor<1x10x8xf32>

@@ -145,3 +145,40 @@ module attributes {
     return
   }
 }
+
+// -----
+
+// mbert.pool_threads becomes the pool's `threads` (the i32 at byte 8 of
+// struct mbert_pool, after parallel_for), read once at the start and
+// clamped to [1, 1024], or 1 when the pool is NULL: a pool that sets it to 0
+// or to garbage cannot make a GEMM's loop empty or huge.
+// CHECK-LABEL: func.func @m_run
+// CHECK-SAME: %[[POOL:[^:]+]]: !llvm.ptr {{{.+}}<pool>}) -> i32
+// CHECK-NOT: mbert.pool_threads
+// CHECK: %[[NULL:.+]] = llvm.mlir.zero : !llvm.ptr
+// CHECK: %[[MISSING:.+]] = llvm.icmp "eq" %[[POOL]], %[[NULL]] : !llvm.ptr
+// CHECK: %[[THREADS:.+]] = scf.if %[[MISSING]] -> (index) {
+// CHECK: %[[ONE:.+]] = arith.constant 1 : index
+// CHECK: scf.yield %[[ONE]] : index
+// CHECK: } else {
+// CHECK: %[[FIELD:.+]] = llvm.getelementptr %[[POOL]][8] : (!llvm.ptr) -> !llvm.ptr, i8
+// CHECK: %[[RAW:.+]] = llvm.load %[[FIELD]] : !llvm.ptr -> i32
+// CHECK: %[[COUNT:.+]] = arith.index_cast %[[RAW]] : i32 to index
+// CHECK: %[[MOST:.+]] = arith.constant 1024 : index
+// CHECK: %[[AT_LEAST_ONE:.+]] = arith.maxsi %[[COUNT]], %{{.+}} : index
+// CHECK: %[[CLAMPED:.+]] = arith.minsi %[[AT_LEAST_ONE]], %[[MOST]] : index
+// CHECK: scf.yield %[[CLAMPED]] : index
+// CHECK: memref.store %{{.+}}, %{{.+}}[%[[THREADS]]]
+// CHECK-NOT: mbert.pool_threads
+module attributes {
+  mbert.model_name = "m",
+  mbert.signature = {inputs = [], outputs = [{name = "y", dtype = 1 : i32, shape = array<i64: 4>}]},
+  mbert.workspace_size = 0 : i64
+} {
+  func.func @m_run(%out: memref<4xf32> {mbert.entry_argument = #mbert.entry_argument<output>}, %ws: memref<0xi8> {mbert.entry_argument = #mbert.entry_argument<workspace>}) {
+    %threads = mbert.pool_threads
+    %zero = arith.constant 0.0 : f32
+    memref.store %zero, %out[%threads] : memref<4xf32>
+    return
+  }
+}
