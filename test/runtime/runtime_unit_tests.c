@@ -201,6 +201,8 @@ static void test_pool_runs_each_iteration_once(void) {
     CHECK(mbert_pool_create(kThreadCounts[t], &pool) == MBERT_OK && pool != NULL);
     if (!pool)
       continue;
+    /* The generated code splits each GEMM's rows into this many blocks. */
+    CHECK(pool->threads == kThreadCounts[t]);
     for (int round = 0; round < 200; ++round) {
       if (round == 199) {
         struct timespec nap = {0, 50 * 1000 * 1000};
