@@ -174,11 +174,11 @@ struct LowerLinear : OpRewritePattern<model::LinearOp> {
     // The verifier makes the rows one sequence: its valid length is the
     // valid row count.
     Value validRows = op.getLength();
-    // One block of rows per thread of the pool (mbert.pool_threads): on two
-    // threads of a Zen 5 VM, the f32 model went from 21.7-21.8 to 20.7-20.9 ms
-    // against the split into column panels alone, faster in 3 of 3
-    // alternating pairs, and the feed-forward chain of bench/gemm.sh from 11.0
-    // to 9.7 ms.
+    // One block of rows per thread of the pool (mbert.pool_threads). On two
+    // threads of a Zen 5 VM, against the same executables split by column
+    // panels alone, the f32 model went from 18.29-18.69 to 17.75-18.21 ms and
+    // int8 from 10.34-10.72 to 9.93-10.10 ms, faster in 4 of 4 alternating
+    // pairs each.
     Value rowBlocks = model::PoolThreadsOp::create(rewriter, loc, rewriter.getIndexType());
     if (op.isQuantized()) {
       QuantizedRows quantized =

@@ -68,9 +68,8 @@ public:
   /// result, so they run in parallel, in one parallel loop, block-major:
   /// a pool whose threads own equal contiguous shares of a loop (mbert's
   /// own) gives thread t block t of every GEMM when rowBlocks is its thread
-  /// count, so each thread writes and then reads the same rows, and no cache
-  /// line of a GEMM's result passes between the cores before the next
-  /// row-wise loop reads it.
+  /// count, so that the next row-wise loops (the row quantization, the next
+  /// GEMM's residual seed) read on each core the rows that core wrote.
   Value build(Value result, ArrayRef<RowTiles> ranges, Value rowBlocks) {
     Value panels = index(llvm::divideCeilSigned(columns, nr));
     if (bounds.columns)

@@ -81,8 +81,8 @@ const char *mbert_dtype_name(int32_t dtype);
 #define MBERT_WORKSPACE_ALIGNMENT 64
 
 /* Thread pools. The generated code splits its parallel loops (GEMM row blocks and column
- * panels, attention heads) into ranges of iterations and hands them to the pool the caller passes; with NULL it
- * runs them on the calling thread. */
+ * panels, attention heads) into ranges of iterations and hands them to the pool the caller
+ * passes; with NULL it runs them on the calling thread. */
 typedef struct mbert_pool mbert_pool_t;
 
 /* The most threads the generated code splits a GEMM's rows among (mbert_pool_t.threads). */
@@ -101,11 +101,11 @@ typedef void (*mbert_task_fn)(void *context, int64_t begin, int64_t end);
 struct mbert_pool {
   int32_t (*parallel_for)(mbert_pool_t *pool, mbert_task_fn task, void *context, int64_t count);
   /* How many threads run a loop's iterations at once (values outside [1,
-   * MBERT_POOL_MAX_THREADS] count as the nearer bound). The generated code splits each GEMM's rows into this many blocks, block-major
-   * in its parallel loop: a pool that gives thread t the t-th of `threads` equal contiguous
-   * shares of every loop's iterations then keeps each row on one thread from loop to loop, so
-   * that the rows one GEMM writes are read by the same core in the next. Any value computes the
-   * same bits; 1 splits no GEMM by rows. */
+   * MBERT_POOL_MAX_THREADS] count as the nearer bound). The generated code splits each GEMM's
+   * rows into this many blocks, block-major in its parallel loop: a pool that gives thread t
+   * the t-th of `threads` equal contiguous shares of every loop's iterations then keeps each
+   * row on one thread from loop to loop, so that the rows one GEMM writes are read by the same
+   * core in the next. Any value computes the same bits; 1 splits no GEMM by rows. */
   int32_t threads;
 };
 

@@ -9,14 +9,15 @@
  * and claims it in chunks; a thread that has finished its share claims chunks from the others'.
  * The fixed shares give a thread the same work in every loop of every run: since the pool sets
  * `threads`, the same block of rows of every GEMM (the generated code splits a GEMM's rows into
- * `threads` blocks, block-major), which the row-wise loops after it then read in the same
- * thread's share; and the same heads of attention. Chunks claimed from one shared counter moved
- * the work between the cores at random. On a two-core AVX-512 VM (AMD Zen 5) two-thread MobileBERT
- * runs got 11-16% faster with the shares (int8 12.5 -> 10.5 ms, f32 22.2 -> 19.8 ms, medians of
- * nine alternating pairs). The stealing keeps what the shared counter was for: equal counts of
- * panels are not equal times when the cores are not (a worker that wakes late, another process
- * on one core), and with fixed shares alone the caller spent 5-6% of a two-thread run waiting
- * for its worker (on the AVX2 machine before). */
+ * `threads` blocks, block-major), which the row quantization after it reads in the same
+ * thread's share (at 128 rows the same rows exactly); and the same heads of attention. Chunks
+ * claimed from one shared counter moved the work between the cores at random. On a two-core
+ * AVX-512 VM (AMD Zen 5) two-thread MobileBERT runs got 11-16% faster with the shares (int8
+ * 12.5 -> 10.5 ms, f32 22.2 -> 19.8 ms, medians of nine alternating pairs). The stealing keeps
+ * what the shared counter was for: equal counts of panels are not equal times when the cores
+ * are not (a worker that wakes late, another process on one core), and with fixed shares alone
+ * the caller spent 5-6% of a two-thread run waiting for its worker (on the AVX2 machine
+ * before). */
 #define _POSIX_C_SOURCE 200809L
 
 #include "mbert_runtime.h"
