@@ -1,11 +1,12 @@
 /* What splitting a GEMM by column panels costs on two threads when the next loop works by rows,
  * against splitting it by rows, on the runtime's pool (runtime/src/pool.c).
  *
- * mbert splits each GEMM by column panels: both threads write every row of its result, and the
- * next loop (another GEMM, or the int8 row quantization) reads whole rows, so each thread reads
- * the half of every row the other wrote and keeps a copy. The next time a thread writes those
- * lines, the other core's copies must first be invalidated. Splitting by rows instead keeps each
- * row on one thread from loop to loop. This measures one pair of loops shaped like MobileBERT's
+ * Split by column panels alone (as mbert did before it split each GEMM's rows into one block
+ * per pool thread), both threads write every row of the result, and the next loop (another
+ * GEMM, or the int8 row quantization) reads whole rows, so each thread reads the half of every
+ * row the other wrote and keeps a copy. The next time a thread writes those lines, the other
+ * core's copies must first be invalidated. Splitting by rows instead keeps each row on one
+ * thread from loop to loop. This measures one pair of loops shaped like MobileBERT's
  * feed-forward up-projection at 128 positions: C[128, 512] = relu(A[128, 128] @ B[128, 512]) in
  * f32, then a loop that reads C row by row.
  *
