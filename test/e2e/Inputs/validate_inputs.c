@@ -102,15 +102,21 @@ int main(void) {
          mbert_model_run(&qa_model, buffers, workspace, QA_WORKSPACE_SIZE, NULL));
   buffers[2] = types;
 
-  mbert_pool_t refusing = {refusing_parallel_for};
+  mbert_pool_t refusing = {refusing_parallel_for, 1};
   report("refusing pool", qa_run(ids, mask, types, start, end, workspace, &refusing));
 
-  mbert_pool_t halving = {halving_parallel_for};
-  poison_outputs();
-  report("halving pool", mbert_model_run(&qa_model, buffers, workspace, QA_WORKSPACE_SIZE,
-                                         &halving));
-  printf("halving pool matches: %s\n",
-         memcmp(start, reference_start, sizeof start) == 0 ? "yes" : "no");
+  /* Any `threads` computes the same bits: 2 splits every GEMM's rows in two blocks, one per
+   * half of the loop; the generated code clamps the others into [1, MBERT_POOL_MAX_THREADS]. */
+  static const int32_t kThreads[] = {2, 0, -7, 1 << 30};
+  for (size_t i = 0; i < sizeof kThreads / sizeof kThreads[0]; ++i) {
+    mbert_pool_t halving = {halving_parallel_for, kThreads[i]};
+    poison_outputs();
+    char label[64];
+    snprintf(label, sizeof label, "halving pool, threads %d", (int)kThreads[i]);
+    report(label, mbert_model_run(&qa_model, buffers, workspace, QA_WORKSPACE_SIZE, &halving));
+    printf("halving pool, threads %d, matches: %s\n", (int)kThreads[i],
+           memcmp(start, reference_start, sizeof start) == 0 ? "yes" : "no");
+  }
 
   mbert_workspace_free(allocation);
   return 0;
