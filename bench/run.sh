@@ -8,7 +8,8 @@
 # two threads pay to hand data to each other (bench/core_handoff.c), what one
 # parallel loop costs on the two-thread pool (bench/pool_overhead.c) and what
 # splitting a GEMM by panels costs against splitting it by rows
-# (bench/split_locality.c); then a markdown table of medians, each engine's
+# (bench/split_locality.c) and the feed-forward chain split by rows against the
+# tensor-parallel split (bench/ffn_split.c); then a markdown table of medians, each engine's
 # GEMM rate as a fraction of the peak of its arithmetic (the model's GEMM
 # multiply-adds from mbert-compile --stats over the median), and the ratio
 # ONNX Runtime / mbert (above 1: mbert is faster). The round medians of each
@@ -57,6 +58,7 @@ measure_peaks 1 2
 print_core_handoff
 print_pool_overhead
 print_split_locality
+print_ffn_split
 echo "(% of peak: the model's GEMM multiply-adds over the median, against the f32 peak for"
 echo "f32 rows and the int8 peak for int8 rows, on as many threads)"
 echo
