@@ -130,7 +130,8 @@ mlir::Value buildStaticReshape(mlir::OpBuilder &b, mlir::Location loc, mlir::Val
 mlir::Value createAdd(mlir::OpBuilder &b, mlir::Location loc, mlir::Value lhs, mlir::Value rhs);
 mlir::Value createMul(mlir::OpBuilder &b, mlir::Location loc, mlir::Value lhs, mlir::Value rhs);
 
-/// max(x, 0); a NaN input stays NaN, as in PyTorch.
+/// max(x, 0); a NaN input stays NaN, as in PyTorch. The sign of a zero
+/// output is left open (fastmath nsz), which x86 needs for one VMAXPS.
 mlir::Value createRelu(mlir::OpBuilder &b, mlir::Location loc, mlir::Value x);
 
 } // namespace mbert

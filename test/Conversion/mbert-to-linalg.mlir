@@ -29,7 +29,7 @@
 // CHECK: vector.fma %[[A0V]], %[[WROW]], %[[ACC0]] : vector<8xf32>
 // CHECK-COUNT-3: vector.fma
 // CHECK: scf.yield
-// CHECK: %[[RELU0:.+]] = arith.maximumf %[[TILE]]#0, %[[ZEROS]] : vector<8xf32>
+// CHECK: %[[RELU0:.+]] = arith.maximumf %[[TILE]]#0, %[[ZEROS]] fastmath<nsz> : vector<8xf32>
 // CHECK: vector.transfer_write %[[RELU0]], %{{.+}}[%{{.+}}, %{{.+}}] : vector<8xf32>, tensor<?x4xf32>
 // The 2-row tail keeps two sets of accumulators (the even and the odd steps
 // of k; the fifth step goes to the first set), summed before the write.
@@ -241,7 +241,7 @@ func.func @no_norm(%x: tensor<2x3x4xf32>, %gamma: tensor<4xf32>, %beta: tensor<4
 // CHECK-COUNT-3: arith.addf
 // CHECK: %[[SCORES:.+]] = vector.transfer_write
 // CHECK: linalg.generic {{.*}} ins(%[[SCORES]] : tensor<1x4xf32>)
-// CHECK: arith.maximumf
+// CHECK: arith.maximumf {{.+}} fastmath<nsz>
 // CHECK: %[[EXPS:.+]] = linalg.generic
 // CHECK: math.exp
 // CHECK: arith.addf {{.+}} fastmath<reassoc>

@@ -91,7 +91,7 @@ func.func @equal_where(%a: tensor<2x3xi64>, %b: tensor<3xi64>, %x: tensor<2x3xf3
 
 // CHECK-LABEL: func.func @relu
 // CHECK: ^bb0(%[[IN:.+]]: f32, %{{.+}}: f32):
-// CHECK: arith.maximumf %[[IN]], %{{.+}} : f32
+// CHECK: arith.maximumf %[[IN]], %{{.+}} fastmath<nsz> : f32
 func.func @relu(%x: tensor<2x3xf32>) -> tensor<2x3xf32> {
   %0 = onnx.Relu %x : (tensor<2x3xf32>) -> tensor<2x3xf32>
   return %0 : tensor<2x3xf32>
@@ -177,7 +177,7 @@ func.func @gemm(%a: tensor<4x3xf32>, %b: tensor<5x4xf32>, %c: tensor<5xf32>) -> 
 // CHECK: %[[MAX_INIT:.+]] = linalg.fill ins(%[[NEG_INF]] : f32) outs(%{{.+}} : tensor<2x3xf32>)
 // CHECK: %[[MAX:.+]] = linalg.generic {indexing_maps = [#[[$ID3]], #[[$DROP_MID]]], iterator_types = ["parallel", "reduction", "parallel"]}
 // CHECK-SAME: outs(%[[MAX_INIT]] : tensor<2x3xf32>)
-// CHECK: arith.maximumf
+// CHECK: arith.maximumf {{.+}} fastmath<nsz>
 // CHECK: %[[EXP:.+]] = linalg.generic {indexing_maps = [#[[$ID3]], #[[$DROP_MID]], #[[$ID3]]], iterator_types = ["parallel", "parallel", "parallel"]}
 // CHECK-SAME: ins(%{{.+}}, %[[MAX]] : tensor<2x5x3xf32>, tensor<2x3xf32>)
 // CHECK: arith.subf

@@ -61,7 +61,7 @@
 // CHECK: arith.subi {{.+}} : vector<8xi32>
 // CHECK: arith.sitofp {{.+}} : vector<8xi32> to vector<8xf32>
 // CHECK: vector.fma
-// CHECK: arith.maximumf
+// CHECK: arith.maximumf {{.+}} fastmath<nsz>
 // CHECK: vector.transfer_write
 func.func @sdot(%x: tensor<8x20xf32>, %w: tensor<2x8x8x4xi8>, %s: tensor<12xf32>, %n: tensor<12xi32>, %b: tensor<12xf32>) -> tensor<8x12xf32> {
   %0 = mbert.linear %x, %w scale(%s, %n) bias(%b) {activation = #mbert.activation<relu>, kernel = #mbert.kernel<sdot, i8 -> i32, mr = 4, nr = 8, kr = 4>} : (tensor<8x20xf32>, tensor<2x8x8x4xi8>, tensor<12xf32>, tensor<12xi32>, tensor<12xf32>) -> tensor<8x12xf32>
