@@ -1,15 +1,16 @@
 /* How two threads should share MobileBERT's feed-forward GEMMs when the weights come from memory
- * every run: split by rows (what mbert does: each thread computes its block of rows of every GEMM,
- * so both threads read every weight) or split the pair of GEMMs the tensor-parallel way (each
- * thread computes half of the up-projection's columns and multiplies them by its half of the
- * down-projection's depth, so each thread reads half of the weights and no weight is read by
- * both; the two partial sums are then added by rows).
- *
- * Split by rows, a thread reads every weight line soon after the other thread did. On a machine
- * whose two cores do not share a last-level cache, that line then comes from the other core's
- * cache rather than from memory. The tensor-parallel split moves activations between the cores
- * instead (each thread reads every row of the block's input, and half of each partial sum), which
- * at 128 rows is a quarter of the bytes of the weights.
+ * every run, and what holds two threads back there. The chain runs
+ *   - on one thread, all 128 rows, and only the first 64 (what each of two threads computes);
+ *   - split by rows, as mbert splits it: each thread computes its block of rows of every GEMM,
+ *     two parallel loops per block, so both threads read every weight;
+ *   - split by rows with no synchronization at all: one parallel loop in which each thread takes
+ *     its rows through all 96 blocks (a row of the chain needs no other row), which is what
+ *     fusing every loop of the chain into one would reach;
+ *   - split the tensor-parallel way: each thread computes half of the up-projection's columns
+ *     and multiplies them by its half of the down-projection's depth, so no weight is read by
+ *     both threads; the two partial sums are then added by rows, and the activations cross
+ *     between the cores instead (each thread reads every row of a block's input, and half of
+ *     each partial sum: at 128 rows a quarter of the bytes of the weights).
  *
  * The chain: 96 blocks, as many as the 24-layer model has, each
  *   y = x + relu(x @ up [128, 512] + b) @ down [512, 128],
@@ -20,10 +21,13 @@
  * AVX-512 (64-byte vectors).
  *
  * Prints one line per way of running the chain: the median milliseconds of one pass (after a
- * warm-up pass) and the largest difference of its output from the one-thread output, relative
- * to the largest output. The two splits take turns, three times each:
+ * warm-up pass) and, for the two-thread ways, the largest difference of the output from the
+ * one-thread output, relative to the largest output. The two-thread ways take turns, three times
+ * each:
  *   ffn_split one_thread MS
+ *   ffn_split one_thread_64_rows MS
  *   ffn_split rows MS DIFFERENCE
+ *   ffn_split rows_unsynchronized MS DIFFERENCE
  *   ffn_split tensor_parallel MS DIFFERENCE
  *
  *   ffn_split [PASSES]     (default 30) */
@@ -194,17 +198,48 @@ static void sum_partials_task(void *context, int64_t begin, int64_t end) {
       }
 }
 
-typedef enum { ONE_THREAD, ROW_SPLIT, TENSOR_PARALLEL } split_t;
+/* Part `part` of the rows through every block of the chain; returns the output buffer. */
+static const float *chain_rows(int64_t part) {
+  int first = (int)part * ROWS / THREADS, end = (int)(part + 1) * ROWS / THREADS;
+  const float *x = input;
+  for (int b = 0; b < BLOCKS; ++b) {
+    float *y = activations[b % 2];
+    up_rows(&blocks[b], x, first, end);
+    down_rows(&blocks[b], x, y, first, end);
+    x = y;
+  }
+  return x;
+}
+
+static void unsynchronized_rows_task(void *context, int64_t begin, int64_t end) {
+  (void)context;
+  for (int64_t part = begin; part < end; ++part)
+    chain_rows(part);
+}
+
+typedef enum {
+  ONE_THREAD,
+  ONE_THREAD_FIRST_ROWS,
+  ROW_SPLIT,
+  UNSYNCHRONIZED_ROWS,
+  TENSOR_PARALLEL
+} split_t;
 
 /* One pass of the chain; returns the output buffer. */
 static const float *run_chain(mbert_pool_t *pool, split_t split) {
+  if (split == ONE_THREAD_FIRST_ROWS)
+    return chain_rows(0);
+  if (split == UNSYNCHRONIZED_ROWS) {
+    pool->parallel_for(pool, unsynchronized_rows_task, NULL, THREADS);
+    return activations[(BLOCKS - 1) % 2];
+  }
   const float *x = input;
   for (int b = 0; b < BLOCKS; ++b) {
     float *y = activations[b % 2];
     chain_state_t state = {b, x, y};
     if (split == ONE_THREAD) {
-      rows_up_task(&state, 0, THREADS);
-      rows_down_task(&state, 0, THREADS);
+      up_rows(&blocks[b], x, 0, ROWS);
+      down_rows(&blocks[b], x, y, 0, ROWS);
     } else if (split == ROW_SPLIT) {
       pool->parallel_for(pool, rows_up_task, &state, THREADS);
       pool->parallel_for(pool, rows_down_task, &state, THREADS);
@@ -278,10 +313,13 @@ int main(int argc, char **argv) {
    * one-thread chain is therefore timed after a whole untimed measurement. */
   median_ms(pool, ONE_THREAD, passes);
   printf("ffn_split one_thread %.2f\n", median_ms(pool, ONE_THREAD, passes));
+  printf("ffn_split one_thread_64_rows %.2f\n", median_ms(pool, ONE_THREAD_FIRST_ROWS, passes));
   static const struct {
     split_t split;
     const char *name;
-  } splits[] = {{ROW_SPLIT, "rows"}, {TENSOR_PARALLEL, "tensor_parallel"}};
+  } splits[] = {{ROW_SPLIT, "rows"},
+                {UNSYNCHRONIZED_ROWS, "rows_unsynchronized"},
+                {TENSOR_PARALLEL, "tensor_parallel"}};
   for (int round = 0; round < 3; ++round)
     for (size_t s = 0; s < sizeof splits / sizeof splits[0]; ++s) {
       double ms = median_ms(pool, splits[s].split, passes);

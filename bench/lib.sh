@@ -84,15 +84,15 @@ print_split_locality() {
     END { printf "a 128 x 128 x 512 f32 GEMM and a loop reading its rows, us: one thread %s + %s; two threads, GEMM split by panels %s + %s, by rows %s + %s\n", gemm["one_thread"], consumer["one_thread"], gemm["columns"], consumer["columns"], gemm["rows"], consumer["rows"] }'
 }
 
-# Prints the feed-forward chain (96 blocks, weights from memory) on two threads split by rows, as
-# mbert splits it, against the tensor-parallel split, in which no weight is read by both threads
-# (bench/ffn_split.c).
+# Prints the feed-forward chain (96 blocks, weights from memory) in C on one thread (128 rows, and
+# 64) and on two split by rows as mbert splits it, by rows with no synchronization, and the
+# tensor-parallel way, in which no weight is read by both threads (bench/ffn_split.c).
 print_ffn_split() {
   clang-22 -O2 -march=native -pthread -I"$root/runtime/include" "$root/bench/ffn_split.c" \
     "$build/lib/x86_64-linux-gnu/libmbert_runtime.a" -lm -o "$work/ffn_split"
   "$work/ffn_split" | awk '
     $1 == "ffn_split" { times[$2] = times[$2] sep[$2] $3; sep[$2] = ", " }
-    END { printf "the feed-forward chain (C, 96 blocks, 128 rows), ms: one thread %s; two threads split by rows %s, tensor-parallel %s\n", times["one_thread"], times["rows"], times["tensor_parallel"] }'
+    END { printf "the feed-forward chain in C (96 blocks, 128 rows), ms: one thread %s (64 rows: %s); two threads split by rows %s, by rows unsynchronized %s, tensor-parallel %s\n", times["one_thread"], times["one_thread_64_rows"], times["rows"], times["rows_unsynchronized"], times["tensor_parallel"] }'
 }
 
 # The round trip of a cache line between two threads now, in ns (bench/core_handoff.c, built by

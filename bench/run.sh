@@ -8,8 +8,8 @@
 # two threads pay to hand data to each other (bench/core_handoff.c), what one
 # parallel loop costs on the two-thread pool (bench/pool_overhead.c) and what
 # splitting a GEMM by panels costs against splitting it by rows
-# (bench/split_locality.c) and the feed-forward chain split by rows against the
-# tensor-parallel split (bench/ffn_split.c); then a markdown table of medians, each engine's
+# (bench/split_locality.c) and the feed-forward chain on one and two threads, split
+# three ways (bench/ffn_split.c); then a markdown table of medians, each engine's
 # GEMM rate as a fraction of the peak of its arithmetic (the model's GEMM
 # multiply-adds from mbert-compile --stats over the median), and the ratio
 # ONNX Runtime / mbert (above 1: mbert is faster). The round medians of each
