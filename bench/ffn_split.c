@@ -58,8 +58,6 @@ static float *activations[2];    /* [ROWS, HIDDEN], the chain's ping-pong */
 static float *expanded;          /* [ROWS, INTERMEDIATE] */
 static float *partials[THREADS]; /* [ROWS, HIDDEN] per thread */
 static float *reference_output;
-static volatile float sink;
-
 static float random_float(unsigned *state) {
   *state = *state * 1664525u + 1013904223u;
   return (float)(*state >> 8) / (float)(1u << 24) - 0.5f;
@@ -75,8 +73,8 @@ static float *allocate(size_t floats) {
 }
 
 /* Rows [first, first + 8) of lhs (row stride lhs_stride), columns [depth_first, depth_first +
- * depth), times the same depth steps of one packed panel, into the panel's 32
- * columns of out (row stride out_stride). Step s of tile `tile` of `tiles` also asks for group
+ * depth), times the same depth steps of one packed panel, into the panel's 32 columns of out
+ * (row stride out_stride). Step s of tile `tile` of `tiles` also asks for group
  * (tile * depth + s) / tiles of the next panel (mbert's spread), into L2. */
 static void tile_8x32(const float *lhs, int lhs_stride, const float *panel, int depth_first,
                       int depth, const float *next_panel, int tile, int tiles, float *out,
@@ -326,7 +324,6 @@ int main(int argc, char **argv) {
       double difference = largest_relative_difference(run_chain(pool, splits[s].split));
       printf("ffn_split %s %.2f %.1e\n", splits[s].name, ms, difference);
     }
-  sink = activations[0][0];
   mbert_pool_destroy(pool);
   return 0;
 }
