@@ -38,6 +38,17 @@ using namespace mlir;
 
 namespace {
 
+/// A call of a kernel outlined from a parallel loop: its iteration range
+/// and its other arguments, which the pool's task reads back from the
+/// context array.
+struct ParallelCall {
+  LLVM::CallOp call;
+  LLVM::LLVMFuncOp kernel;
+  mbert::model::IterationRange range;
+  SmallVector<Value> captures;
+};
+
+
 class Dispatcher {
 public:
   explicit Dispatcher(LLVM::LLVMFuncOp entry)
@@ -45,6 +56,21 @@ public:
         pointerType(LLVM::LLVMPointerType::get(entry.getContext())),
         indexType(IntegerType::get(entry.getContext(), 64)),
         statusType(IntegerType::get(entry.getContext(), 32)) {}
+
+  /// The call as a ParallelCall when it calls a kernel with an iteration
+  /// range whose other arguments each fit a pointer-sized slot.
+  std::optional<ParallelCall> getParallelCall(ModuleOp module, LLVM::CallOp call) {
+    auto kernel = dyn_cast_or_null<LLVM::LLVMFuncOp>(
+        call.getCallee() ? module.lookupSymbol(*call.getCallee()) : nullptr);
+    std::optional<mbert::model::IterationRange> range =
+        kernel ? mbert::model::getIterationRange(kernel) : std::nullopt;
+    if (!range)
+      return std::nullopt;
+    std::optional<SmallVector<Value>> captures = getCaptures(call, *range);
+    if (!captures)
+      return std::nullopt;
+    return ParallelCall{call, kernel, *range, std::move(*captures)};
+  }
 
   /// The arguments of a call of a parallel kernel other than its iteration
   /// range, when each fits a pointer-sized slot.
@@ -80,21 +106,68 @@ public:
     Value first = call.getArgOperands()[range.begin];
     SmallVector<Value> slots(captures);
     slots.push_back(first);
-    for (auto [index, capture] : llvm::enumerate(slots)) {
-      Value slotValue =
-          capture.getType() == pointerType
-              ? capture
-              : LLVM::IntToPtrOp::create(builder, loc, pointerType, capture).getResult();
-      LLVM::StoreOp::create(builder, loc, slotValue, getSlot(loc, contextArray, index));
-    }
+    storeSlots(loc, slots);
     Value task = LLVM::AddressOfOp::create(builder, loc, getTask(kernel, range));
     Value count = LLVM::SubOp::create(builder, loc, call.getArgOperands()[range.end], first);
+    callParallelFor(call, task, count);
+  }
+
+  /// Replaces `region`, whose calls are `members`, by one dispatch of its
+  /// `threads` slots. The context holds the thread count, then for each
+  /// member its iteration count, its first iteration and its captures.
+  void dispatchRegion(mbert::model::ParallelRegionOp region, ArrayRef<ParallelCall> members) {
+    Location loc = region.getLoc();
+    // What the calls' ranges are computed from goes first.
+    Block &body = region.getBody().front();
+    for (Operation &op : llvm::make_early_inc_range(body))
+      if (!isa<LLVM::CallOp>(op))
+        op.moveBefore(region);
+    builder.setInsertionPoint(region);
+    SmallVector<Value> slots = {region.getThreads()};
+    for (ParallelCall member : members) {
+      ValueRange operands = member.call.getArgOperands();
+      Value first = operands[member.range.begin];
+      slots.push_back(LLVM::SubOp::create(builder, loc, operands[member.range.end], first));
+      slots.push_back(first);
+      llvm::append_range(slots, member.captures);
+    }
+    storeSlots(loc, slots);
+    Value task = LLVM::AddressOfOp::create(builder, loc, getRegionTask(loc, members));
+    callParallelFor(region, task, region.getThreads());
+  }
+
+  /// Context slots a region's dispatch needs.
+  static size_t getRegionSlots(ArrayRef<ParallelCall> members) {
+    size_t slots = 1;
+    for (ParallelCall member : members)
+      slots += 2 + member.captures.size();
+    return slots;
+  }
+
+private:
+  /// Stores `values` into the context array's first slots, as pointers.
+  void storeSlots(Location loc, ValueRange values) {
+    for (auto [index, value] : llvm::enumerate(values)) {
+      Value slotValue =
+          value.getType() == pointerType
+              ? value
+              : LLVM::IntToPtrOp::create(builder, loc, pointerType, value).getResult();
+      LLVM::StoreOp::create(builder, loc, slotValue, getSlot(loc, contextArray, index));
+    }
+  }
+
+  /// Replaces `op` by NAME_parallel_for(pool, task, context, count), which
+  /// returns MBERT_ERROR_POOL_FAILED from the entry point when the pool
+  /// fails.
+  void callParallelFor(Operation *op, Value task, Value count) {
+    Location loc = op->getLoc();
+    builder.setInsertionPoint(op);
     Value status = LLVM::CallOp::create(builder, loc, getParallelFor(),
                                         ValueRange{getPool(), task, contextArray, count})
                        .getResult();
-    Block *before = call->getBlock();
-    Block *after = before->splitBlock(std::next(call->getIterator()));
-    call.erase();
+    Block *before = op->getBlock();
+    Block *after = before->splitBlock(std::next(op->getIterator()));
+    op->erase();
     builder.setInsertionPointToEnd(before);
     Value ok = LLVM::ConstantOp::create(builder, loc, statusType,
                                         builder.getI32IntegerAttr(MBERT_OK));
@@ -102,7 +175,68 @@ public:
     LLVM::CondBrOp::create(builder, loc, failed, getPoolFailedBlock(), after);
   }
 
-private:
+  /// Reads slot `index` of `context` back as a value of `type`.
+  Value readSlot(Location loc, Value context, int64_t index, Type type) {
+    Value slot = LLVM::LoadOp::create(builder, loc, pointerType, getSlot(loc, context, index));
+    return type == pointerType ? slot
+                               : LLVM::PtrToIntOp::create(builder, loc, type, slot).getResult();
+  }
+
+  /// @NAME_regionN_task(context, begin, end): for each slot b in [begin,
+  /// end), each member's kernel on iterations [first + n * b / T, first + n
+  /// * (b + 1) / T) of its n, in the members' order.
+  LLVM::LLVMFuncOp getRegionTask(Location loc, ArrayRef<ParallelCall> members) {
+    OpBuilder::InsertionGuard guard(builder);
+    builder.setInsertionPoint(entry);
+    auto type = LLVM::LLVMFunctionType::get(LLVM::LLVMVoidType::get(builder.getContext()),
+                                            {pointerType, indexType, indexType});
+    auto task = LLVM::LLVMFuncOp::create(
+        builder, loc, (entry.getName() + "_region" + Twine(regionTasks++) + "_task").str(), type,
+        LLVM::Linkage::Internal);
+    Block *body = task.addEntryBlock(builder);
+    Block *header = task.addBlock(), *slotBody = task.addBlock(), *exit = task.addBlock();
+    Value slot = header->addArgument(indexType, loc);
+    Value context = body->getArgument(0), end = body->getArgument(2);
+
+    builder.setInsertionPointToStart(body);
+    Value threads = readSlot(loc, context, 0, indexType);
+    LLVM::BrOp::create(builder, loc, ValueRange{body->getArgument(1)}, header);
+
+    builder.setInsertionPointToStart(header);
+    Value more = LLVM::ICmpOp::create(builder, loc, LLVM::ICmpPredicate::slt, slot, end);
+    LLVM::CondBrOp::create(builder, loc, more, slotBody, exit);
+
+    builder.setInsertionPointToStart(slotBody);
+    Value one = LLVM::ConstantOp::create(builder, loc, indexType, builder.getI64IntegerAttr(1));
+    Value nextSlot = LLVM::AddOp::create(builder, loc, slot, one);
+    int64_t next = 1;
+    for (ParallelCall member : members) {
+      Value count = readSlot(loc, context, next++, indexType);
+      Value first = readSlot(loc, context, next++, indexType);
+      auto boundary = [&](Value at) -> Value {
+        Value share = LLVM::UDivOp::create(builder, loc,
+                                           LLVM::MulOp::create(builder, loc, count, at), threads);
+        return LLVM::AddOp::create(builder, loc, first, share);
+      };
+      Value begin = boundary(slot), stop = boundary(nextSlot);
+      SmallVector<Value> arguments;
+      for (auto [index, parameterType] :
+           llvm::enumerate(member.kernel.getFunctionType().getParams())) {
+        if (index == member.range.begin || index == member.range.end) {
+          arguments.push_back(index == member.range.begin ? begin : stop);
+          continue;
+        }
+        arguments.push_back(readSlot(loc, context, next++, parameterType));
+      }
+      LLVM::CallOp::create(builder, loc, member.kernel, arguments);
+    }
+    LLVM::BrOp::create(builder, loc, ValueRange{nextSlot}, header);
+
+    builder.setInsertionPointToStart(exit);
+    LLVM::ReturnOp::create(builder, loc, ValueRange());
+    return task;
+  }
+
   /// One block of the entry point that returns MBERT_ERROR_POOL_FAILED.
   Block *getPoolFailedBlock() {
     if (poolFailed)
@@ -139,13 +273,8 @@ private:
     Block *body = task.addEntryBlock(builder);
     builder.setInsertionPointToStart(body);
     Value context = body->getArgument(0);
-    auto readSlot = [&](int64_t index, Type type) -> Value {
-      Value slot = LLVM::LoadOp::create(builder, loc, pointerType, getSlot(loc, context, index));
-      return type == pointerType ? slot
-                                 : LLVM::PtrToIntOp::create(builder, loc, type, slot).getResult();
-    };
     ArrayRef<Type> parameterTypes = kernel.getFunctionType().getParams();
-    Value first = readSlot(parameterTypes.size() - 2, indexType);
+    Value first = readSlot(loc, context, parameterTypes.size() - 2, indexType);
     SmallVector<Value> arguments;
     int64_t slot = 0;
     for (auto [index, type] : llvm::enumerate(parameterTypes)) {
@@ -154,7 +283,7 @@ private:
         arguments.push_back(LLVM::AddOp::create(builder, loc, first, offset));
         continue;
       }
-      arguments.push_back(readSlot(slot++, type));
+      arguments.push_back(readSlot(loc, context, slot++, type));
     }
     LLVM::CallOp::create(builder, loc, kernel, arguments);
     LLVM::ReturnOp::create(builder, loc, ValueRange());
@@ -208,6 +337,7 @@ private:
   Value contextArray;
   LLVM::LLVMFuncOp parallelFor;
   Block *poolFailed = nullptr;
+  unsigned regionTasks = 0;
 };
 
 struct DispatchParallelKernelsPass
@@ -220,28 +350,36 @@ struct DispatchParallelKernelsPass
     if (!entry || entry.isExternal())
       return;
     Dispatcher dispatcher(entry);
-    struct Dispatch {
-      LLVM::CallOp call;
-      LLVM::LLVMFuncOp kernel;
-      mbert::model::IterationRange range;
-      SmallVector<Value> captures;
-    };
-    SmallVector<Dispatch> dispatches;
+    SmallVector<ParallelCall> dispatches;
+    SmallVector<std::pair<mbert::model::ParallelRegionOp, SmallVector<ParallelCall>>> regions;
     size_t slots = 0;
-    entry.walk([&](LLVM::CallOp call) {
-      auto kernel = dyn_cast_or_null<LLVM::LLVMFuncOp>(
-          call.getCallee() ? module.lookupSymbol(*call.getCallee()) : nullptr);
-      std::optional<mbert::model::IterationRange> range =
-          kernel ? mbert::model::getIterationRange(kernel) : std::nullopt;
-      if (!range)
-        return;
-      if (std::optional<SmallVector<Value>> captures = dispatcher.getCaptures(call, *range)) {
-        // One slot more: the first iteration.
-        slots = std::max(slots, captures->size() + 1);
-        dispatches.push_back({call, kernel, *range, std::move(*captures)});
+    WalkResult walk = entry.walk<WalkOrder::PreOrder>([&](Operation *op) {
+      if (auto region = dyn_cast<mbert::model::ParallelRegionOp>(op)) {
+        SmallVector<ParallelCall> members;
+        for (auto call : region.getBody().front().getOps<LLVM::CallOp>()) {
+          std::optional<ParallelCall> member = dispatcher.getParallelCall(module, call);
+          if (!member) {
+            call.emitError("a parallel region may call only kernels with an iteration range "
+                           "whose other arguments are pointers or indices");
+            return WalkResult::interrupt();
+          }
+          members.push_back(std::move(*member));
+        }
+        slots = std::max(slots, Dispatcher::getRegionSlots(members));
+        regions.emplace_back(region, std::move(members));
+        return WalkResult::skip();
       }
+      if (auto call = dyn_cast<LLVM::CallOp>(op))
+        if (std::optional<ParallelCall> parallelCall = dispatcher.getParallelCall(module, call)) {
+          // One slot more: the first iteration.
+          slots = std::max(slots, parallelCall->captures.size() + 1);
+          dispatches.push_back(std::move(*parallelCall));
+        }
+      return WalkResult::advance();
     });
-    if (dispatches.empty())
+    if (walk.wasInterrupted())
+      return signalPassFailure();
+    if (dispatches.empty() && regions.empty())
       return;
     SmallVector<BlockArgument> pools =
         mbert::model::getEntryArguments(entry, mbert::model::EntryArgumentKind::Pool);
@@ -252,8 +390,11 @@ struct DispatchParallelKernelsPass
       return signalPassFailure();
     }
     dispatcher.createContextArray(slots);
-    for (Dispatch &dispatch : dispatches)
+    for (ParallelCall &dispatch : dispatches)
       dispatcher.dispatch(dispatch.call, dispatch.kernel, dispatch.range, dispatch.captures);
+    for (auto &[region, members] : regions)
+      dispatcher.dispatchRegion(region, members);
+    dispatchedRegions += regions.size();
     dispatchedCalls += dispatches.size();
   }
 };

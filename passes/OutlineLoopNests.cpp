@@ -128,10 +128,22 @@ struct OutlineLoopNestsPass : mbert::impl::OutlineLoopNestsPassBase<OutlineLoopN
       module.emitError("outline-loop-nests needs the mbert entry function with a single block");
       return signalPassFailure();
     }
+    // Loop nests of the entry block, and those of its parallel regions,
+    // whose kernels run in turn within each of the region's slots.
     SmallVector<Operation *> nests;
-    for (Operation &op : entry.getBody().front())
+    DenseMap<Operation *, SmallVector<Operation *>> regionNests;
+    for (Operation &op : entry.getBody().front()) {
       if (isa<scf::ForOp, scf::ForallOp>(op))
         nests.push_back(&op);
+      if (auto region = dyn_cast<mbert::model::ParallelRegionOp>(op))
+        for (Operation &loop : region.getBody().front()) {
+          nests.push_back(&loop);
+          regionNests[region].push_back(&loop);
+        }
+    }
+    // The nests that became kernels with an iteration range (compared by
+    // address only: they are erased as they are outlined).
+    DenseSet<Operation *> splitNests;
     IRRewriter builder(&getContext());
     SymbolTable symbols(module);
     auto noInline = builder.getArrayAttr({builder.getStringAttr("noinline")});
@@ -192,7 +204,21 @@ struct OutlineLoopNestsPass : mbert::impl::OutlineLoopNestsPassBase<OutlineLoopN
       }
       builder.setInsertionPoint(nest);
       func::CallOp::create(builder, nest->getLoc(), kernel, callOperands);
+      if (tripCount)
+        splitNests.insert(nest);
       nest->erase();
+    }
+    // A region runs kernels with iteration ranges only; if one of its loops
+    // did not become one, its ops run in turn like any others.
+    for (auto region : llvm::make_early_inc_range(
+             entry.getBody().front().getOps<mbert::model::ParallelRegionOp>())) {
+      if (llvm::all_of(regionNests[region],
+                       [&](Operation *nest) { return splitNests.contains(nest); }))
+        continue;
+      Block &body = region.getBody().front();
+      entry.getBody().front().getOperations().splice(region->getIterator(),
+                                                     body.getOperations());
+      region->erase();
     }
   }
 };

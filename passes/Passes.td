@@ -496,6 +496,26 @@ def FlattenConstantGlobalsPass : Pass<"mbert-flatten-constant-globals", "mlir::M
   let dependentDialects = ["mlir::LLVM::LLVMDialect"];
 }
 
+def FormParallelRegionsPass : Pass<"mbert-form-parallel-regions", "mlir::ModuleOp"> {
+  let summary = "Run consecutive row-partitioned parallel loops with one barrier";
+  let description = [{
+    Runs on bufferized IR, before mbert-plan-memory. Consecutive parallel
+    loops of the entry block (`scf.forall`) that carry the same
+    `#mbert.row_partition`, with iteration counts of `mbert.pool_threads`
+    times a whole number, go into one `mbert.parallel_region`: on the thread
+    pool, slot b of the region runs block b of each loop in turn, and
+    threads wait for each other only at the region's end. Ops between the
+    loops that touch no memory (constants, views) and allocations move
+    before the region; anything else ends a run. Buffers the region's loops
+    touch are then all live across the whole region in the memory plan.
+  }];
+  let statistics = [
+    Statistic<"regions", "regions", "Parallel regions formed">,
+    Statistic<"loopsInRegions", "loops-in-regions", "Parallel loops put into regions">
+  ];
+  let dependentDialects = ["mlir::arith::ArithDialect", "mbert::model::MBertDialect"];
+}
+
 def DispatchParallelKernelsPass : Pass<"mbert-dispatch-parallel-kernels", "mlir::ModuleOp"> {
   let summary = "Run the kernels of parallel loop nests on the caller's thread pool";
   let description = [{
@@ -506,10 +526,16 @@ def DispatchParallelKernelsPass : Pass<"mbert-dispatch-parallel-kernels", "mlir:
     `pool->parallel_for` with a task that unpacks the kernel's buffers from a
     stack array, or, when the caller passed no pool, one call of that task on
     the whole range. Iterations write disjoint outputs, each computed in a
-    fixed order, so any split computes the same bits.
+    fixed order, so any split computes the same bits. An
+    `mbert.parallel_region` of T threads becomes one call of
+    `pool->parallel_for` over T slots, slot b calling each of the region's
+    kernels in turn on block b of its range (iterations [n * b / T, n * (b +
+    1) / T) of a range of n).
   }];
   let statistics = [
-    Statistic<"dispatchedCalls", "dispatched-calls", "Kernel calls handed to the thread pool">
+    Statistic<"dispatchedCalls", "dispatched-calls", "Kernel calls handed to the thread pool">,
+    Statistic<"dispatchedRegions", "dispatched-regions",
+              "Parallel regions handed to the thread pool">
   ];
   let dependentDialects = ["mlir::LLVM::LLVMDialect"];
 }

@@ -126,6 +126,7 @@ void buildLinalgToLLVMPipeline(OpPassManager &pm, const PipelineOptions &) {
   // Sequential loops inside the nests allocate block temporaries inside the
   // loop; the planner places only allocations at the top of the entry point.
   addUpstreamPasses(pm, "func.func(buffer-loop-hoisting)");
+  pm.addPass(createFormParallelRegionsPass());
   pm.addPass(createPlanMemoryPass());
   pm.addNestedPass<func::FuncOp>(createLowerStridedCopiesPass());
   addUpstreamPasses(pm, "func.func(convert-linalg-to-loops)");

@@ -94,6 +94,14 @@ LogicalResult MicroKernelAttr::verify(function_ref<InFlightDiagnostic()> emitErr
   return success();
 }
 
+LogicalResult RowPartitionAttr::verify(function_ref<InFlightDiagnostic()> emitError,
+                                       int64_t rows, int64_t tileRows) {
+  if (rows < 1 || tileRows < 1 || tileRows > rows)
+    return emitError() << "row partition needs 1 <= tile_rows <= rows, got rows = " << rows
+                       << ", tile_rows = " << tileRows;
+  return success();
+}
+
 int64_t MicroKernelAttr::getDepthPerStep() {
   switch (getInstruction()) {
   // SDOT and SMMLA read 16 bytes of an input row at once: four depth groups

@@ -18,4 +18,12 @@
 #define GET_OP_CLASSES
 #include "dialects/MBert/MBertOps.h.inc"
 
+namespace mbert::model {
+
+/// The attribute of a parallel loop (an scf.forall) that holds its
+/// RowPartitionAttr.
+inline constexpr llvm::StringLiteral kRowPartitionAttrName = "mbert.row_partition";
+
+} // namespace mbert::model
+
 #endif // MBERT_DIALECTS_MBERT_MBERTOPS_H

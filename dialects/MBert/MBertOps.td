@@ -195,6 +195,27 @@ def MBert_MicroKernelAttr : AttrDef<MBert_Dialect, "MicroKernel"> {
   }];
 }
 
+def MBert_RowPartitionAttr : AttrDef<MBert_Dialect, "RowPartition"> {
+  let mnemonic = "row_partition";
+  let summary = "how a parallel loop's iterations divide the rows of the buffers it touches";
+  let description = [{
+    On a one-dimensional `scf.forall` of `T * m` iterations, T being
+    `mbert.pool_threads`: iterations [b * m, (b + 1) * m) read and write
+    only rows [start(b), start(b + 1)) of each buffer the loop touches that
+    is not a constant, where start(b) = (b * (rows / tile_rows) / T) *
+    tile_rows and the last block ends at `rows`. The GEMM of a linear, split
+    into T blocks of whole row tiles, is such a loop.
+
+    Two such loops with the same partition that run one after the other
+    need no barrier between them when thread b runs block b of both: what
+    block b of the second reads of the first's results, block b of the
+    first wrote (`mbert-form-parallel-regions`).
+  }];
+  let parameters = (ins "int64_t":$rows, "int64_t":$tile_rows);
+  let assemblyFormat = "`<` `rows` `=` $rows `,` `tile_rows` `=` $tile_rows `>`";
+  let genVerifyDecl = 1;
+}
+
 class MBert_Op<string mnemonic, list<Trait> traits = []>
     : Op<MBert_Dialect, mnemonic, !listconcat(traits, [Pure])>;
 
@@ -385,6 +406,28 @@ def MBert_PoolThreadsOp : MBert_Op<"pool_threads"> {
   }];
   let results = (outs Index:$result);
   let assemblyFormat = "attr-dict";
+}
+
+
+def MBert_ParallelRegionOp : Op<MBert_Dialect, "parallel_region",
+    [SingleBlock, NoTerminator, RecursiveMemoryEffects]> {
+  let summary = "row-partitioned parallel loops that run with one barrier, at the end";
+  let description = [{
+    Holds two or more parallel loops (later, calls of the kernels outlined
+    from them) that carry the same `#mbert.row_partition`, in program order.
+    `threads` is the T of that partition: the region runs T slots in
+    parallel, slot b running block b of every loop in turn, so that no
+    thread waits for another between two of the loops. Every buffer a loop
+    of the region touches stays live for the whole region (the memory plan
+    shares no bytes between them), so no slot writes what another still
+    reads.
+
+    `mbert-form-parallel-regions` makes it; `mbert-dispatch-parallel-kernels`
+    turns it into one call of the thread pool.
+  }];
+  let arguments = (ins I64:$threads);
+  let regions = (region SizedRegion<1>:$body);
+  let assemblyFormat = "`threads` `(` $threads `)` $body attr-dict";
 }
 
 #endif // MBERT_MBERT_OPS

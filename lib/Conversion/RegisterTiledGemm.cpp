@@ -685,6 +685,7 @@ Value buildGemm(OpBuilder &b, Location loc, Value lhs, const QuantizedRows *quan
   GemmKernelBuilder builder(b, loc, kernel, lhs, quantized, lhsRowScale, rhs, columns, depth,
                             bounds, buildSeed, relu);
   auto index = [&](int64_t value) { return builder.index(value); };
+  bool blocksPerThread = static_cast<bool>(rowBlocks);
   if (!rowBlocks)
     rowBlocks = index(1);
   int64_t tileRows = kernel.getMr();
@@ -696,7 +697,15 @@ Value buildGemm(OpBuilder &b, Location loc, Value lhs, const QuantizedRows *quan
       ranges.push_back({index(0), index(fullTileRows), tileRows});
     if (fullTileRows < rows)
       ranges.push_back({index(fullTileRows), index(rows), rows - fullTileRows});
-    return builder.build(result, ranges, rowBlocks);
+    Value product = builder.build(result, ranges, rowBlocks);
+    // Blocks of rows fixed at compile time, one per thread: the loop's
+    // partition of its buffers' rows. (The rows of a quantized left-hand
+    // side may be stored in pairs, which the partition does not describe.)
+    if (blocksPerThread && !quantized)
+      product.getDefiningOp()->setAttr(
+          model::kRowPartitionAttrName,
+          model::RowPartitionAttr::get(b.getContext(), rows, ranges.front().tileRows));
+    return product;
   }
   // Whole tiles up to the last multiple of mr, then at most one tile that
   // ends at the last row (or starts at row 0 when there are fewer rows than

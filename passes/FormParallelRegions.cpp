@@ -1,0 +1,143 @@
+//===- FormParallelRegions.cpp - row-partitioned loops without barriers ---===//
+//
+// Every parallel loop of the entry point is a call of the thread pool, which
+// returns once all of the loop's iterations are done: a barrier. Between two
+// GEMMs split into the same blocks of rows, one block per thread
+// (#mbert.row_partition), that barrier orders nothing: block b of the second
+// reads, of what the first wrote, only block b's rows, which block b of the
+// first wrote. Running block b of both on one thread, in turn, gives the same
+// results with one barrier less.
+//
+// This pass puts each run of two or more such loops that follow one another
+// in the entry block into an mbert.parallel_region. Ops between them that
+// neither read nor write memory (constants, views, allocations) move before
+// the region. The memory plan then keeps every buffer the region touches live
+// for the whole region, since uses inside a region count at the region: no
+// two of them share bytes, so no slot of the region writes bytes that another
+// slot may still be reading.
+//
+// A loop belongs to a run only if its iteration count is T * m with T the
+// mbert.pool_threads that the partition's blocks are counted in.
+//
+//===----------------------------------------------------------------------===//
+
+#include "dialects/MBert/MBertOps.h"
+#include "mbert/ModelSignature.h"
+#include "passes/Passes.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Interfaces/SideEffectInterfaces.h"
+
+namespace mbert {
+#define GEN_PASS_DEF_FORMPARALLELREGIONSPASS
+#include "passes/Passes.h.inc"
+} // namespace mbert
+
+using namespace mlir;
+
+namespace {
+
+namespace model = mbert::model;
+
+/// A loop a region can take: a one-dimensional scf.forall from 0 by 1 with
+/// a #mbert.row_partition, whose count multiplies an mbert.pool_threads.
+struct PartitionedLoop {
+  model::RowPartitionAttr partition;
+  /// The pool_threads the count multiplies: the partition's T.
+  Value threads;
+};
+
+std::optional<PartitionedLoop> getPartitionedLoop(Operation *op) {
+  auto loop = dyn_cast<scf::ForallOp>(op);
+  if (!loop || loop.getRank() != 1 || !loop.getResults().empty())
+    return std::nullopt;
+  auto partition = loop->getAttrOfType<model::RowPartitionAttr>(model::kRowPartitionAttrName);
+  if (!partition || !isConstantIntValue(loop.getMixedLowerBound()[0], 0) ||
+      !isConstantIntValue(loop.getMixedStep()[0], 1))
+    return std::nullopt;
+  auto count = dyn_cast_if_present<Value>(loop.getMixedUpperBound()[0]);
+  auto product = count ? count.getDefiningOp<arith::MulIOp>() : arith::MulIOp();
+  if (!product)
+    return std::nullopt;
+  for (Value factor : product->getOperands())
+    if (factor.getDefiningOp<model::PoolThreadsOp>())
+      return PartitionedLoop{partition, factor};
+  return std::nullopt;
+}
+
+/// Ops that may move before a region from between two of its loops: they
+/// touch no memory the loops could write, and only allocate.
+bool canMoveBeforeRegion(Operation &op) {
+  if (op.getNumRegions() != 0)
+    return false;
+  return isa<memref::AllocOp>(op) || isMemoryEffectFree(&op);
+}
+
+/// Wraps `loops` (two or more, in block order) into one region of
+/// `threads` slots, after moving `between`, the ops among them, before the
+/// first.
+void formRegion(ArrayRef<Operation *> loops, ArrayRef<Operation *> between, Value threads) {
+  Operation *first = loops.front();
+  for (Operation *op : between)
+    op->moveBefore(first);
+  OpBuilder builder(first);
+  Location loc = first->getLoc();
+  Value threadCount =
+      arith::IndexCastOp::create(builder, loc, builder.getI64Type(), threads).getResult();
+  auto region = model::ParallelRegionOp::create(builder, loc, threadCount);
+  Block *body = builder.createBlock(&region.getBody());
+  for (Operation *loop : loops)
+    loop->moveBefore(body, body->end());
+}
+
+struct FormParallelRegionsPass
+    : mbert::impl::FormParallelRegionsPassBase<FormParallelRegionsPass> {
+  void runOnOperation() override {
+    ModuleOp module = getOperation();
+    auto entry = dyn_cast_or_null<func::FuncOp>(mbert::lookupEntryFunction(module));
+    if (!entry || !entry.getBody().hasOneBlock()) {
+      module.emitError("form-parallel-regions needs the mbert entry function with a single "
+                       "block");
+      return signalPassFailure();
+    }
+    // The run's loops, the ops between them, and those after its last loop
+    // so far (which move only if another loop joins the run).
+    SmallVector<Operation *> loops, between, pending;
+    model::RowPartitionAttr runPartition;
+    Value runThreads;
+    auto closeRun = [&] {
+      if (loops.size() >= 2) {
+        formRegion(loops, between, runThreads);
+        ++regions;
+        loopsInRegions += loops.size();
+      }
+      loops.clear();
+      between.clear();
+      pending.clear();
+      runPartition = {};
+    };
+    for (Operation &op : llvm::make_early_inc_range(entry.getBody().front())) {
+      if (std::optional<PartitionedLoop> loop = getPartitionedLoop(&op)) {
+        if (loop->partition != runPartition)
+          closeRun();
+        if (loops.empty())
+          runThreads = loop->threads;
+        runPartition = loop->partition;
+        llvm::append_range(between, pending);
+        pending.clear();
+        loops.push_back(&op);
+        continue;
+      }
+      if (!loops.empty() && canMoveBeforeRegion(op)) {
+        pending.push_back(&op);
+        continue;
+      }
+      closeRun();
+    }
+    closeRun();
+  }
+};
+
+} // namespace
