@@ -48,7 +48,6 @@ struct ParallelCall {
   SmallVector<Value> captures;
 };
 
-
 class Dispatcher {
 public:
   explicit Dispatcher(LLVM::LLVMFuncOp entry)

@@ -92,8 +92,7 @@ void formRegion(ArrayRef<Operation *> loops, ArrayRef<Operation *> between, Valu
     loop->moveBefore(body, body->end());
 }
 
-struct FormParallelRegionsPass
-    : mbert::impl::FormParallelRegionsPassBase<FormParallelRegionsPass> {
+struct FormParallelRegionsPass : mbert::impl::FormParallelRegionsPassBase<FormParallelRegionsPass> {
   void runOnOperation() override {
     ModuleOp module = getOperation();
     auto entry = dyn_cast_or_null<func::FuncOp>(mbert::lookupEntryFunction(module));

@@ -216,8 +216,7 @@ struct OutlineLoopNestsPass : mbert::impl::OutlineLoopNestsPassBase<OutlineLoopN
                        [&](Operation *nest) { return splitNests.contains(nest); }))
         continue;
       Block &body = region.getBody().front();
-      entry.getBody().front().getOperations().splice(region->getIterator(),
-                                                     body.getOperations());
+      entry.getBody().front().getOperations().splice(region->getIterator(), body.getOperations());
       region->erase();
     }
   }

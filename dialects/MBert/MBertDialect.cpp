@@ -94,8 +94,8 @@ LogicalResult MicroKernelAttr::verify(function_ref<InFlightDiagnostic()> emitErr
   return success();
 }
 
-LogicalResult RowPartitionAttr::verify(function_ref<InFlightDiagnostic()> emitError,
-                                       int64_t rows, int64_t tileRows) {
+LogicalResult RowPartitionAttr::verify(function_ref<InFlightDiagnostic()> emitError, int64_t rows,
+                                       int64_t tileRows) {
   if (rows < 1 || tileRows < 1 || tileRows > rows)
     return emitError() << "row partition needs 1 <= tile_rows <= rows, got rows = " << rows
                        << ", tile_rows = " << tileRows;
