@@ -100,6 +100,9 @@ func.func @linear_bias_residual_relu(%x: tensor<2x3x5xf32>, %w: tensor<5x4xf32>,
 // CHECK: scf.yield %[[W3]]
 // CHECK: scf.forall.in_parallel
 // CHECK-NEXT: tensor.parallel_insert_slice %[[ROWS_DONE]] into %[[ALL]][%[[FIRST]], %[[COLUMN]]] [%[[HEIGHT]], 8] [1, 1] : tensor<?x8xf32> into tensor<4x16xf32>
+// The loop states its partition of the rows (blocks of whole 4-row tiles of
+// 4 rows), which mbert-form-parallel-regions reads.
+// CHECK: } {mbert.row_partition = #mbert.row_partition<rows = 4, tile_rows = 4>}
 // CHECK: return %[[RESULT]]
 func.func @linear_packed_residual_scale(%x: tensor<4x3xf32>, %w: tensor<2x3x8x1xf32>, %r: tensor<4x16xf32>, %s: tensor<16xf32>) -> tensor<4x16xf32> {
   %0 = mbert.linear %x, %w residual(%r) residual_scale(%s) {kernel = #mbert.kernel<fma, f32 -> f32, mr = 4, nr = 8, kr = 1>} : (tensor<4x3xf32>, tensor<2x3x8x1xf32>, tensor<4x16xf32>, tensor<16xf32>) -> tensor<4x16xf32>

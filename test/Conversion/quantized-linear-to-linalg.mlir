@@ -1,4 +1,16 @@
 // RUN: mbert-opt %s --pass-pipeline="builtin.module(func.func(mbert-lower-to-linalg,canonicalize))" | FileCheck %s
+// RUN: mbert-opt %s --pass-pipeline="builtin.module(func.func(mbert-lower-to-linalg))" | FileCheck %s --check-prefix=NO-PARTITION
+
+// The loops of an int8 linear state no #mbert.row_partition: its GEMM reads
+// rows quantized by the loop before it (stored in pairs for SMMLA), which
+// the partition does not describe. (The f32 projection after an int8 word
+// table does state one.)
+// NO-PARTITION-LABEL: func.func @sdot
+// NO-PARTITION-NOT: row_partition
+// NO-PARTITION-LABEL: func.func @int8_word_table
+// NO-PARTITION: row_partition
+// NO-PARTITION-LABEL: func.func @smmla
+// NO-PARTITION-NOT: row_partition
 
 // A linear with int8 weights first quantizes its input rows, one row per
 // iteration of a loop the thread pool may split: a pass over the row finds
