@@ -16,7 +16,20 @@
 //
 // where @K_task(context, begin, end) loads the captures back and calls @K on
 // [first + begin, first + end), and NAME_parallel_for calls pool->parallel_for, or the task
-// on the whole range itself when pool is NULL. A pool may fail to run a loop:
+// on the whole range itself when pool is NULL.
+//
+// An mbert.parallel_region of T threads, whose body calls parallel kernels
+// K1 ... Kn, becomes one dispatch of T slots,
+//
+//   context = [T, count1, first1, captures1..., ..., countn, firstn, capturesn...]
+//   NAME_parallel_for(pool, @NAME_regionR_task, context, T)
+//
+// where @NAME_regionR_task(context, begin, end) runs, for each slot b in
+// [begin, end), K1 ... Kn in turn, each on [first + count * b / T, first +
+// count * (b + 1) / T): for the kernels of GEMMs split into T blocks of
+// rows, block-major, exactly block b (mbert-form-parallel-regions).
+//
+// A pool may fail to run a loop:
 // parallel_for then returns a status other than MBERT_OK, and the entry point
 // returns MBERT_ERROR_POOL_FAILED at once instead of computing on with
 // buffers that were never written.
@@ -71,21 +84,6 @@ public:
     return ParallelCall{call, kernel, *range, std::move(*captures)};
   }
 
-  /// The arguments of a call of a parallel kernel other than its iteration
-  /// range, when each fits a pointer-sized slot.
-  std::optional<SmallVector<Value>> getCaptures(LLVM::CallOp call,
-                                                mbert::model::IterationRange range) {
-    SmallVector<Value> captures;
-    for (auto [index, operand] : llvm::enumerate(call.getArgOperands())) {
-      if (index == range.begin || index == range.end)
-        continue;
-      if (operand.getType() != pointerType && operand.getType() != indexType)
-        return std::nullopt;
-      captures.push_back(operand);
-    }
-    return captures;
-  }
-
   /// One array of buffer pointers at the start of the entry point, with
   /// `slots` entries: enough for every dispatch, which run one after another.
   void createContextArray(size_t slots) {
@@ -96,18 +94,19 @@ public:
     contextArray = LLVM::AllocaOp::create(builder, loc, pointerType, pointerType, count);
   }
 
-  /// Replaces `call` of the parallel kernel `kernel`, whose iteration range
-  /// is `range` and other arguments `captures`, by a dispatch.
-  void dispatch(LLVM::CallOp call, LLVM::LLVMFuncOp kernel, mbert::model::IterationRange range,
-                ValueRange captures) {
+  /// Replaces a call of a parallel kernel by a dispatch of its range.
+  void dispatch(ParallelCall parallelCall) {
+    LLVM::CallOp call = parallelCall.call;
     Location loc = call.getLoc();
     builder.setInsertionPoint(call);
-    Value first = call.getArgOperands()[range.begin];
-    SmallVector<Value> slots(captures);
+    Value first = call.getArgOperands()[parallelCall.range.begin];
+    SmallVector<Value> slots(parallelCall.captures);
     slots.push_back(first);
     storeSlots(loc, slots);
-    Value task = LLVM::AddressOfOp::create(builder, loc, getTask(kernel, range));
-    Value count = LLVM::SubOp::create(builder, loc, call.getArgOperands()[range.end], first);
+    Value task =
+        LLVM::AddressOfOp::create(builder, loc, getTask(parallelCall.kernel, parallelCall.range));
+    Value count =
+        LLVM::SubOp::create(builder, loc, call.getArgOperands()[parallelCall.range.end], first);
     callParallelFor(call, task, count);
   }
 
@@ -144,6 +143,21 @@ public:
   }
 
 private:
+  /// The arguments of a call of a parallel kernel other than its iteration
+  /// range, when each fits a pointer-sized slot.
+  std::optional<SmallVector<Value>> getCaptures(LLVM::CallOp call,
+                                                mbert::model::IterationRange range) {
+    SmallVector<Value> captures;
+    for (auto [index, operand] : llvm::enumerate(call.getArgOperands())) {
+      if (index == range.begin || index == range.end)
+        continue;
+      if (operand.getType() != pointerType && operand.getType() != indexType)
+        return std::nullopt;
+      captures.push_back(operand);
+    }
+    return captures;
+  }
+
   /// Stores `values` into the context array's first slots, as pointers.
   void storeSlots(Location loc, ValueRange values) {
     for (auto [index, value] : llvm::enumerate(values)) {
@@ -390,7 +404,7 @@ struct DispatchParallelKernelsPass
     }
     dispatcher.createContextArray(slots);
     for (ParallelCall &dispatch : dispatches)
-      dispatcher.dispatch(dispatch.call, dispatch.kernel, dispatch.range, dispatch.captures);
+      dispatcher.dispatch(dispatch);
     for (auto &[region, members] : regions)
       dispatcher.dispatchRegion(region, members);
     dispatchedRegions += regions.size();

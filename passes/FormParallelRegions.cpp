@@ -67,8 +67,8 @@ std::optional<PartitionedLoop> getPartitionedLoop(Operation *op) {
   return std::nullopt;
 }
 
-/// Ops that may move before a region from between two of its loops: they
-/// touch no memory the loops could write, and only allocate.
+/// Ops that may move from between two loops of a run to before its first:
+/// allocations, and ops that neither read nor write memory.
 bool canMoveBeforeRegion(Operation &op) {
   if (op.getNumRegions() != 0)
     return false;
