@@ -262,3 +262,10 @@ func.func @embedding_length_of_a_batch(%ids: tensor<2x8xi64>, %t: tensor<50x4xf3
   %0 = mbert.embedding %ids, %t, %w length(%n) : (tensor<2x8xi64>, tensor<50x4xf32>, tensor<12x16xf32>, index) -> tensor<2x8x16xf32>
   return
 }
+
+// -----
+
+// expected-error @+1 {{row partition needs 1 <= tile_rows <= rows, got rows = 4, tile_rows = 8}}
+func.func @row_partition_tile_too_tall() attributes {partition = #mbert.row_partition<rows = 4, tile_rows = 8>} {
+  return
+}

@@ -32,3 +32,22 @@ func.func @embeddings(%ids: tensor<2x8xi64>, %table: tensor<50x4xf32>, %w: tenso
   %2 = mbert.embedding %ids, %table, %w position(%pos3) : (tensor<2x8xi64>, tensor<50x4xf32>, tensor<12x16xf32>, tensor<1x8x16xf32>) -> tensor<2x8x16xf32>
   return %0, %1, %2 : tensor<2x8x16xf32>, tensor<2x8x16xf32>, tensor<2x8x16xf32>
 }
+
+// A parallel region of row-partitioned loops.
+// CHECK-LABEL: func @parallel_region
+// CHECK: %[[THREADS:.+]] = mbert.pool_threads
+// CHECK: mbert.parallel_region threads(%{{.+}}) {
+// CHECK-NEXT: scf.forall
+// CHECK: } {mbert.row_partition = #mbert.row_partition<rows = 8, tile_rows = 4>}
+// CHECK-NEXT: }
+func.func @parallel_region(%out: memref<8xf32>) {
+  %threads = mbert.pool_threads
+  %count = arith.index_cast %threads : index to i64
+  %zero = arith.constant 0.0 : f32
+  mbert.parallel_region threads(%count) {
+    scf.forall (%i) in (%threads) {
+      memref.store %zero, %out[%i] : memref<8xf32>
+    } {mbert.row_partition = #mbert.row_partition<rows = 8, tile_rows = 4>}
+  }
+  return
+}
