@@ -50,7 +50,8 @@ uint64_t alignTo(uint64_t value, uint64_t alignment) {
 
 /// Position of the last op in `block` that uses `value` or a view of it.
 /// Uses inside loops count at the loop, which keeps the buffer alive for the
-/// whole loop.
+/// whole loop; uses inside an mbert.parallel_region count at the region,
+/// whose loops may run at the same time on different threads.
 unsigned findLastUse(Value value, Block &block, const DenseMap<Operation *, unsigned> &positions) {
   unsigned last = 0;
   SmallVector<Value> worklist = {value};
