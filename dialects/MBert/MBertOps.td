@@ -408,7 +408,6 @@ def MBert_PoolThreadsOp : MBert_Op<"pool_threads"> {
   let assemblyFormat = "attr-dict";
 }
 
-
 def MBert_ParallelRegionOp : Op<MBert_Dialect, "parallel_region",
     [SingleBlock, NoTerminator, RecursiveMemoryEffects]> {
   let summary = "row-partitioned parallel loops that run with one barrier, at the end";
