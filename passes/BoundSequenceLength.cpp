@@ -14,6 +14,7 @@
 #include "dialects/MBert/MBertOps.h"
 #include "dialects/Onnx/OnnxOps.h"
 #include "mbert/ModelSignature.h"
+#include "passes/EntryFunction.h"
 #include "passes/Passes.h"
 
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
@@ -282,11 +283,9 @@ struct BoundSequenceLengthPass
     FailureOr<mbert::ModelSignature> signature = mbert::getModelSignature(module);
     if (failed(signature))
       return signalPassFailure();
-    auto entry = dyn_cast_or_null<func::FuncOp>(mbert::lookupEntryFunction(module));
-    if (!entry || !entry.getBody().hasOneBlock()) {
-      module.emitError("bound-sequence-length needs the mbert entry function with a single block");
+    func::FuncOp entry = mbert::lookupSingleBlockEntry(module, "bound-sequence-length");
+    if (!entry)
       return signalPassFailure();
-    }
     SmallVector<BlockArgument> inputs =
         model::getEntryArguments(entry, model::EntryArgumentKind::Input);
     if (inputs.empty() || inputs.size() != entry.getNumArguments()) {

@@ -22,7 +22,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "dialects/MBert/MBertOps.h"
-#include "mbert/ModelSignature.h"
+#include "passes/EntryFunction.h"
 #include "passes/Passes.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -95,12 +95,9 @@ void formRegion(ArrayRef<Operation *> loops, ArrayRef<Operation *> between, Valu
 struct FormParallelRegionsPass : mbert::impl::FormParallelRegionsPassBase<FormParallelRegionsPass> {
   void runOnOperation() override {
     ModuleOp module = getOperation();
-    auto entry = dyn_cast_or_null<func::FuncOp>(mbert::lookupEntryFunction(module));
-    if (!entry || !entry.getBody().hasOneBlock()) {
-      module.emitError("form-parallel-regions needs the mbert entry function with a single "
-                       "block");
+    func::FuncOp entry = mbert::lookupSingleBlockEntry(module, "form-parallel-regions");
+    if (!entry)
       return signalPassFailure();
-    }
     // The run's loops, the ops between them, and those after its last loop
     // so far (which move only if another loop joins the run).
     SmallVector<Operation *> loops, between, pending;

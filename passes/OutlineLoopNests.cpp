@@ -1,7 +1,7 @@
 //===- OutlineLoopNests.cpp - one function per top-level loop nest --------===//
 
 #include "dialects/MBert/EntryPoint.h"
-#include "mbert/ModelSignature.h"
+#include "passes/EntryFunction.h"
 #include "passes/Passes.h"
 
 #include "mlir/Dialect/Arith/Utils/Utils.h"
@@ -123,11 +123,9 @@ void restrictToIterations(OpBuilder &builder, scf::ForOp loop, Value begin, Valu
 struct OutlineLoopNestsPass : mbert::impl::OutlineLoopNestsPassBase<OutlineLoopNestsPass> {
   void runOnOperation() override {
     ModuleOp module = getOperation();
-    auto entry = dyn_cast_or_null<func::FuncOp>(mbert::lookupEntryFunction(module));
-    if (!entry || !entry.getBody().hasOneBlock()) {
-      module.emitError("outline-loop-nests needs the mbert entry function with a single block");
+    func::FuncOp entry = mbert::lookupSingleBlockEntry(module, "outline-loop-nests");
+    if (!entry)
       return signalPassFailure();
-    }
     // Loop nests of the entry block, and those of its parallel regions,
     // whose kernels run in turn within each of the region's slots.
     SmallVector<Operation *> nests;

@@ -15,6 +15,7 @@
 
 #include "dialects/MBert/EntryPoint.h"
 #include "mbert/ModelSignature.h"
+#include "passes/EntryFunction.h"
 #include "passes/Passes.h"
 
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
@@ -92,11 +93,9 @@ uint64_t findOffset(const Buffer &buffer, ArrayRef<const Buffer *> placed) {
 struct PlanMemoryPass : mbert::impl::PlanMemoryPassBase<PlanMemoryPass> {
   void runOnOperation() override {
     ModuleOp module = getOperation();
-    auto entry = dyn_cast_or_null<func::FuncOp>(mbert::lookupEntryFunction(module));
-    if (!entry || !entry.getBody().hasOneBlock()) {
-      module.emitError("plan-memory needs the mbert entry function with a single block");
+    func::FuncOp entry = mbert::lookupSingleBlockEntry(module, "plan-memory");
+    if (!entry)
       return signalPassFailure();
-    }
     Block &block = entry.getBody().front();
     // buffer-results-to-out-params marks the parameters it appends.
     for (BlockArgument argument : entry.getArguments())

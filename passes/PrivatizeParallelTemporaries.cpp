@@ -14,6 +14,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "mbert/ModelSignature.h"
+#include "passes/EntryFunction.h"
 #include "passes/Passes.h"
 
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
@@ -84,12 +85,9 @@ struct PrivatizeParallelTemporariesPass
     : mbert::impl::PrivatizeParallelTemporariesPassBase<PrivatizeParallelTemporariesPass> {
   void runOnOperation() override {
     ModuleOp module = getOperation();
-    auto entry = dyn_cast_or_null<func::FuncOp>(mbert::lookupEntryFunction(module));
-    if (!entry || !entry.getBody().hasOneBlock()) {
-      module.emitError("privatize-parallel-temporaries needs the mbert entry function with a "
-                       "single block");
+    func::FuncOp entry = mbert::lookupSingleBlockEntry(module, "privatize-parallel-temporaries");
+    if (!entry)
       return signalPassFailure();
-    }
     for (auto loop : llvm::make_early_inc_range(entry.getBody().front().getOps<scf::ForallOp>()))
       if (failed(privatize(loop)))
         return signalPassFailure();
