@@ -369,7 +369,17 @@ struct DispatchParallelKernelsPass
     WalkResult walk = entry.walk<WalkOrder::PreOrder>([&](Operation *op) {
       if (auto region = dyn_cast<mbert::model::ParallelRegionOp>(op)) {
         SmallVector<ParallelCall> members;
-        for (auto call : region.getBody().front().getOps<LLVM::CallOp>()) {
+        for (Operation &nested : region.getBody().front()) {
+          auto call = dyn_cast<LLVM::CallOp>(nested);
+          if (!call) {
+            // The arithmetic of the calls' ranges, which moves before the
+            // dispatch.
+            if (isMemoryEffectFree(&nested) && nested.getNumRegions() == 0)
+              continue;
+            nested.emitError("a parallel region may hold only kernel calls and the arithmetic "
+                             "of their ranges");
+            return WalkResult::interrupt();
+          }
           std::optional<ParallelCall> member = dispatcher.getParallelCall(module, call);
           if (!member) {
             call.emitError("a parallel region may call only kernels with an iteration range "
