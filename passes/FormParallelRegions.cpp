@@ -17,7 +17,8 @@
 // slot may still be reading.
 //
 // A loop belongs to a run only if its iteration count is T * m with T the
-// mbert.pool_threads that the partition's blocks are counted in.
+// mbert.pool_threads that the partition's blocks are counted in (T itself
+// when m = 1).
 //
 //===----------------------------------------------------------------------===//
 
@@ -42,7 +43,8 @@ namespace {
 namespace model = mbert::model;
 
 /// A loop a region can take: a one-dimensional scf.forall from 0 by 1 with
-/// a #mbert.row_partition, whose count multiplies an mbert.pool_threads.
+/// a #mbert.row_partition, whose count is an mbert.pool_threads or a
+/// multiple of one.
 struct PartitionedLoop {
   model::RowPartitionAttr partition;
   /// The pool_threads the count multiplies: the partition's T.
@@ -58,7 +60,12 @@ std::optional<PartitionedLoop> getPartitionedLoop(Operation *op) {
       !isConstantIntValue(loop.getMixedStep()[0], 1))
     return std::nullopt;
   auto count = dyn_cast_if_present<Value>(loop.getMixedUpperBound()[0]);
-  auto product = count ? count.getDefiningOp<arith::MulIOp>() : arith::MulIOp();
+  if (!count)
+    return std::nullopt;
+  // T itself (m = 1: a loop over the blocks, such as a row quantization's).
+  if (count.getDefiningOp<model::PoolThreadsOp>())
+    return PartitionedLoop{partition, count};
+  auto product = count.getDefiningOp<arith::MulIOp>();
   if (!product)
     return std::nullopt;
   for (Value factor : product->getOperands())

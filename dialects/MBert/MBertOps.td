@@ -203,8 +203,12 @@ def MBert_RowPartitionAttr : AttrDef<MBert_Dialect, "RowPartition"> {
     `mbert.pool_threads`: iterations [b * m, (b + 1) * m) read and write
     only rows [start(b), start(b + 1)) of each buffer the loop touches that
     is not a constant, where start(b) = (b * (rows / tile_rows) / T) *
-    tile_rows and the last block ends at `rows`. The GEMM of a linear, split
-    into T blocks of whole row tiles, is such a loop.
+    tile_rows and the last block ends at `rows`. A buffer that stores rows in
+    pairs (pair p holds rows 2p and 2p + 1, as SMMLA's quantized left-hand
+    side does) is touched in pairs [start(b) / 2, ceil(start(b + 1) / 2)):
+    tile_rows is then even, so no pair straddles two blocks. The GEMM of a
+    linear, split into T blocks of whole row tiles, is such a loop; so is
+    the row quantization before an int8 GEMM, with m = 1.
 
     Two such loops with the same partition that run one after the other
     need no barrier between them when thread b runs block b of both: what

@@ -181,8 +181,8 @@ struct LowerLinear : OpRewritePattern<model::LinearOp> {
     // pairs each.
     Value rowBlocks = model::PoolThreadsOp::create(rewriter, loc, rewriter.getIndexType());
     if (op.isQuantized()) {
-      QuantizedRows quantized =
-          buildRowQuantization(rewriter, loc, input, op.getSmoothing(), kernel, validRows);
+      QuantizedRows quantized = buildRowQuantization(rewriter, loc, input, op.getSmoothing(),
+                                                     kernel, validRows, rowBlocks);
       result = buildQuantizedGemm(rewriter, loc, quantized, depth, weight, columns, kernel,
                                   buildSeed, relu, validRows, rowBlocks);
     } else {

@@ -30,6 +30,63 @@ struct RowTiles {
   int64_t tileRows;
 };
 
+/// The blocks, one per thread, that a GEMM's rows are split into: `blocks`
+/// blocks of whole tiles of `split` (block k starts at tile k * tiles /
+/// blocks), the last one ending at row `rows`, past the split's end. The
+/// row quantization before an int8 GEMM splits its rows the same way, so
+/// that each thread quantizes the rows its block of the GEMM reads.
+class RowBlocks {
+public:
+  RowBlocks(OpBuilder &b, Location loc, const RowTiles &split, int64_t rows, Value blocks)
+      : split(split), rows(rows), blocks(blocks) {
+    splitTiles = arith::DivUIOp::create(
+        b, loc, arith::SubIOp::create(b, loc, split.endRow, split.firstRow),
+        arith::ConstantIndexOp::create(b, loc, split.tileRows));
+  }
+
+  /// Block `block`'s rows [start, end).
+  std::pair<Value, Value> bounds(OpBuilder &b, Location loc, Value block) const {
+    Value next = arith::AddIOp::create(b, loc, block, arith::ConstantIndexOp::create(b, loc, 1));
+    Value isLast = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, next, blocks);
+    Value end = arith::SelectOp::create(b, loc, isLast, arith::ConstantIndexOp::create(b, loc, rows),
+                                        start(b, loc, next));
+    return {start(b, loc, block), end};
+  }
+
+private:
+  Value start(OpBuilder &b, Location loc, Value block) const {
+    Value tile = arith::DivUIOp::create(b, loc, arith::MulIOp::create(b, loc, block, splitTiles),
+                                        blocks);
+    Value offset = tile;
+    if (split.tileRows != 1)
+      offset = arith::MulIOp::create(b, loc, tile,
+                                     arith::ConstantIndexOp::create(b, loc, split.tileRows));
+    return arith::AddIOp::create(b, loc, split.firstRow, offset);
+  }
+
+  RowTiles split;
+  int64_t rows;
+  Value blocks, splitTiles;
+};
+
+/// How a GEMM tiles rows known at compile time: whole tiles of the kernel's
+/// `mr` rows up to the last multiple of mr, then one shorter tile; fewer rows
+/// than mr are one tile of all of them. `splitEnd` and `tileRows` are the
+/// whole tiles its blocks are made of (RowBlocks' split).
+struct StaticRowTiles {
+  StaticRowTiles(int64_t rows, int64_t mr) : rows(rows) {
+    int64_t fullTileRows = rows - rows % mr;
+    splitEnd = fullTileRows > 0 ? fullTileRows : rows;
+    tileRows = fullTileRows > 0 ? mr : rows;
+  }
+
+  model::RowPartitionAttr partition(MLIRContext *context) const {
+    return model::RowPartitionAttr::get(context, rows, tileRows);
+  }
+
+  int64_t rows, splitEnd, tileRows;
+};
+
 /// The loops of one kernel shape over ranges of rows.
 class GemmKernelBuilder {
 public:
@@ -77,34 +134,19 @@ public:
     int64_t rows = getTensorType(result).getDimSize(0);
     rowTileCount = std::max<int64_t>(1, llvm::divideCeilSigned(rows, kernel.getMr()));
     this->rowBlocks = rowBlocks;
-    const RowTiles &blockTiles = ranges.front();
-    Value splitTiles = arith::DivUIOp::create(
-        b, loc, arith::SubIOp::create(b, loc, blockTiles.endRow, blockTiles.firstRow),
-        index(blockTiles.tileRows));
-    // Block k starts at tile k * tiles / blocks of the first range; the
-    // last ends at the last allocated row.
-    auto blockStart = [&](Value block) -> Value {
-      Value tile = arith::DivUIOp::create(b, loc, arith::MulIOp::create(b, loc, block, splitTiles),
-                                          rowBlocks);
-      return arith::AddIOp::create(b, loc, blockTiles.firstRow,
-                                   mulIndex(tile, blockTiles.tileRows));
-    };
+    // The blocks are made of the whole tiles of the first range; the last
+    // ends at the last allocated row.
+    RowBlocks blocks(b, loc, ranges.front(), rows, rowBlocks);
     auto blockOf = [&](Value iteration) {
       return arith::DivUIOp::create(b, loc, iteration, panels).getResult();
     };
     auto panelOf = [&](Value iteration) {
       return arith::RemUIOp::create(b, loc, iteration, panels).getResult();
     };
-    auto blockRows = [&](Value block) -> std::pair<Value, Value> {
-      Value next = arith::AddIOp::create(b, loc, block, index(1));
-      Value isLast = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, next, rowBlocks);
-      Value end = arith::SelectOp::create(b, loc, isLast, index(rows), blockStart(next));
-      return {blockStart(block), end};
-    };
     // The owned part's rows and panel, which the body reuses.
     Value firstRow, endRow, panel;
     auto ownedPart = [&](OpBuilder &, Value iteration) -> SmallVector<OwnedSlice> {
-      std::tie(firstRow, endRow) = blockRows(blockOf(iteration));
+      std::tie(firstRow, endRow) = blocks.bounds(b, loc, blockOf(iteration));
       panel = panelOf(iteration);
       Value column = mulIndex(panel, nr);
       OpFoldResult width = b.getIndexAttr(nr);
@@ -691,20 +733,16 @@ Value buildGemm(OpBuilder &b, Location loc, Value lhs, const QuantizedRows *quan
   int64_t tileRows = kernel.getMr();
   if (!bounds.rows || rows < tileRows) {
     // Fewer allocated rows than a tile: all of them, the unused ones too.
-    int64_t fullTileRows = rows - rows % tileRows;
-    SmallVector<RowTiles, 2> ranges;
-    if (fullTileRows > 0)
-      ranges.push_back({index(0), index(fullTileRows), tileRows});
-    if (fullTileRows < rows)
-      ranges.push_back({index(fullTileRows), index(rows), rows - fullTileRows});
+    StaticRowTiles tiles(rows, tileRows);
+    SmallVector<RowTiles, 2> ranges{{index(0), index(tiles.splitEnd), tiles.tileRows}};
+    if (tiles.splitEnd < rows)
+      ranges.push_back({index(tiles.splitEnd), index(rows), rows - tiles.splitEnd});
     Value product = builder.build(result, ranges, rowBlocks);
     // Blocks of rows fixed at compile time, one per thread: the loop's
-    // partition of its buffers' rows. (The rows of a quantized left-hand
-    // side may be stored in pairs, which the partition does not describe.)
-    if (blocksPerThread && !quantized)
-      product.getDefiningOp()->setAttr(
-          model::kRowPartitionAttrName,
-          model::RowPartitionAttr::get(b.getContext(), rows, ranges.front().tileRows));
+    // partition of its buffers' rows.
+    if (blocksPerThread)
+      product.getDefiningOp()->setAttr(model::kRowPartitionAttrName,
+                                       tiles.partition(b.getContext()));
     return product;
   }
   // Whole tiles up to the last multiple of mr, then at most one tile that
@@ -846,7 +884,7 @@ Value readRowSegment(OpBuilder &b, Location loc, Value source, ValueRange indice
 }
 
 QuantizedRows buildRowQuantization(OpBuilder &b, Location loc, Value input, Value smoothing,
-                                   MicroKernelAttr kernel, Value validRows) {
+                                   MicroKernelAttr kernel, Value validRows, Value rowBlocks) {
   RankedTensorType inputType = getTensorType(input);
   int64_t rows = inputType.getDimSize(0), depth = inputType.getDimSize(1);
   int64_t paddedDepth = kernel.getPaddedDepth(depth);
@@ -914,11 +952,9 @@ QuantizedRows buildRowQuantization(OpBuilder &b, Location loc, Value input, Valu
   int64_t rangeChains = depth % (4 * width) == 0 ? 4 : depth % (2 * width) == 0 ? 2 : 1;
   // One row at a time, in two passes over it while it is in cache: its range
   // (widened to include 0, so that zeros such as ReLU outputs are exact),
-  // then its int8 values. Rows are independent: the loop runs on the pool.
-  SmallVector<Value> quantized = buildParallelLoop(
-      b, loc, validRows ? OpFoldResult(validRows) : b.getIndexAttr(rows),
-      ValueRange{rowsInit, scaleInit, zeroPointInit}, rowSlices,
-      [&](OpBuilder &nested, Value row, ValueRange rowSlice) -> SmallVector<Value> {
+  // then its int8 values.
+  auto quantizeRow = [&](OpBuilder &nested, Value row,
+                         ValueRange rowSlice) -> SmallVector<Value> {
         Value zeros = arith::ConstantOp::create(
             nested, loc, DenseElementsAttr::get(floats, nested.getF32FloatAttr(0.0f)));
         // Lows in results [0, chains), highs in [chains, 2 * chains): each
@@ -1019,7 +1055,69 @@ QuantizedRows buildRowQuantization(OpBuilder &b, Location loc, Value input, Valu
         return {quantizeLoop.getResult(0),
                 tensor::InsertOp::create(nested, loc, scale, rowSlice[1], first),
                 tensor::InsertOp::create(nested, loc, zeroPointInt, rowSlice[2], first)};
-      });
+  };
+  SmallVector<Value> outputs{rowsInit, scaleInit, zeroPointInit};
+  SmallVector<Value> quantized;
+  if (!rowBlocks || validRows) {
+    // Rows are independent: the loop runs on the pool, a row per iteration.
+    quantized = buildParallelLoop(b, loc,
+                                  validRows ? OpFoldResult(validRows) : b.getIndexAttr(rows),
+                                  outputs, rowSlices, quantizeRow);
+  } else {
+    // One iteration per block of the GEMM's rows, which quantizes them in
+    // turn: the loop has the GEMM's row partition, and a parallel region
+    // runs both without a barrier between them.
+    StaticRowTiles tiles(rows, kernel.getMr());
+    assert((!pairedRows || kernel.getMr() % 2 == 0) && "SMMLA blocks start at even rows");
+    RowBlocks gemmBlocks(b, loc, RowTiles{index(b, 0), index(b, tiles.splitEnd), tiles.tileRows}, rows,
+                     rowBlocks);
+    Value firstRow, endRow;
+    auto blockSlices = [&](OpBuilder &nested, Value block) -> SmallVector<OwnedSlice> {
+      std::tie(firstRow, endRow) = gemmBlocks.bounds(nested, loc, block);
+      Value height = arith::SubIOp::create(nested, loc, endRow, firstRow);
+      OpFoldResult zero = nested.getIndexAttr(0);
+      int64_t dynamic = ShapedType::kDynamic;
+      OwnedSlice bytes{{firstRow, zero},
+                       {height, nested.getIndexAttr(paddedDepth)},
+                       RankedTensorType::get({dynamic, paddedDepth}, i8)};
+      if (pairedRows) {
+        Value two = index(nested, 2);
+        bytes = {{arith::DivUIOp::create(nested, loc, firstRow, two).getResult(), zero, zero, zero},
+                 {arith::CeilDivUIOp::create(nested, loc, height, two).getResult(),
+                  nested.getIndexAttr(blocks), nested.getIndexAttr(2), nested.getIndexAttr(8)},
+                 RankedTensorType::get({dynamic, blocks, 2, 8}, i8)};
+      }
+      return {bytes, OwnedSlice{{firstRow}, {height}, RankedTensorType::get({dynamic}, f32)},
+              OwnedSlice{{firstRow}, {height}, RankedTensorType::get({dynamic}, i32)}};
+    };
+    quantized = buildParallelLoop(
+        b, loc, rowBlocks, outputs, blockSlices,
+        [&](OpBuilder &nested, Value, ValueRange blockSlice) -> SmallVector<Value> {
+          auto rowLoop = scf::ForOp::create(
+              nested, loc, firstRow, endRow, index(nested, 1), blockSlice,
+              [&](OpBuilder &inner, Location, Value row, ValueRange block) {
+                // The row's slices within its block's (a block starts at an
+                // even row, so a row's place in its pair is the same).
+                SmallVector<OwnedSlice> slices =
+                    rowSlices(inner, arith::SubIOp::create(inner, loc, row, firstRow));
+                SmallVector<Value> own;
+                for (auto [slice, whole] : llvm::zip_equal(slices, block))
+                  own.push_back(tensor::ExtractSliceOp::create(
+                      inner, loc, slice.type, whole, slice.offsets, slice.sizes,
+                      SmallVector<OpFoldResult>(slice.offsets.size(), inner.getIndexAttr(1))));
+                SmallVector<Value> written;
+                for (auto [slice, whole, part] :
+                     llvm::zip_equal(slices, block, quantizeRow(inner, row, own)))
+                  written.push_back(tensor::InsertSliceOp::create(
+                      inner, loc, part, whole, slice.offsets, slice.sizes,
+                      SmallVector<OpFoldResult>(slice.offsets.size(), inner.getIndexAttr(1))));
+                scf::YieldOp::create(inner, loc, written);
+              });
+          return rowLoop.getResults();
+        });
+    quantized[0].getDefiningOp()->setAttr(model::kRowPartitionAttrName,
+                                          tiles.partition(b.getContext()));
+  }
   Value rowBytes = quantized[0];
   if (pairedRows)
     rowBytes = buildStaticReshape(

@@ -65,10 +65,13 @@ mlir::Value readRowSegment(mlir::OpBuilder &b, mlir::Location loc, mlir::Value s
 /// scale and zero point per row (asymmetric, the row's range widened to
 /// include 0), written as `kernel` reads them: K padded to
 /// kernel.getPaddedDepth(K). With `validRows`, only rows [0, validRows) are
-/// quantized.
+/// quantized. With `rowBlocks` and no `validRows`, the parallel loop splits
+/// the rows into the blocks buildQuantizedGemm splits them into with the same
+/// `rowBlocks` (one per thread of the pool), and states that partition
+/// (#mbert.row_partition), as the GEMM's loop does.
 QuantizedRows buildRowQuantization(mlir::OpBuilder &b, mlir::Location loc, mlir::Value input,
                                    mlir::Value smoothing, model::MicroKernelAttr kernel,
-                                   mlir::Value validRows = {});
+                                   mlir::Value validRows = {}, mlir::Value rowBlocks = {});
 
 /// C[M, N] = activation(seed + A[M, K] @ B) in f32, computed `kernel.mr`
 /// rows by one panel of `kernel.nr` columns at a time: the tile's

@@ -1,28 +1,42 @@
 // RUN: mbert-opt %s --pass-pipeline="builtin.module(func.func(mbert-lower-to-linalg,canonicalize))" | FileCheck %s
 // RUN: mbert-opt %s --pass-pipeline="builtin.module(func.func(mbert-lower-to-linalg))" | FileCheck %s --check-prefix=NO-PARTITION
 
-// The loops of an int8 linear state no #mbert.row_partition: its GEMM reads
-// rows quantized by the loop before it (stored in pairs for SMMLA), which
-// the partition does not describe. (The f32 projection after an int8 word
-// table does state one.)
+// The loops of an int8 linear with rows known at compile time state the
+// same #mbert.row_partition: the row quantization's blocks are its GEMM's
+// (whole tiles of mr = 4 rows, split between the threads), so a parallel
+// region may run block b of both on one thread with no barrier between
+// them. The partition holds for SMMLA's rows stored in pairs too: its tiles
+// are even, so no pair straddles two blocks.
 // NO-PARTITION-LABEL: func.func @sdot
-// NO-PARTITION-NOT: row_partition
+// NO-PARTITION: } {mbert.row_partition = #mbert.row_partition<rows = 8, tile_rows = 4>}
+// NO-PARTITION: } {mbert.row_partition = #mbert.row_partition<rows = 8, tile_rows = 4>}
 // NO-PARTITION-LABEL: func.func @int8_word_table
 // NO-PARTITION: row_partition
 // NO-PARTITION-LABEL: func.func @smmla
-// NO-PARTITION-NOT: row_partition
+// NO-PARTITION: } {mbert.row_partition = #mbert.row_partition<rows = 8, tile_rows = 8>}
+// NO-PARTITION: } {mbert.row_partition = #mbert.row_partition<rows = 8, tile_rows = 8>}
 
-// A linear with int8 weights first quantizes its input rows, one row per
-// iteration of a loop the thread pool may split: a pass over the row finds
+// A linear with int8 weights first quantizes its input rows, in one
+// iteration per block of its GEMM's rows, one block per thread of the pool:
+// block b owns rows [start(b), start(b + 1)) of the bytes, scales and zero
+// points, and quantizes them one row at a time. A pass over the row finds
 // its range (16 floats at a time, widened to include 0), the scale is
 // range / 255 and the zero point maps the minimum to -128, and a second pass
 // writes the int8 row, K = 20 padded to 32 (SDOT reads 16 bytes of a row at
 // once; the padding meets zero weights).
 // CHECK-LABEL: func.func @sdot
-// CHECK: %[[Q:.+]]:3 = scf.forall (%[[ROW:[^)]+]]) in (8) shared_outs(%[[BYTES:[^ ]+]] = %{{.+}}, %[[SCALES:[^ ]+]] = %{{.+}}, %[[ZEROS:[^ ]+]] = %{{.+}}) -> (tensor<8x32xi8>, tensor<8xf32>, tensor<8xi32>)
-// CHECK: %[[MY_BYTES:.+]] = tensor.extract_slice %[[BYTES]][%[[ROW]], 0] [1, 32] [1, 1] : tensor<8x32xi8> to tensor<32xi8>
-// CHECK: %[[MY_SCALE:.+]] = tensor.extract_slice %[[SCALES]][%[[ROW]]] [1] [1] : tensor<8xf32> to tensor<1xf32>
-// CHECK: %[[MY_ZERO:.+]] = tensor.extract_slice %[[ZEROS]][%[[ROW]]] [1] [1] : tensor<8xi32> to tensor<1xi32>
+// CHECK: %[[BLOCKS:.+]] = mbert.pool_threads
+// CHECK: %[[Q:.+]]:3 = scf.forall (%[[BLOCK:[^)]+]]) in (%[[BLOCKS]]) shared_outs(%[[BYTES:[^ ]+]] = %{{.+}}, %[[SCALES:[^ ]+]] = %{{.+}}, %[[ZEROS:[^ ]+]] = %{{.+}}) -> (tensor<8x32xi8>, tensor<8xf32>, tensor<8xi32>)
+// CHECK: %[[END:.+]] = arith.select
+// CHECK: %[[HEIGHT:.+]] = arith.subi %[[END]], %[[FIRST:[^ ]+]] : index
+// CHECK: %[[BLOCK_BYTES:.+]] = tensor.extract_slice %[[BYTES]][%[[FIRST]], 0] [%[[HEIGHT]], 32] [1, 1] : tensor<8x32xi8> to tensor<?x32xi8>
+// CHECK: %[[BLOCK_SCALES:.+]] = tensor.extract_slice %[[SCALES]][%[[FIRST]]] [%[[HEIGHT]]] [1] : tensor<8xf32> to tensor<?xf32>
+// CHECK: %[[BLOCK_ZEROS:.+]] = tensor.extract_slice %[[ZEROS]][%[[FIRST]]] [%[[HEIGHT]]] [1] : tensor<8xi32> to tensor<?xi32>
+// CHECK: %[[QUANTIZED:.+]]:3 = scf.for %[[ROW:[^ ]+]] = %[[FIRST]] to %[[END]] step %{{.+}} iter_args(%[[ROWS_BYTES:[^ ]+]] = %[[BLOCK_BYTES]], %[[ROWS_SCALES:[^ ]+]] = %[[BLOCK_SCALES]], %[[ROWS_ZEROS:[^ ]+]] = %[[BLOCK_ZEROS]])
+// CHECK: %[[LOCAL:.+]] = arith.subi %[[ROW]], %[[FIRST]] : index
+// CHECK: %[[MY_BYTES:.+]] = tensor.extract_slice %[[ROWS_BYTES]][%[[LOCAL]], 0] [1, 32] [1, 1] : tensor<?x32xi8> to tensor<32xi8>
+// CHECK: %[[MY_SCALE:.+]] = tensor.extract_slice %[[ROWS_SCALES]][%[[LOCAL]]] [1] [1] : tensor<?xf32> to tensor<1xf32>
+// CHECK: %[[MY_ZERO:.+]] = tensor.extract_slice %[[ROWS_ZEROS]][%[[LOCAL]]] [1] [1] : tensor<?xi32> to tensor<1xi32>
 // CHECK: scf.for {{.+}} -> (vector<16xf32>, vector<16xf32>)
 // CHECK: arith.minnumf
 // CHECK: arith.maxnumf
@@ -44,12 +58,16 @@
 // CHECK: vector.transfer_write {{.+}} : vector<16xi8>, tensor<32xi8>
 // CHECK: %[[ROW_SCALE:.+]] = tensor.insert %{{.+}} into %[[MY_SCALE]][%{{.+}}] : tensor<1xf32>
 // CHECK: %[[ROW_ZERO:.+]] = tensor.insert %{{.+}} into %[[MY_ZERO]][%{{.+}}] : tensor<1xi32>
-// Rows are independent: each iteration of the parallel loop writes its row
-// of the bytes, its scale and its zero point.
+// Each row writes its bytes, scale and zero point into its block's, and
+// each block, independent of the others, its rows into the whole.
+// CHECK: tensor.insert_slice %[[ROW_BYTES]] into %[[ROWS_BYTES]][%[[LOCAL]], 0] [1, 32] [1, 1]
+// CHECK: tensor.insert_slice %[[ROW_SCALE]] into %[[ROWS_SCALES]][%[[LOCAL]]] [1] [1]
+// CHECK: tensor.insert_slice %[[ROW_ZERO]] into %[[ROWS_ZEROS]][%[[LOCAL]]] [1] [1]
 // CHECK: scf.forall.in_parallel
-// CHECK-NEXT: tensor.parallel_insert_slice %[[ROW_BYTES]] into %[[BYTES]][%[[ROW]], 0] [1, 32] [1, 1]
-// CHECK-NEXT: tensor.parallel_insert_slice %[[ROW_SCALE]] into %[[SCALES]][%[[ROW]]] [1] [1]
-// CHECK-NEXT: tensor.parallel_insert_slice %[[ROW_ZERO]] into %[[ZEROS]][%[[ROW]]] [1] [1]
+// CHECK-NEXT: tensor.parallel_insert_slice %[[QUANTIZED]]#0 into %[[BYTES]][%[[FIRST]], 0] [%[[HEIGHT]], 32] [1, 1]
+// CHECK-NEXT: tensor.parallel_insert_slice %[[QUANTIZED]]#1 into %[[SCALES]][%[[FIRST]]] [%[[HEIGHT]]] [1]
+// CHECK-NEXT: tensor.parallel_insert_slice %[[QUANTIZED]]#2 into %[[ZEROS]][%[[FIRST]]] [%[[HEIGHT]]] [1]
+// CHECK: } {mbert.row_partition = #mbert.row_partition<rows = 8, tile_rows = 4>}
 // The tile is 4 rows x 8 columns: per row two 4-lane int32 accumulators; each
 // step of the reduction covers 16 of K (two steps for 32): one 16-byte load
 // per row, and for each of the four depth groups two 16-byte blocks of the
@@ -199,17 +217,25 @@ func.func @int8_word_table(%ids: tensor<1x3xi64>, %table: tensor<5x2xi8>, %scale
 
 // SMMLA: 8 x 8 tiles of 2 x 2 blocks. The row quantization writes pairs of
 // rows, [4 pairs, 2 x 32], each 8 bytes of row 2p followed by the same depth
-// of row 2p + 1: built as [4 pairs, 4 blocks, 2 rows, 8], in which row r owns
-// the slice [r / 2, :, r % 2, :], and 16 values are two 8-byte blocks. Per 16 steps of K each
+// of row 2p + 1: built as [4 pairs, 4 blocks, 2 rows, 8]. A block of rows
+// from row f (even) owns pairs [f / 2, f / 2 + ceil(height / 2)), and its
+// row f + r the slice [r / 2, :, r % 2, :] of them; 16 values are two 8-byte
+// blocks. Per 16 steps of K each
 // pair is two 16-byte loads, its 2 x 8 blocks for depth 0-7 and 8-15, and
 // each meets the 4 column pairs of the panel (16 bytes each): 4 pairs x 2
 // halves x 4 = 32 SMMLA. Afterwards row 2p takes lanes 0-1 of its pair's
 // blocks, row 2p + 1 lanes 2-3.
 // CHECK-LABEL: func.func @smmla
-// CHECK: scf.forall (%[[ROW:[^)]+]]) in (8) shared_outs(%[[PAIRS:[^ ]+]] = %{{.+}}, %{{.+}}, %{{.+}}) -> (tensor<4x4x2x8xi8>, tensor<8xf32>, tensor<8xi32>)
-// CHECK: %[[PAIR:.+]] = arith.divui %[[ROW]], %[[TWO:.+]] : index
-// CHECK: %[[SECOND:.+]] = arith.remui %[[ROW]], %[[TWO]] : index
-// CHECK: tensor.extract_slice %[[PAIRS]][%[[PAIR]], 0, %[[SECOND]], 0] [1, 4, 1, 8] [1, 1, 1, 1] : tensor<4x4x2x8xi8> to tensor<4x8xi8>
+// CHECK: scf.forall (%{{[^)]+}}) in (%{{[^)]+}}) shared_outs(%[[PAIRS:[^ ]+]] = %{{.+}}, %{{.+}}, %{{.+}}) -> (tensor<4x4x2x8xi8>, tensor<8xf32>, tensor<8xi32>)
+// CHECK: %[[HEIGHT:.+]] = arith.subi %{{.+}}, %[[FIRST:[^ ]+]] : index
+// CHECK: %[[FIRST_PAIR:.+]] = arith.divui %[[FIRST]], %[[TWO:[^ ]+]] : index
+// CHECK: %[[PAIR_COUNT:.+]] = arith.ceildivui %[[HEIGHT]], %[[TWO]] : index
+// CHECK: %[[BLOCK_PAIRS:.+]] = tensor.extract_slice %[[PAIRS]][%[[FIRST_PAIR]], 0, 0, 0] [%[[PAIR_COUNT]], 4, 2, 8] [1, 1, 1, 1] : tensor<4x4x2x8xi8> to tensor<?x4x2x8xi8>
+// CHECK: scf.for %[[ROW:[^ ]+]] = %[[FIRST]] to %{{.+}} iter_args(%[[ROWS_PAIRS:[^ ]+]] = %[[BLOCK_PAIRS]],
+// CHECK: %[[LOCAL:.+]] = arith.subi %[[ROW]], %[[FIRST]] : index
+// CHECK: %[[PAIR:.+]] = arith.divui %[[LOCAL]], %[[TWO]] : index
+// CHECK: %[[SECOND:.+]] = arith.remui %[[LOCAL]], %[[TWO]] : index
+// CHECK: tensor.extract_slice %[[ROWS_PAIRS]][%[[PAIR]], 0, %[[SECOND]], 0] [1, 4, 1, 8] [1, 1, 1, 1] : tensor<?x4x2x8xi8> to tensor<4x8xi8>
 // CHECK: vector.extract_strided_slice {{.+}} {offsets = [0], sizes = [8], strides = [1]} : vector<16xi8> to vector<8xi8>
 // CHECK: vector.transfer_write {{.+}} {in_bounds = [true]} : vector<8xi8>, tensor<4x8xi8>
 // CHECK: vector.extract_strided_slice {{.+}} {offsets = [8], sizes = [8], strides = [1]} : vector<16xi8> to vector<8xi8>
@@ -232,7 +258,8 @@ func.func @smmla(%x: tensor<8x32xf32>, %w: tensor<1x4x8x8xi8>, %s: tensor<8xf32>
 // maxima) are combined after the loop, then reduced across lanes.
 // CHECK-LABEL: func.func @range_chains
 // CHECK-DAG: %[[C64:.+]] = arith.constant 64 : index
-// CHECK: scf.forall (%[[ROW:[^)]+]]) in (2)
+// CHECK: scf.forall
+// CHECK: scf.for %[[ROW:[^ ]+]] =
 // CHECK: %[[RANGE:.+]]:8 = scf.for %[[K:[^ ]+]] = %{{.+}} to %{{.+}} step %[[C64]] iter_args(%[[LOW0:[^ ]+]] = %{{.+}}, %[[LOW1:[^ ]+]] = %{{.+}}, %[[LOW2:[^ ]+]] = %{{.+}}, %[[LOW3:[^ ]+]] = %{{.+}}, %[[HIGH0:[^ ]+]] = %{{.+}}, %[[HIGH1:[^ ]+]] = %{{.+}}, %[[HIGH2:[^ ]+]] = %{{.+}}, %[[HIGH3:[^ ]+]] = %{{.+}}) -> (vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>)
 // CHECK: %[[X0:.+]] = vector.transfer_read %{{.+}}[%[[ROW]], %[[K]]]
 // CHECK: arith.cmpf olt, %[[X0]], %[[LOW0]]
@@ -257,4 +284,18 @@ func.func @smmla(%x: tensor<8x32xf32>, %w: tensor<1x4x8x8xi8>, %s: tensor<8xf32>
 func.func @range_chains(%x: tensor<2x128xf32>, %w: tensor<1x32x16x4xi8>, %s: tensor<16xf32>, %n: tensor<16xi32>) -> tensor<2x16xf32> {
   %0 = mbert.linear %x, %w scale(%s, %n) {kernel = #mbert.kernel<vpdpbusd, i8 -> i32, mr = 4, nr = 16, kr = 4>} : (tensor<2x128xf32>, tensor<1x32x16x4xi8>, tensor<16xf32>, tensor<16xi32>) -> tensor<2x16xf32>
   return %0 : tensor<2x16xf32>
+}
+
+// With a run-time length the GEMM's blocks are known only at run time: the
+// row quantization stays a loop of one row per iteration over the valid
+// rows, and neither loop states a partition.
+// CHECK-LABEL: func.func @run_time_rows
+// CHECK-SAME: %[[LENGTH:[^:]+]]: index)
+// CHECK: scf.forall (%[[ROW:[^)]+]]) in (%[[LENGTH]])
+// CHECK: tensor.extract_slice %{{.+}}[%[[ROW]], 0] [1, 32] [1, 1] : tensor<8x32xi8> to tensor<32xi8>
+// CHECK-NOT: row_partition
+// CHECK: return
+func.func @run_time_rows(%x: tensor<1x8x20xf32>, %w: tensor<2x8x8x4xi8>, %s: tensor<12xf32>, %n: tensor<12xi32>, %length: index) -> tensor<1x8x12xf32> {
+  %0 = mbert.linear %x, %w scale(%s, %n) length(%length) {kernel = #mbert.kernel<sdot, i8 -> i32, mr = 4, nr = 8, kr = 4>} : (tensor<1x8x20xf32>, tensor<2x8x8x4xi8>, tensor<12xf32>, tensor<12xi32>, index) -> tensor<1x8x12xf32>
+  return %0 : tensor<1x8x12xf32>
 }

@@ -7,7 +7,8 @@
 // every buffer of the region live across all of it); what comes after the
 // last loop of a run stays where it is. An op that touches memory, a loop
 // with another partition, and a loop whose count is not counted in threads
-// end a run; a run of one loop stays a plain loop.
+// end a run; a run of one loop stays a plain loop. A count of T itself is T
+// times 1.
 
 #rows8 = #mbert.row_partition<rows = 8, tile_rows = 4>
 #rows16 = #mbert.row_partition<rows = 16, tile_rows = 4>
@@ -81,6 +82,23 @@ module attributes {mbert.model_name = "m", mbert.signature = {inputs = [], outpu
       %x = memref.load %wide[%i, %c0] : memref<16x4xf32>
       memref.store %x, %wide[%i, %c0] : memref<16x4xf32>
     } {mbert.row_partition = #rows16}
+
+    // A count of the threads themselves (m = 1, a loop over the blocks, as
+    // a row quantization's) joins a run like a multiple of them.
+    // CHECK: mbert.parallel_region threads(%{{.+}}) {
+    // CHECK-NEXT: scf.forall (%{{.+}}) in (%[[THREADS]])
+    // CHECK: } {mbert.row_partition = #mbert.row_partition<rows = 8, tile_rows = 4>}
+    // CHECK-NEXT: scf.forall (%{{.+}}) in (%[[COUNT]])
+    // CHECK: } {mbert.row_partition = #mbert.row_partition<rows = 8, tile_rows = 4>}
+    // CHECK-NEXT: }
+    scf.forall (%block) in (%threads) {
+      %x = memref.load %in[%block, %c0] : memref<8x4xf32>
+      memref.store %x, %first[%block, %c0] : memref<8x4xf32>
+    } {mbert.row_partition = #rows8}
+    scf.forall (%i) in (%count) {
+      %x = memref.load %first[%i, %c0] : memref<8x4xf32>
+      memref.store %x, %out[%i, %c0] : memref<8x4xf32>
+    } {mbert.row_partition = #rows8}
 
     // A count that is not counted in threads: no region.
     // CHECK-NOT: mbert.parallel_region
