@@ -39,24 +39,24 @@ class RowBlocks {
 public:
   RowBlocks(OpBuilder &b, Location loc, const RowTiles &split, int64_t rows, Value blocks)
       : split(split), rows(rows), blocks(blocks) {
-    splitTiles = arith::DivUIOp::create(
-        b, loc, arith::SubIOp::create(b, loc, split.endRow, split.firstRow),
-        arith::ConstantIndexOp::create(b, loc, split.tileRows));
+    splitTiles =
+        arith::DivUIOp::create(b, loc, arith::SubIOp::create(b, loc, split.endRow, split.firstRow),
+                               arith::ConstantIndexOp::create(b, loc, split.tileRows));
   }
 
   /// Block `block`'s rows [start, end).
   std::pair<Value, Value> bounds(OpBuilder &b, Location loc, Value block) const {
     Value next = arith::AddIOp::create(b, loc, block, arith::ConstantIndexOp::create(b, loc, 1));
     Value isLast = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, next, blocks);
-    Value end = arith::SelectOp::create(b, loc, isLast, arith::ConstantIndexOp::create(b, loc, rows),
-                                        start(b, loc, next));
+    Value end = arith::SelectOp::create(
+        b, loc, isLast, arith::ConstantIndexOp::create(b, loc, rows), start(b, loc, next));
     return {start(b, loc, block), end};
   }
 
 private:
   Value start(OpBuilder &b, Location loc, Value block) const {
-    Value tile = arith::DivUIOp::create(b, loc, arith::MulIOp::create(b, loc, block, splitTiles),
-                                        blocks);
+    Value tile =
+        arith::DivUIOp::create(b, loc, arith::MulIOp::create(b, loc, block, splitTiles), blocks);
     Value offset = tile;
     if (split.tileRows != 1)
       offset = arith::MulIOp::create(b, loc, tile,
@@ -953,108 +953,104 @@ QuantizedRows buildRowQuantization(OpBuilder &b, Location loc, Value input, Valu
   // One row at a time, in two passes over it while it is in cache: its range
   // (widened to include 0, so that zeros such as ReLU outputs are exact),
   // then its int8 values.
-  auto quantizeRow = [&](OpBuilder &nested, Value row,
-                         ValueRange rowSlice) -> SmallVector<Value> {
-        Value zeros = arith::ConstantOp::create(
-            nested, loc, DenseElementsAttr::get(floats, nested.getF32FloatAttr(0.0f)));
-        // Lows in results [0, chains), highs in [chains, 2 * chains): each
-        // chain's minimum and maximum wait for the ones `chains` vectors
-        // back, not for the previous vector's, so that their latency does
-        // not set the pass's time.
-        auto rangeLoop = scf::ForOp::create(
-            nested, loc, index(nested, 0), index(nested, depth), index(nested, width * rangeChains),
-            SmallVector<Value>(2 * rangeChains, zeros),
-            [&](OpBuilder &inner, Location, Value k, ValueRange bounds) {
-              SmallVector<Value> extended(bounds);
-              for (int64_t chain = 0; chain < rangeChains; ++chain) {
-                Value x = readSmoothed(
-                    inner, row, arith::AddIOp::create(inner, loc, k, index(inner, chain * width)));
-                extended[chain] = range.extendLow(inner, loc, bounds[chain], x);
-                extended[rangeChains + chain] =
-                    range.extendHigh(inner, loc, bounds[rangeChains + chain], x);
-              }
-              scf::YieldOp::create(inner, loc, extended);
-            });
-        Value lows = rangeLoop.getResult(0), highs = rangeLoop.getResult(rangeChains);
-        for (int64_t chain = 1; chain < rangeChains; ++chain) {
-          lows = range.extendLow(nested, loc, lows, rangeLoop.getResult(chain));
-          highs = range.extendHigh(nested, loc, highs, rangeLoop.getResult(rangeChains + chain));
-        }
-        Value low = range.reduceLow(nested, loc, lows);
-        Value high = range.reduceHigh(nested, loc, highs);
-        // scale = range / 255 (1 for an all-zero row); the zero point maps
-        // the row's minimum to the lowest code.
-        Value span = arith::SubFOp::create(nested, loc, high, low);
-        Value empty =
-            arith::CmpFOp::create(nested, loc, arith::CmpFPredicate::OLE, span, constant(nested, 0));
-        Value scale = arith::SelectOp::create(
-            nested, loc, empty, constant(nested, 1),
-            arith::DivFOp::create(nested, loc, span, constant(nested, highCode - lowCode)));
-        Value inverse = arith::DivFOp::create(nested, loc, constant(nested, 1), scale);
-        Value zeroPoint = roundToNearestEven(
-            nested, loc,
-            clampFloat(nested, loc,
-                       arith::SubFOp::create(nested, loc, constant(nested, lowCode),
-                                             arith::MulFOp::create(nested, loc, low, inverse)),
-                       lowCode, highCode));
+  auto quantizeRow = [&](OpBuilder &nested, Value row, ValueRange rowSlice) -> SmallVector<Value> {
+    Value zeros = arith::ConstantOp::create(
+        nested, loc, DenseElementsAttr::get(floats, nested.getF32FloatAttr(0.0f)));
+    // Lows in results [0, chains), highs in [chains, 2 * chains): each
+    // chain's minimum and maximum wait for the ones `chains` vectors
+    // back, not for the previous vector's, so that their latency does
+    // not set the pass's time.
+    auto rangeLoop = scf::ForOp::create(
+        nested, loc, index(nested, 0), index(nested, depth), index(nested, width * rangeChains),
+        SmallVector<Value>(2 * rangeChains, zeros),
+        [&](OpBuilder &inner, Location, Value k, ValueRange bounds) {
+          SmallVector<Value> extended(bounds);
+          for (int64_t chain = 0; chain < rangeChains; ++chain) {
+            Value x = readSmoothed(
+                inner, row, arith::AddIOp::create(inner, loc, k, index(inner, chain * width)));
+            extended[chain] = range.extendLow(inner, loc, bounds[chain], x);
+            extended[rangeChains + chain] =
+                range.extendHigh(inner, loc, bounds[rangeChains + chain], x);
+          }
+          scf::YieldOp::create(inner, loc, extended);
+        });
+    Value lows = rangeLoop.getResult(0), highs = rangeLoop.getResult(rangeChains);
+    for (int64_t chain = 1; chain < rangeChains; ++chain) {
+      lows = range.extendLow(nested, loc, lows, rangeLoop.getResult(chain));
+      highs = range.extendHigh(nested, loc, highs, rangeLoop.getResult(rangeChains + chain));
+    }
+    Value low = range.reduceLow(nested, loc, lows);
+    Value high = range.reduceHigh(nested, loc, highs);
+    // scale = range / 255 (1 for an all-zero row); the zero point maps
+    // the row's minimum to the lowest code.
+    Value span = arith::SubFOp::create(nested, loc, high, low);
+    Value empty =
+        arith::CmpFOp::create(nested, loc, arith::CmpFPredicate::OLE, span, constant(nested, 0));
+    Value scale = arith::SelectOp::create(
+        nested, loc, empty, constant(nested, 1),
+        arith::DivFOp::create(nested, loc, span, constant(nested, highCode - lowCode)));
+    Value inverse = arith::DivFOp::create(nested, loc, constant(nested, 1), scale);
+    Value zeroPoint = roundToNearestEven(
+        nested, loc,
+        clampFloat(nested, loc,
+                   arith::SubFOp::create(nested, loc, constant(nested, lowCode),
+                                         arith::MulFOp::create(nested, loc, low, inverse)),
+                   lowCode, highCode));
 
-        // q = clamp(round(x / scale) + zero_point, lowCode, highCode), stored
-        // as a byte. Columns past K read as 0 and become the zero point: they
-        // meet zero weights.
-        Value inverseVector = vector::BroadcastOp::create(nested, loc, floats, inverse);
-        Value zeroPointVector = vector::BroadcastOp::create(nested, loc, floats, zeroPoint);
-        auto quantizeLoop = scf::ForOp::create(
-            nested, loc, index(nested, 0), index(nested, paddedDepth), index(nested, width),
-            ValueRange{rowSlice[0]},
-            [&](OpBuilder &inner, Location, Value k, ValueRange rowBytes) {
-              Value x = readSmoothed(inner, row, k);
-              // A separate multiply and add (not an FMA): targets without FMA
-              // would call libm for it, and every target rounds the same way.
-              Value shifted = arith::AddFOp::create(
-                  inner, loc, arith::MulFOp::create(inner, loc, x, inverseVector), zeroPointVector);
-              // lrint rounds in the current mode, to nearest even unless the
-              // program changed it (as the magic-number addition of
-              // roundToNearestEven does): CVTPS2DQ on x86, FRINTX and FCVTZS
-              // on AArch64, where the addition took three instructions.
-              Value rounded =
-                  LLVM::LrintOp::create(inner, loc, VectorType::get({width}, i32),
-                                        clampFloat(inner, loc, shifted, lowCode, highCode));
-              // The codes are already within range; saying so again in
-              // integers lets x86 narrow them with saturating packs
-              // (PACKSSDW, PACKUSWB) instead of masking each lane first.
-              Value values = arith::TruncIOp::create(
-                  inner, loc, bytes, clampInteger(inner, loc, rounded, lowCodeInt, highCodeInt));
-              if (!pairedRows) {
-                scf::YieldOp::create(
-                    inner, loc,
-                    vector::TransferWriteOp::create(inner, loc, values, rowBytes[0],
-                                                    ValueRange{k},
-                                                    ArrayRef<bool>{paddedDepth % width == 0})
-                        .getResult());
-                return;
-              }
-              // Depth k .. k + 15 is the row's half of blocks k / 8 and k / 8 + 1.
-              Value written = rowBytes[0];
-              Value firstBlock = arith::DivUIOp::create(inner, loc, k, index(inner, 8));
-              for (int64_t half = 0; half < width / 8; ++half) {
-                Value block = vector::ExtractStridedSliceOp::create(
-                    inner, loc, values, ArrayRef<int64_t>{8 * half}, ArrayRef<int64_t>{8},
-                    ArrayRef<int64_t>{1});
-                written = vector::TransferWriteOp::create(
-                              inner, loc, block, written,
-                              ValueRange{arith::AddIOp::create(inner, loc, firstBlock,
-                                                               index(inner, half)),
-                                         index(inner, 0)},
-                              ArrayRef<bool>{true})
-                              .getResult();
-              }
-              scf::YieldOp::create(inner, loc, written);
-            });
-        Value zeroPointInt = arith::FPToSIOp::create(nested, loc, i32, zeroPoint);
-        Value first = index(nested, 0);
-        return {quantizeLoop.getResult(0),
-                tensor::InsertOp::create(nested, loc, scale, rowSlice[1], first),
-                tensor::InsertOp::create(nested, loc, zeroPointInt, rowSlice[2], first)};
+    // q = clamp(round(x / scale) + zero_point, lowCode, highCode), stored
+    // as a byte. Columns past K read as 0 and become the zero point: they
+    // meet zero weights.
+    Value inverseVector = vector::BroadcastOp::create(nested, loc, floats, inverse);
+    Value zeroPointVector = vector::BroadcastOp::create(nested, loc, floats, zeroPoint);
+    auto quantizeLoop = scf::ForOp::create(
+        nested, loc, index(nested, 0), index(nested, paddedDepth), index(nested, width),
+        ValueRange{rowSlice[0]}, [&](OpBuilder &inner, Location, Value k, ValueRange rowBytes) {
+          Value x = readSmoothed(inner, row, k);
+          // A separate multiply and add (not an FMA): targets without FMA
+          // would call libm for it, and every target rounds the same way.
+          Value shifted = arith::AddFOp::create(
+              inner, loc, arith::MulFOp::create(inner, loc, x, inverseVector), zeroPointVector);
+          // lrint rounds in the current mode, to nearest even unless the
+          // program changed it (as the magic-number addition of
+          // roundToNearestEven does): CVTPS2DQ on x86, FRINTX and FCVTZS
+          // on AArch64, where the addition took three instructions.
+          Value rounded = LLVM::LrintOp::create(inner, loc, VectorType::get({width}, i32),
+                                                clampFloat(inner, loc, shifted, lowCode, highCode));
+          // The codes are already within range; saying so again in
+          // integers lets x86 narrow them with saturating packs
+          // (PACKSSDW, PACKUSWB) instead of masking each lane first.
+          Value values = arith::TruncIOp::create(
+              inner, loc, bytes, clampInteger(inner, loc, rounded, lowCodeInt, highCodeInt));
+          if (!pairedRows) {
+            scf::YieldOp::create(
+                inner, loc,
+                vector::TransferWriteOp::create(inner, loc, values, rowBytes[0], ValueRange{k},
+                                                ArrayRef<bool>{paddedDepth % width == 0})
+                    .getResult());
+            return;
+          }
+          // Depth k .. k + 15 is the row's half of blocks k / 8 and k / 8 + 1.
+          Value written = rowBytes[0];
+          Value firstBlock = arith::DivUIOp::create(inner, loc, k, index(inner, 8));
+          for (int64_t half = 0; half < width / 8; ++half) {
+            Value block = vector::ExtractStridedSliceOp::create(
+                inner, loc, values, ArrayRef<int64_t>{8 * half}, ArrayRef<int64_t>{8},
+                ArrayRef<int64_t>{1});
+            written =
+                vector::TransferWriteOp::create(
+                    inner, loc, block, written,
+                    ValueRange{arith::AddIOp::create(inner, loc, firstBlock, index(inner, half)),
+                               index(inner, 0)},
+                    ArrayRef<bool>{true})
+                    .getResult();
+          }
+          scf::YieldOp::create(inner, loc, written);
+        });
+    Value zeroPointInt = arith::FPToSIOp::create(nested, loc, i32, zeroPoint);
+    Value first = index(nested, 0);
+    return {quantizeLoop.getResult(0),
+            tensor::InsertOp::create(nested, loc, scale, rowSlice[1], first),
+            tensor::InsertOp::create(nested, loc, zeroPointInt, rowSlice[2], first)};
   };
   SmallVector<Value> outputs{rowsInit, scaleInit, zeroPointInit};
   SmallVector<Value> quantized;
