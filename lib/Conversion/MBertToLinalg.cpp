@@ -209,45 +209,101 @@ Value getTableRow(OpBuilder &b, Location loc, Value id, int64_t rows) {
   return clampIndex(b, loc, arith::IndexCastOp::create(b, loc, b.getIndexType(), id), rows);
 }
 
+/// Where part `part` (0, 1, 2: next, own and previous token) of the trigram
+/// of position `position` of sequence `batchIndex` is read from: row `word`
+/// of the word table where `inside`, that is where position + 1 - part is
+/// inside the sequence (which ends at the op's run-time length when it has
+/// one), and zeros elsewhere. The neighbour and the id are clamped into
+/// range, so that `word` is always a row of the table.
+struct TrigramSource {
+  Value inside, word;
+};
+
+TrigramSource locateTrigramPart(OpBuilder &b, Location loc, model::EmbeddingOp op, Value batchIndex,
+                                Value position, Value part) {
+  int64_t length = getTensorType(op.getInputIds()).getDimSize(1);
+  int64_t vocabulary = getTensorType(op.getWordTable()).getDimSize(0);
+  Value one = arith::ConstantIndexOp::create(b, loc, 1);
+  Value lengthValue = op.getLength();
+  if (!lengthValue)
+    lengthValue = arith::ConstantIndexOp::create(b, loc, length);
+  Value neighbour =
+      arith::SubIOp::create(b, loc, arith::AddIOp::create(b, loc, position, one), part);
+  // neighbour is in [-1, S]; as an unsigned number -1 is huge, so one
+  // comparison tells whether it is inside the sequence.
+  Value inside = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult, neighbour, lengthValue);
+  Value clampedNeighbour = clampIndex(b, loc, neighbour, length);
+  Value id =
+      tensor::ExtractOp::create(b, loc, op.getInputIds(), ValueRange{batchIndex, clampedNeighbour});
+  return {inside, getTableRow(b, loc, id, vocabulary)};
+}
+
+/// Element (part, channel) of the trigram of position `position` of sequence
+/// `batchIndex` (locateTrigramPart), an int8 table's value times its row's
+/// scale.
+Value gatherTrigramElement(OpBuilder &b, Location loc, model::EmbeddingOp op, Value batchIndex,
+                           Value position, Value part, Value channel) {
+  Type elementType = getTensorType(op.getResult()).getElementType();
+  TrigramSource source = locateTrigramPart(b, loc, op, batchIndex, position, part);
+  Value value =
+      tensor::ExtractOp::create(b, loc, op.getWordTable(), ValueRange{source.word, channel});
+  if (Value scale = op.getWordScale())
+    value = arith::MulFOp::create(b, loc, arith::SIToFPOp::create(b, loc, elementType, value),
+                                  tensor::ExtractOp::create(b, loc, scale, source.word));
+  Value zero = arith::ConstantOp::create(b, loc, b.getZeroAttr(elementType));
+  return arith::SelectOp::create(b, loc, source.inside, value, zero);
+}
+
+/// `trigramRow` [3, E] with the trigram of position `position` of sequence
+/// 0 written in, each part's table row read 16 channels at a time: the id is
+/// looked up once per part, not once per element (per element, LLVM kept the
+/// conditional copy scalar: one masked VMOVSS per value on x86).
+Value gatherTrigramRow(OpBuilder &b, Location loc, model::EmbeddingOp op, Value position,
+                       Value trigramRow) {
+  Value table = op.getWordTable();
+  int64_t width = getTensorType(table).getDimSize(1);
+  Type elementType = getTensorType(op.getResult()).getElementType();
+  int64_t lanes = std::min<int64_t>(width, 16);
+  auto tableSegment = VectorType::get({lanes}, getTensorType(table).getElementType());
+  auto segment = VectorType::get({lanes}, elementType);
+  Value zeros = arith::ConstantOp::create(
+      b, loc, DenseElementsAttr::get(segment, b.getZeroAttr(elementType)));
+  auto index = [&](int64_t value) { return arith::ConstantIndexOp::create(b, loc, value); };
+  for (int64_t part = 0; part < 3; ++part) {
+    TrigramSource source = locateTrigramPart(b, loc, op, index(0), position, index(part));
+    Value scale;
+    if (Value rowScales = op.getWordScale())
+      scale = vector::BroadcastOp::create(
+          b, loc, segment, tensor::ExtractOp::create(b, loc, rowScales, source.word));
+    for (int64_t column = 0; column < width; column += lanes) {
+      Value values = readRowSegment(b, loc, table, {source.word, index(column)}, tableSegment);
+      if (scale)
+        values =
+            arith::MulFOp::create(b, loc, arith::SIToFPOp::create(b, loc, segment, values), scale);
+      values = arith::SelectOp::create(b, loc, source.inside, values, zeros);
+      trigramRow = vector::TransferWriteOp::create(b, loc, values, trigramRow,
+                                                   ValueRange{index(part), index(column)},
+                                                   ArrayRef<bool>{width % lanes == 0})
+                       .getResult();
+    }
+  }
+  return trigramRow;
+}
+
 /// The trigram of every position as the rows of a [B*S, 3E] matrix, read
-/// straight from the word table: element (b, s, k, e) of the [B, S, 3, E]
-/// generic is table[ids[b, s + 1 - k], e] (k = 0, 1, 2: next, own and
-/// previous token), zero where s + 1 - k is outside the sequence (which
-/// ends at the op's run-time length when it has one). Collapsing (s, k, e)
-/// into rows of 3E is free.
+/// straight from the word table (gatherTrigramElement of the [B, S, 3, E]
+/// generic's indices). Collapsing (s, k, e) into rows of 3E is free.
 Value gatherTrigram(OpBuilder &b, Location loc, model::EmbeddingOp op) {
   RankedTensorType idsType = getTensorType(op.getInputIds());
-  RankedTensorType tableType = getTensorType(op.getWordTable());
   int64_t batch = idsType.getDimSize(0), length = idsType.getDimSize(1);
-  int64_t vocabulary = tableType.getDimSize(0), width = tableType.getDimSize(1);
+  int64_t width = getTensorType(op.getWordTable()).getDimSize(1);
   Type elementType = getTensorType(op.getResult()).getElementType();
   auto trigramType = RankedTensorType::get({batch, length, 3, width}, elementType);
-  Value ids = op.getInputIds(), table = op.getWordTable();
   auto gatherElement = [&](OpBuilder &nested, Location bodyLoc, ValueRange) -> Value {
-    Value row = linalg::IndexOp::create(nested, bodyLoc, 0);
-    Value position = linalg::IndexOp::create(nested, bodyLoc, 1);
-    Value part = linalg::IndexOp::create(nested, bodyLoc, 2);
-    Value channel = linalg::IndexOp::create(nested, bodyLoc, 3);
-    Value one = arith::ConstantIndexOp::create(nested, bodyLoc, 1);
-    Value lengthValue = op.getLength();
-    if (!lengthValue)
-      lengthValue = arith::ConstantIndexOp::create(nested, bodyLoc, length);
-    Value neighbour = arith::SubIOp::create(
-        nested, bodyLoc, arith::AddIOp::create(nested, bodyLoc, position, one), part);
-    // neighbour is in [-1, S]; as an unsigned number -1 is huge, so one
-    // comparison tells whether it is inside the sequence.
-    Value inside = arith::CmpIOp::create(nested, bodyLoc, arith::CmpIPredicate::ult, neighbour,
-                                         lengthValue);
-    Value clampedNeighbour = clampIndex(nested, bodyLoc, neighbour, length);
-    Value id = tensor::ExtractOp::create(nested, bodyLoc, ids, ValueRange{row, clampedNeighbour});
-    Value word = getTableRow(nested, bodyLoc, id, vocabulary);
-    Value value = tensor::ExtractOp::create(nested, bodyLoc, table, ValueRange{word, channel});
-    if (Value scale = op.getWordScale())
-      value = arith::MulFOp::create(
-          nested, bodyLoc, arith::SIToFPOp::create(nested, bodyLoc, elementType, value),
-          tensor::ExtractOp::create(nested, bodyLoc, scale, word));
-    Value zero = arith::ConstantOp::create(nested, bodyLoc, nested.getZeroAttr(elementType));
-    return arith::SelectOp::create(nested, bodyLoc, inside, value, zero);
+    return gatherTrigramElement(nested, bodyLoc, op, linalg::IndexOp::create(nested, bodyLoc, 0),
+                                linalg::IndexOp::create(nested, bodyLoc, 1),
+                                linalg::IndexOp::create(nested, bodyLoc, 2),
+                                linalg::IndexOp::create(nested, bodyLoc, 3));
   };
   Value trigram = buildParallelGeneric(b, loc, trigramType, ValueRange{}, {}, gatherElement);
   return buildStaticReshape(b, loc, trigram,
@@ -291,6 +347,90 @@ Value buildEmbeddingSeed(OpBuilder &b, Location loc, model::EmbeddingOp op) {
   return buildParallelGeneric(b, loc, resultType, inputs, maps, addRows);
 }
 
+/// The trigram rows [S, 3E] and, when the op has token types, the seed rows
+/// [S, H] (position + type row) of a one-sequence embedding whose length is
+/// known at compile time, computed in the blocks of rows that the projection
+/// GEMM (with `kernel` and `rowBlocks`) splits its rows into, and stating
+/// that partition: a parallel region then runs the gathers with the GEMM,
+/// each thread gathering the rows its block of the GEMM reads, instead of
+/// the caller gathering every row before the GEMM starts.
+std::pair<Value, Value> gatherRowsInBlocks(OpBuilder &b, Location loc, model::EmbeddingOp op,
+                                           model::MicroKernelAttr kernel, Value rowBlocks) {
+  RankedTensorType resultType = getTensorType(op.getResult());
+  int64_t rows = resultType.getDimSize(1), hidden = resultType.getDimSize(2);
+  int64_t width = getTensorType(op.getWordTable()).getDimSize(1);
+  Type elementType = resultType.getElementType();
+  Value typeIds = op.getTokenTypeIds(), position = op.getPosition();
+  auto zeroIndex = [&](OpBuilder &nested) {
+    return arith::ConstantIndexOp::create(nested, loc, 0).getResult();
+  };
+  SmallVector<Value> outputs = {
+      tensor::EmptyOp::create(b, loc, ArrayRef<int64_t>{rows, 3, width}, elementType)};
+  if (typeIds)
+    outputs.push_back(
+        tensor::EmptyOp::create(b, loc, ArrayRef<int64_t>{rows, hidden}, elementType));
+  int64_t dynamic = ShapedType::kDynamic;
+  auto blockSlices = [&](OpBuilder &nested, Value firstRow,
+                         Value height) -> SmallVector<OwnedSlice> {
+    OpFoldResult zero = nested.getIndexAttr(0);
+    SmallVector<OwnedSlice> slices = {{{firstRow, zero, zero},
+                                       {height, nested.getIndexAttr(3), nested.getIndexAttr(width)},
+                                       RankedTensorType::get({dynamic, 3, width}, elementType)}};
+    if (typeIds)
+      slices.push_back({{firstRow, zero},
+                        {height, nested.getIndexAttr(hidden)},
+                        RankedTensorType::get({dynamic, hidden}, elementType)});
+    return slices;
+  };
+  auto rowSlices = [&](OpBuilder &nested, Value row) -> SmallVector<OwnedSlice> {
+    OpFoldResult zero = nested.getIndexAttr(0), one = nested.getIndexAttr(1);
+    SmallVector<OwnedSlice> slices = {{{row, zero, zero},
+                                       {one, nested.getIndexAttr(3), nested.getIndexAttr(width)},
+                                       RankedTensorType::get({3, width}, elementType)}};
+    if (typeIds)
+      slices.push_back({{row, zero},
+                        {one, nested.getIndexAttr(hidden)},
+                        RankedTensorType::get({hidden}, elementType)});
+    return slices;
+  };
+  auto rowBody = [&](OpBuilder &nested, Value row, ValueRange parts) -> SmallVector<Value> {
+    SmallVector<Value> written = {gatherTrigramRow(nested, loc, op, row, parts[0])};
+    if (!typeIds)
+      return written;
+    // type_table[token_type_ids[row]] + position[row], the position read
+    // where it broadcasts along the sequence or the batch.
+    Value typeTable = op.getTypeTable();
+    Value typeRow = getTableRow(
+        nested, loc,
+        tensor::ExtractOp::create(nested, loc, typeIds, ValueRange{zeroIndex(nested), row}),
+        getTensorType(typeTable).getDimSize(0));
+    written.push_back(buildParallelGenericInto(
+        nested, loc, parts[1], ValueRange{}, {},
+        [&](OpBuilder &inner, Location bodyLoc, ValueRange) -> Value {
+          Value channel = linalg::IndexOp::create(inner, bodyLoc, 0);
+          Value sum =
+              tensor::ExtractOp::create(inner, bodyLoc, typeTable, ValueRange{typeRow, channel});
+          if (!position)
+            return sum;
+          ArrayRef<int64_t> shape = getTensorType(position).getShape();
+          // position's dimensions against the result's [1, S, H], from the right.
+          SmallVector<Value> resultIndices = {zeroIndex(inner), row, channel};
+          SmallVector<Value> indices;
+          for (auto [dim, extent] : llvm::enumerate(shape))
+            indices.push_back(extent == 1 ? zeroIndex(inner)
+                                          : resultIndices[3 - shape.size() + dim]);
+          return createAdd(inner, bodyLoc, sum,
+                           tensor::ExtractOp::create(inner, bodyLoc, position, indices));
+        }));
+    return written;
+  };
+  SmallVector<Value> gathered =
+      buildRowBlockLoop(b, loc, rows, kernel, rowBlocks, outputs, blockSlices, rowSlices, rowBody);
+  Value trigram = buildStaticReshape(b, loc, gathered[0],
+                                     RankedTensorType::get({rows, 3 * width}, elementType));
+  return {trigram, typeIds ? gathered[1] : Value()};
+}
+
 /// trigram @ projection + bias + position + type rows, as an mbert.linear of
 /// the gathered trigram rows whose accumulator starts at bias + seed (the
 /// position and type rows): the linear lowering then owns the GEMM, and the
@@ -301,14 +441,28 @@ LogicalResult lowerEmbedding(model::EmbeddingOp op, PatternRewriter &rewriter) {
   int64_t rows = resultType.getDimSize(0) * resultType.getDimSize(1);
   auto rowsType =
       RankedTensorType::get({rows, resultType.getDimSize(2)}, resultType.getElementType());
-  Value trigram = gatherTrigram(rewriter, loc, op);
-  Value seed = buildEmbeddingSeed(rewriter, loc, op);
+  model::MicroKernelAttr kernel = op.getKernelAttr();
+  if (!kernel)
+    kernel = getPortableMicroKernels(rewriter.getContext()).f32;
+  Value trigram, seed;
+  if (resultType.getDimSize(0) == 1 && !op.getLength()) {
+    // The linear lowering splits a GEMM of static rows into one block per
+    // thread of the pool; the gathers take the same blocks.
+    std::tie(trigram, seed) =
+        gatherRowsInBlocks(rewriter, loc, op, kernel,
+                           model::PoolThreadsOp::create(rewriter, loc, rewriter.getIndexType()));
+    if (!seed && op.getPosition())
+      seed = buildEmbeddingSeed(rewriter, loc, op);
+  } else {
+    trigram = gatherTrigram(rewriter, loc, op);
+    seed = buildEmbeddingSeed(rewriter, loc, op);
+  }
   if (seed)
     seed = buildStaticReshape(rewriter, loc, seed, rowsType);
   auto projected = model::LinearOp::create(rewriter, loc, rowsType, trigram, op.getProjection(),
                                            op.getBias(), seed, /*residual_scale=*/Value(),
                                            model::Activation::None);
-  projected.setKernelAttr(op.getKernelAttr());
+  projected.setKernelAttr(kernel);
   if (Value length = op.getLength())
     projected.getLengthMutable().assign(length);
   rewriter.replaceOp(op, buildStaticReshape(rewriter, loc, projected, resultType));

@@ -883,6 +883,50 @@ Value readRowSegment(OpBuilder &b, Location loc, Value source, ValueRange indice
                                         ArrayRef<bool>{inBounds});
 }
 
+SmallVector<Value> buildRowBlockLoop(OpBuilder &b, Location loc, int64_t rows,
+                                     MicroKernelAttr kernel, Value rowBlocks, ValueRange outputs,
+                                     BlockSliceBuilder blockSlices, RowSliceBuilder rowSlices,
+                                     RowBodyBuilder rowBody) {
+  StaticRowTiles tiles(rows, kernel.getMr());
+  auto index = [&](OpBuilder &nested, int64_t value) {
+    return arith::ConstantIndexOp::create(nested, loc, value).getResult();
+  };
+  RowBlocks gemmBlocks(b, loc, RowTiles{index(b, 0), index(b, tiles.splitEnd), tiles.tileRows},
+                       rows, rowBlocks);
+  Value firstRow, endRow;
+  auto ownedBlock = [&](OpBuilder &nested, Value block) -> SmallVector<OwnedSlice> {
+    std::tie(firstRow, endRow) = gemmBlocks.bounds(nested, loc, block);
+    return blockSlices(nested, firstRow, arith::SubIOp::create(nested, loc, endRow, firstRow));
+  };
+  SmallVector<Value> results = buildParallelLoop(
+      b, loc, rowBlocks, outputs, ownedBlock,
+      [&](OpBuilder &nested, Value, ValueRange blockParts) -> SmallVector<Value> {
+        auto rowLoop = scf::ForOp::create(
+            nested, loc, firstRow, endRow, index(nested, 1), blockParts,
+            [&](OpBuilder &inner, Location, Value row, ValueRange block) {
+              SmallVector<OwnedSlice> slices =
+                  rowSlices(inner, arith::SubIOp::create(inner, loc, row, firstRow));
+              auto unitStrides = [&](const OwnedSlice &slice) {
+                return SmallVector<OpFoldResult>(slice.offsets.size(), inner.getIndexAttr(1));
+              };
+              SmallVector<Value> own;
+              for (auto [slice, whole] : llvm::zip_equal(slices, block))
+                own.push_back(tensor::ExtractSliceOp::create(
+                    inner, loc, slice.type, whole, slice.offsets, slice.sizes, unitStrides(slice)));
+              SmallVector<Value> written;
+              for (auto [slice, whole, part] :
+                   llvm::zip_equal(slices, block, rowBody(inner, row, own)))
+                written.push_back(tensor::InsertSliceOp::create(
+                    inner, loc, part, whole, slice.offsets, slice.sizes, unitStrides(slice)));
+              scf::YieldOp::create(inner, loc, written);
+            });
+        return rowLoop.getResults();
+      });
+  results.front().getDefiningOp()->setAttr(model::kRowPartitionAttrName,
+                                           tiles.partition(b.getContext()));
+  return results;
+}
+
 QuantizedRows buildRowQuantization(OpBuilder &b, Location loc, Value input, Value smoothing,
                                    MicroKernelAttr kernel, Value validRows, Value rowBlocks) {
   RankedTensorType inputType = getTensorType(input);
@@ -1063,14 +1107,9 @@ QuantizedRows buildRowQuantization(OpBuilder &b, Location loc, Value input, Valu
     // One iteration per block of the GEMM's rows, which quantizes them in
     // turn: the loop has the GEMM's row partition, and a parallel region
     // runs both without a barrier between them.
-    StaticRowTiles tiles(rows, kernel.getMr());
     assert((!pairedRows || kernel.getMr() % 2 == 0) && "SMMLA blocks start at even rows");
-    RowBlocks gemmBlocks(b, loc, RowTiles{index(b, 0), index(b, tiles.splitEnd), tiles.tileRows}, rows,
-                     rowBlocks);
-    Value firstRow, endRow;
-    auto blockSlices = [&](OpBuilder &nested, Value block) -> SmallVector<OwnedSlice> {
-      std::tie(firstRow, endRow) = gemmBlocks.bounds(nested, loc, block);
-      Value height = arith::SubIOp::create(nested, loc, endRow, firstRow);
+    auto blockSlices = [&](OpBuilder &nested, Value firstRow,
+                           Value height) -> SmallVector<OwnedSlice> {
       OpFoldResult zero = nested.getIndexAttr(0);
       int64_t dynamic = ShapedType::kDynamic;
       OwnedSlice bytes{{firstRow, zero},
@@ -1086,33 +1125,10 @@ QuantizedRows buildRowQuantization(OpBuilder &b, Location loc, Value input, Valu
       return {bytes, OwnedSlice{{firstRow}, {height}, RankedTensorType::get({dynamic}, f32)},
               OwnedSlice{{firstRow}, {height}, RankedTensorType::get({dynamic}, i32)}};
     };
-    quantized = buildParallelLoop(
-        b, loc, rowBlocks, outputs, blockSlices,
-        [&](OpBuilder &nested, Value, ValueRange blockSlice) -> SmallVector<Value> {
-          auto rowLoop = scf::ForOp::create(
-              nested, loc, firstRow, endRow, index(nested, 1), blockSlice,
-              [&](OpBuilder &inner, Location, Value row, ValueRange block) {
-                // The row's slices within its block's (a block starts at an
-                // even row, so a row's place in its pair is the same).
-                SmallVector<OwnedSlice> slices =
-                    rowSlices(inner, arith::SubIOp::create(inner, loc, row, firstRow));
-                SmallVector<Value> own;
-                for (auto [slice, whole] : llvm::zip_equal(slices, block))
-                  own.push_back(tensor::ExtractSliceOp::create(
-                      inner, loc, slice.type, whole, slice.offsets, slice.sizes,
-                      SmallVector<OpFoldResult>(slice.offsets.size(), inner.getIndexAttr(1))));
-                SmallVector<Value> written;
-                for (auto [slice, whole, part] :
-                     llvm::zip_equal(slices, block, quantizeRow(inner, row, own)))
-                  written.push_back(tensor::InsertSliceOp::create(
-                      inner, loc, part, whole, slice.offsets, slice.sizes,
-                      SmallVector<OpFoldResult>(slice.offsets.size(), inner.getIndexAttr(1))));
-                scf::YieldOp::create(inner, loc, written);
-              });
-          return rowLoop.getResults();
-        });
-    quantized[0].getDefiningOp()->setAttr(model::kRowPartitionAttrName,
-                                          tiles.partition(b.getContext()));
+    // A block starts at an even row, so a row's place in its pair is the
+    // same in the block's slice as in the whole.
+    quantized = buildRowBlockLoop(b, loc, rows, kernel, rowBlocks, outputs, blockSlices, rowSlices,
+                                  quantizeRow);
   }
   Value rowBytes = quantized[0];
   if (pairedRows)

@@ -11,6 +11,7 @@
 #ifndef MBERT_CONVERSION_REGISTERTILEDGEMM_H
 #define MBERT_CONVERSION_REGISTERTILEDGEMM_H
 
+#include "StructuredBuilders.h"
 #include "dialects/MBert/MBertOps.h"
 
 #include "mlir/IR/Builders.h"
@@ -59,6 +60,31 @@ using GemmSeedBuilder = llvm::function_ref<mlir::Value(
 /// when the row length is a multiple of the width.
 mlir::Value readRowSegment(mlir::OpBuilder &b, mlir::Location loc, mlir::Value source,
                            mlir::ValueRange indices, mlir::VectorType type);
+
+/// The slices of a row loop's outputs that rows [firstRow, firstRow +
+/// height) own.
+using BlockSliceBuilder = llvm::function_ref<llvm::SmallVector<OwnedSlice>(
+    mlir::OpBuilder &, mlir::Value firstRow, mlir::Value height)>;
+/// The slices of a block's parts (BlockSliceBuilder's) that its row `row`
+/// owns, `row` counted from the block's first.
+using RowSliceBuilder =
+    llvm::function_ref<llvm::SmallVector<OwnedSlice>(mlir::OpBuilder &, mlir::Value row)>;
+/// The new values of row `row`'s slices (RowSliceBuilder's), `row` counted in
+/// the whole output.
+using RowBodyBuilder = llvm::function_ref<llvm::SmallVector<mlir::Value>(
+    mlir::OpBuilder &, mlir::Value row, mlir::ValueRange rowSlices)>;
+
+/// A parallel loop over the `rowBlocks` blocks that a GEMM of `rows` rows
+/// (known at compile time) splits its rows into when it runs `kernel` with
+/// the same `rowBlocks`: each iteration owns its block's slices of `outputs`
+/// and runs `rowBody` on the block's rows in turn. The loop states the GEMM's
+/// partition (#mbert.row_partition), so that a parallel region runs it and
+/// the GEMM that reads its rows without a barrier between them.
+llvm::SmallVector<mlir::Value> buildRowBlockLoop(mlir::OpBuilder &b, mlir::Location loc,
+                                                 int64_t rows, model::MicroKernelAttr kernel,
+                                                 mlir::Value rowBlocks, mlir::ValueRange outputs,
+                                                 BlockSliceBuilder blockSlices,
+                                                 RowSliceBuilder rowSlices, RowBodyBuilder rowBody);
 
 /// Quantizes the f32 rows of `input` [M, K], each channel k first multiplied
 /// by `smoothing[k]` when `smoothing` ([K] f32) is given, to int8 with one

@@ -303,8 +303,9 @@ func.func @attention_blocked_key_transpose(%q: tensor<1x8x16xf32>) -> tensor<1x8
   return %0 : tensor<1x8x16xf32>
 }
 
-// The embedding gathers its trigram straight from the word table: one
-// generic over [B, S, 3, E] whose element (b, s, k, e) reads row
+// The embedding gathers its trigram straight from the word table. With
+// more than one sequence (as here) or a run-time length: one generic over
+// [B, S, 3, E] whose element (b, s, k, e) reads row
 // ids[b, s + 1 - k] (k = 0, 1, 2: next, own, previous token), zero outside
 // the sequence, with the neighbour and the id clamped into range; a free
 // collapse makes it the [B*S, 3E] input of a linear. One more generic adds
@@ -353,12 +354,75 @@ func.func @embedding(%ids: tensor<2x3xi64>, %table: tensor<5x2xf32>, %w: tensor<
   return %0 : tensor<2x3x4xf32>
 }
 
+// One sequence (B = 1) of a length known at compile time: the trigram
+// and the seed (type row + position) are gathered in the blocks of rows
+// that the projection splits its rows into, one per thread of the pool, in
+// one loop that states the projection's partition, so that a parallel
+// region runs both without a barrier. The kernel's mr = 2 makes 3 rows one
+// tile of 2 and a tail: block k starts at row 2 * (k / T) and the last ends
+// at row 3. Each row gathers its [3, E] trigram a vector of the table row at
+// a time (next, own and previous token: each id looked up once, its row
+// zeroed outside the sequence), looks its token type up once, and reads the
+// position at its own row.
+// CHECK-LABEL: func.func @embedding_one_sequence
+// CHECK-SAME: (%[[IDS:.+]]: tensor<1x3xi64>, %[[TABLE:.+]]: tensor<5x2xf32>, %[[W:.+]]: tensor<6x4xf32>, %[[BIAS:.+]]: tensor<4xf32>, %[[POS:.+]]: tensor<3x4xf32>, %[[TYPES:.+]]: tensor<1x3xi32>, %[[TYPE_TABLE:.+]]: tensor<2x4xf32>)
+// CHECK: %[[THREADS:.+]] = mbert.pool_threads
+// CHECK: %[[GATHERED:.+]]:2 = scf.forall (%[[BLOCK:[^)]+]]) in (%[[THREADS]]) shared_outs(%[[ALL_ROWS:[^ ]+]] = %{{.+}}, %[[ALL_SEEDS:[^ ]+]] = %{{.+}}) -> (tensor<3x3x2xf32>, tensor<3x4xf32>)
+// CHECK: %[[END:.+]] = arith.select %{{.+}}, %{{.+}}, %{{.+}} : index
+// CHECK: %[[FIRST:.+]] = arith.muli %{{.+}}, %{{.+}} : index
+// CHECK: %[[HEIGHT:.+]] = arith.subi %[[END]], %[[FIRST]] : index
+// CHECK: %[[BLOCK_ROWS:.+]] = tensor.extract_slice %[[ALL_ROWS]][%[[FIRST]], 0, 0] [%[[HEIGHT]], 3, 2] [1, 1, 1] : tensor<3x3x2xf32> to tensor<?x3x2xf32>
+// CHECK: %[[BLOCK_SEEDS:.+]] = tensor.extract_slice %[[ALL_SEEDS]][%[[FIRST]], 0] [%[[HEIGHT]], 4] [1, 1] : tensor<3x4xf32> to tensor<?x4xf32>
+// CHECK: scf.for %[[ROW:[^ ]+]] = %[[FIRST]] to %[[END]] step %{{.+}} iter_args(%{{.+}} = %[[BLOCK_ROWS]], %{{.+}} = %[[BLOCK_SEEDS]])
+// CHECK: %[[ROW_TRIGRAM:.+]] = tensor.extract_slice %{{.+}} [1, 3, 2] [1, 1, 1] : tensor<?x3x2xf32> to tensor<3x2xf32>
+// CHECK: %[[NEXT:.+]] = arith.addi %[[ROW]], %{{.+}} : index
+// CHECK: %[[NEXT_INSIDE:.+]] = arith.cmpi ult, %[[NEXT]], %{{.+}} : index
+// CHECK: %[[NEXT_ID:.+]] = tensor.extract %[[IDS]][%{{.+}}, %{{.+}}] : tensor<1x3xi64>
+// CHECK: %[[NEXT_INDEX:.+]] = arith.index_cast %[[NEXT_ID]] : i64 to index
+// CHECK: %[[NEXT_LOW:.+]] = arith.maxsi %[[NEXT_INDEX]], %{{.+}} : index
+// CHECK: %[[NEXT_WORD:.+]] = arith.minsi %[[NEXT_LOW]], %{{.+}} : index
+// CHECK: %[[NEXT_VALUES:.+]] = vector.transfer_read %[[TABLE]][%[[NEXT_WORD]], %{{.+}}], %{{.+}} {in_bounds = [true]} : tensor<5x2xf32>, vector<2xf32>
+// CHECK: %[[NEXT_KEPT:.+]] = arith.select %[[NEXT_INSIDE]], %[[NEXT_VALUES]], %{{.+}} : vector<2xf32>
+// CHECK: %[[WITH_NEXT:.+]] = vector.transfer_write %[[NEXT_KEPT]], %[[ROW_TRIGRAM]][%{{.+}}, %{{.+}}] {in_bounds = [true]} : vector<2xf32>, tensor<3x2xf32>
+// CHECK: %[[OWN_INSIDE:.+]] = arith.cmpi ult, %[[ROW]], %{{.+}} : index
+// CHECK: %[[OWN_VALUES:.+]] = vector.transfer_read %[[TABLE]]
+// CHECK: %[[OWN_KEPT:.+]] = arith.select %[[OWN_INSIDE]], %[[OWN_VALUES]], %{{.+}} : vector<2xf32>
+// CHECK: %[[WITH_OWN:.+]] = vector.transfer_write %[[OWN_KEPT]], %[[WITH_NEXT]][%[[ONE:.+]], %{{.+}}]
+// CHECK: %[[PREVIOUS:.+]] = arith.addi %[[ROW]], %c-1 : index
+// CHECK: %[[PREVIOUS_INSIDE:.+]] = arith.cmpi ult, %[[PREVIOUS]], %{{.+}} : index
+// CHECK: %[[PREVIOUS_VALUES:.+]] = vector.transfer_read %[[TABLE]]
+// CHECK: %[[PREVIOUS_KEPT:.+]] = arith.select %[[PREVIOUS_INSIDE]], %[[PREVIOUS_VALUES]], %{{.+}} : vector<2xf32>
+// CHECK: vector.transfer_write %[[PREVIOUS_KEPT]], %[[WITH_OWN]][%[[TWO:.+]], %{{.+}}]
+// CHECK: %[[TYPE:.+]] = tensor.extract %[[TYPES]][%{{.+}}, %[[ROW]]] : tensor<1x3xi32>
+// CHECK: %[[TYPE_INDEX:.+]] = arith.index_cast %[[TYPE]] : i32 to index
+// CHECK: %[[TYPE_LOW:.+]] = arith.maxsi %[[TYPE_INDEX]], %{{.+}} : index
+// CHECK: %[[TYPE_ROW:.+]] = arith.minsi %[[TYPE_LOW]], %{{.+}} : index
+// CHECK: linalg.generic {{.+}} outs(%{{.+}} : tensor<4xf32>)
+// CHECK: %[[H:.+]] = linalg.index 0
+// CHECK: %[[TYPE_VALUE:.+]] = tensor.extract %[[TYPE_TABLE]][%[[TYPE_ROW]], %[[H]]] : tensor<2x4xf32>
+// CHECK: %[[POSITION:.+]] = tensor.extract %[[POS]][%[[ROW]], %[[H]]] : tensor<3x4xf32>
+// CHECK: arith.addf %[[TYPE_VALUE]], %[[POSITION]] : f32
+// CHECK: } {mbert.row_partition = #mbert.row_partition<rows = 3, tile_rows = 2>}
+// CHECK: %[[TRIGRAM:.+]] = tensor.collapse_shape %[[GATHERED]]#0 {{\[}}[0], [1, 2]] : tensor<3x3x2xf32> into tensor<3x6xf32>
+// The projection: the same blocks and partition, reading both.
+// CHECK: scf.forall (%{{[^)]+}}) in (%{{.+}}) shared_outs
+// CHECK-DAG: %[[TRIGRAM]][
+// CHECK-DAG: %[[GATHERED]]#1[
+// CHECK: } {mbert.row_partition = #mbert.row_partition<rows = 3, tile_rows = 2>}
+func.func @embedding_one_sequence(%ids: tensor<1x3xi64>, %table: tensor<5x2xf32>, %w: tensor<6x4xf32>, %bias: tensor<4xf32>, %pos: tensor<3x4xf32>, %types: tensor<1x3xi32>, %type_table: tensor<2x4xf32>) -> tensor<1x3x4xf32> {
+  %0 = mbert.embedding %ids, %table, %w bias(%bias) position(%pos) token_types(%types, %type_table) {kernel = #mbert.kernel<fma, f32 -> f32, mr = 2, nr = 4, kr = 1>} : (tensor<1x3xi64>, tensor<5x2xf32>, tensor<6x4xf32>, tensor<4xf32>, tensor<3x4xf32>, tensor<1x3xi32>, tensor<2x4xf32>) -> tensor<1x3x4xf32>
+  return %0 : tensor<1x3x4xf32>
+}
+
 // At B = 1 without token types the position already has the result's
-// elements: it is the seed as it is, reshaped, with no generic of its own.
+// elements: it is the seed as it is, reshaped, with no generic of its own;
+// the trigram is gathered in the projection's blocks of rows.
 // CHECK-LABEL: func.func @embedding_position_only
 // CHECK-SAME: %[[POS:[[:alnum:]]+]]: tensor<1x3x4xf32>)
-// CHECK: linalg.generic {{.+}} outs(%{{.+}} : tensor<1x3x3x2xf32>)
-// CHECK: tensor.collapse_shape %{{.+}} {{\[}}[0, 1], [2, 3]] : tensor<1x3x3x2xf32> into tensor<3x6xf32>
+// CHECK: %[[GATHERED:.+]] = scf.forall (%{{[^)]+}}) in (%{{.+}}) shared_outs(%{{.+}}) -> (tensor<3x3x2xf32>)
+// CHECK-COUNT-3: vector.transfer_write {{.+}} : vector<2xf32>, tensor<3x2xf32>
+// CHECK: } {mbert.row_partition = #mbert.row_partition<rows = 3, tile_rows = 3>}
+// CHECK: tensor.collapse_shape %[[GATHERED]] {{\[}}[0], [1, 2]] : tensor<3x3x2xf32> into tensor<3x6xf32>
 // CHECK-NOT: linalg.generic
 // CHECK: %[[SEED:.+]] = tensor.collapse_shape %[[POS]] {{\[}}[0, 1], [2]] : tensor<1x3x4xf32> into tensor<3x4xf32>
 // CHECK: %[[SEED]]{{[^_[:alnum:]]}}

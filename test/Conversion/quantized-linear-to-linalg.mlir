@@ -203,13 +203,15 @@ func.func @smoothed(%x: tensor<2x16xf32>, %w: tensor<1x16x16x1xi8>, %s: tensor<1
 }
 
 // An int8 word table is dequantized as the trigram gathers it: the int8
-// value, as f32, times its row's scale.
+// values, as f32, times their row's scale (one sequence: a vector of the row
+// at a time).
 // CHECK-LABEL: func.func @int8_word_table
 // CHECK-SAME: %[[TABLE:[[:alnum:]]+]]: tensor<5x2xi8>, %[[SCALE:[[:alnum:]]+]]: tensor<5xf32>
-// CHECK: %[[VALUE:.+]] = tensor.extract %[[TABLE]][%[[ROW:.+]], %{{.+}}] : tensor<5x2xi8>
-// CHECK: %[[WIDE:.+]] = arith.sitofp %[[VALUE]] : i8 to f32
-// CHECK: %[[ROW_SCALE:.+]] = tensor.extract %[[SCALE]][%[[ROW]]] : tensor<5xf32>
-// CHECK: arith.mulf %[[WIDE]], %[[ROW_SCALE]] : f32
+// CHECK: %[[ROW_SCALE:.+]] = tensor.extract %[[SCALE]][%[[ROW:.+]]] : tensor<5xf32>
+// CHECK: %[[SCALES:.+]] = vector.broadcast %[[ROW_SCALE]] : f32 to vector<2xf32>
+// CHECK: %[[VALUES:.+]] = vector.transfer_read %[[TABLE]][%[[ROW]], %{{.+}}], %{{.+}} {in_bounds = [true]} : tensor<5x2xi8>, vector<2xi8>
+// CHECK: %[[WIDE:.+]] = arith.sitofp %[[VALUES]] : vector<2xi8> to vector<2xf32>
+// CHECK: arith.mulf %[[WIDE]], %[[SCALES]] : vector<2xf32>
 func.func @int8_word_table(%ids: tensor<1x3xi64>, %table: tensor<5x2xi8>, %scale: tensor<5xf32>, %w: tensor<6x4xf32>) -> tensor<1x3x4xf32> {
   %0 = mbert.embedding %ids, %table row_scale(%scale), %w : (tensor<1x3xi64>, tensor<5x2xi8>, tensor<5xf32>, tensor<6x4xf32>) -> tensor<1x3x4xf32>
   return %0 : tensor<1x3x4xf32>
