@@ -238,28 +238,12 @@ TrigramSource locateTrigramPart(OpBuilder &b, Location loc, model::EmbeddingOp o
   return {inside, getTableRow(b, loc, id, vocabulary)};
 }
 
-/// Element (part, channel) of the trigram of position `position` of sequence
-/// `batchIndex` (locateTrigramPart), an int8 table's value times its row's
-/// scale.
-Value gatherTrigramElement(OpBuilder &b, Location loc, model::EmbeddingOp op, Value batchIndex,
-                           Value position, Value part, Value channel) {
-  Type elementType = getTensorType(op.getResult()).getElementType();
-  TrigramSource source = locateTrigramPart(b, loc, op, batchIndex, position, part);
-  Value value =
-      tensor::ExtractOp::create(b, loc, op.getWordTable(), ValueRange{source.word, channel});
-  if (Value scale = op.getWordScale())
-    value = arith::MulFOp::create(b, loc, arith::SIToFPOp::create(b, loc, elementType, value),
-                                  tensor::ExtractOp::create(b, loc, scale, source.word));
-  Value zero = arith::ConstantOp::create(b, loc, b.getZeroAttr(elementType));
-  return arith::SelectOp::create(b, loc, source.inside, value, zero);
-}
-
 /// `trigramRow` [3, E] with the trigram of position `position` of sequence
-/// 0 written in, each part's table row read 16 channels at a time: the id is
-/// looked up once per part, not once per element (per element, LLVM kept the
-/// conditional copy scalar: one masked VMOVSS per value on x86).
-Value gatherTrigramRow(OpBuilder &b, Location loc, model::EmbeddingOp op, Value position,
-                       Value trigramRow) {
+/// `sequence` written in, each part's table row read 16 channels at a time:
+/// the id is looked up once per part, not once per element (per element,
+/// LLVM kept the conditional copy scalar: one masked VMOVSS per value on x86).
+Value gatherTrigramRow(OpBuilder &b, Location loc, model::EmbeddingOp op, Value sequence,
+                       Value position, Value trigramRow) {
   Value table = op.getWordTable();
   int64_t width = getTensorType(table).getDimSize(1);
   Type elementType = getTensorType(op.getResult()).getElementType();
@@ -270,7 +254,7 @@ Value gatherTrigramRow(OpBuilder &b, Location loc, model::EmbeddingOp op, Value 
       b, loc, DenseElementsAttr::get(segment, b.getZeroAttr(elementType)));
   auto index = [&](int64_t value) { return arith::ConstantIndexOp::create(b, loc, value); };
   for (int64_t part = 0; part < 3; ++part) {
-    TrigramSource source = locateTrigramPart(b, loc, op, index(0), position, index(part));
+    TrigramSource source = locateTrigramPart(b, loc, op, sequence, position, index(part));
     Value scale;
     if (Value rowScales = op.getWordScale())
       scale = vector::BroadcastOp::create(
@@ -290,22 +274,51 @@ Value gatherTrigramRow(OpBuilder &b, Location loc, model::EmbeddingOp op, Value 
   return trigramRow;
 }
 
-/// The trigram of every position as the rows of a [B*S, 3E] matrix, read
-/// straight from the word table (gatherTrigramElement of the [B, S, 3, E]
-/// generic's indices). Collapsing (s, k, e) into rows of 3E is free.
+/// The trigram of every position as the rows of a [B*S, 3E] matrix, one
+/// sequence per iteration of a parallel loop and its positions in turn
+/// (gatherTrigramRow). With a run-time length only the positions before it
+/// are gathered: the projection reads no later row. Collapsing (s, k, e)
+/// into rows of 3E is free.
 Value gatherTrigram(OpBuilder &b, Location loc, model::EmbeddingOp op) {
   RankedTensorType idsType = getTensorType(op.getInputIds());
   int64_t batch = idsType.getDimSize(0), length = idsType.getDimSize(1);
   int64_t width = getTensorType(op.getWordTable()).getDimSize(1);
   Type elementType = getTensorType(op.getResult()).getElementType();
-  auto trigramType = RankedTensorType::get({batch, length, 3, width}, elementType);
-  auto gatherElement = [&](OpBuilder &nested, Location bodyLoc, ValueRange) -> Value {
-    return gatherTrigramElement(nested, bodyLoc, op, linalg::IndexOp::create(nested, bodyLoc, 0),
-                                linalg::IndexOp::create(nested, bodyLoc, 1),
-                                linalg::IndexOp::create(nested, bodyLoc, 2),
-                                linalg::IndexOp::create(nested, bodyLoc, 3));
+  Value trigram =
+      tensor::EmptyOp::create(b, loc, ArrayRef<int64_t>{batch, length, 3, width}, elementType);
+  auto sequenceSlice = [&](OpBuilder &nested, Value sequence) -> SmallVector<OwnedSlice> {
+    OpFoldResult zero = nested.getIndexAttr(0);
+    return {{{sequence, zero, zero, zero},
+             {nested.getIndexAttr(1), nested.getIndexAttr(length), nested.getIndexAttr(3),
+              nested.getIndexAttr(width)},
+             RankedTensorType::get({length, 3, width}, elementType)}};
   };
-  Value trigram = buildParallelGeneric(b, loc, trigramType, ValueRange{}, {}, gatherElement);
+  auto gatherSequence = [&](OpBuilder &nested, Value sequence,
+                            ValueRange slices) -> SmallVector<Value> {
+    Value end = op.getLength();
+    if (!end)
+      end = arith::ConstantIndexOp::create(nested, loc, length);
+    auto positions = scf::ForOp::create(
+        nested, loc, arith::ConstantIndexOp::create(nested, loc, 0), end,
+        arith::ConstantIndexOp::create(nested, loc, 1), slices,
+        [&](OpBuilder &inner, Location, Value position, ValueRange rows) {
+          OpFoldResult zero = inner.getIndexAttr(0), one = inner.getIndexAttr(1);
+          SmallVector<OpFoldResult> offsets = {position, zero, zero};
+          SmallVector<OpFoldResult> sizes = {one, inner.getIndexAttr(3), inner.getIndexAttr(width)};
+          SmallVector<OpFoldResult> strides(3, one);
+          Value row = tensor::ExtractSliceOp::create(inner, loc,
+                                                     RankedTensorType::get({3, width}, elementType),
+                                                     rows.front(), offsets, sizes, strides);
+          row = gatherTrigramRow(inner, loc, op, sequence, position, row);
+          scf::YieldOp::create(
+              inner, loc,
+              tensor::InsertSliceOp::create(inner, loc, row, rows.front(), offsets, sizes, strides)
+                  .getResult());
+        });
+    return positions.getResults();
+  };
+  trigram = buildParallelLoop(b, loc, b.getIndexAttr(batch), trigram, sequenceSlice, gatherSequence)
+                .front();
   return buildStaticReshape(b, loc, trigram,
                             RankedTensorType::get({batch * length, 3 * width}, elementType));
 }
@@ -394,7 +407,8 @@ std::pair<Value, Value> gatherRowsInBlocks(OpBuilder &b, Location loc, model::Em
     return slices;
   };
   auto rowBody = [&](OpBuilder &nested, Value row, ValueRange parts) -> SmallVector<Value> {
-    SmallVector<Value> written = {gatherTrigramRow(nested, loc, op, row, parts[0])};
+    SmallVector<Value> written = {
+        gatherTrigramRow(nested, loc, op, zeroIndex(nested), row, parts[0])};
     if (!typeIds)
       return written;
     // type_table[token_type_ids[row]] + position[row], the position read

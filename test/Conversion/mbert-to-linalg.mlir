@@ -304,32 +304,36 @@ func.func @attention_blocked_key_transpose(%q: tensor<1x8x16xf32>) -> tensor<1x8
 }
 
 // The embedding gathers its trigram straight from the word table. With
-// more than one sequence (as here) or a run-time length: one generic over
-// [B, S, 3, E] whose element (b, s, k, e) reads row
-// ids[b, s + 1 - k] (k = 0, 1, 2: next, own, previous token), zero outside
-// the sequence, with the neighbour and the id clamped into range; a free
-// collapse makes it the [B*S, 3E] input of a linear. One more generic adds
+// more than one sequence (as here) or a run-time length: a parallel loop
+// over the sequences, each gathering its positions in turn; position s's
+// part k (0, 1, 2: next, own, previous token) is row ids[b, s + 1 - k] of
+// the table, read a vector at a time, zero outside the sequence, with the
+// neighbour and the id clamped into range. A free collapse makes the
+// [B, S, 3, E] result the [B*S, 3E] input of a linear. One more generic adds
 // the position and the token-type rows: the linear's residual, which seeds
 // its accumulator next to the bias. No Slice, Pad or Concat copies remain.
 // CHECK-LABEL: func.func @embedding
 // CHECK-SAME: (%[[IDS:.+]]: tensor<2x3xi64>, %[[TABLE:.+]]: tensor<5x2xf32>, %[[W:.+]]: tensor<6x4xf32>, %[[BIAS:.+]]: tensor<4xf32>, %[[POS:.+]]: tensor<3x4xf32>, %[[TYPES:.+]]: tensor<2x3xi32>, %[[TYPE_TABLE:.+]]: tensor<2x4xf32>)
-// CHECK: %[[ROWS:.+]] = linalg.generic {{.+}} iterator_types = ["parallel", "parallel", "parallel", "parallel"]} outs(%{{.+}} : tensor<2x3x3x2xf32>)
-// CHECK-DAG: %[[B:.+]] = linalg.index 0
-// CHECK-DAG: %[[S:.+]] = linalg.index 1
-// CHECK-DAG: %[[K:.+]] = linalg.index 2
-// CHECK-DAG: %[[E:.+]] = linalg.index 3
-// CHECK: %[[AFTER:.+]] = arith.addi %[[S]], %{{.+}} : index
-// CHECK: %[[NEIGHBOUR:.+]] = arith.subi %[[AFTER]], %[[K]] : index
-// CHECK: %[[INSIDE:.+]] = arith.cmpi ult, %[[NEIGHBOUR]], %{{.+}} : index
+// CHECK-DAG: %[[ONE:.+]] = arith.constant 1 : index
+// CHECK-DAG: %[[LENGTH:.+]] = arith.constant 3 : index
+// CHECK: %[[ROWS:.+]] = scf.forall (%[[B:.+]]) in (2) shared_outs(%[[ALL:.+]] = %{{.+}}) -> (tensor<2x3x3x2xf32>)
+// CHECK: %[[SEQUENCE:.+]] = tensor.extract_slice %[[ALL]][%[[B]], 0, 0, 0] [1, 3, 3, 2] [1, 1, 1, 1] : tensor<2x3x3x2xf32> to tensor<3x3x2xf32>
+// CHECK: scf.for %[[S:.+]] = %{{.+}} to %[[LENGTH]] step %[[ONE]] iter_args(%[[GATHERED:.+]] = %[[SEQUENCE]])
+// CHECK: %[[ROW:.+]] = tensor.extract_slice %[[GATHERED]][%[[S]], 0, 0] [1, 3, 2] [1, 1, 1] : tensor<3x3x2xf32> to tensor<3x2xf32>
+// The next token's part (k = 0); the own and previous ones follow alike.
+// CHECK: %[[NEIGHBOUR:.+]] = arith.addi %[[S]], %[[ONE]] : index
+// CHECK: %[[INSIDE:.+]] = arith.cmpi ult, %[[NEIGHBOUR]], %[[LENGTH]] : index
 // CHECK: %[[LOW:.+]] = arith.maxsi %[[NEIGHBOUR]], %{{.+}} : index
 // CHECK: %[[T:.+]] = arith.minsi %[[LOW]], %{{.+}} : index
 // CHECK: %[[ID:.+]] = tensor.extract %[[IDS]][%[[B]], %[[T]]] : tensor<2x3xi64>
 // CHECK: %[[INDEX:.+]] = arith.index_cast %[[ID]] : i64 to index
 // CHECK: %[[ID_LOW:.+]] = arith.maxsi %[[INDEX]], %{{.+}} : index
 // CHECK: %[[WORD:.+]] = arith.minsi %[[ID_LOW]], %{{.+}} : index
-// CHECK: %[[VALUE:.+]] = tensor.extract %[[TABLE]][%[[WORD]], %[[E]]] : tensor<5x2xf32>
-// CHECK: %[[ELEMENT:.+]] = arith.select %[[INSIDE]], %[[VALUE]], %{{.+}} : f32
-// CHECK: linalg.yield %[[ELEMENT]]
+// CHECK: %[[VALUE:.+]] = vector.transfer_read %[[TABLE]][%[[WORD]], %{{.+}}], %{{.+}} {in_bounds = [true]} : tensor<5x2xf32>, vector<2xf32>
+// CHECK: %[[PART:.+]] = arith.select %[[INSIDE]], %[[VALUE]], %{{.+}} : vector<2xf32>
+// CHECK: vector.transfer_write %[[PART]], %[[ROW]][%{{.+}}, %{{.+}}] {in_bounds = [true]} : vector<2xf32>, tensor<3x2xf32>
+// CHECK: tensor.insert_slice %{{.+}} into %[[GATHERED]][%[[S]], 0, 0] [1, 3, 2] [1, 1, 1] : tensor<3x2xf32> into tensor<3x3x2xf32>
+// CHECK: tensor.parallel_insert_slice %{{.+}} into %[[ALL]][%[[B]], 0, 0, 0] [1, 3, 3, 2] [1, 1, 1, 1] : tensor<3x3x2xf32> into tensor<2x3x3x2xf32>
 // CHECK: %[[TRIGRAM:.+]] = tensor.collapse_shape %[[ROWS]] {{\[}}[0, 1], [2, 3]] : tensor<2x3x3x2xf32> into tensor<6x6xf32>
 // CHECK: %[[ADDENDS:.+]] = linalg.generic {{.+}} ins(%[[TYPES]], %[[POS]] : tensor<2x3xi32>, tensor<3x4xf32>) outs(%{{.+}} : tensor<2x3x4xf32>)
 // CHECK: ^bb0(%[[TYPE:.+]]: i32, %[[POSITION:.+]]: f32, %{{.+}}: f32):

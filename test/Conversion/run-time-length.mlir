@@ -70,3 +70,20 @@ func.func @attention_run_time_length(%q: tensor<1x8x16xf32>, %length: index) -> 
   %0 = mbert.attention %q, %q, %q length(%length) {num_heads = 2 : i64, scale = 1.0 : f32, kernel = #mbert.kernel<fma, f32 -> f32, mr = 4, nr = 8, kr = 1>} : (tensor<1x8x16xf32>, tensor<1x8x16xf32>, tensor<1x8x16xf32>, index) -> tensor<1x8x16xf32>
   return %0 : tensor<1x8x16xf32>
 }
+
+// An embedding with a run-time length gathers the trigrams of positions
+// [0, L) only (the projection reads no later row): one sequence, so the
+// loop over sequences folds away and the positions' loop ends at L. A part
+// whose neighbour is at or after L is zero, as at the end of a sequence of
+// length L.
+// CHECK-LABEL: func.func @embedding_run_time_length
+// CHECK-SAME: (%[[IDS:[^:]+]]: tensor<1x6xi64>, %{{[^:]+}}: tensor<5x2xf32>, %{{[^:]+}}: tensor<6x4xf32>, %[[L:[^:]+]]: index)
+// CHECK-NOT: scf.forall
+// CHECK: scf.for %[[S:.+]] = %{{.+}} to %[[L]] step
+// CHECK: %[[NEIGHBOUR:.+]] = arith.addi %[[S]], %{{.+}} : index
+// CHECK: arith.cmpi ult, %[[NEIGHBOUR]], %[[L]] : index
+// CHECK: tensor.extract %[[IDS]][%{{.+}}, %{{.+}}] : tensor<1x6xi64>
+func.func @embedding_run_time_length(%ids: tensor<1x6xi64>, %table: tensor<5x2xf32>, %w: tensor<6x4xf32>, %length: index) -> tensor<1x6x4xf32> {
+  %0 = mbert.embedding %ids, %table, %w length(%length) : (tensor<1x6xi64>, tensor<5x2xf32>, tensor<6x4xf32>, index) -> tensor<1x6x4xf32>
+  return %0 : tensor<1x6x4xf32>
+}
