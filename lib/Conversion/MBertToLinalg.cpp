@@ -298,24 +298,18 @@ Value gatherTrigram(OpBuilder &b, Location loc, model::EmbeddingOp op) {
     Value end = op.getLength();
     if (!end)
       end = arith::ConstantIndexOp::create(nested, loc, length);
-    auto positions = scf::ForOp::create(
-        nested, loc, arith::ConstantIndexOp::create(nested, loc, 0), end,
-        arith::ConstantIndexOp::create(nested, loc, 1), slices,
-        [&](OpBuilder &inner, Location, Value position, ValueRange rows) {
-          OpFoldResult zero = inner.getIndexAttr(0), one = inner.getIndexAttr(1);
-          SmallVector<OpFoldResult> offsets = {position, zero, zero};
-          SmallVector<OpFoldResult> sizes = {one, inner.getIndexAttr(3), inner.getIndexAttr(width)};
-          SmallVector<OpFoldResult> strides(3, one);
-          Value row = tensor::ExtractSliceOp::create(inner, loc,
-                                                     RankedTensorType::get({3, width}, elementType),
-                                                     rows.front(), offsets, sizes, strides);
-          row = gatherTrigramRow(inner, loc, op, sequence, position, row);
-          scf::YieldOp::create(
-              inner, loc,
-              tensor::InsertSliceOp::create(inner, loc, row, rows.front(), offsets, sizes, strides)
-                  .getResult());
-        });
-    return positions.getResults();
+    auto positionSlice = [&](OpBuilder &inner, Value position) -> SmallVector<OwnedSlice> {
+      OpFoldResult zero = inner.getIndexAttr(0);
+      return {{{position, zero, zero},
+               {inner.getIndexAttr(1), inner.getIndexAttr(3), inner.getIndexAttr(width)},
+               RankedTensorType::get({3, width}, elementType)}};
+    };
+    auto gatherPosition = [&](OpBuilder &inner, Value position,
+                              ValueRange row) -> SmallVector<Value> {
+      return {gatherTrigramRow(inner, loc, op, sequence, position, row.front())};
+    };
+    return buildRowLoop(nested, loc, arith::ConstantIndexOp::create(nested, loc, 0), end, slices,
+                        positionSlice, gatherPosition);
   };
   trigram = buildParallelLoop(b, loc, b.getIndexAttr(batch), trigram, sequenceSlice, gatherSequence)
                 .front();

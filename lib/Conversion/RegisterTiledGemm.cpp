@@ -901,26 +901,7 @@ SmallVector<Value> buildRowBlockLoop(OpBuilder &b, Location loc, int64_t rows,
   SmallVector<Value> results = buildParallelLoop(
       b, loc, rowBlocks, outputs, ownedBlock,
       [&](OpBuilder &nested, Value, ValueRange blockParts) -> SmallVector<Value> {
-        auto rowLoop = scf::ForOp::create(
-            nested, loc, firstRow, endRow, index(nested, 1), blockParts,
-            [&](OpBuilder &inner, Location, Value row, ValueRange block) {
-              SmallVector<OwnedSlice> slices =
-                  rowSlices(inner, arith::SubIOp::create(inner, loc, row, firstRow));
-              auto unitStrides = [&](const OwnedSlice &slice) {
-                return SmallVector<OpFoldResult>(slice.offsets.size(), inner.getIndexAttr(1));
-              };
-              SmallVector<Value> own;
-              for (auto [slice, whole] : llvm::zip_equal(slices, block))
-                own.push_back(tensor::ExtractSliceOp::create(
-                    inner, loc, slice.type, whole, slice.offsets, slice.sizes, unitStrides(slice)));
-              SmallVector<Value> written;
-              for (auto [slice, whole, part] :
-                   llvm::zip_equal(slices, block, rowBody(inner, row, own)))
-                written.push_back(tensor::InsertSliceOp::create(
-                    inner, loc, part, whole, slice.offsets, slice.sizes, unitStrides(slice)));
-              scf::YieldOp::create(inner, loc, written);
-            });
-        return rowLoop.getResults();
+        return buildRowLoop(nested, loc, firstRow, endRow, blockParts, rowSlices, rowBody);
       });
   results.front().getDefiningOp()->setAttr(model::kRowPartitionAttrName,
                                            tiles.partition(b.getContext()));

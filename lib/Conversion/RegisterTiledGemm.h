@@ -65,19 +65,11 @@ mlir::Value readRowSegment(mlir::OpBuilder &b, mlir::Location loc, mlir::Value s
 /// height) own.
 using BlockSliceBuilder = llvm::function_ref<llvm::SmallVector<OwnedSlice>(
     mlir::OpBuilder &, mlir::Value firstRow, mlir::Value height)>;
-/// The slices of a block's parts (BlockSliceBuilder's) that its row `row`
-/// owns, `row` counted from the block's first.
-using RowSliceBuilder =
-    llvm::function_ref<llvm::SmallVector<OwnedSlice>(mlir::OpBuilder &, mlir::Value row)>;
-/// The new values of row `row`'s slices (RowSliceBuilder's), `row` counted in
-/// the whole output.
-using RowBodyBuilder = llvm::function_ref<llvm::SmallVector<mlir::Value>(
-    mlir::OpBuilder &, mlir::Value row, mlir::ValueRange rowSlices)>;
-
 /// A parallel loop over the `rowBlocks` blocks that a GEMM of `rows` rows
 /// (known at compile time) splits its rows into when it runs `kernel` with
 /// the same `rowBlocks`: each iteration owns its block's slices of `outputs`
-/// and runs `rowBody` on the block's rows in turn. The loop states the GEMM's
+/// and runs `rowBody` on the block's rows in turn (buildRowLoop, on the
+/// block's slices). The loop states the GEMM's
 /// partition (#mbert.row_partition), so that a parallel region runs it and
 /// the GEMM that reads its rows without a barrier between them.
 llvm::SmallVector<mlir::Value> buildRowBlockLoop(mlir::OpBuilder &b, mlir::Location loc,

@@ -277,6 +277,31 @@ SmallVector<Value> buildParallelLoop(
   return loop.getResults();
 }
 
+SmallVector<Value> buildRowLoop(OpBuilder &b, Location loc, Value firstRow, Value endRow,
+                                ValueRange parts, RowSliceBuilder rowSlices,
+                                RowBodyBuilder rowBody) {
+  auto rowLoop = scf::ForOp::create(
+      b, loc, firstRow, endRow, arith::ConstantIndexOp::create(b, loc, 1), parts,
+      [&](OpBuilder &nested, Location, Value row, ValueRange current) {
+        SmallVector<OwnedSlice> slices =
+            rowSlices(nested, arith::SubIOp::create(nested, loc, row, firstRow));
+        auto unitStrides = [&](const OwnedSlice &slice) {
+          return SmallVector<OpFoldResult>(slice.offsets.size(), nested.getIndexAttr(1));
+        };
+        SmallVector<Value> own;
+        for (auto [slice, whole] : llvm::zip_equal(slices, current))
+          own.push_back(tensor::ExtractSliceOp::create(
+              nested, loc, slice.type, whole, slice.offsets, slice.sizes, unitStrides(slice)));
+        SmallVector<Value> written;
+        for (auto [slice, whole, part] :
+             llvm::zip_equal(slices, current, rowBody(nested, row, own)))
+          written.push_back(tensor::InsertSliceOp::create(nested, loc, part, whole, slice.offsets,
+                                                          slice.sizes, unitStrides(slice)));
+        scf::YieldOp::create(nested, loc, written);
+      });
+  return rowLoop.getResults();
+}
+
 Value buildStaticReshape(OpBuilder &b, Location loc, Value source, RankedTensorType resultType) {
   auto sourceType = getTensorType(source);
   if (sourceType == resultType)

@@ -121,6 +121,22 @@ llvm::SmallVector<mlir::Value> buildParallelLoop(
                                                       mlir::ValueRange)>
         body);
 
+/// The slices of a row loop's parts that its row `row` owns, `row` counted
+/// from the loop's first.
+using RowSliceBuilder =
+    llvm::function_ref<llvm::SmallVector<OwnedSlice>(mlir::OpBuilder &, mlir::Value row)>;
+/// The new values of row `row`'s slices (RowSliceBuilder's), `row` counted in
+/// the whole output.
+using RowBodyBuilder = llvm::function_ref<llvm::SmallVector<mlir::Value>(
+    mlir::OpBuilder &, mlir::Value row, mlir::ValueRange rowSlices)>;
+
+/// A serial loop over rows [firstRow, endRow) that writes each row's slices
+/// of `parts` (rowSlices) with rowBody in turn. Returns the parts.
+llvm::SmallVector<mlir::Value> buildRowLoop(mlir::OpBuilder &b, mlir::Location loc,
+                                            mlir::Value firstRow, mlir::Value endRow,
+                                            mlir::ValueRange parts, RowSliceBuilder rowSlices,
+                                            RowBodyBuilder rowBody);
+
 /// Reshapes a static tensor to `resultType` (same element count) with one
 /// collapse or expand when the shapes allow it, else through a 1-D tensor.
 mlir::Value buildStaticReshape(mlir::OpBuilder &b, mlir::Location loc, mlir::Value source,
