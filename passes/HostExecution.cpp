@@ -182,13 +182,16 @@ HostModel::HostModel(std::unique_ptr<ExecutionEngine> engine, RunPacked entry,
       purpose(std::move(purpose)) {}
 
 FailureOr<HostModel> HostModel::compile(ModuleOp module, Operation *diagnosticsAnchor,
-                                        StringRef purpose) {
+                                        StringRef purpose, unsigned int8ActivationBits) {
   MLIRContext *context = module.getContext();
   PipelineOptions options;
-  options.kernelTarget = KernelTarget{llvm::sys::getProcessTriple(), "native", ""};
+  std::string hostTriple = llvm::sys::getProcessTriple();
+  options.kernelTarget = KernelTarget{hostTriple, "native", "",
+                                      llvm::Triple(hostTriple).isX86() ? int8ActivationBits : 0};
   const KernelTarget &host = options.kernelTarget;
   PassManager pm(context);
-  pm.addPass(createSelectKernelsPass(SelectKernelsPassOptions{host.triple, host.cpu, host.features}));
+  pm.addPass(createSelectKernelsPass(
+      SelectKernelsPassOptions{host.triple, host.cpu, host.features, host.int8ActivationBits}));
   pm.addPass(createPackWeightsPass());
   buildModelToLinalgPipeline(pm, options);
   buildLinalgToLLVMPipeline(pm, options);

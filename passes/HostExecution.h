@@ -66,9 +66,14 @@ class HostModel {
 public:
   /// Compiles `module` (consumed: lowered in place) through kernel selection
   /// for this CPU, packing and the lowering pipelines, and JITs it. `purpose`
-  /// names the caller in errors, reported on `diagnosticsAnchor`.
-  static mlir::FailureOr<HostModel> compile(mlir::ModuleOp module, mlir::Operation *diagnosticsAnchor,
-                                            llvm::StringRef purpose);
+  /// names the caller in errors, reported on `diagnosticsAnchor`. Its int8
+  /// linears quantize their rows to `int8ActivationBits` (KernelTarget's
+  /// meaning; an x86 host only), so that it computes what a target with that
+  /// code width does.
+  static mlir::FailureOr<HostModel> compile(mlir::ModuleOp module,
+                                            mlir::Operation *diagnosticsAnchor,
+                                            llvm::StringRef purpose,
+                                            unsigned int8ActivationBits = 0);
 
   /// The outputs' signature (after any the caller added).
   const std::vector<TensorSignature> &getOutputs() const { return signature.outputs; }

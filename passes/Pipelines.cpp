@@ -72,6 +72,7 @@ void buildModelOptimizationPipeline(OpPassManager &pm, const PipelineOptions &op
         select.triple = target.triple;
         select.cpu = target.cpu;
         select.features = target.features;
+        select.int8ActivationBits = target.int8ActivationBits;
         pm.addPass(createSelectPrecisionPass(select));
       }
       QuantizeLinearsPassOptions quantize;
@@ -79,12 +80,13 @@ void buildModelOptimizationPipeline(OpPassManager &pm, const PipelineOptions &op
       quantize.triple = options.kernelTarget.triple;
       quantize.cpu = options.kernelTarget.cpu;
       quantize.features = options.kernelTarget.features;
+      quantize.int8ActivationBits = options.kernelTarget.int8ActivationBits;
       pm.addPass(createQuantizeLinearsPass(quantize));
       pm.addPass(createQuantizeEmbeddingPass());
     }
     const KernelTarget &target = options.kernelTarget;
-    pm.addPass(createSelectKernelsPass(
-        SelectKernelsPassOptions{target.triple, target.cpu, target.features}));
+    pm.addPass(createSelectKernelsPass(SelectKernelsPassOptions{
+        target.triple, target.cpu, target.features, target.int8ActivationBits}));
     // Last: every pass before it rewrites weights in the [K, N] layout.
     pm.addPass(createPackWeightsPass(PackWeightsPassOptions{/*releaseReplacedWeights=*/true}));
   }

@@ -83,8 +83,8 @@ struct QuantizeLinearsPass : mbert::impl::QuantizeLinearsPassBase<QuantizeLinear
   void runOnOperation() override {
     // The weights are rounded for the kernel that will multiply them: some
     // multiply only a narrower range than int8's exactly.
-    FailureOr<mbert::MicroKernels> kernels =
-        mbert::selectMicroKernels(getOperation(), mbert::KernelTarget{triple, cpu, features});
+    FailureOr<mbert::MicroKernels> kernels = mbert::selectMicroKernels(
+        getOperation(), mbert::KernelTarget{triple, cpu, features, int8ActivationBits});
     if (failed(kernels))
       return signalPassFailure();
     int32_t magnitudeLimit = kernels->int8.getWeightMagnitudeLimit();

@@ -18,8 +18,8 @@ struct SelectKernelsPass : mbert::impl::SelectKernelsPassBase<SelectKernelsPass>
   using SelectKernelsPassBase::SelectKernelsPassBase;
 
   void runOnOperation() override {
-    FailureOr<mbert::MicroKernels> kernels =
-        mbert::selectMicroKernels(getOperation(), mbert::KernelTarget{triple, cpu, features});
+    FailureOr<mbert::MicroKernels> kernels = mbert::selectMicroKernels(
+        getOperation(), mbert::KernelTarget{triple, cpu, features, int8ActivationBits});
     if (failed(kernels))
       return signalPassFailure();
     getOperation().walk([&](Operation *op) {

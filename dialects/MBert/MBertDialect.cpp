@@ -73,6 +73,7 @@ LogicalResult MicroKernelAttr::verify(function_ref<InFlightDiagnostic()> emitErr
     expectedDepthGroup = 2, columnMultiple = 4;
     break;
   case KernelInstruction::Pmaddubsw:
+  case KernelInstruction::PmaddubswPair:
   case KernelInstruction::Vpdpbusd:
     expectedDepthGroup = 4, columnMultiple = 8;
     break;
@@ -112,6 +113,9 @@ int64_t MicroKernelAttr::getDepthPerStep() {
   // FMLA by element loads four floats of a row and uses each lane.
   case KernelInstruction::FmaLane:
     return 4;
+  // Two depth groups whose int16 sums add before one PMADDWD.
+  case KernelInstruction::PmaddubswPair:
+    return 8;
   default:
     return getKr();
   }
@@ -123,6 +127,9 @@ int64_t MicroKernelAttr::getPaddedDepth(int64_t depth) {
 }
 
 std::pair<int32_t, int32_t> MicroKernelAttr::getActivationCodeRange() {
+  // Two pairs of products, each at most 2 * 127 * 63, add within int16.
+  if (getInstruction() == KernelInstruction::PmaddubswPair)
+    return {0, 127};
   if (getInstruction() == KernelInstruction::Pmaddubsw ||
       getInstruction() == KernelInstruction::Vpdpbusd)
     return {0, 255};
@@ -132,7 +139,10 @@ std::pair<int32_t, int32_t> MicroKernelAttr::getActivationCodeRange() {
 int32_t MicroKernelAttr::getWeightMagnitudeLimit() {
   // PMADDUBSW sums two uint8 x int8 products into a saturating int16:
   // 255 * 63 * 2 = 32130 fits, 255 * 127 * 2 does not.
-  return getInstruction() == KernelInstruction::Pmaddubsw ? 63 : 127;
+  return getInstruction() == KernelInstruction::Pmaddubsw ||
+                 getInstruction() == KernelInstruction::PmaddubswPair
+             ? 63
+             : 127;
 }
 
 SmallVector<int64_t, 4> MicroKernelAttr::getPackedWeightShape(int64_t depth, int64_t columns) {

@@ -112,7 +112,8 @@ def MBert_KernelInstruction : I32EnumAttr<"KernelInstruction",
     I32EnumAttrCase<"Pmaddwd", 3, "pmaddwd">,
     I32EnumAttrCase<"Smmla", 5, "smmla">,
     I32EnumAttrCase<"Pmaddubsw", 6, "pmaddubsw">,
-    I32EnumAttrCase<"Vpdpbusd", 7, "vpdpbusd">
+    I32EnumAttrCase<"Vpdpbusd", 7, "vpdpbusd">,
+    I32EnumAttrCase<"PmaddubswPair", 8, "pmaddubsw_pair">
   ]> {
   let cppNamespace = "::mbert::model";
   let genSpecializedAttr = 0;
@@ -129,7 +130,9 @@ def MBert_MicroKernelAttr : AttrDef<MBert_Dialect, "MicroKernel"> {
     group): 1 for a vector FMA, 4 for SDOT (four int8 products summed into
     each int32 lane), 2 for PMADDWD (two int16 products summed), 4 for
     PMADDUBSW (pairs of uint8 x int8 products summed into int16, then pairs
-    of those into int32 by PMADDWD), 4 for VPDPBUSD (AVX-512-VNNI or
+    of those into int32 by PMADDWD), 4 for `pmaddubsw_pair` (PMADDUBSW on
+    two depth groups whose int16 sums are added before one PMADDWD; each
+    step consumes 8 depths), 4 for VPDPBUSD (AVX-512-VNNI or
     AVX-VNNI: four uint8 x int8 products summed into each int32 lane, with
     no int16 step), 8 for SMMLA (a 2 x 8 by 8 x 2 int8 product into a 2 x 2
     int32 block).
@@ -151,7 +154,10 @@ def MBert_MicroKernelAttr : AttrDef<MBert_Dialect, "MicroKernel"> {
     (`getActivationCodeRange`). PMADDUBSW's int8 weights are limited to
     [-63, 63] so that a pair of products (at most 255 * 63 * 2 = 32130)
     cannot saturate its int16 sum (`getWeightMagnitudeLimit`); VPDPBUSD
-    sums in int32 and takes any int8 weight.
+    sums in int32 and takes any int8 weight. `pmaddubsw_pair` also limits
+    the codes to [0, 127], so that two PMADDUBSW sums (at most 2 * 127 * 63
+    * 2 = 32004) add in int16: 3 multiplying instructions for the 8 products
+    of each int32 lane instead of 4, for one bit of each row's resolution.
     The driver picks a kernel per element type from the target triple, CPU
     and features (`mbert-select-kernels`).
   }];
@@ -183,10 +189,12 @@ def MBert_MicroKernelAttr : AttrDef<MBert_Dialect, "MicroKernel"> {
     std::pair<int32_t, int32_t> getActivationCodeRange();
     /// The largest |w| of the int8 weights the kernel multiplies exactly.
     int32_t getWeightMagnitudeLimit();
-    /// Whether `instruction` is an x86 one (PMADDWD, PMADDUBSW, VPDPBUSD).
+    /// Whether `instruction` is an x86 one (PMADDWD, PMADDUBSW and its pair
+    /// form, VPDPBUSD).
     static bool isX86Instruction(KernelInstruction instruction) {
       return instruction == KernelInstruction::Pmaddwd ||
              instruction == KernelInstruction::Pmaddubsw ||
+             instruction == KernelInstruction::PmaddubswPair ||
              instruction == KernelInstruction::Vpdpbusd;
     }
     /// Whether the kernel's instruction is an x86 one: the code built around

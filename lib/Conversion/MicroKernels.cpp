@@ -91,6 +91,17 @@ FailureOr<MicroKernels> selectMicroKernels(MLIRContext *context, const KernelTar
   // otherwise 2 vectors per row, as many rows as the registers allow, up to
   // 8. Integer tiles have 4 rows (8 with 32 registers), which divide every
   // usual sequence length.
+  if (target.int8ActivationBits != 0 && target.int8ActivationBits != 7 &&
+      target.int8ActivationBits != 8) {
+    error = "int8 activations are 7 or 8 bits, got " + std::to_string(target.int8ActivationBits);
+    return failure();
+  }
+  // Only x86's PMADDUBSW gains from a narrower code.
+  if (target.int8ActivationBits == 7 && !triple.isX86()) {
+    error = "7-bit int8 activations are for x86 CPUs without VNNI (PMADDUBSW); " + target.triple +
+            " has no such kernel";
+    return failure();
+  }
   if (triple.isAArch64()) {
     // 32 NEON registers. FMLA by element on an 8 x 8 tile: 16 accumulators,
     // 8 rows of A (four depth steps each) and 2 vectors of B; 8 rows divide
@@ -137,21 +148,33 @@ FailureOr<MicroKernels> selectMicroKernels(MLIRContext *context, const KernelTar
     int64_t vnniLanes = int8Lanes == 16 && subtarget->checkFeatures("+avx512vnni") ? 16
                         : int8Lanes >= 8 && subtarget->checkFeatures("+avxvnni")   ? 8
                                                                                    : 0;
-    if (vnniLanes) {
+    bool sevenBitCodes =
+        target.int8ActivationBits == 7 || (target.int8ActivationBits == 0 && !vnniLanes);
+    if (vnniLanes && !sevenBitCodes) {
       MicroKernelAttr vnni = int8Kernel(KernelInstruction::Vpdpbusd, int8Rows, 2 * vnniLanes, 4);
       return MicroKernels{f32Kernel(f32Rows, 2 * lanes), vnni, vnni};
     }
     // Without VNNI, PMADDUBSW (SSSE3 and later) does 4 byte multiply-adds
     // per int32 lane where PMADDWD does 2, at the same throughput; it needs
     // unsigned activations and weights small enough not to saturate its
-    // int16 sums (MicroKernelAttr::getWeightMagnitudeLimit). Baseline x86-64
-    // (SSE2) has only PMADDWD, exact for any int8 values.
+    // int16 sums (MicroKernelAttr::getWeightMagnitudeLimit). With 7-bit
+    // codes two of its sums add in int16 before one PMADDWD widens them: 3
+    // multiplying instructions per 8 products of an int32 lane instead of 4
+    // (on Zen 3 the full int8 MobileBERT went from 35.3 to 31.1 ms on one
+    // thread), for a measured loss of accuracy (docs/QUANTIZATION.md).
+    // Baseline x86-64 (SSE2) has only PMADDWD, exact for any int8 values.
     MicroKernelAttr fullRange =
         int8Kernel(KernelInstruction::Pmaddwd, int8Rows, 2 * int8Lanes, 2);
+    if (!subtarget->checkFeatures("+ssse3")) {
+      if (target.int8ActivationBits == 7) {
+        error = "7-bit int8 activations need PMADDUBSW (SSSE3), which '" + cpu + "' does not have";
+        return failure();
+      }
+      return MicroKernels{f32Kernel(f32Rows, 2 * lanes), fullRange, fullRange};
+    }
     MicroKernelAttr int8 =
-        subtarget->checkFeatures("+ssse3")
-            ? int8Kernel(KernelInstruction::Pmaddubsw, int8Rows, 2 * int8Lanes, 4)
-            : fullRange;
+        int8Kernel(sevenBitCodes ? KernelInstruction::PmaddubswPair : KernelInstruction::Pmaddubsw,
+                   int8Rows, 2 * int8Lanes, 4);
     return MicroKernels{f32Kernel(f32Rows, 2 * lanes), int8, fullRange};
   }
   return getPortableMicroKernels(context);

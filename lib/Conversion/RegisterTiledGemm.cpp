@@ -107,7 +107,7 @@ public:
           b, loc, rhs.matrix,
           RankedTensorType::get({shape[0], shape[1], shape[2] * shape[3]},
                                 getTensorType(rhs.matrix).getElementType()));
-      if (readsOneGroupPerStep()) {
+      if (prefetchesNextPanel()) {
         RankedTensorType type = getTensorType(panelRows);
         panelBuffer = bufferization::ToBufferOp::create(
             b, loc, MemRefType::get(type.getShape(), type.getElementType()), panelRows,
@@ -202,6 +202,7 @@ private:
       return nr / 4;
     case KernelInstruction::Pmaddwd:
     case KernelInstruction::Pmaddubsw:
+    case KernelInstruction::PmaddubswPair:
     case KernelInstruction::Vpdpbusd:
       return 2;
     default:
@@ -251,18 +252,17 @@ private:
         b, loc, DenseElementsAttr::get(type, b.getZeroAttr(type.getElementType())));
   }
 
-  /// Whether each step of the reduction reads one depth group of the panel,
-  /// the one its index names, and no other: the x86 and portable kernels
-  /// (FMLA by element, SDOT and SMMLA read several groups per step). Those
-  /// prefetch the next panel (prefetchNextPanel). The AArch64 kernels do
-  /// not yet: they are judged in llvm-mca, where each PRFM takes a dispatch
-  /// slot of the loop, and no phone here can show what it buys.
-  bool readsOneGroupPerStep() const {
+  /// Whether the kernel prefetches the next panel (prefetchNextPanel): the
+  /// x86 and portable kernels. The AArch64 kernels do not yet: they are
+  /// judged in llvm-mca, where each PRFM takes a dispatch slot of the loop,
+  /// and no phone here can show what it buys.
+  bool prefetchesNextPanel() const {
     switch (instruction) {
     case KernelInstruction::Fma:
     case KernelInstruction::WideningMac:
     case KernelInstruction::Pmaddwd:
     case KernelInstruction::Pmaddubsw:
+    case KernelInstruction::PmaddubswPair:
     case KernelInstruction::Vpdpbusd:
       return true;
     case KernelInstruction::FmaLane:
@@ -358,6 +358,7 @@ private:
     // the sets one at a time, into the first set. A run-time depth (f32
     // kernels only) splits the same way at run time.
     int64_t depthPerStep = kernel.getDepthPerStep() * sets;
+    int64_t groupsPerStep = kernel.getDepthPerStep() / kernel.getKr();
     Value steps = index(kernel.getPaddedDepth(depth) / depthPerStep);
     Value depthEnd = index(depth);
     if (bounds.depth) {
@@ -369,11 +370,13 @@ private:
         [&](OpBuilder &, Location, Value step, ValueRange accumulators) {
           SmallVector<Value> updated;
           for (int64_t set = 0; set < sets; ++set) {
-            Value group = addIndex(mulIndex(step, sets), set);
+            Value setStep = addIndex(mulIndex(step, sets), set);
+            // A step reads groupsPerStep whole depth groups of the panel.
             if (panelBuffer)
-              prefetchNextPanel(panel, row, group);
+              for (int64_t g = 0; g < groupsPerStep; ++g)
+                prefetchNextPanel(panel, row, addIndex(mulIndex(setStep, groupsPerStep), g));
             llvm::append_range(updated,
-                               buildReductionStep(panel, column, row, group, tileRows,
+                               buildReductionStep(panel, column, row, setStep, tileRows,
                                                   accumulators.slice(set * perSet, perSet)));
           }
           scf::YieldOp::create(b, loc, updated);
@@ -433,6 +436,7 @@ private:
     case KernelInstruction::Pmaddwd:
       return stepPmaddwd(panel, row, step, tileRows, accumulators);
     case KernelInstruction::Pmaddubsw:
+    case KernelInstruction::PmaddubswPair:
     case KernelInstruction::Vpdpbusd:
       return stepUnsignedByteQuads(panel, row, step, tileRows, accumulators);
     }
@@ -586,36 +590,52 @@ private:
     return updated;
   }
 
-  /// Four steps of the reduction: a row's four uint8 codes, repeated in
-  /// every int32 lane, meet the panel's nr x 4 int8 block, half a row of the
-  /// tile per register (multiplyAccumulateQuads).
+  /// One step of the reduction on uint8 codes: in each depth group of the
+  /// step, a row's four codes, repeated in every int32 lane, meet the
+  /// panel's nr x 4 int8 block, half a row of the tile per register
+  /// (multiplyAccumulateQuads). PMADDUBSW's pair form takes two groups per
+  /// step.
   SmallVector<Value> stepUnsignedByteQuads(Value panel, Value row, Value step, int64_t tileRows,
                                            ValueRange accumulators) {
     int64_t lanes = nr / 2;
+    int64_t groupsPerStep = kernel.getDepthPerStep() / 4;
     auto bytes = VectorType::get({4 * lanes}, b.getI8Type());
-    Value halves[2];
-    for (int64_t half = 0; half < 2; ++half)
-      halves[half] = readPanel(panel, step, half * 4 * lanes, 4 * lanes);
-    Value depthOffset = mulIndex(step, 4);
+    // weights[g][half]: depth group g of the step, half h of the panel's row.
+    SmallVector<std::array<Value, 2>> weights(groupsPerStep);
+    for (int64_t g = 0; g < groupsPerStep; ++g)
+      for (int64_t half = 0; half < 2; ++half)
+        weights[g][half] = readPanel(panel, addIndex(mulIndex(step, groupsPerStep), g),
+                                     half * 4 * lanes, 4 * lanes);
+    Value depthOffset = mulIndex(step, 4 * groupsPerStep);
     SmallVector<Value> updated;
     for (int64_t r = 0; r < tileRows; ++r) {
-      Value quad = readRowSegment(b, loc, lhs, {addIndex(row, r), depthOffset},
-                                  VectorType::get({4}, b.getI8Type()));
-      Value repeated = repeatInEveryLane(quad, bytes);
-      for (int64_t half = 0; half < 2; ++half)
+      SmallVector<Value> repeated;
+      for (int64_t g = 0; g < groupsPerStep; ++g) {
+        Value quad = readRowSegment(b, loc, lhs, {addIndex(row, r), addIndex(depthOffset, 4 * g)},
+                                    VectorType::get({4}, b.getI8Type()));
+        repeated.push_back(repeatInEveryLane(quad, bytes));
+      }
+      for (int64_t half = 0; half < 2; ++half) {
+        SmallVector<Value> halfWeights;
+        for (int64_t g = 0; g < groupsPerStep; ++g)
+          halfWeights.push_back(weights[g][half]);
         updated.push_back(
-            multiplyAccumulateQuads(accumulators[r * 2 + half], repeated, halves[half]));
+            multiplyAccumulateQuads(accumulators[r * 2 + half], repeated, halfWeights));
+      }
     }
     return updated;
   }
 
-  /// accumulator + the sums of each int32 lane's four uint8 x int8 products
-  /// of `activations` and `weights`. VPDPBUSD (AVX-512-VNNI, AVX-VNNI) does
-  /// it in one instruction. Without VNNI, PMADDUBSW multiplies the bytes and
-  /// sums adjacent products into int16 (exact: the weights are within
-  /// getWeightMagnitudeLimit), PMADDWD by ones sums those pairs into int32,
-  /// and an add accumulates.
-  Value multiplyAccumulateQuads(Value accumulator, Value activations, Value weights) {
+  /// accumulator + the sums of each int32 lane's uint8 x int8 products of
+  /// `activations[g]` and `weights[g]`, four per group g. VPDPBUSD
+  /// (AVX-512-VNNI, AVX-VNNI) does a group in one instruction. Without VNNI,
+  /// PMADDUBSW multiplies the bytes and sums adjacent products into int16
+  /// (exact: the weights are within getWeightMagnitudeLimit), PMADDWD by
+  /// ones sums those pairs into int32, and an add accumulates. The pair form
+  /// adds two groups' PMADDUBSW sums in int16 first (exact: the codes are
+  /// within getActivationCodeRange), one PMADDWD for both.
+  Value multiplyAccumulateQuads(Value accumulator, ArrayRef<Value> activations,
+                                ArrayRef<Value> weights) {
     auto sums = cast<VectorType>(accumulator.getType());
     int64_t lanes = sums.getNumElements();
     auto callIntrinsic = [&](Type type, StringRef name, ValueRange operands) {
@@ -626,7 +646,10 @@ private:
       StringRef dotProduct = lanes == 16  ? "llvm.x86.avx512.vpdpbusd.512"
                              : lanes == 8 ? "llvm.x86.avx512.vpdpbusd.256"
                                           : "llvm.x86.avx512.vpdpbusd.128";
-      return callIntrinsic(sums, dotProduct, {accumulator, activations, weights});
+      for (auto [groupActivations, groupWeights] : llvm::zip_equal(activations, weights))
+        accumulator =
+            callIntrinsic(sums, dotProduct, {accumulator, groupActivations, groupWeights});
+      return accumulator;
     }
     auto words = VectorType::get({2 * lanes}, b.getI16Type());
     StringRef multiplyBytes = lanes == 16  ? "llvm.x86.avx512.pmaddubs.w.512"
@@ -634,7 +657,11 @@ private:
                                            : "llvm.x86.ssse3.pmadd.ub.sw.128";
     Value ones = arith::ConstantOp::create(
         b, loc, DenseElementsAttr::get(words, b.getIntegerAttr(b.getI16Type(), 1)));
-    Value pairs = callIntrinsic(words, multiplyBytes, {activations, weights});
+    Value pairs;
+    for (auto [groupActivations, groupWeights] : llvm::zip_equal(activations, weights)) {
+      Value groupPairs = callIntrinsic(words, multiplyBytes, {groupActivations, groupWeights});
+      pairs = pairs ? arith::AddIOp::create(b, loc, pairs, groupPairs).getResult() : groupPairs;
+    }
     Value quads = callIntrinsic(sums, getX86PmaddwdIntrinsic(lanes), {pairs, ones});
     return arith::AddIOp::create(b, loc, accumulator, quads);
   }

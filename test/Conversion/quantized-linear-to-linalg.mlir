@@ -175,6 +175,45 @@ func.func @pmaddubsw(%x: tensor<1x5xf32>, %w: tensor<1x2x16x4xi8>, %s: tensor<16
   return %0 : tensor<1x16xf32>
 }
 
+// PMADDUBSW's pair form: the rows are quantized to 7-bit codes, [0, 127],
+// K = 13 padded to 16, two steps of two depth groups each: per half row,
+// PMADDUBSW on each group (the row's codes 8s to 8s + 3 and 8s + 4 to
+// 8s + 7 against the panel's groups 2s and 2s + 1), their int16 sums
+// added, one PMADDWD by ones, an add. The next panel is asked for at both
+// groups the step reads.
+// CHECK-LABEL: func.func @pmaddubsw_pair
+// CHECK-DAG: %[[PAIR_CODES_MAX:.+]] = arith.constant dense<127> : vector<16xi32>
+// CHECK-DAG: %[[PAIR_ONES:.+]] = arith.constant dense<1> : vector<16xi16>
+// CHECK: %[[PAIR_CODES:.+]] = llvm.intr.lrint
+// CHECK: %[[PAIR_ABOVE_MIN:.+]] = arith.maxsi %[[PAIR_CODES]], %{{.+}}
+// CHECK: arith.minsi %[[PAIR_ABOVE_MIN]], %[[PAIR_CODES_MAX]]
+// CHECK: } {mbert.row_partition
+// CHECK: scf.for %[[STEP:[^ ]+]] = %{{.+}} to %[[TWO_STEPS:[^ ]+]] step {{.+}} -> (vector<8xi32>, vector<8xi32>)
+// CHECK-COUNT-2: memref.prefetch %{{.+}} : memref<1x4x64xi8>
+// CHECK: %[[FIRST_GROUP:.+]] = arith.muli %[[STEP]], %[[TWO:[^ ]+]] : index
+// CHECK: %[[FIRST_LOW:.+]] = vector.transfer_read %{{.+}}[%{{.+}}, %[[FIRST_GROUP]], %{{.+}}], {{.+}} : tensor<1x4x64xi8>, vector<32xi8>
+// CHECK: %[[SECOND_GROUP:.+]] = arith.addi %{{.+}}, %{{.+}} : index
+// CHECK: %[[SECOND_LOW:.+]] = vector.transfer_read %{{.+}}[%{{.+}}, %[[SECOND_GROUP]], %{{.+}}], {{.+}} : tensor<1x4x64xi8>, vector<32xi8>
+// CHECK: %[[DEPTH:.+]] = arith.muli %[[STEP]], %c8 : index
+// CHECK: vector.transfer_read %{{.+}}[%{{.+}}, %[[DEPTH]]], {{.+}} : tensor<1x16xi8>, vector<4xi8>
+// CHECK: %[[FIRST_CODES:.+]] = vector.bitcast %{{.+}} : vector<8xi32> to vector<32xi8>
+// CHECK: %[[SECOND_DEPTH:.+]] = arith.addi %[[DEPTH]], %c4 : index
+// CHECK: vector.transfer_read %{{.+}}[%{{.+}}, %[[SECOND_DEPTH]]], {{.+}} : tensor<1x16xi8>, vector<4xi8>
+// CHECK: %[[SECOND_CODES:.+]] = vector.bitcast %{{.+}} : vector<8xi32> to vector<32xi8>
+// CHECK: %[[FIRST_PAIRS:.+]] = llvm.call_intrinsic "llvm.x86.avx2.pmadd.ub.sw"(%[[FIRST_CODES]], %[[FIRST_LOW]])
+// CHECK: %[[SECOND_PAIRS:.+]] = llvm.call_intrinsic "llvm.x86.avx2.pmadd.ub.sw"(%[[SECOND_CODES]], %[[SECOND_LOW]])
+// CHECK: %[[BOTH:.+]] = arith.addi %[[FIRST_PAIRS]], %[[SECOND_PAIRS]] : vector<16xi16>
+// CHECK: %[[EIGHTS:.+]] = llvm.call_intrinsic "llvm.x86.avx2.pmadd.wd"(%[[BOTH]], %[[PAIR_ONES]])
+// CHECK: arith.addi %{{.+}}, %[[EIGHTS]] : vector<8xi32>
+// CHECK-COUNT-2: llvm.call_intrinsic "llvm.x86.avx2.pmadd.ub.sw"
+// CHECK: llvm.call_intrinsic "llvm.x86.avx2.pmadd.wd"
+// CHECK-NOT: llvm.call_intrinsic
+// CHECK: scf.yield
+func.func @pmaddubsw_pair(%x: tensor<1x13xf32>, %w: tensor<1x4x16x4xi8>, %s: tensor<16xf32>, %n: tensor<16xi32>) -> tensor<1x16xf32> {
+  %0 = mbert.linear %x, %w scale(%s, %n) {kernel = #mbert.kernel<pmaddubsw_pair, i8 -> i32, mr = 4, nr = 16, kr = 4>} : (tensor<1x13xf32>, tensor<1x4x16x4xi8>, tensor<16xf32>, tensor<16xi32>) -> tensor<1x16xf32>
+  return %0 : tensor<1x16xf32>
+}
+
 // The portable kernel widens both int8 operands to int32 lanes.
 // CHECK-LABEL: func.func @widening
 // CHECK: arith.extsi {{.+}} : vector<16xi8> to vector<16xi32>
