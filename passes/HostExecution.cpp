@@ -187,7 +187,7 @@ FailureOr<HostModel> HostModel::compile(ModuleOp module, Operation *diagnosticsA
   PipelineOptions options;
   std::string hostTriple = llvm::sys::getProcessTriple();
   options.kernelTarget = KernelTarget{hostTriple, "native", "",
-                                      llvm::Triple(hostTriple).isX86() ? int8ActivationBits : 0};
+                                      llvm::Triple(hostTriple).isX86() ? int8ActivationBits : 8u};
   const KernelTarget &host = options.kernelTarget;
   PassManager pm(context);
   pm.addPass(createSelectKernelsPass(

@@ -73,7 +73,7 @@ public:
   static mlir::FailureOr<HostModel> compile(mlir::ModuleOp module,
                                             mlir::Operation *diagnosticsAnchor,
                                             llvm::StringRef purpose,
-                                            unsigned int8ActivationBits = 0);
+                                            unsigned int8ActivationBits = 8);
 
   /// The outputs' signature (after any the caller added).
   const std::vector<TensorSignature> &getOutputs() const { return signature.outputs; }

@@ -181,8 +181,8 @@ def SelectPrecisionPass : Pass<"mbert-select-precision", "mlir::ModuleOp"> {
     Option<"cpu", "cpu", "std::string", /*default=*/"\"\"", "Target CPU (LLVM's name, or native)">,
     Option<"features", "features", "std::string", /*default=*/"\"\"",
            "Target features, e.g. +dotprod">,
-    Option<"int8ActivationBits", "int8-activation-bits", "unsigned", /*default=*/"0",
-           "Bits of the int8 kernels' run-time activation codes: 7 or 8 (0: the target's choice)">
+    Option<"int8ActivationBits", "int8-activation-bits", "unsigned", /*default=*/"8",
+           "Bits of the int8 kernels' run-time activation codes: 8, or 7 (x86's PMADDUBSW pair form)">
   ];
   let statistics = [
     Statistic<"measuredLinears", "measured-linears", "Linears whose sensitivity was measured">,
@@ -232,8 +232,8 @@ def QuantizeLinearsPass : Pass<"mbert-quantize-linears", "mlir::ModuleOp"> {
     Option<"cpu", "cpu", "std::string", /*default=*/"\"\"", "Target CPU (LLVM's name, or native)">,
     Option<"features", "features", "std::string", /*default=*/"\"\"",
            "Target features, e.g. +dotprod">,
-    Option<"int8ActivationBits", "int8-activation-bits", "unsigned", /*default=*/"0",
-           "Bits of the int8 kernels' run-time activation codes: 7 or 8 (0: the target's choice)">
+    Option<"int8ActivationBits", "int8-activation-bits", "unsigned", /*default=*/"8",
+           "Bits of the int8 kernels' run-time activation codes: 8, or 7 (x86's PMADDUBSW pair form)">
   ];
   let statistics = [
     Statistic<"quantizedLinears", "quantized-linears", "Linears whose weights became int8">,
@@ -268,10 +268,10 @@ def SelectKernelsPass : Pass<"mbert-select-kernels", "mlir::ModuleOp"> {
     knows of the CPU and features: on AArch64 SMMLA with FEAT_I8MM, SDOT with
     FEAT_DotProd (for example `cpu=cortex-a76`), else a widening kernel, and
     FMLA by element for f32; on x86-64 VPDPBUSD with AVX-512-VNNI or
-    AVX-VNNI, else PMADDUBSW with SSSE3 (AVX2 and AVX-512BW widths), by
-    default in its pair form whose 7-bit activation codes let two sums add in
-    int16 (`int8-activation-bits` = 8 keeps 8-bit codes, 7 asks for the pair
-    form on any x86 with SSSE3), else PMADDWD, and f32 FMA tiles that follow the vector
+    AVX-VNNI, else PMADDUBSW with SSSE3 (AVX2 and AVX-512BW widths), else
+    PMADDWD; `int8-activation-bits` = 7 asks for PMADDUBSW's pair form on
+    any x86 with SSSE3 (7-bit activation codes, two sums added in int16);
+    and f32 FMA tiles that follow the vector
     registers (6 x 16 with AVX2, 6 x 8 with SSE2, 12 x 32 with AVX-512); the
     portable kernels elsewhere. An int8 weight larger than the kernel
     multiplies exactly (PMADDUBSW's 63, for weights not rounded for it, as a
@@ -284,8 +284,8 @@ def SelectKernelsPass : Pass<"mbert-select-kernels", "mlir::ModuleOp"> {
     Option<"cpu", "cpu", "std::string", /*default=*/"\"\"", "Target CPU (LLVM's name, or native)">,
     Option<"features", "features", "std::string", /*default=*/"\"\"",
            "Target features, e.g. +dotprod">,
-    Option<"int8ActivationBits", "int8-activation-bits", "unsigned", /*default=*/"0",
-           "Bits of the int8 kernels' run-time activation codes: 7 or 8 (0: the target's choice)">
+    Option<"int8ActivationBits", "int8-activation-bits", "unsigned", /*default=*/"8",
+           "Bits of the int8 kernels' run-time activation codes: 8, or 7 (x86's PMADDUBSW pair form)">
   ];
 }
 

@@ -91,8 +91,7 @@ FailureOr<MicroKernels> selectMicroKernels(MLIRContext *context, const KernelTar
   // otherwise 2 vectors per row, as many rows as the registers allow, up to
   // 8. Integer tiles have 4 rows (8 with 32 registers), which divide every
   // usual sequence length.
-  if (target.int8ActivationBits != 0 && target.int8ActivationBits != 7 &&
-      target.int8ActivationBits != 8) {
+  if (target.int8ActivationBits != 7 && target.int8ActivationBits != 8) {
     error = "int8 activations are 7 or 8 bits, got " + std::to_string(target.int8ActivationBits);
     return failure();
   }
@@ -148,8 +147,7 @@ FailureOr<MicroKernels> selectMicroKernels(MLIRContext *context, const KernelTar
     int64_t vnniLanes = int8Lanes == 16 && subtarget->checkFeatures("+avx512vnni") ? 16
                         : int8Lanes >= 8 && subtarget->checkFeatures("+avxvnni")   ? 8
                                                                                    : 0;
-    bool sevenBitCodes =
-        target.int8ActivationBits == 7 || (target.int8ActivationBits == 0 && !vnniLanes);
+    bool sevenBitCodes = target.int8ActivationBits == 7;
     if (vnniLanes && !sevenBitCodes) {
       MicroKernelAttr vnni = int8Kernel(KernelInstruction::Vpdpbusd, int8Rows, 2 * vnniLanes, 4);
       return MicroKernels{f32Kernel(f32Rows, 2 * lanes), vnni, vnni};
@@ -158,10 +156,10 @@ FailureOr<MicroKernels> selectMicroKernels(MLIRContext *context, const KernelTar
     // per int32 lane where PMADDWD does 2, at the same throughput; it needs
     // unsigned activations and weights small enough not to saturate its
     // int16 sums (MicroKernelAttr::getWeightMagnitudeLimit). With 7-bit
-    // codes two of its sums add in int16 before one PMADDWD widens them: 3
-    // multiplying instructions per 8 products of an int32 lane instead of 4
-    // (on Zen 3 the full int8 MobileBERT went from 35.3 to 31.1 ms on one
-    // thread), for a measured loss of accuracy (docs/QUANTIZATION.md).
+    // codes (asked for: they cost accuracy, docs/QUANTIZATION.md) two of its
+    // sums add in int16 before one PMADDWD widens them: 3 multiplying
+    // instructions per 8 products of an int32 lane instead of 4 (on Zen 3
+    // the full int8 MobileBERT went from 35.3 to 31.1 ms on one thread).
     // Baseline x86-64 (SSE2) has only PMADDWD, exact for any int8 values.
     MicroKernelAttr fullRange =
         int8Kernel(KernelInstruction::Pmaddwd, int8Rows, 2 * int8Lanes, 2);

@@ -5,9 +5,8 @@
 // else on PMADDUBSW with SSSE3, else PMADDWD; on the portable widening kernel elsewhere.
 // PMADDUBSW multiplies weights up to 63 exactly (the quantization rounds for it); a weight beyond
 // that, or one that is not a constant, gets PMADDWD. VPDPBUSD multiplies every int8 weight.
-// int8-activation-bits: PMADDUBSW's default is its pair form (7-bit codes, two sums added in
-// int16); 8 keeps one PMADDWD per PMADDUBSW, and 7 asks for the pair form even where VNNI is
-// there. Only x86 has a 7-bit kernel.
+// int8-activation-bits=7 asks for PMADDUBSW's pair form (7-bit codes, two sums added in int16),
+// even where VNNI is there; only x86 has a 7-bit kernel.
 // RUN: mbert-opt %s --pass-pipeline="builtin.module(mbert-select-kernels)" | FileCheck %s --check-prefix=ARMV8
 // RUN: mbert-opt %s --pass-pipeline="builtin.module(mbert-select-kernels{cpu=cortex-a76})" | FileCheck %s --check-prefix=A76
 // RUN: mbert-opt %s --pass-pipeline="builtin.module(mbert-select-kernels{features=+dotprod})" | FileCheck %s --check-prefix=A76
@@ -20,7 +19,7 @@
 // RUN: mbert-opt %s --pass-pipeline="builtin.module(mbert-select-kernels{triple=x86_64-linux-gnu cpu=x86-64-v4 features=+avx512vnni})" | FileCheck %s --check-prefix=AVX512-VNNI
 // RUN: mbert-opt %s --pass-pipeline="builtin.module(mbert-select-kernels{triple=x86_64-linux-gnu cpu=alderlake})" | FileCheck %s --check-prefix=AVX-VNNI
 // RUN: mbert-opt %s --pass-pipeline="builtin.module(mbert-select-kernels{triple=x86_64-linux-gnu cpu=znver3 features=+avxvnni})" | FileCheck %s --check-prefix=AVX-VNNI
-// RUN: mbert-opt %s --pass-pipeline="builtin.module(mbert-select-kernels{triple=x86_64-linux-gnu cpu=znver3 int8-activation-bits=8})" | FileCheck %s --check-prefix=AVX2-8BIT
+// RUN: mbert-opt %s --pass-pipeline="builtin.module(mbert-select-kernels{triple=x86_64-linux-gnu cpu=znver3 int8-activation-bits=7})" | FileCheck %s --check-prefix=AVX2-7BIT
 // RUN: mbert-opt %s --pass-pipeline="builtin.module(mbert-select-kernels{triple=x86_64-linux-gnu cpu=znver4 int8-activation-bits=7})" | FileCheck %s --check-prefix=AVX512-VNNI-7BIT
 // RUN: not mbert-opt %s --pass-pipeline="builtin.module(mbert-select-kernels{cpu=cortex-a76 int8-activation-bits=7})" 2>&1 | FileCheck %s --check-prefix=ARM-7BIT
 // RUN: not mbert-opt %s --pass-pipeline="builtin.module(mbert-select-kernels{triple=x86_64-linux-gnu cpu=x86-64 int8-activation-bits=7})" 2>&1 | FileCheck %s --check-prefix=SSE2-7BIT
@@ -43,11 +42,11 @@
 // SSE2: kernel = #mbert.kernel<pmaddwd, i8 -> i32, mr = 4, nr = 8, kr = 2>
 // AVX2: kernel = #mbert.kernel<fma, f32 -> f32, mr = 6, nr = 16, kr = 1>
 // AVX2: kernel = #mbert.kernel<pmaddwd, i8 -> i32, mr = 4, nr = 16, kr = 2>
-// AVX2: kernel = #mbert.kernel<pmaddubsw_pair, i8 -> i32, mr = 4, nr = 16, kr = 4>
+// AVX2: kernel = #mbert.kernel<pmaddubsw, i8 -> i32, mr = 4, nr = 16, kr = 4>
 // AVX2: kernel = #mbert.kernel<pmaddwd, i8 -> i32, mr = 4, nr = 16, kr = 2>
 // AVX512: kernel = #mbert.kernel<fma, f32 -> f32, mr = 8, nr = 32, kr = 1>
 // AVX512: kernel = #mbert.kernel<pmaddwd, i8 -> i32, mr = 8, nr = 32, kr = 2>
-// AVX512: kernel = #mbert.kernel<pmaddubsw_pair, i8 -> i32, mr = 8, nr = 32, kr = 4>
+// AVX512: kernel = #mbert.kernel<pmaddubsw, i8 -> i32, mr = 8, nr = 32, kr = 4>
 // AVX512: kernel = #mbert.kernel<pmaddwd, i8 -> i32, mr = 8, nr = 32, kr = 2>
 // AVX512-VNNI: kernel = #mbert.kernel<fma, f32 -> f32, mr = 8, nr = 32, kr = 1>
 // AVX512-VNNI: kernel = #mbert.kernel<vpdpbusd, i8 -> i32, mr = 8, nr = 32, kr = 4>
@@ -57,10 +56,10 @@
 // AVX-VNNI: kernel = #mbert.kernel<vpdpbusd, i8 -> i32, mr = 4, nr = 16, kr = 4>
 // AVX-VNNI: kernel = #mbert.kernel<vpdpbusd, i8 -> i32, mr = 4, nr = 16, kr = 4>
 // AVX-VNNI: kernel = #mbert.kernel<vpdpbusd, i8 -> i32, mr = 4, nr = 16, kr = 4>
-// AVX2-8BIT: kernel = #mbert.kernel<fma, f32 -> f32, mr = 6, nr = 16, kr = 1>
-// AVX2-8BIT: kernel = #mbert.kernel<pmaddwd, i8 -> i32, mr = 4, nr = 16, kr = 2>
-// AVX2-8BIT: kernel = #mbert.kernel<pmaddubsw, i8 -> i32, mr = 4, nr = 16, kr = 4>
-// AVX2-8BIT: kernel = #mbert.kernel<pmaddwd, i8 -> i32, mr = 4, nr = 16, kr = 2>
+// AVX2-7BIT: kernel = #mbert.kernel<fma, f32 -> f32, mr = 6, nr = 16, kr = 1>
+// AVX2-7BIT: kernel = #mbert.kernel<pmaddwd, i8 -> i32, mr = 4, nr = 16, kr = 2>
+// AVX2-7BIT: kernel = #mbert.kernel<pmaddubsw_pair, i8 -> i32, mr = 4, nr = 16, kr = 4>
+// AVX2-7BIT: kernel = #mbert.kernel<pmaddwd, i8 -> i32, mr = 4, nr = 16, kr = 2>
 // AVX512-VNNI-7BIT: kernel = #mbert.kernel<fma, f32 -> f32, mr = 8, nr = 32, kr = 1>
 // AVX512-VNNI-7BIT: kernel = #mbert.kernel<pmaddwd, i8 -> i32, mr = 8, nr = 32, kr = 2>
 // AVX512-VNNI-7BIT: kernel = #mbert.kernel<pmaddubsw_pair, i8 -> i32, mr = 8, nr = 32, kr = 4>
