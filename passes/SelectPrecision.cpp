@@ -8,7 +8,6 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "mbert/Conversion/MicroKernels.h"
 #include "mbert/ModelSignature.h"
 #include "passes/ConstantTensors.h"
 #include "passes/HostExecution.h"
@@ -131,9 +130,6 @@ std::string formatNumber(double value) {
 struct SelectPrecisionPass : mbert::impl::SelectPrecisionPassBase<SelectPrecisionPass> {
   using SelectPrecisionPassBase::SelectPrecisionPassBase;
 
-  /// Bits of the target's int8 activation codes (runOnOperation sets it).
-  unsigned targetActivationBits = 8;
-
   void runOnOperation() override {
     ModuleOp module = getOperation();
     if (!(maxError >= 0) || !std::isfinite(maxError)) {
@@ -141,14 +137,6 @@ struct SelectPrecisionPass : mbert::impl::SelectPrecisionPassBase<SelectPrecisio
           << maxError;
       return signalPassFailure();
     }
-    // The host measures candidates with the target's code width: a target
-    // of 8-bit codes is not judged by a host kernel that rounds to 7.
-    FailureOr<mbert::MicroKernels> targetKernels = mbert::selectMicroKernels(
-        module, mbert::KernelTarget{triple, cpu, features, int8ActivationBits});
-    if (failed(targetKernels))
-      return signalPassFailure();
-    auto [lowCode, highCode] = targetKernels->int8.getActivationCodeRange();
-    targetActivationBits = llvm::Log2_32_Ceil(highCode - lowCode + 1);
     auto entry = dyn_cast_or_null<func::FuncOp>(mbert::lookupEntryFunction(module));
     FailureOr<ModelSignature> signature = mbert::getModelSignature(module);
     if (!entry || failed(signature))
@@ -255,7 +243,7 @@ struct SelectPrecisionPass : mbert::impl::SelectPrecisionPassBase<SelectPrecisio
     if (failed(quantize(*probe, /*withEmbedding=*/false)))
       return failure();
     FailureOr<HostModel> model =
-        HostModel::compile(*probe, module, "mbert-select-precision", targetActivationBits);
+        HostModel::compile(*probe, module, "mbert-select-precision", int8ActivationBits);
     if (failed(model))
       return failure();
 
@@ -296,7 +284,7 @@ struct SelectPrecisionPass : mbert::impl::SelectPrecisionPassBase<SelectPrecisio
     if (failed(quantize(*candidate, /*withEmbedding=*/true)))
       return failure();
     FailureOr<HostModel> model =
-        HostModel::compile(*candidate, module, "mbert-select-precision", targetActivationBits);
+        HostModel::compile(*candidate, module, "mbert-select-precision", int8ActivationBits);
     if (failed(model))
       return failure();
     ++evaluations;

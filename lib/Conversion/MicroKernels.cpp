@@ -85,22 +85,22 @@ FailureOr<MicroKernels> selectMicroKernels(MLIRContext *context, const KernelTar
   auto int8Kernel = [&](KernelInstruction instruction, int64_t mr, int64_t nr, int64_t kr) {
     return MicroKernelAttr::get(context, instruction, i8, i32, mr, nr, kr);
   };
-  // The f32 tile holds rows x vectorsPerRow accumulators in registers, plus
-  // the vectors of B and a broadcast element of A per k step. A wide tile (4
-  // vectors) pays off where 128-bit registers are plentiful (NEON);
-  // otherwise 2 vectors per row, as many rows as the registers allow, up to
-  // 8. Integer tiles have 4 rows (8 with 32 registers), which divide every
-  // usual sequence length.
   if (target.int8ActivationBits != 7 && target.int8ActivationBits != 8) {
     error = "int8 activations are 7 or 8 bits, got " + std::to_string(target.int8ActivationBits);
     return failure();
   }
   // Only x86's PMADDUBSW gains from a narrower code.
   if (target.int8ActivationBits == 7 && !triple.isX86()) {
-    error = "7-bit int8 activations are for x86 CPUs without VNNI (PMADDUBSW); " + target.triple +
-            " has no such kernel";
+    error = "7-bit int8 activations are an x86 kernel's (PMADDUBSW's pair form); " + target.triple +
+            " has none";
     return failure();
   }
+  // The f32 tile holds rows x vectorsPerRow accumulators in registers, plus
+  // the vectors of B and a broadcast element of A per k step. A wide tile (4
+  // vectors) pays off where 128-bit registers are plentiful (NEON);
+  // otherwise 2 vectors per row, as many rows as the registers allow, up to
+  // 8. Integer tiles have 4 rows (8 with 32 registers), which divide every
+  // usual sequence length.
   if (triple.isAArch64()) {
     // 32 NEON registers. FMLA by element on an 8 x 8 tile: 16 accumulators,
     // 8 rows of A (four depth steps each) and 2 vectors of B; 8 rows divide

@@ -598,7 +598,7 @@ private:
   SmallVector<Value> stepUnsignedByteQuads(Value panel, Value row, Value step, int64_t tileRows,
                                            ValueRange accumulators) {
     int64_t lanes = nr / 2;
-    int64_t groupsPerStep = kernel.getDepthPerStep() / 4;
+    int64_t groupsPerStep = kernel.getDepthPerStep() / kernel.getKr();
     auto bytes = VectorType::get({4 * lanes}, b.getI8Type());
     // weights[g][half]: depth group g of the step, half h of the panel's row.
     SmallVector<std::array<Value, 2>> weights(groupsPerStep);

@@ -64,7 +64,7 @@
 // AVX512-VNNI-7BIT: kernel = #mbert.kernel<pmaddwd, i8 -> i32, mr = 8, nr = 32, kr = 2>
 // AVX512-VNNI-7BIT: kernel = #mbert.kernel<pmaddubsw_pair, i8 -> i32, mr = 8, nr = 32, kr = 4>
 // AVX512-VNNI-7BIT: kernel = #mbert.kernel<pmaddwd, i8 -> i32, mr = 8, nr = 32, kr = 2>
-// ARM-7BIT: error: 7-bit int8 activations are for x86 CPUs without VNNI (PMADDUBSW); aarch64-linux-gnu has no such kernel
+// ARM-7BIT: error: 7-bit int8 activations are an x86 kernel's (PMADDUBSW's pair form); aarch64-linux-gnu has none
 // SSE2-7BIT: error: 7-bit int8 activations need PMADDUBSW (SSSE3), which 'x86-64' does not have
 // BAD-BITS: error: int8 activations are 7 or 8 bits, got 6
 // BAD-CPU: error: 'pentium4' is not a CPU of aarch64-linux-gnu
