@@ -432,8 +432,11 @@ std::pair<Value, Value> gatherRowsInBlocks(OpBuilder &b, Location loc, model::Em
         }));
     return written;
   };
-  SmallVector<Value> gathered =
-      buildRowBlockLoop(b, loc, rows, kernel, rowBlocks, outputs, blockSlices, rowSlices, rowBody);
+  SmallVector<Value> gathered = buildRowBlockLoop(
+      b, loc, rows, kernel, rowBlocks, outputs, blockSlices,
+      [&](OpBuilder &nested, Value firstRow, Value endRow, ValueRange blockParts) {
+        return buildRowLoop(nested, loc, firstRow, endRow, blockParts, rowSlices, rowBody);
+      });
   Value trigram = buildStaticReshape(b, loc, gathered[0],
                                      RankedTensorType::get({rows, 3 * width}, elementType));
   return {trigram, typeIds ? gathered[1] : Value()};

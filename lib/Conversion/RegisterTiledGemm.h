@@ -65,18 +65,22 @@ mlir::Value readRowSegment(mlir::OpBuilder &b, mlir::Location loc, mlir::Value s
 /// height) own.
 using BlockSliceBuilder = llvm::function_ref<llvm::SmallVector<OwnedSlice>(
     mlir::OpBuilder &, mlir::Value firstRow, mlir::Value height)>;
+/// The new values of a block's slices (BlockSliceBuilder's), which hold
+/// rows [firstRow, endRow) of the whole output.
+using BlockBodyBuilder = llvm::function_ref<llvm::SmallVector<mlir::Value>(
+    mlir::OpBuilder &, mlir::Value firstRow, mlir::Value endRow, mlir::ValueRange blockSlices)>;
 /// A parallel loop over the `rowBlocks` blocks that a GEMM of `rows` rows
 /// (known at compile time) splits its rows into when it runs `kernel` with
 /// the same `rowBlocks`: each iteration owns its block's slices of `outputs`
-/// and runs `rowBody` on the block's rows in turn (buildRowLoop, on the
-/// block's slices). The loop states the GEMM's
+/// and computes them with `blockBody` (buildRowLoop over the block's rows,
+/// for one pass over each row in turn). The loop states the GEMM's
 /// partition (#mbert.row_partition), so that a parallel region runs it and
 /// the GEMM that reads its rows without a barrier between them.
 llvm::SmallVector<mlir::Value> buildRowBlockLoop(mlir::OpBuilder &b, mlir::Location loc,
                                                  int64_t rows, model::MicroKernelAttr kernel,
                                                  mlir::Value rowBlocks, mlir::ValueRange outputs,
                                                  BlockSliceBuilder blockSlices,
-                                                 RowSliceBuilder rowSlices, RowBodyBuilder rowBody);
+                                                 BlockBodyBuilder blockBody);
 
 /// Quantizes the f32 rows of `input` [M, K], each channel k first multiplied
 /// by `smoothing[k]` when `smoothing` ([K] f32) is given, to int8 with one

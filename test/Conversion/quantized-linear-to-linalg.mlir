@@ -19,11 +19,11 @@
 // A linear with int8 weights first quantizes its input rows, in one
 // iteration per block of its GEMM's rows, one block per thread of the pool:
 // block b owns rows [start(b), start(b + 1)) of the bytes, scales and zero
-// points, and quantizes them one row at a time. A pass over the row finds
-// its range (16 floats at a time, widened to include 0), the scale is
-// range / 255 and the zero point maps the minimum to -128, and a second pass
-// writes the int8 row, K = 20 padded to 32 (SDOT reads 16 bytes of a row at
-// once; the padding meets zero weights).
+// points, and makes two passes over them. The first, row by row, finds each
+// row's range (16 floats at a time, widened to include 0): the scale is
+// range / 255 and the zero point maps the minimum to -128. The second, row
+// by row again, reads them back and writes the int8 row, K = 20 padded to 32
+// (SDOT reads 16 bytes of a row at once; the padding meets zero weights).
 // CHECK-LABEL: func.func @sdot
 // CHECK: %[[BLOCKS:.+]] = mbert.pool_threads
 // CHECK: %[[Q:.+]]:3 = scf.forall (%[[BLOCK:[^)]+]]) in (%[[BLOCKS]]) shared_outs(%[[BYTES:[^ ]+]] = %{{.+}}, %[[SCALES:[^ ]+]] = %{{.+}}, %[[ZEROS:[^ ]+]] = %{{.+}}) -> (tensor<8x32xi8>, tensor<8xf32>, tensor<8xi32>)
@@ -32,9 +32,8 @@
 // CHECK: %[[BLOCK_BYTES:.+]] = tensor.extract_slice %[[BYTES]][%[[FIRST]], 0] [%[[HEIGHT]], 32] [1, 1] : tensor<8x32xi8> to tensor<?x32xi8>
 // CHECK: %[[BLOCK_SCALES:.+]] = tensor.extract_slice %[[SCALES]][%[[FIRST]]] [%[[HEIGHT]]] [1] : tensor<8xf32> to tensor<?xf32>
 // CHECK: %[[BLOCK_ZEROS:.+]] = tensor.extract_slice %[[ZEROS]][%[[FIRST]]] [%[[HEIGHT]]] [1] : tensor<8xi32> to tensor<?xi32>
-// CHECK: %[[QUANTIZED:.+]]:3 = scf.for %[[ROW:[^ ]+]] = %[[FIRST]] to %[[END]] step %{{.+}} iter_args(%[[ROWS_BYTES:[^ ]+]] = %[[BLOCK_BYTES]], %[[ROWS_SCALES:[^ ]+]] = %[[BLOCK_SCALES]], %[[ROWS_ZEROS:[^ ]+]] = %[[BLOCK_ZEROS]])
+// CHECK: %[[MEASURED:.+]]:2 = scf.for %[[ROW:[^ ]+]] = %[[FIRST]] to %[[END]] step %{{.+}} iter_args(%[[ROWS_SCALES:[^ ]+]] = %[[BLOCK_SCALES]], %[[ROWS_ZEROS:[^ ]+]] = %[[BLOCK_ZEROS]])
 // CHECK: %[[LOCAL:.+]] = arith.subi %[[ROW]], %[[FIRST]] : index
-// CHECK: %[[MY_BYTES:.+]] = tensor.extract_slice %[[ROWS_BYTES]][%[[LOCAL]], 0] [1, 32] [1, 1] : tensor<?x32xi8> to tensor<32xi8>
 // CHECK: %[[MY_SCALE:.+]] = tensor.extract_slice %[[ROWS_SCALES]][%[[LOCAL]]] [1] [1] : tensor<?xf32> to tensor<1xf32>
 // CHECK: %[[MY_ZERO:.+]] = tensor.extract_slice %[[ROWS_ZEROS]][%[[LOCAL]]] [1] [1] : tensor<?xi32> to tensor<1xi32>
 // CHECK: scf.for {{.+}} -> (vector<16xf32>, vector<16xf32>)
@@ -43,6 +42,15 @@
 // CHECK: %[[LOW:.+]] = vector.reduction <minnumf>
 // CHECK: %[[HIGH:.+]] = vector.reduction <maxnumf>
 // CHECK: arith.subf %[[HIGH]], %[[LOW]] : f32
+// CHECK: %[[ROW_SCALE:.+]] = tensor.insert %{{.+}} into %[[MY_SCALE]][%{{.+}}] : tensor<1xf32>
+// CHECK: %[[ROW_ZERO:.+]] = tensor.insert %{{.+}} into %[[MY_ZERO]][%{{.+}}] : tensor<1xi32>
+// CHECK: tensor.insert_slice %[[ROW_SCALE]] into %[[ROWS_SCALES]][%[[LOCAL]]] [1] [1]
+// CHECK: tensor.insert_slice %[[ROW_ZERO]] into %[[ROWS_ZEROS]][%[[LOCAL]]] [1] [1]
+// CHECK: %[[CODED:.+]] = scf.for %[[ROW2:[^ ]+]] = %[[FIRST]] to %[[END]] step %{{.+}} iter_args(%[[ROWS_BYTES:[^ ]+]] = %[[BLOCK_BYTES]])
+// CHECK: %[[LOCAL2:.+]] = arith.subi %[[ROW2]], %[[FIRST]] : index
+// CHECK: %[[MY_BYTES:.+]] = tensor.extract_slice %[[ROWS_BYTES]][%[[LOCAL2]], 0] [1, 32] [1, 1] : tensor<?x32xi8> to tensor<32xi8>
+// CHECK: tensor.extract %[[MEASURED]]#0
+// CHECK: tensor.extract %[[MEASURED]]#1
 // CHECK: %[[ROW_BYTES:.+]] = scf.for {{.+}} iter_args(%{{.+}} = %[[MY_BYTES]]) -> (tensor<32xi8>)
 // CHECK: arith.mulf {{.+}} : vector<16xf32>
 // CHECK: arith.addf {{.+}} : vector<16xf32>
@@ -56,17 +64,12 @@
 // CHECK: %[[IN_RANGE:.+]] = arith.minsi %[[AT_LEAST_LOW]], %{{.+}} : vector<16xi32>
 // CHECK: arith.trunci %[[IN_RANGE]] : vector<16xi32> to vector<16xi8>
 // CHECK: vector.transfer_write {{.+}} : vector<16xi8>, tensor<32xi8>
-// CHECK: %[[ROW_SCALE:.+]] = tensor.insert %{{.+}} into %[[MY_SCALE]][%{{.+}}] : tensor<1xf32>
-// CHECK: %[[ROW_ZERO:.+]] = tensor.insert %{{.+}} into %[[MY_ZERO]][%{{.+}}] : tensor<1xi32>
-// Each row writes its bytes, scale and zero point into its block's, and
-// each block, independent of the others, its rows into the whole.
-// CHECK: tensor.insert_slice %[[ROW_BYTES]] into %[[ROWS_BYTES]][%[[LOCAL]], 0] [1, 32] [1, 1]
-// CHECK: tensor.insert_slice %[[ROW_SCALE]] into %[[ROWS_SCALES]][%[[LOCAL]]] [1] [1]
-// CHECK: tensor.insert_slice %[[ROW_ZERO]] into %[[ROWS_ZEROS]][%[[LOCAL]]] [1] [1]
+// CHECK: tensor.insert_slice %[[ROW_BYTES]] into %[[ROWS_BYTES]][%[[LOCAL2]], 0] [1, 32] [1, 1]
+// Each block, independent of the others, writes its rows into the whole.
 // CHECK: scf.forall.in_parallel
-// CHECK-NEXT: tensor.parallel_insert_slice %[[QUANTIZED]]#0 into %[[BYTES]][%[[FIRST]], 0] [%[[HEIGHT]], 32] [1, 1]
-// CHECK-NEXT: tensor.parallel_insert_slice %[[QUANTIZED]]#1 into %[[SCALES]][%[[FIRST]]] [%[[HEIGHT]]] [1]
-// CHECK-NEXT: tensor.parallel_insert_slice %[[QUANTIZED]]#2 into %[[ZEROS]][%[[FIRST]]] [%[[HEIGHT]]] [1]
+// CHECK-NEXT: tensor.parallel_insert_slice %[[CODED]] into %[[BYTES]][%[[FIRST]], 0] [%[[HEIGHT]], 32] [1, 1]
+// CHECK-NEXT: tensor.parallel_insert_slice %[[MEASURED]]#0 into %[[SCALES]][%[[FIRST]]] [%[[HEIGHT]]] [1]
+// CHECK-NEXT: tensor.parallel_insert_slice %[[MEASURED]]#1 into %[[ZEROS]][%[[FIRST]]] [%[[HEIGHT]]] [1]
 // CHECK: } {mbert.row_partition = #mbert.row_partition<rows = 8, tile_rows = 4>}
 // The tile is 4 rows x 8 columns: per row two 4-lane int32 accumulators; each
 // step of the reduction covers 16 of K (two steps for 32): one 16-byte load
@@ -272,7 +275,7 @@ func.func @int8_word_table(%ids: tensor<1x3xi64>, %table: tensor<5x2xi8>, %scale
 // CHECK: %[[FIRST_PAIR:.+]] = arith.divui %[[FIRST]], %[[TWO:[^ ]+]] : index
 // CHECK: %[[PAIR_COUNT:.+]] = arith.ceildivui %[[HEIGHT]], %[[TWO]] : index
 // CHECK: %[[BLOCK_PAIRS:.+]] = tensor.extract_slice %[[PAIRS]][%[[FIRST_PAIR]], 0, 0, 0] [%[[PAIR_COUNT]], 4, 2, 8] [1, 1, 1, 1] : tensor<4x4x2x8xi8> to tensor<?x4x2x8xi8>
-// CHECK: scf.for %[[ROW:[^ ]+]] = %[[FIRST]] to %{{.+}} iter_args(%[[ROWS_PAIRS:[^ ]+]] = %[[BLOCK_PAIRS]],
+// CHECK: scf.for %[[ROW:[^ ]+]] = %[[FIRST]] to %{{.+}} iter_args(%[[ROWS_PAIRS:[^ ]+]] = %[[BLOCK_PAIRS]])
 // CHECK: %[[LOCAL:.+]] = arith.subi %[[ROW]], %[[FIRST]] : index
 // CHECK: %[[PAIR:.+]] = arith.divui %[[LOCAL]], %[[TWO]] : index
 // CHECK: %[[SECOND:.+]] = arith.remui %[[LOCAL]], %[[TWO]] : index
@@ -328,12 +331,20 @@ func.func @range_chains(%x: tensor<2x128xf32>, %w: tensor<1x32x16x4xi8>, %s: ten
 }
 
 // With a run-time length the GEMM's blocks are known only at run time: the
-// row quantization stays a loop of one row per iteration over the valid
-// rows, and neither loop states a partition.
+// row quantization is a loop over chunks of 8 of the valid rows, the last
+// one shorter, each quantized in the same two passes as a block, and
+// neither loop states a partition.
 // CHECK-LABEL: func.func @run_time_rows
 // CHECK-SAME: %[[LENGTH:[^:]+]]: index)
-// CHECK: scf.forall (%[[ROW:[^)]+]]) in (%[[LENGTH]])
-// CHECK: tensor.extract_slice %{{.+}}[%[[ROW]], 0] [1, 32] [1, 1] : tensor<8x32xi8> to tensor<32xi8>
+// CHECK: %[[CHUNKS:.+]] = arith.ceildivui %[[LENGTH]], %[[EIGHT:[^ ]+]] : index
+// CHECK: scf.forall (%[[CHUNK:[^)]+]]) in (%[[CHUNKS]])
+// CHECK: %[[FIRST:.+]] = arith.muli %[[CHUNK]], %[[EIGHT]] : index
+// CHECK: %[[NEXT:.+]] = arith.addi %[[FIRST]], %[[EIGHT]] : index
+// CHECK: %[[END:.+]] = arith.minui %[[NEXT]], %[[LENGTH]] : index
+// CHECK: %[[HEIGHT:.+]] = arith.subi %[[END]], %[[FIRST]] : index
+// CHECK: tensor.extract_slice %{{.+}}[%[[FIRST]], 0] [%[[HEIGHT]], 32] [1, 1] : tensor<8x32xi8> to tensor<?x32xi8>
+// CHECK: scf.for %{{.+}} = %[[FIRST]] to %[[END]] {{.+}} -> (tensor<?xf32>, tensor<?xi32>)
+// CHECK: scf.for %{{.+}} = %[[FIRST]] to %[[END]] {{.+}} -> (tensor<?x32xi8>)
 // CHECK-NOT: row_partition
 // CHECK: return
 func.func @run_time_rows(%x: tensor<1x8x20xf32>, %w: tensor<2x8x8x4xi8>, %s: tensor<12xf32>, %n: tensor<12xi32>, %length: index) -> tensor<1x8x12xf32> {
