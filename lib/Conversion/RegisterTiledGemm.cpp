@@ -336,9 +336,12 @@ private:
   /// written into `panelColumns` (those columns of the result).
   Value buildTile(Value panelColumns, Value panel, Value row, int64_t tileRows) {
     Value column = mulIndex(panel, nr);
-    SmallVector<Value> seeds(tileRows);
-    for (int64_t r = 0; r < tileRows; ++r)
-      seeds[r] = buildSeed(b, loc, addIndex(row, r), column, outputType);
+    auto buildSeeds = [&] {
+      SmallVector<Value> seeds(tileRows);
+      for (int64_t r = 0; r < tileRows; ++r)
+        seeds[r] = buildSeed(b, loc, addIndex(row, r), column, outputType);
+      return seeds;
+    };
 
     // A tile of fewer rows than mr has fewer independent accumulator chains
     // than the FMA pipes need to hide the FMA's latency (on two pipes of
@@ -351,12 +354,19 @@ private:
     int64_t perSet = accumulatorCount(tileRows);
     // f32 kernels start from the seeds (in the first set); integer ones and
     // those whose rows are scaled from zero, and add the seed after scaling.
-    SmallVector<Value> initial;
-    if (kernel.isInteger() || lhsRowScale)
-      initial.assign(perSet, zeroVector(accumulatorType()));
-    else
+    // Those read the seeds only after the reduction: read before it, as
+    // LLVM leaves them, a tile's seeds stayed live across the loop beside
+    // its accumulators (the int8 8 x 32 tile's residual rows took 16 of the
+    // 32 zmm registers and spilled).
+    bool startsFromSeeds = !kernel.isInteger() && !lhsRowScale;
+    SmallVector<Value> seeds, initial;
+    if (startsFromSeeds) {
+      seeds = buildSeeds();
       for (Value seed : seeds)
         initial.push_back(seed ? seed : zeroVector(outputType));
+    } else {
+      initial.assign(perSet, zeroVector(accumulatorType()));
+    }
     if (sets > 1)
       initial.append((sets - 1) * perSet, zeroVector(accumulatorType()));
     // Integer kernels read a padded depth; f32 ones stop at K, the steps
@@ -404,6 +414,8 @@ private:
         accumulators[r] =
             arith::AddFOp::create(b, loc, accumulators[r], reduction.getResult(set * perSet + r));
 
+    if (!startsFromSeeds)
+      seeds = buildSeeds();
     for (int64_t r = 0; r < tileRows; ++r) {
       Value tileRow = accumulators[r];
       if (kernel.isInteger())

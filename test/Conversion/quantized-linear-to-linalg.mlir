@@ -25,6 +25,7 @@
 // by row again, reads them back and writes the int8 row, K = 20 padded to 32
 // (SDOT reads 16 bytes of a row at once; the padding meets zero weights).
 // CHECK-LABEL: func.func @sdot
+// CHECK-SAME: %[[BIAS:[^:]+]]: tensor<12xf32>) -> tensor<8x12xf32>
 // CHECK: %[[BLOCKS:.+]] = mbert.pool_threads
 // CHECK: %[[Q:.+]]:3 = scf.forall (%[[BLOCK:[^)]+]]) in (%[[BLOCKS]]) shared_outs(%[[BYTES:[^ ]+]] = %{{.+}}, %[[SCALES:[^ ]+]] = %{{.+}}, %[[ZEROS:[^ ]+]] = %{{.+}}) -> (tensor<8x32xi8>, tensor<8xf32>, tensor<8xi32>)
 // CHECK: %[[END:.+]] = arith.select
@@ -75,6 +76,7 @@
 // step of the reduction covers 16 of K (two steps for 32): one 16-byte load
 // per row, and for each of the four depth groups two 16-byte blocks of the
 // panel, each met by the row's group broadcast to all four lanes.
+// CHECK-NOT: vector.transfer_read %[[BIAS]]
 // CHECK: scf.for %[[STEP:[^ ]+]] = {{.+}} iter_args({{.+}}) -> (vector<4xi32>, vector<4xi32>, vector<4xi32>, vector<4xi32>, vector<4xi32>, vector<4xi32>, vector<4xi32>, vector<4xi32>)
 // The AArch64 kernels do not prefetch the next panel (yet: llvm-mca judges
 // them, and there each PRFM takes a dispatch slot).
@@ -88,6 +90,10 @@
 // CHECK-NOT: arm_neon.intr.sdot
 // After the reduction: acc - zero_point * column_sums, to f32, times row
 // scale * column scale, plus the bias (the seed), ReLU, one write per row.
+// The bias is read only now (no register holds it over the reduction).
+// CHECK: scf.yield
+// CHECK-NEXT: }
+// CHECK-COUNT-4: vector.transfer_read %[[BIAS]]
 // CHECK: vector.insert_strided_slice {{.+}} {offsets = [0], strides = [1]} : vector<4xi32> into vector<8xi32>
 // CHECK: vector.insert_strided_slice {{.+}} {offsets = [4], strides = [1]} : vector<4xi32> into vector<8xi32>
 // CHECK: arith.muli {{.+}} : vector<8xi32>
