@@ -162,10 +162,15 @@ struct SelectPrecisionPass : mbert::impl::SelectPrecisionPassBase<SelectPrecisio
       return signalPassFailure();
     measuredLinears += candidates.size();
 
-    // The most sensitive first; ties keep the model's order.
+    // The most sensitive first; ties keep the model's order. (The tie-break
+    // by index makes a plain sort stable without std::stable_sort's temporary
+    // buffer, which clang 22 flags as deprecated in libstdc++ 12.)
     std::vector<size_t> order(candidates.size());
     std::iota(order.begin(), order.end(), 0);
-    llvm::stable_sort(order, [&](size_t a, size_t b) { return (*sensitivity)[a] > (*sensitivity)[b]; });
+    llvm::sort(order, [&](size_t a, size_t b) {
+      double sensitivityA = (*sensitivity)[a], sensitivityB = (*sensitivity)[b];
+      return sensitivityA != sensitivityB ? sensitivityA > sensitivityB : a < b;
+    });
 
     llvm::DenseMap<size_t, double> measured;
     auto meetsBound = [&](size_t kept) -> FailureOr<bool> {

@@ -27,7 +27,7 @@ struct GemmRhs {
   mlir::Value matrix;
   /// For int8 kernels, B's per-column scale ([N] f32) and the sum of each
   /// column's int8 values ([N] i32); null for f32 kernels.
-  mlir::Value columnScale, columnSums;
+  mlir::Value columnScale = {}, columnSums = {};
 };
 
 /// A left-hand side quantized per row at run time: `rows` [M, Kpad] of 8-bit
