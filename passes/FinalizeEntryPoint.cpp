@@ -4,6 +4,7 @@
 //   int32_t <name>_run(inputs..., [sequence_length,] outputs..., workspace, pool)
 // (model::getEntryPointLayout, which it checks the arguments' roles against)
 // and makes it check, before anything else runs, what a caller can get wrong:
+// a pool's table of block starts that is not one (MBERT_ERROR_INVALID_ARGUMENT),
 // a sequence length outside [1, max] (MBERT_ERROR_INVALID_SEQUENCE_LENGTH),
 // NULL buffers (MBERT_ERROR_NULL_BUFFER), a workspace not aligned as the code
 // assumes (MBERT_ERROR_WORKSPACE_MISALIGNED) and inputs outside the values
@@ -127,20 +128,25 @@ void passAsLargest(OpBuilder &builder, func::FuncOp entry, BlockArgument argumen
 
 namespace model = mbert::model;
 
+// The fields' offsets are the host's: every target triple mbert accepts is a
+// 64-bit one, with the host's pointer size.
+static_assert(offsetof(mbert_pool_t, threads) == sizeof(void *),
+              "mbert_pool_t.threads follows the parallel_for pointer");
+static_assert(offsetof(mbert_pool_t, block_starts) == 2 * sizeof(void *),
+              "mbert_pool_t.block_starts follows threads, at the next pointer's alignment");
+static_assert(model::kMaxPoolThreads == MBERT_POOL_MAX_THREADS,
+              "mbert.pool_block_starts has room for the runtime's most threads");
+
 /// Replaces the mbert.pool_threads ops of `entry` by the `threads` of its
 /// `pool` argument (docs/ABI.md), read once at the start and clamped to [1,
-/// MBERT_POOL_MAX_THREADS], or 1 when the pool is NULL.
-void replacePoolThreads(OpBuilder &builder, func::FuncOp entry, Value pool) {
-  // The field's offset is the host's: every target triple mbert accepts is a
-  // 64-bit one, with the host's pointer size.
-  static_assert(offsetof(mbert_pool_t, threads) == sizeof(void *),
-                "mbert_pool_t.threads follows the parallel_for pointer");
+/// MBERT_POOL_MAX_THREADS], or 1 when the pool is NULL, at the builder's
+/// insertion point; returns that value, or null when no op asked for it.
+Value replacePoolThreads(OpBuilder &builder, func::FuncOp entry, Value pool) {
   SmallVector<model::PoolThreadsOp> uses;
   entry.walk([&](model::PoolThreadsOp op) { uses.push_back(op); });
   if (uses.empty())
-    return;
+    return {};
   Location loc = uses.front().getLoc();
-  builder.setInsertionPointToStart(&entry.getBody().front());
   auto pointerType = LLVM::LLVMPointerType::get(builder.getContext());
   Value null = LLVM::ZeroOp::create(builder, loc, pointerType);
   Value missing = LLVM::ICmpOp::create(builder, loc, LLVM::ICmpPredicate::eq, pool, null);
@@ -163,6 +169,82 @@ void replacePoolThreads(OpBuilder &builder, func::FuncOp entry, Value pool) {
     op.replaceAllUsesWith(threads.getResult(0));
     op.erase();
   }
+  return threads.getResult(0);
+}
+
+/// Replaces the `uses` (mbert.pool_block_starts) by a buffer on the stack
+/// into which it copies, at the builder's insertion point, entries 0 to T
+/// (`threads`, the clamped T) of the `block_starts` table of `pool`, or 0,
+/// 1, ..., T when the pool or its table is NULL (docs/ABI.md). Returns an i1
+/// that is true when the pool's table is not one: entry 0 not 0, an entry
+/// below the one before it, or entry T equal to 0.
+Value replacePoolBlockStarts(OpBuilder &builder, MutableArrayRef<model::PoolBlockStartsOp> uses,
+                             Value pool, Value threads) {
+  Location loc = uses.front().getLoc();
+  Value copy =
+      memref::AllocaOp::create(builder, loc, model::getPoolBlockStartsType(builder.getContext()));
+  Type i32 = builder.getI32Type(), i1 = builder.getI1Type();
+  auto pointerType = LLVM::LLVMPointerType::get(builder.getContext());
+  Value null = LLVM::ZeroOp::create(builder, loc, pointerType);
+  Value noPool = LLVM::ICmpOp::create(builder, loc, LLVM::ICmpPredicate::eq, pool, null);
+  Value table =
+      scf::IfOp::create(
+          builder, loc, noPool,
+          [&](OpBuilder &b, Location) { scf::YieldOp::create(b, loc, ValueRange{null}); },
+          [&](OpBuilder &b, Location) {
+            Value field = LLVM::GEPOp::create(
+                b, loc, pointerType, b.getI8Type(), pool,
+                ArrayRef<LLVM::GEPArg>{static_cast<int32_t>(offsetof(mbert_pool_t, block_starts))});
+            scf::YieldOp::create(b, loc,
+                                 ValueRange{LLVM::LoadOp::create(b, loc, pointerType, field)});
+          })
+          .getResult(0);
+  Value noTable = LLVM::ICmpOp::create(builder, loc, LLVM::ICmpPredicate::eq, table, null);
+  Value zero = arith::ConstantIndexOp::create(builder, loc, 0);
+  Value one = arith::ConstantIndexOp::create(builder, loc, 1);
+  Value entries = arith::AddIOp::create(builder, loc, threads, one);
+  Value falseValue = arith::ConstantIntOp::create(builder, loc, i1, 0);
+  Value zeroEntry = arith::ConstantIntOp::create(builder, loc, i32, 0);
+  // Carries the entry before and whether the table is bad so far.
+  auto loop = scf::ForOp::create(
+      builder, loc, zero, entries, one, ValueRange{zeroEntry, falseValue},
+      [&](OpBuilder &b, Location, Value position, ValueRange carried) {
+        Value start =
+            scf::IfOp::create(
+                b, loc, noTable,
+                [&](OpBuilder &nested, Location) {
+                  scf::YieldOp::create(
+                      nested, loc,
+                      ValueRange{arith::IndexCastUIOp::create(nested, loc, i32, position)});
+                },
+                [&](OpBuilder &nested, Location) {
+                  Value offset =
+                      arith::IndexCastUIOp::create(nested, loc, nested.getI64Type(), position);
+                  Value address = LLVM::GEPOp::create(nested, loc, pointerType, i32, table,
+                                                      ArrayRef<LLVM::GEPArg>{offset});
+                  scf::YieldOp::create(nested, loc,
+                                       ValueRange{LLVM::LoadOp::create(nested, loc, i32, address)});
+                })
+                .getResult(0);
+        memref::StoreOp::create(b, loc, start, copy, ValueRange{position});
+        // Entry 0 must be 0 (it is not below the carried 0) and no entry may
+        // be below the one before it.
+        Value first = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, position, zero);
+        Value nonzero = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ne, start, zeroEntry);
+        Value decreases =
+            arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult, start, carried[0]);
+        Value bad =
+            arith::OrIOp::create(b, loc, arith::AndIOp::create(b, loc, first, nonzero), decreases);
+        scf::YieldOp::create(b, loc,
+                             ValueRange{start, arith::OrIOp::create(b, loc, carried[1], bad)});
+      });
+  Value lastIsZero =
+      arith::CmpIOp::create(builder, loc, arith::CmpIPredicate::eq, loop.getResult(0), zeroEntry);
+  for (model::PoolBlockStartsOp op : uses) {
+    op.replaceAllUsesWith(copy);
+    op.erase();
+  }
+  return arith::OrIOp::create(builder, loc, loop.getResult(1), lastIsZero);
 }
 
 struct FinalizeEntryPointPass : mbert::impl::FinalizeEntryPointPassBase<FinalizeEntryPointPass> {
@@ -186,7 +268,16 @@ struct FinalizeEntryPointPass : mbert::impl::FinalizeEntryPointPassBase<Finalize
     if (failed(entry.insertArgument(poolIndex, LLVM::LLVMPointerType::get(context), {}, loc)))
       return signalPassFailure();
     model::setEntryArgumentKind(entry, poolIndex, model::EntryArgumentKind::Pool);
-    replacePoolThreads(builder, entry, entry.getArgument(poolIndex));
+    // The pool's fields are read once, at the start. When rows are divided
+    // by the pool's table, that is in the first check (below), so that the
+    // table is known good before anything runs.
+    Value pool = entry.getArgument(poolIndex);
+    SmallVector<model::PoolBlockStartsOp> blockStartUses;
+    entry.walk([&](model::PoolBlockStartsOp op) { blockStartUses.push_back(op); });
+    if (blockStartUses.empty()) {
+      builder.setInsertionPointToStart(&entry.getBody().front());
+      replacePoolThreads(builder, entry, pool);
+    }
     entry.setType(builder.getFunctionType(entry.getArgumentTypes(), {status}));
     bool runTimeLength = signature->maxSequenceLength > 0;
     if (failed(model::verifyEntryPointLayout(
@@ -216,6 +307,13 @@ struct FinalizeEntryPointPass : mbert::impl::FinalizeEntryPointPassBase<Finalize
     // the status returned when it holds. They run in order, so a NULL buffer
     // is reported before its contents would be read.
     SmallVector<std::pair<std::function<Value()>, int32_t>> checks;
+    if (!blockStartUses.empty())
+      checks.push_back({[&]() -> Value {
+                          Value threads = replacePoolThreads(builder, entry, pool);
+                          assert(threads && "the pool's blocks are counted in its threads");
+                          return replacePoolBlockStarts(builder, blockStartUses, pool, threads);
+                        },
+                        MBERT_ERROR_INVALID_ARGUMENT});
     // 1 <= length <= max, as one unsigned comparison of length - 1.
     if (runTimeLength)
       checks.push_back({[&]() -> Value {

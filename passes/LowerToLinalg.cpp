@@ -32,7 +32,7 @@ struct LowerToLinalgPass : mbert::impl::LowerToLinalgPassBase<LowerToLinalgPass>
     target.addLegalOp<UnrealizedConversionCastOp>();
     // The linears' row blocks, a value only the entry point's pool argument
     // gives (FinalizeEntryPoint).
-    target.addLegalOp<mbert::model::PoolThreadsOp>();
+    target.addLegalOp<mbert::model::PoolThreadsOp, mbert::model::PoolBlockStartsOp>();
 
     RewritePatternSet patterns(context);
     mbert::populateOnnxToLinalgPatterns(patterns);

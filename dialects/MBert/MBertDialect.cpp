@@ -293,6 +293,13 @@ LogicalResult NoNormOp::verify() {
   return success();
 }
 
+LogicalResult PoolBlockStartsOp::verify() {
+  if (getResult().getType() != getPoolBlockStartsType(getContext()))
+    return emitOpError("result must be ") << getPoolBlockStartsType(getContext())
+                                          << ": an entry for each of the most blocks, and the end";
+  return success();
+}
+
 LogicalResult AttentionOp::verify() {
   RankedTensorType query = staticTensor(getQuery());
   RankedTensorType key = staticTensor(getKey());

@@ -24,6 +24,16 @@ namespace mbert::model {
 /// RowPartitionAttr.
 inline constexpr llvm::StringLiteral kRowPartitionAttrName = "mbert.row_partition";
 
+/// The most threads a pool may split rows among (MBERT_POOL_MAX_THREADS of
+/// the runtime, which FinalizeEntryPoint checks this against), and so the
+/// most blocks a row partition has.
+inline constexpr int64_t kMaxPoolThreads = 1024;
+
+/// The type of mbert.pool_block_starts: a start for each block and the end.
+inline mlir::MemRefType getPoolBlockStartsType(mlir::MLIRContext *context) {
+  return mlir::MemRefType::get({kMaxPoolThreads + 1}, mlir::IntegerType::get(context, 32));
+}
+
 } // namespace mbert::model
 
 #endif // MBERT_DIALECTS_MBERT_MBERTOPS_H

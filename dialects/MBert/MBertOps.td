@@ -210,8 +210,10 @@ def MBert_RowPartitionAttr : AttrDef<MBert_Dialect, "RowPartition"> {
     On a one-dimensional `scf.forall` of `T * m` iterations, T being
     `mbert.pool_threads`: iterations [b * m, (b + 1) * m) read and write
     only rows [start(b), start(b + 1)) of each buffer the loop touches that
-    is not a constant, where start(b) = (b * (rows / tile_rows) / T) *
-    tile_rows and the last block ends at `rows`. A buffer that stores rows in
+    is not a constant, where start(b) = ((rows / tile_rows) * s[b] / s[T]) *
+    tile_rows, s being `mbert.pool_block_starts`, and the last block ends at
+    `rows`. The pool sets s once per call of the entry point, so every such
+    loop of a call divides its rows alike. A buffer that stores rows in
     pairs (pair p holds rows 2p and 2p + 1, as SMMLA's quantized left-hand
     side does) is touched in pairs [start(b) / 2, ceil(start(b + 1) / 2)):
     tile_rows is then even, so no pair straddles two blocks. The GEMM of a
@@ -418,6 +420,27 @@ def MBert_PoolThreadsOp : MBert_Op<"pool_threads"> {
   }];
   let results = (outs Index:$result);
   let assemblyFormat = "attr-dict";
+}
+
+def MBert_PoolBlockStartsOp : MBert_Op<"pool_block_starts"> {
+  let summary = "where each of the pool's blocks of rows starts";
+  let description = [{
+    The `block_starts` table of the pool the entry point is called with
+    (docs/ABI.md), copied at the start of each call: entries 0 to T, T being
+    `mbert.pool_threads`, are nondecreasing, entry 0 is 0 and entry T is
+    positive, and a loop that splits `tiles` whole row tiles into T blocks
+    starts block b at tile `tiles * s[b] / s[T]`. Without a pool, or with a
+    pool that has no table, entry b is b: equal blocks. The buffer has room
+    for the most threads a pool may have (MBERT_POOL_MAX_THREADS + 1
+    entries). FinalizeEntryPoint, which adds the pool argument, replaces it
+    with the copy, made after checking the table.
+  }];
+  let results = (outs StaticShapeMemRefOf<[I32]>:$result);
+  let assemblyFormat = "attr-dict `:` type($result)";
+  let builders = [OpBuilder<(ins), [{
+    build($_builder, $_state, getPoolBlockStartsType($_builder.getContext()));
+  }]>];
+  let hasVerifier = 1;
 }
 
 def MBert_ParallelRegionOp : Op<MBert_Dialect, "parallel_region",

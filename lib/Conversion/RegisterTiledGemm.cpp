@@ -48,21 +48,38 @@ public:
     splitTiles =
         arith::DivUIOp::create(b, loc, arith::SubIOp::create(b, loc, split.endRow, split.firstRow),
                                arith::ConstantIndexOp::create(b, loc, split.tileRows));
+    // One block per thread of the pool: the pool says where each starts.
+    if (blocks.getDefiningOp<model::PoolThreadsOp>())
+      blockStarts = model::PoolBlockStartsOp::create(b, loc);
   }
 
   /// Block `block`'s rows [start, end).
   std::pair<Value, Value> bounds(OpBuilder &b, Location loc, Value block) const {
     Value next = arith::AddIOp::create(b, loc, block, arith::ConstantIndexOp::create(b, loc, 1));
     Value isLast = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, next, blocks);
-    Value end = arith::SelectOp::create(
-        b, loc, isLast, arith::ConstantIndexOp::create(b, loc, rows), start(b, loc, next));
-    return {start(b, loc, block), end};
+    Value nextShare = shareBefore(b, loc, next);
+    Value whole = shareBefore(b, loc, blocks);
+    Value end =
+        arith::SelectOp::create(b, loc, isLast, arith::ConstantIndexOp::create(b, loc, rows),
+                                start(b, loc, nextShare, whole));
+    return {start(b, loc, shareBefore(b, loc, block), whole), end};
   }
 
 private:
-  Value start(OpBuilder &b, Location loc, Value block) const {
+  /// How much of the rows the blocks before `block` take, out of
+  /// shareBefore(blocks): the pool's table s[block], or `block` itself.
+  Value shareBefore(OpBuilder &b, Location loc, Value block) const {
+    if (!blockStarts)
+      return block;
+    Value start = memref::LoadOp::create(b, loc, blockStarts, ValueRange{block});
+    return arith::IndexCastUIOp::create(b, loc, b.getIndexType(), start);
+  }
+
+  /// The first row of a block that starts `share` / `whole` of the way
+  /// through the tiles.
+  Value start(OpBuilder &b, Location loc, Value share, Value whole) const {
     Value tile =
-        arith::DivUIOp::create(b, loc, arith::MulIOp::create(b, loc, block, splitTiles), blocks);
+        arith::DivUIOp::create(b, loc, arith::MulIOp::create(b, loc, share, splitTiles), whole);
     Value offset = tile;
     if (split.tileRows != 1)
       offset = arith::MulIOp::create(b, loc, tile,
@@ -73,6 +90,8 @@ private:
   RowTiles split;
   int64_t rows;
   Value blocks, splitTiles;
+  /// mbert.pool_block_starts when the blocks are the pool's threads.
+  Value blockStarts;
 };
 
 /// How a GEMM tiles rows known at compile time: whole tiles of the kernel's

@@ -107,10 +107,23 @@ struct mbert_pool {
    * row on one thread from loop to loop, so that the rows one GEMM writes are read by the same
    * core in the next. Any value computes the same bits; 1 splits no GEMM by rows. */
   int32_t threads;
+  /* How the rows are divided among those blocks: NULL for equal blocks, or T + 1 nondecreasing
+   * values, T being `threads` as clamped above, with block_starts[0] = 0 and block_starts[T] > 0.
+   * Of a GEMM's `tiles` whole row tiles, block b then gets
+   *   [tiles * block_starts[b] / block_starts[T], tiles * block_starts[b + 1] / block_starts[T])
+   * (NULL: [b * tiles / T, (b + 1) * tiles / T)), so that a pool can give its faster cores more
+   * rows. The generated code copies the table at the start of each call and, when it is not such
+   * a table, returns MBERT_ERROR_INVALID_ARGUMENT before running anything. Any table computes
+   * the same bits. */
+  const uint32_t *block_starts;
 };
 
 /* Creates a pool of `threads` threads in all, the caller's included: threads - 1 workers start
- * now and, between parallel loops, spin briefly and then sleep. `threads` must be at least 1. */
+ * now and, between parallel loops, spin briefly and then sleep. `threads` must be at least 1.
+ * The pool times each thread on its own block of the loops of exactly `threads` iterations (the
+ * generated code's row-partitioned loops) and moves rows to the threads that finish first, through
+ * block_starts, so that a core that runs slower (a little core of a phone, a busy or throttled
+ * one) does not hold the others back at every loop's end. */
 mbert_status_t mbert_pool_create(int32_t threads, mbert_pool_t **out_pool);
 
 /* Stops and joins the workers of a pool from mbert_pool_create; NULL is a no-op. */

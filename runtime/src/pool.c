@@ -17,7 +17,16 @@
  * what the shared counter was for: equal counts of panels are not equal times when the cores
  * are not (a worker that wakes late, another process on one core), and with fixed shares alone
  * the caller spent 5-6% of a two-thread run waiting for its worker (on the AVX2 machine
- * before). */
+ * before).
+ *
+ * Stealing cannot even out the loops of exactly `threads` iterations, which in generated code
+ * are the parallel regions (each iteration a block of rows through a dozen GEMMs): a thread that
+ * finishes early has nothing of the same size to take. There the pool moves rows instead. It
+ * times each thread on its own block, and every LOOPS_PER_REBALANCE such loops gives each block
+ * rows in proportion to its thread's measured speed (block_starts, which the generated code reads
+ * at the start of each call). Two vCPUs of a Zen 5 VM run the same work at speeds that differ by
+ * up to a fifth and change from minute to minute, and on a phone a big and a little core differ
+ * by more. */
 #define _POSIX_C_SOURCE 200809L
 
 #include "mbert_runtime.h"
@@ -26,10 +35,22 @@
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdlib.h>
+#include <time.h>
 
 /* Polls of the generation counter before a worker sleeps: long enough to span the gap between
  * two loops of one model run, short enough that an idle pool soon stops using the CPU. */
 #define SPIN_POLLS (1 << 18)
+
+/* About how many units the rows are handed out in: block_starts[threads] is the largest multiple
+ * of `threads` not above it, so that equal blocks (the first division) are exactly the generated
+ * code's own equal split. */
+#define BLOCK_UNITS 65536
+/* Measured loops whose times are added up before the blocks move: a region lasts a few hundred
+ * microseconds, and one slot that an interrupt or a page fault delayed should move few rows. */
+#define LOOPS_PER_REBALANCE 8
+/* No block gets less than 1 / SMALLEST_SHARE_DIVISOR of an equal share: a thread that was once
+ * stalled keeps rows to be measured on, and gets its share back as soon as it runs at speed. */
+#define SMALLEST_SHARE_DIVISOR 4
 
 typedef struct worker_pool_t worker_pool_t;
 
@@ -40,10 +61,14 @@ typedef struct worker_t {
 } worker_t;
 
 /* One thread's share of the current loop: iterations [next, end) are not yet claimed. On a cache
- * line of its own, since its owner claims from it while the other threads read the others'. */
+ * line of its own, since its owner claims from it while the other threads read the others'. In a
+ * measured loop its owner also records how long it took over the share and how many of the
+ * share's iterations it ran itself (fewer when another thread took some). */
 typedef struct share_t {
   _Alignas(64) atomic_int_fast64_t next;
-  int64_t end;
+  int64_t begin, end;
+  double owner_seconds;
+  int64_t owner_iterations;
 } share_t;
 
 struct worker_pool_t {
@@ -57,22 +82,41 @@ struct worker_pool_t {
   void *context;
   int64_t chunk;  /* iterations claimed at a time */
   share_t *shares; /* one per thread */
+  bool measuring;  /* whether the current loop is one of `threads` iterations */
+  /* The published division of the rows (mbert_pool_t.block_starts), threads + 1 entries, and
+   * each thread's time on its own block summed over the `measured_loops` since it last moved. */
+  uint32_t *block_starts;
+  double *block_seconds;
+  int32_t measured_loops;
   atomic_uint_fast64_t generation;
   atomic_int unfinished; /* workers not yet done with the current loop */
   atomic_bool stopping;
 };
 
+static double seconds_now(void) {
+  struct timespec time;
+  clock_gettime(CLOCK_MONOTONIC, &time);
+  return (double)time.tv_sec + (double)time.tv_nsec * 1e-9;
+}
+
 /* Runs chunks of thread `self`'s share of the current loop, then of the other threads' shares,
  * until none is left. */
 static void run_chunks(worker_pool_t *pool, int32_t self) {
+  double started = pool->measuring ? seconds_now() : 0;
   for (int32_t offset = 0; offset < pool->threads; ++offset) {
     share_t *share = &pool->shares[(self + offset) % pool->threads];
+    int64_t ran = 0;
     for (;;) {
       int64_t begin = atomic_fetch_add_explicit(&share->next, pool->chunk, memory_order_relaxed);
       if (begin >= share->end)
         break;
       int64_t end = share->end - begin > pool->chunk ? begin + pool->chunk : share->end;
       pool->task(pool->context, begin, end);
+      ran += end - begin;
+    }
+    if (offset == 0 && pool->measuring) {
+      share->owner_seconds = seconds_now() - started;
+      share->owner_iterations = ran;
     }
   }
 }
@@ -114,6 +158,53 @@ static void publish(worker_pool_t *pool) {
   pthread_mutex_unlock(&pool->mutex);
 }
 
+/* Gives each block rows in proportion to the speed its thread showed on its own block over the
+ * last measured loops, halfway from the present division: one slow stretch moves few rows. */
+static void rebalance(worker_pool_t *pool) {
+  int32_t threads = pool->threads;
+  double units = pool->block_starts[threads];
+  double total_speed = 0;
+  for (int32_t t = 0; t < threads; ++t) {
+    if (pool->block_seconds[t] <= 0)
+      return;
+    total_speed += (pool->block_starts[t + 1] - pool->block_starts[t]) / pool->block_seconds[t];
+  }
+  double smallest = units / (SMALLEST_SHARE_DIVISOR * threads);
+  double total_share = 0;
+  for (int32_t t = 0; t < threads; ++t) {
+    double present = pool->block_starts[t + 1] - pool->block_starts[t];
+    double balanced = units * (present / pool->block_seconds[t]) / total_speed;
+    double share = (present + balanced) / 2;
+    /* block_seconds now holds the new share until the starts are rewritten below. */
+    pool->block_seconds[t] = share > smallest ? share : smallest;
+    total_share += pool->block_seconds[t];
+  }
+  double before = 0;
+  for (int32_t t = 1; t < threads; ++t) {
+    before += pool->block_seconds[t - 1];
+    pool->block_starts[t] = (uint32_t)(units * before / total_share + 0.5);
+  }
+}
+
+/* Adds the loop that just ended to the measurements if every thread ran exactly its own share
+ * (no stealing, which would time a thread on another's rows), and moves the blocks every
+ * LOOPS_PER_REBALANCE measured loops. */
+static void record_measurement(worker_pool_t *pool) {
+  for (int32_t t = 0; t < pool->threads; ++t) {
+    const share_t *share = &pool->shares[t];
+    if (share->owner_iterations != share->end - share->begin)
+      return;
+  }
+  for (int32_t t = 0; t < pool->threads; ++t)
+    pool->block_seconds[t] += pool->shares[t].owner_seconds;
+  if (++pool->measured_loops < LOOPS_PER_REBALANCE)
+    return;
+  rebalance(pool);
+  pool->measured_loops = 0;
+  for (int32_t t = 0; t < pool->threads; ++t)
+    pool->block_seconds[t] = 0;
+}
+
 static int32_t parallel_for(mbert_pool_t *base, mbert_task_fn task, void *context,
                             int64_t count) {
   worker_pool_t *pool = (worker_pool_t *)base;
@@ -130,15 +221,20 @@ static int32_t parallel_for(mbert_pool_t *base, mbert_task_fn task, void *contex
    * threads; one over a GEMM's 4 to 32 column panels, 1 or 2. */
   int64_t chunks = 8 * (int64_t)pool->threads;
   pool->chunk = count > chunks ? count / chunks : 1;
+  pool->measuring = count == pool->threads;
   for (int32_t t = 0; t < pool->threads; ++t) {
-    atomic_store_explicit(&pool->shares[t].next, count * t / pool->threads, memory_order_relaxed);
-    pool->shares[t].end = count * (t + 1) / pool->threads;
+    share_t *share = &pool->shares[t];
+    share->begin = count * t / pool->threads;
+    share->end = count * (t + 1) / pool->threads;
+    atomic_store_explicit(&share->next, share->begin, memory_order_relaxed);
   }
   atomic_store_explicit(&pool->unfinished, pool->threads - 1, memory_order_relaxed);
   publish(pool);
   run_chunks(pool, 0);
   while (atomic_load_explicit(&pool->unfinished, memory_order_acquire) != 0) {
   }
+  if (pool->measuring)
+    record_measurement(pool);
   return MBERT_OK;
 }
 
@@ -153,6 +249,8 @@ static void stop_workers(worker_pool_t *pool, int32_t started) {
 static void free_pool(worker_pool_t *pool) {
   free(pool->workers);
   free(pool->shares);
+  free(pool->block_starts);
+  free(pool->block_seconds);
   free(pool);
 }
 
@@ -165,7 +263,9 @@ mbert_status_t mbert_pool_create(int32_t threads, mbert_pool_t **out_pool) {
     return MBERT_ERROR_OUT_OF_MEMORY;
   void *shares = NULL;
   pool->workers = threads > 1 ? calloc((size_t)threads - 1, sizeof *pool->workers) : NULL;
-  if ((threads > 1 && !pool->workers) ||
+  pool->block_starts = calloc((size_t)threads + 1, sizeof *pool->block_starts);
+  pool->block_seconds = calloc((size_t)threads, sizeof *pool->block_seconds);
+  if ((threads > 1 && !pool->workers) || !pool->block_starts || !pool->block_seconds ||
       posix_memalign(&shares, _Alignof(share_t), (size_t)threads * sizeof(share_t)) != 0) {
     free_pool(pool);
     return MBERT_ERROR_OUT_OF_MEMORY;
@@ -174,6 +274,11 @@ mbert_status_t mbert_pool_create(int32_t threads, mbert_pool_t **out_pool) {
   pool->base.parallel_for = parallel_for;
   pool->base.threads = threads;
   pool->threads = threads;
+  uint32_t units_per_block =
+      BLOCK_UNITS / (uint32_t)threads > 0 ? BLOCK_UNITS / (uint32_t)threads : 1;
+  for (int32_t t = 0; t <= threads; ++t)
+    pool->block_starts[t] = units_per_block * (uint32_t)t;
+  pool->base.block_starts = pool->block_starts;
   for (int32_t t = 0; t < threads; ++t)
     atomic_init(&pool->shares[t].next, 0);
   atomic_init(&pool->generation, 0);

@@ -58,9 +58,11 @@ func.func @linear_bias_residual_relu(%x: tensor<2x3x5xf32>, %w: tensor<5x4xf32>,
 // CHECK: %[[BLOCKS:.+]] = mbert.pool_threads
 // CHECK: %[[W:.+]] = tensor.collapse_shape %[[W4]] {{\[}}[0], [1], [2, 3]] : tensor<2x3x8x1xf32> into tensor<2x3x8xf32>
 // CHECK: %[[W_BUFFER:.+]] = bufferization.to_buffer %[[W]] read_only : tensor<2x3x8xf32> to memref<2x3x8xf32>
+// CHECK: %[[STARTS:.+]] = mbert.pool_block_starts : memref<1025xi32>
 // The rows split into as many blocks as the pool running the model has
-// threads (mbert.pool_threads), block b starting at whole tile b * tiles /
-// blocks and the last ending at the last row; (block, panel) pairs own
+// threads (mbert.pool_threads), block b starting at whole tile
+// tiles * s[b] / s[blocks] of the pool's table s (mbert.pool_block_starts;
+// here tiles = 1) and the last ending at the last row; (block, panel) pairs own
 // disjoint parts of the result, so the loop over them, block-major, is a
 // parallel scf.forall, each iteration writing its [block rows, 8] slice.
 // CHECK: %[[PAIRS:.+]] = arith.muli %[[BLOCKS]], %[[C2]] : index
@@ -68,10 +70,16 @@ func.func @linear_bias_residual_relu(%x: tensor<2x3x5xf32>, %w: tensor<5x4xf32>,
 // CHECK: %[[BLOCK:.+]] = arith.divui %[[PAIR]], %[[C2]] : index
 // CHECK: %[[NEXT_BLOCK:.+]] = arith.addi %[[BLOCK]], %[[C1]] : index
 // CHECK: %[[IS_LAST:.+]] = arith.cmpi eq, %[[NEXT_BLOCK]], %[[BLOCKS]] : index
-// CHECK: %[[NEXT_TILE:.+]] = arith.divui %[[NEXT_BLOCK]], %[[BLOCKS]] : index
+// CHECK: %[[NEXT_ENTRY:.+]] = memref.load %[[STARTS]][%[[NEXT_BLOCK]]] : memref<1025xi32>
+// CHECK: %[[NEXT_UNITS:.+]] = arith.index_castui %[[NEXT_ENTRY]] : i32 to index
+// CHECK: %[[LAST_ENTRY:.+]] = memref.load %[[STARTS]][%[[BLOCKS]]] : memref<1025xi32>
+// CHECK: %[[ALL_UNITS:.+]] = arith.index_castui %[[LAST_ENTRY]] : i32 to index
+// CHECK: %[[NEXT_TILE:.+]] = arith.divui %[[NEXT_UNITS]], %[[ALL_UNITS]] : index
 // CHECK: %[[NEXT_START:.+]] = arith.muli %[[NEXT_TILE]], %[[C4]] : index
 // CHECK: %[[END:.+]] = arith.select %[[IS_LAST]], %[[C4]], %[[NEXT_START]] : index
-// CHECK: %[[FIRST_TILE:.+]] = arith.divui %[[BLOCK]], %[[BLOCKS]] : index
+// CHECK: %[[ENTRY:.+]] = memref.load %[[STARTS]][%[[BLOCK]]] : memref<1025xi32>
+// CHECK: %[[UNITS:.+]] = arith.index_castui %[[ENTRY]] : i32 to index
+// CHECK: %[[FIRST_TILE:.+]] = arith.divui %[[UNITS]], %[[ALL_UNITS]] : index
 // CHECK: %[[FIRST:.+]] = arith.muli %[[FIRST_TILE]], %[[C4]] : index
 // CHECK: %[[PANEL:.+]] = arith.remui %[[PAIR]], %[[C2]] : index
 // CHECK: %[[COLUMN:.+]] = arith.muli %[[PANEL]], %[[C8]] : index

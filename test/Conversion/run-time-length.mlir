@@ -5,8 +5,10 @@
 // ends at row L (starting at max(L - 4, 0)), one iteration when rows remain
 // and none otherwise. The same kernel body serves both loops, which run one
 // after the other for each panel of columns (here the only one). The row
-// blocks (one per pool thread) split the whole tiles of L; the tail tile
-// falls in the last block, which ends at the last allocated row.
+// blocks (one per pool thread) split the whole tiles of L where the pool's
+// table s says (mbert.pool_block_starts: block b starts at tile
+// tiles * s[b] / s[blocks]); the tail tile falls in the last block, which
+// ends at the last allocated row.
 // CHECK-LABEL: func.func @linear_run_time_rows
 // CHECK-SAME: (%{{[^:]+}}: tensor<1x10x5xf32>, %{{[^:]+}}: tensor<5x8xf32>, %[[L:[^:]+]]: index)
 // CHECK: %[[PARTIAL:.+]] = arith.remui %[[L]], %[[C4:[^ ]+]] : index
@@ -17,15 +19,22 @@
 // CHECK: %[[ONE_MORE:.+]] = arith.addi %[[TAIL_START]], %{{.+}} : index
 // CHECK: %[[TAIL_END:.+]] = arith.select %[[REMAINS]], %[[ONE_MORE]], %[[TAIL_START]] : index
 // CHECK: %[[SPLIT_TILES:.+]] = arith.divui %[[WHOLE]], %[[C4]] : index
+// CHECK: %[[STARTS:.+]] = mbert.pool_block_starts : memref<1025xi32>
 // CHECK: scf.forall (%[[BLOCK:[^)]+]]) in (%[[BLOCKS:[^)]+]])
 // CHECK: %[[NEXT_BLOCK:.+]] = arith.addi %[[BLOCK]], %{{.+}} : index
 // CHECK: %[[IS_LAST:.+]] = arith.cmpi eq, %[[NEXT_BLOCK]], %[[BLOCKS]] : index
-// CHECK: %[[NEXT_SHARE:.+]] = arith.muli %[[NEXT_BLOCK]], %[[SPLIT_TILES]] : index
-// CHECK: %[[NEXT_TILE:.+]] = arith.divui %[[NEXT_SHARE]], %[[BLOCKS]] : index
+// CHECK: %[[NEXT_ENTRY:.+]] = memref.load %[[STARTS]][%[[NEXT_BLOCK]]] : memref<1025xi32>
+// CHECK: %[[NEXT_UNITS:.+]] = arith.index_castui %[[NEXT_ENTRY]] : i32 to index
+// CHECK: %[[LAST_ENTRY:.+]] = memref.load %[[STARTS]][%[[BLOCKS]]] : memref<1025xi32>
+// CHECK: %[[ALL_UNITS:.+]] = arith.index_castui %[[LAST_ENTRY]] : i32 to index
+// CHECK: %[[NEXT_SHARE:.+]] = arith.muli %[[NEXT_UNITS]], %[[SPLIT_TILES]] : index
+// CHECK: %[[NEXT_TILE:.+]] = arith.divui %[[NEXT_SHARE]], %[[ALL_UNITS]] : index
 // CHECK: %[[NEXT_START:.+]] = arith.muli %[[NEXT_TILE]], %[[C4]] : index
 // CHECK: %[[END:.+]] = arith.select %[[IS_LAST]], %{{.+}}, %[[NEXT_START]] : index
-// CHECK: %[[SHARE:.+]] = arith.muli %[[BLOCK]], %[[SPLIT_TILES]] : index
-// CHECK: %[[TILE:.+]] = arith.divui %[[SHARE]], %[[BLOCKS]] : index
+// CHECK: %[[ENTRY:.+]] = memref.load %[[STARTS]][%[[BLOCK]]] : memref<1025xi32>
+// CHECK: %[[UNITS:.+]] = arith.index_castui %[[ENTRY]] : i32 to index
+// CHECK: %[[SHARE:.+]] = arith.muli %[[UNITS]], %[[SPLIT_TILES]] : index
+// CHECK: %[[TILE:.+]] = arith.divui %[[SHARE]], %[[ALL_UNITS]] : index
 // CHECK: %[[FIRST:.+]] = arith.muli %[[TILE]], %[[C4]] : index
 // CHECK: %[[WHOLE_END:.+]] = arith.minui %[[WHOLE]], %[[END]] : index
 // CHECK: %[[TILES:.+]] = scf.for %{{.+}} = %[[FIRST]] to %[[WHOLE_END]] step %[[C4]]

@@ -182,3 +182,61 @@ module attributes {
     return
   }
 }
+
+// -----
+
+// mbert.pool_block_starts becomes a copy, on the stack, of entries 0 to T of
+// the pool's `block_starts` table (the pointer at byte 16 of struct
+// mbert_pool), T being the clamped `threads`; with no pool or no table,
+// entry b is b. The copy is made first of all, and a table whose entry 0 is
+// not 0, that decreases, or whose entry T is 0 returns
+// MBERT_ERROR_INVALID_ARGUMENT (1) before anything runs: its entries divide
+// every GEMM's rows, and a bad one would send a block outside them.
+// CHECK-LABEL: func.func @m_run
+// CHECK-SAME: %[[POOL:[^:]+]]: !llvm.ptr {{{.+}}<pool>}) -> i32
+// CHECK-NOT: mbert.pool_block_starts
+// CHECK: %[[THREADS:.+]] = scf.if
+// CHECK: %[[COPY:.+]] = memref.alloca() : memref<1025xi32>
+// CHECK: %[[NULL:.+]] = llvm.mlir.zero : !llvm.ptr
+// CHECK: %[[TABLE:.+]] = scf.if %{{.+}} -> (!llvm.ptr) {
+// CHECK: scf.yield %[[NULL]] : !llvm.ptr
+// CHECK: } else {
+// CHECK: %[[FIELD:.+]] = llvm.getelementptr %[[POOL]][16] : (!llvm.ptr) -> !llvm.ptr, i8
+// CHECK: %[[POINTER:.+]] = llvm.load %[[FIELD]] : !llvm.ptr -> !llvm.ptr
+// CHECK: scf.yield %[[POINTER]] : !llvm.ptr
+// CHECK: %[[NO_TABLE:.+]] = llvm.icmp "eq" %[[TABLE]], %[[NULL]] : !llvm.ptr
+// CHECK: %[[ENTRIES:.+]] = arith.addi %[[THREADS]], %{{.+}} : index
+// CHECK: %[[COPIED:.+]]:2 = scf.for %[[B:[^ ]+]] = %{{.+}} to %[[ENTRIES]] step %{{.+}} iter_args(%[[BEFORE:[^ ]+]] = %{{.+}}, %[[BAD_SO_FAR:[^ ]+]] = %false)
+// CHECK: %[[ENTRY:.+]] = scf.if %[[NO_TABLE]] -> (i32) {
+// CHECK: %[[EQUAL:.+]] = arith.index_castui %[[B]] : index to i32
+// CHECK: scf.yield %[[EQUAL]] : i32
+// CHECK: } else {
+// CHECK: %[[AT:.+]] = llvm.getelementptr %[[TABLE]][%{{.+}}] : (!llvm.ptr, i64) -> !llvm.ptr, i32
+// CHECK: %[[GIVEN:.+]] = llvm.load %[[AT]] : !llvm.ptr -> i32
+// CHECK: scf.yield %[[GIVEN]] : i32
+// CHECK: memref.store %[[ENTRY]], %[[COPY]][%[[B]]] : memref<1025xi32>
+// CHECK: arith.cmpi ult, %[[ENTRY]], %[[BEFORE]] : i32
+// CHECK: %[[LAST_ZERO:.+]] = arith.cmpi eq, %[[COPIED]]#0, %{{.+}} : i32
+// CHECK: %[[BAD:.+]] = arith.ori %[[COPIED]]#1, %[[LAST_ZERO]] : i1
+// CHECK: cf.cond_br %[[BAD]], ^[[REFUSE:.+]], ^[[NEXT:[^ ]+]]
+// CHECK: ^[[REFUSE]]:
+// CHECK: %[[INVALID:.+]] = arith.constant 1 : i32
+// CHECK: return %[[INVALID]] : i32
+// CHECK: ^[[NEXT]]:
+// CHECK: memref.load %[[COPY]][%[[THREADS]]] : memref<1025xi32>
+// CHECK-NOT: mbert.pool_block_starts
+module attributes {
+  mbert.model_name = "m",
+  mbert.signature = {inputs = [], outputs = [{name = "y", dtype = 1 : i32, shape = array<i64: 4>}]},
+  mbert.workspace_size = 0 : i64
+} {
+  func.func @m_run(%out: memref<4xf32> {mbert.entry_argument = #mbert.entry_argument<output>}, %ws: memref<0xi8> {mbert.entry_argument = #mbert.entry_argument<workspace>}) {
+    %threads = mbert.pool_threads
+    %starts = mbert.pool_block_starts : memref<1025xi32>
+    %start = memref.load %starts[%threads] : memref<1025xi32>
+    %value = arith.uitofp %start : i32 to f32
+    %c0 = arith.constant 0 : index
+    memref.store %value, %out[%c0] : memref<4xf32>
+    return
+  }
+}

@@ -193,6 +193,64 @@ static void test_model_run_checks_before_calling(void) {
 
 /* Every iteration runs exactly once, whatever the split: counts below, equal to and above the
  * number of threads, back to back (workers spinning) and after the workers fell asleep. */
+static double monotonic_seconds(void) {
+  struct timespec now;
+  clock_gettime(CLOCK_MONOTONIC, &now);
+  return (double)now.tv_sec + (double)now.tv_nsec * 1e-9;
+}
+
+/* A loop of `threads` iterations whose iteration b is block b of some rows, as a parallel region
+ * of generated code is: it works for as long as its block's share of the rows (from the pool's
+ * table) times the cost of a row of that block. */
+typedef struct weighted_blocks_t {
+  const mbert_pool_t *pool;
+  double seconds_per_share[2];
+} weighted_blocks_t;
+
+static void work_through_block(void *context, int64_t begin, int64_t end) {
+  const weighted_blocks_t *blocks = context;
+  const uint32_t *starts = blocks->pool->block_starts;
+  for (int64_t b = begin; b < end; ++b) {
+    double share = (double)(starts[b + 1] - starts[b]) / starts[blocks->pool->threads];
+    double until = monotonic_seconds() + share * blocks->seconds_per_share[b];
+    while (monotonic_seconds() < until) {
+    }
+  }
+}
+
+/* A block whose rows take three times as long (a slower core, in effect) loses rows to the
+ * other until both take as long: at three quarters of the rows for the faster block, which
+ * the pool approaches by halving the distance every few measured loops. A loop in which one
+ * thread took another's block is not measured, and on a loaded machine (the other tests) many
+ * are not, so the loops go on until the division is near the balance, or for at most about a
+ * second: without the pool's rebalancing it stays at one half. Loops of another count leave
+ * the table alone. */
+static void test_pool_moves_rows_to_the_faster_thread(void) {
+  mbert_pool_t *pool = NULL;
+  CHECK(mbert_pool_create(2, &pool) == MBERT_OK && pool != NULL);
+  if (!pool)
+    return;
+  weighted_blocks_t blocks = {pool, {200e-6, 600e-6}};
+  double faster_share = 0.5;
+  bool near_balance = false;
+  for (int loop = 0; loop < 3000 && !near_balance; ++loop) {
+    CHECK(pool->parallel_for(pool, work_through_block, &blocks, 2) == MBERT_OK);
+    faster_share = (double)pool->block_starts[1] / pool->block_starts[2];
+    near_balance = faster_share > 0.7 && faster_share < 0.8;
+  }
+  if (!near_balance)
+    fprintf(stderr, "the faster block has %.3f of the rows\n", faster_share);
+  CHECK(near_balance);
+  uint32_t settled = pool->block_starts[1];
+  pool_visits_t visits;
+  for (int i = 0; i < kPoolIterations; ++i)
+    atomic_init(&visits.counts[i], 0);
+  for (int loop = 0; loop < 20; ++loop)
+    CHECK(pool->parallel_for(pool, count_visits, &visits, 7) == MBERT_OK);
+  CHECK(pool->block_starts[1] == settled);
+  mbert_pool_destroy(pool);
+}
+
 static void test_pool_runs_each_iteration_once(void) {
   static const int32_t kThreadCounts[] = {1, 2, 3, 8};
   static const int64_t kCounts[] = {0, 1, 2, 3, 7, kPoolIterations};
@@ -201,8 +259,16 @@ static void test_pool_runs_each_iteration_once(void) {
     CHECK(mbert_pool_create(kThreadCounts[t], &pool) == MBERT_OK && pool != NULL);
     if (!pool)
       continue;
-    /* The generated code splits each GEMM's rows into this many blocks. */
+    /* The generated code splits each GEMM's rows into this many blocks, at first equal ones:
+     * entry b of the table is b / threads of the last, exactly. */
     CHECK(pool->threads == kThreadCounts[t]);
+    CHECK(pool->block_starts != NULL);
+    if (pool->block_starts) {
+      CHECK(pool->block_starts[0] == 0 && pool->block_starts[kThreadCounts[t]] > 0);
+      for (int32_t b = 0; b <= kThreadCounts[t]; ++b)
+        CHECK((int64_t)pool->block_starts[b] * kThreadCounts[t] ==
+              (int64_t)b * pool->block_starts[kThreadCounts[t]]);
+    }
     for (int round = 0; round < 200; ++round) {
       if (round == 199) {
         struct timespec nap = {0, 50 * 1000 * 1000};
@@ -594,6 +660,7 @@ static const unit_test_t kTests[] = {
     {"element_counts", test_element_counts},
     {"workspace_alloc", test_workspace_alloc},
     {"pool_runs_each_iteration_once", test_pool_runs_each_iteration_once},
+    {"pool_moves_rows_to_the_faster_thread", test_pool_moves_rows_to_the_faster_thread},
     {"model_run_checks_before_calling", test_model_run_checks_before_calling},
     {"npy_round_trip_every_dtype", test_npy_round_trip_every_dtype},
     {"npy_round_trip_shapes", test_npy_round_trip_shapes},

@@ -269,3 +269,11 @@ func.func @embedding_length_of_a_batch(%ids: tensor<2x8xi64>, %t: tensor<50x4xf3
 func.func @row_partition_tile_too_tall() attributes {partition = #mbert.row_partition<rows = 4, tile_rows = 8>} {
   return
 }
+
+// -----
+
+func.func @pool_block_starts_too_short() {
+  // expected-error @+1 {{result must be 'memref<1025xi32>': an entry for each of the most blocks, and the end}}
+  %0 = mbert.pool_block_starts : memref<3xi32>
+  return
+}

@@ -33,20 +33,25 @@ func.func @embeddings(%ids: tensor<2x8xi64>, %table: tensor<50x4xf32>, %w: tenso
   return %0, %1, %2 : tensor<2x8x16xf32>, tensor<2x8x16xf32>, tensor<2x8x16xf32>
 }
 
-// A parallel region of row-partitioned loops.
+// A parallel region of row-partitioned loops, and the pool's table of
+// where each loop's blocks start.
 // CHECK-LABEL: func @parallel_region
 // CHECK: %[[THREADS:.+]] = mbert.pool_threads
+// CHECK: %[[STARTS:.+]] = mbert.pool_block_starts : memref<1025xi32>
 // CHECK: mbert.parallel_region threads(%{{.+}}) {
 // CHECK-NEXT: scf.forall
 // CHECK: } {mbert.row_partition = #mbert.row_partition<rows = 8, tile_rows = 4>}
 // CHECK-NEXT: }
 func.func @parallel_region(%out: memref<8xf32>) {
   %threads = mbert.pool_threads
+  %starts = mbert.pool_block_starts : memref<1025xi32>
   %count = arith.index_cast %threads : index to i64
   %zero = arith.constant 0.0 : f32
   mbert.parallel_region threads(%count) {
     scf.forall (%i) in (%threads) {
-      memref.store %zero, %out[%i] : memref<8xf32>
+      %start = memref.load %starts[%i] : memref<1025xi32>
+      %row = arith.index_castui %start : i32 to index
+      memref.store %zero, %out[%row] : memref<8xf32>
     } {mbert.row_partition = #mbert.row_partition<rows = 8, tile_rows = 4>}
   }
   return

@@ -102,20 +102,52 @@ int main(void) {
          mbert_model_run(&qa_model, buffers, workspace, QA_WORKSPACE_SIZE, NULL));
   buffers[2] = types;
 
-  mbert_pool_t refusing = {refusing_parallel_for, 1};
+  mbert_pool_t refusing = {.parallel_for = refusing_parallel_for, .threads = 1};
   report("refusing pool", qa_run(ids, mask, types, start, end, workspace, &refusing));
 
   /* Any `threads` computes the same bits: 2 splits every GEMM's rows in two blocks, one per
    * half of the loop; the generated code clamps the others into [1, MBERT_POOL_MAX_THREADS]. */
   static const int32_t kThreads[] = {2, 0, -7, 1 << 30};
   for (size_t i = 0; i < sizeof kThreads / sizeof kThreads[0]; ++i) {
-    mbert_pool_t halving = {halving_parallel_for, kThreads[i]};
+    mbert_pool_t halving = {.parallel_for = halving_parallel_for, .threads = kThreads[i]};
     poison_outputs();
     char label[64];
     snprintf(label, sizeof label, "halving pool, threads %d", (int)kThreads[i]);
     report(label, mbert_model_run(&qa_model, buffers, workspace, QA_WORKSPACE_SIZE, &halving));
     printf("halving pool, threads %d, matches: %s\n", (int)kThreads[i],
            memcmp(start, reference_start, sizeof start) == 0 ? "yes" : "no");
+  }
+
+  /* Any division of the rows computes the same bits too: blocks of unequal sizes, and empty
+   * ones (16 rows are two tiles of 8; 1 / 7 of them is no tile). */
+  static const struct {
+    int32_t threads;
+    uint32_t starts[4];
+  } kDivisions[] = {{2, {0, 1, 7}}, {2, {0, 5, 6}}, {2, {0, 0, 3}}, {3, {0, 5, 5, 9}}};
+  for (size_t i = 0; i < sizeof kDivisions / sizeof kDivisions[0]; ++i) {
+    mbert_pool_t divided = {.parallel_for = halving_parallel_for,
+                            .threads = kDivisions[i].threads,
+                            .block_starts = kDivisions[i].starts};
+    poison_outputs();
+    char label[64];
+    snprintf(label, sizeof label, "blocks from %u/%u", kDivisions[i].starts[1],
+             kDivisions[i].starts[kDivisions[i].threads]);
+    report(label, mbert_model_run(&qa_model, buffers, workspace, QA_WORKSPACE_SIZE, &divided));
+    printf("%s, matches: %s\n", label,
+           memcmp(start, reference_start, sizeof start) == 0 ? "yes" : "no");
+  }
+
+  /* A table that is not one would send blocks outside the rows: the first entry is not 0, an
+   * entry is below the one before it, or the last is 0. */
+  static const uint32_t kBadStarts[][3] = {{1, 2, 3}, {0, 5, 4}, {0, 0, 0}};
+  for (size_t i = 0; i < sizeof kBadStarts / sizeof kBadStarts[0]; ++i) {
+    mbert_pool_t bad = {
+        .parallel_for = halving_parallel_for, .threads = 2, .block_starts = kBadStarts[i]};
+    poison_outputs();
+    char label[64];
+    snprintf(label, sizeof label, "block starts %u %u %u", kBadStarts[i][0], kBadStarts[i][1],
+             kBadStarts[i][2]);
+    report(label, qa_run(ids, mask, types, start, end, workspace, &bad));
   }
 
   mbert_workspace_free(allocation);
