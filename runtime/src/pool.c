@@ -26,7 +26,9 @@
  * rows in proportion to its thread's measured speed (block_starts, which the generated code reads
  * at the start of each call). Two vCPUs of a Zen 5 VM run the same work at speeds that differ by
  * up to a fifth and change from minute to minute, and on a phone a big and a little core differ
- * by more. */
+ * by more. A loop of `threads` iterations that the table does not divide (attention with as many
+ * heads as threads) gives each thread the same work whatever the table says; it then counts the
+ * faster thread a little faster than it is, which the regions' far longer times outweigh. */
 #define _POSIX_C_SOURCE 200809L
 
 #include "mbert_runtime.h"
@@ -83,10 +85,11 @@ struct worker_pool_t {
   int64_t chunk;  /* iterations claimed at a time */
   share_t *shares; /* one per thread */
   bool measuring;  /* whether the current loop is one of `threads` iterations */
-  /* The published division of the rows (mbert_pool_t.block_starts), threads + 1 entries, and
-   * each thread's time on its own block summed over the `measured_loops` since it last moved. */
+  /* The published division of the rows (mbert_pool_t.block_starts), threads + 1 entries; each
+   * thread's time on its own block summed over the `measured_loops` since it last moved; and
+   * room for the next shares while rebalance computes them. */
   uint32_t *block_starts;
-  double *block_seconds;
+  double *block_seconds, *next_shares;
   int32_t measured_loops;
   atomic_uint_fast64_t generation;
   atomic_int unfinished; /* workers not yet done with the current loop */
@@ -158,30 +161,41 @@ static void publish(worker_pool_t *pool) {
   pthread_mutex_unlock(&pool->mutex);
 }
 
-/* Gives each block rows in proportion to the speed its thread showed on its own block over the
- * last measured loops, halfway from the present division: one slow stretch moves few rows. */
+/* Block t's rows per second of its thread over the last measured loops, in units. */
+static double block_speed(const worker_pool_t *pool, int32_t t) {
+  return (pool->block_starts[t + 1] - pool->block_starts[t]) / pool->block_seconds[t];
+}
+
+/* The share of the rows block t gets next: halfway from its present share to the one that would
+ * have given every block the same time, so that one slow stretch moves few rows, and not below
+ * the smallest share. `total_speed` is the sum of the blocks' speeds. */
+static double next_share(const worker_pool_t *pool, int32_t t, double total_speed) {
+  double units = pool->block_starts[pool->threads];
+  double present = pool->block_starts[t + 1] - pool->block_starts[t];
+  double balanced = units * block_speed(pool, t) / total_speed;
+  double share = (present + balanced) / 2;
+  double smallest = units / (SMALLEST_SHARE_DIVISOR * pool->threads);
+  return share > smallest ? share : smallest;
+}
+
+/* Rewrites block_starts from the measurements: each block's next share, scaled so that they add
+ * up to the units. */
 static void rebalance(worker_pool_t *pool) {
   int32_t threads = pool->threads;
-  double units = pool->block_starts[threads];
   double total_speed = 0;
   for (int32_t t = 0; t < threads; ++t) {
     if (pool->block_seconds[t] <= 0)
       return;
-    total_speed += (pool->block_starts[t + 1] - pool->block_starts[t]) / pool->block_seconds[t];
+    total_speed += block_speed(pool, t);
   }
-  double smallest = units / (SMALLEST_SHARE_DIVISOR * threads);
   double total_share = 0;
   for (int32_t t = 0; t < threads; ++t) {
-    double present = pool->block_starts[t + 1] - pool->block_starts[t];
-    double balanced = units * (present / pool->block_seconds[t]) / total_speed;
-    double share = (present + balanced) / 2;
-    /* block_seconds now holds the new share until the starts are rewritten below. */
-    pool->block_seconds[t] = share > smallest ? share : smallest;
-    total_share += pool->block_seconds[t];
+    pool->next_shares[t] = next_share(pool, t, total_speed);
+    total_share += pool->next_shares[t];
   }
-  double before = 0;
+  double units = pool->block_starts[threads], before = 0;
   for (int32_t t = 1; t < threads; ++t) {
-    before += pool->block_seconds[t - 1];
+    before += pool->next_shares[t - 1];
     pool->block_starts[t] = (uint32_t)(units * before / total_share + 0.5);
   }
 }
@@ -251,6 +265,7 @@ static void free_pool(worker_pool_t *pool) {
   free(pool->shares);
   free(pool->block_starts);
   free(pool->block_seconds);
+  free(pool->next_shares);
   free(pool);
 }
 
@@ -265,7 +280,9 @@ mbert_status_t mbert_pool_create(int32_t threads, mbert_pool_t **out_pool) {
   pool->workers = threads > 1 ? calloc((size_t)threads - 1, sizeof *pool->workers) : NULL;
   pool->block_starts = calloc((size_t)threads + 1, sizeof *pool->block_starts);
   pool->block_seconds = calloc((size_t)threads, sizeof *pool->block_seconds);
+  pool->next_shares = calloc((size_t)threads, sizeof *pool->next_shares);
   if ((threads > 1 && !pool->workers) || !pool->block_starts || !pool->block_seconds ||
+      !pool->next_shares ||
       posix_memalign(&shares, _Alignof(share_t), (size_t)threads * sizeof(share_t)) != 0) {
     free_pool(pool);
     return MBERT_ERROR_OUT_OF_MEMORY;
