@@ -320,6 +320,12 @@ private:
   /// C test of the loop.)
   /// T counts the allocated rows; with fewer valid rows (a run-time sequence
   /// length) the tiles that do not run leave their groups to the hardware.
+  /// Each block covers the whole next panel only when the blocks are equal
+  /// (T / blocks tiles each): a block that the pool's table
+  /// (mbert.pool_block_starts) made smaller asks for part of it and leaves
+  /// the rest to the hardware, and a larger one asks for some groups twice.
+  /// Spreading over each block's own tiles would need a division by a
+  /// run-time tile count in the reduction loop; it has not been measured.
   /// A group spans several cache lines in the wide tiles (two for 32 f32
   /// columns or 32 x 4 bytes): each line gets its own request, since the
   /// hardware prefetchers do not reliably bring a line's neighbour.
