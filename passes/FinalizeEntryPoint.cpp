@@ -137,26 +137,35 @@ static_assert(offsetof(mbert_pool_t, block_starts) == 2 * sizeof(void *),
 static_assert(model::kMaxPoolThreads == MBERT_POOL_MAX_THREADS,
               "mbert.pool_block_starts has room for the runtime's most threads");
 
-/// Replaces the mbert.pool_threads ops of `entry` by the `threads` of its
-/// `pool` argument (docs/ABI.md), read once at the start and clamped to [1,
-/// MBERT_POOL_MAX_THREADS], or 1 when the pool is NULL, at the builder's
-/// insertion point; returns that value, or null when no op asked for it.
-Value replacePoolThreads(OpBuilder &builder, func::FuncOp entry, Value pool) {
-  SmallVector<model::PoolThreadsOp> uses;
-  entry.walk([&](model::PoolThreadsOp op) { uses.push_back(op); });
-  if (uses.empty())
-    return {};
+/// The entry point's `pool` argument (docs/ABI.md) and whether it is NULL,
+/// built once at the builder's insertion point for every field read from it.
+struct PoolArgument {
+  PoolArgument(OpBuilder &builder, Location loc, Value pointer)
+      : pointer(pointer), pointerType(LLVM::LLVMPointerType::get(builder.getContext())) {
+    null = LLVM::ZeroOp::create(builder, loc, pointerType);
+    isNull = LLVM::ICmpOp::create(builder, loc, LLVM::ICmpPredicate::eq, pointer, null);
+  }
+
+  Value pointer;
+  LLVM::LLVMPointerType pointerType;
+  Value null, isNull;
+};
+
+/// Replaces the `uses` (mbert.pool_threads, at least one) by the `threads`
+/// of the pool, read once and clamped to [1, MBERT_POOL_MAX_THREADS], or 1
+/// when the pool is NULL, at the builder's insertion point; returns that
+/// value.
+Value replacePoolThreads(OpBuilder &builder, MutableArrayRef<model::PoolThreadsOp> uses,
+                         const PoolArgument &pool) {
   Location loc = uses.front().getLoc();
-  auto pointerType = LLVM::LLVMPointerType::get(builder.getContext());
-  Value null = LLVM::ZeroOp::create(builder, loc, pointerType);
-  Value missing = LLVM::ICmpOp::create(builder, loc, LLVM::ICmpPredicate::eq, pool, null);
+  auto pointerType = pool.pointerType;
   auto one = [&](OpBuilder &b) { return arith::ConstantIndexOp::create(b, loc, 1); };
   auto threads = scf::IfOp::create(
-      builder, loc, missing,
+      builder, loc, pool.isNull,
       [&](OpBuilder &b, Location) { scf::YieldOp::create(b, loc, ValueRange{one(b)}); },
       [&](OpBuilder &b, Location) {
         Value field = LLVM::GEPOp::create(
-            b, loc, pointerType, b.getI8Type(), pool,
+            b, loc, pointerType, b.getI8Type(), pool.pointer,
             ArrayRef<LLVM::GEPArg>{static_cast<int32_t>(offsetof(mbert_pool_t, threads))});
         Value count = arith::IndexCastOp::create(
             b, loc, b.getIndexType(), LLVM::LoadOp::create(b, loc, b.getI32Type(), field));
@@ -179,21 +188,20 @@ Value replacePoolThreads(OpBuilder &builder, func::FuncOp entry, Value pool) {
 /// that is true when the pool's table is not one: entry 0 not 0, an entry
 /// below the one before it, or entry T equal to 0.
 Value replacePoolBlockStarts(OpBuilder &builder, MutableArrayRef<model::PoolBlockStartsOp> uses,
-                             Value pool, Value threads) {
+                             const PoolArgument &pool, Value threads) {
   Location loc = uses.front().getLoc();
   Value copy =
       memref::AllocaOp::create(builder, loc, model::getPoolBlockStartsType(builder.getContext()));
   Type i32 = builder.getI32Type(), i1 = builder.getI1Type();
-  auto pointerType = LLVM::LLVMPointerType::get(builder.getContext());
-  Value null = LLVM::ZeroOp::create(builder, loc, pointerType);
-  Value noPool = LLVM::ICmpOp::create(builder, loc, LLVM::ICmpPredicate::eq, pool, null);
+  auto pointerType = pool.pointerType;
+  Value null = pool.null;
   Value table =
       scf::IfOp::create(
-          builder, loc, noPool,
+          builder, loc, pool.isNull,
           [&](OpBuilder &b, Location) { scf::YieldOp::create(b, loc, ValueRange{null}); },
           [&](OpBuilder &b, Location) {
             Value field = LLVM::GEPOp::create(
-                b, loc, pointerType, b.getI8Type(), pool,
+                b, loc, pointerType, b.getI8Type(), pool.pointer,
                 ArrayRef<LLVM::GEPArg>{static_cast<int32_t>(offsetof(mbert_pool_t, block_starts))});
             scf::YieldOp::create(b, loc,
                                  ValueRange{LLVM::LoadOp::create(b, loc, pointerType, field)});
@@ -272,11 +280,13 @@ struct FinalizeEntryPointPass : mbert::impl::FinalizeEntryPointPassBase<Finalize
     // by the pool's table, that is in the first check (below), so that the
     // table is known good before anything runs.
     Value pool = entry.getArgument(poolIndex);
+    SmallVector<model::PoolThreadsOp> threadUses;
+    entry.walk([&](model::PoolThreadsOp op) { threadUses.push_back(op); });
     SmallVector<model::PoolBlockStartsOp> blockStartUses;
     entry.walk([&](model::PoolBlockStartsOp op) { blockStartUses.push_back(op); });
-    if (blockStartUses.empty()) {
+    if (!threadUses.empty() && blockStartUses.empty()) {
       builder.setInsertionPointToStart(&entry.getBody().front());
-      replacePoolThreads(builder, entry, pool);
+      replacePoolThreads(builder, threadUses, PoolArgument(builder, loc, pool));
     }
     entry.setType(builder.getFunctionType(entry.getArgumentTypes(), {status}));
     bool runTimeLength = signature->maxSequenceLength > 0;
@@ -308,12 +318,14 @@ struct FinalizeEntryPointPass : mbert::impl::FinalizeEntryPointPassBase<Finalize
     // is reported before its contents would be read.
     SmallVector<std::pair<std::function<Value()>, int32_t>> checks;
     if (!blockStartUses.empty())
-      checks.push_back({[&]() -> Value {
-                          Value threads = replacePoolThreads(builder, entry, pool);
-                          assert(threads && "the pool's blocks are counted in its threads");
-                          return replacePoolBlockStarts(builder, blockStartUses, pool, threads);
-                        },
-                        MBERT_ERROR_INVALID_ARGUMENT});
+      checks.push_back(
+          {[&]() -> Value {
+             assert(!threadUses.empty() && "the pool's blocks are counted in its threads");
+             PoolArgument poolArgument(builder, loc, pool);
+             Value threads = replacePoolThreads(builder, threadUses, poolArgument);
+             return replacePoolBlockStarts(builder, blockStartUses, poolArgument, threads);
+           },
+           MBERT_ERROR_INVALID_ARGUMENT});
     // 1 <= length <= max, as one unsigned comparison of length - 1.
     if (runTimeLength)
       checks.push_back({[&]() -> Value {

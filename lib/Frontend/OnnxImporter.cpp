@@ -1126,8 +1126,9 @@ LogicalResult OnnxImporter::importOutputs(const onnx::GraphProto &graph, func::F
     }
     int32_t dataType = getOnnxDataType(type.getElementType());
     signature.outputs.push_back(
-        {output.name(), dataType, std::vector<int64_t>(type.getShape().begin(), type.getShape().end()),
-         std::nullopt});
+        {output.name(), dataType,
+         std::vector<int64_t>(type.getShape().begin(), type.getShape().end()),
+         /*allowedValues=*/std::nullopt, /*sequenceAxis=*/std::nullopt});
     results.push_back(value->second);
   }
   if (results.empty())
@@ -1190,8 +1191,9 @@ OwningOpRef<ModuleOp> OnnxImporter::run() {
                              << getDataTypeName(dataType),
              nullptr;
     argumentTypes.push_back(RankedTensorType::get(*shape, elementType));
-    signature.inputs.push_back(
-        {input.name(), dataType, std::vector<int64_t>(shape->begin(), shape->end()), std::nullopt});
+    signature.inputs.push_back({input.name(), dataType,
+                                std::vector<int64_t>(shape->begin(), shape->end()),
+                                /*allowedValues=*/std::nullopt, /*sequenceAxis=*/std::nullopt});
     graphInputs.push_back(&input);
   }
 

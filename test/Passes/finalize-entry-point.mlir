@@ -188,17 +188,20 @@ module attributes {
 // mbert.pool_block_starts becomes a copy, on the stack, of entries 0 to T of
 // the pool's `block_starts` table (the pointer at byte 16 of struct
 // mbert_pool), T being the clamped `threads`; with no pool or no table,
-// entry b is b. The copy is made first of all, and a table whose entry 0 is
+// entry b is b. Both fields share one comparison of the pool with NULL. The
+// copy is made first of all, and a table whose entry 0 is
 // not 0, that decreases, or whose entry T is 0 returns
 // MBERT_ERROR_INVALID_ARGUMENT (1) before anything runs: its entries divide
 // every GEMM's rows, and a bad one would send a block outside them.
 // CHECK-LABEL: func.func @m_run
 // CHECK-SAME: %[[POOL:[^:]+]]: !llvm.ptr {{{.+}}<pool>}) -> i32
 // CHECK-NOT: mbert.pool_block_starts
-// CHECK: %[[THREADS:.+]] = scf.if
-// CHECK: %[[COPY:.+]] = memref.alloca() : memref<1025xi32>
 // CHECK: %[[NULL:.+]] = llvm.mlir.zero : !llvm.ptr
-// CHECK: %[[TABLE:.+]] = scf.if %{{.+}} -> (!llvm.ptr) {
+// CHECK: %[[NO_POOL:.+]] = llvm.icmp "eq" %[[POOL]], %[[NULL]] : !llvm.ptr
+// CHECK: %[[THREADS:.+]] = scf.if %[[NO_POOL]]
+// CHECK: %[[COPY:.+]] = memref.alloca() : memref<1025xi32>
+// CHECK-NOT: llvm.icmp "eq" %[[POOL]]
+// CHECK: %[[TABLE:.+]] = scf.if %[[NO_POOL]] -> (!llvm.ptr) {
 // CHECK: scf.yield %[[NULL]] : !llvm.ptr
 // CHECK: } else {
 // CHECK: %[[FIELD:.+]] = llvm.getelementptr %[[POOL]][16] : (!llvm.ptr) -> !llvm.ptr, i8

@@ -105,12 +105,12 @@ static void test_element_counts(void) {
         MBERT_ERROR_INVALID_SEQUENCE_LENGTH);
   input_ids.sequence_axis = 2;
   CHECK(mbert_tensor_shape_at_length(&input_ids, 5, shape) == MBERT_ERROR_INVALID_ARGUMENT);
-  mbert_tensor_info_t scalar = {"scale", NULL, MBERT_DTYPE_FLOAT32, 0};
+  mbert_tensor_info_t scalar = {"scale", NULL, MBERT_DTYPE_FLOAT32, 0, -1};
   CHECK(mbert_tensor_byte_size(&scalar, &byte_size) == MBERT_OK && byte_size == 4);
-  mbert_tensor_info_t unknown_dtype = {"x", tokens, 10, 2};
+  mbert_tensor_info_t unknown_dtype = {"x", tokens, 10, 2, -1};
   CHECK(mbert_tensor_byte_size(&unknown_dtype, &byte_size) == MBERT_ERROR_INVALID_ARGUMENT);
   const int64_t huge[] = {INT64_C(1) << 62};
-  mbert_tensor_info_t too_big = {"x", huge, MBERT_DTYPE_INT64, 1};
+  mbert_tensor_info_t too_big = {"x", huge, MBERT_DTYPE_INT64, 1, -1};
   CHECK(mbert_tensor_byte_size(&too_big, &byte_size) == MBERT_ERROR_INVALID_ARGUMENT);
   CHECK(mbert_tensor_element_count(NULL, &count) == MBERT_ERROR_INVALID_ARGUMENT);
 }
