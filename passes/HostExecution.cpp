@@ -2,6 +2,7 @@
 
 #include "passes/HostExecution.h"
 
+#include "dialects/MBert/LLVMIRTranslation.h"
 #include "mbert/Pipelines.h"
 #include "passes/Passes.h"
 
@@ -207,6 +208,7 @@ FailureOr<HostModel> HostModel::compile(ModuleOp module, Operation *diagnosticsA
   llvm::InitializeNativeTargetAsmPrinter();
   registerBuiltinDialectTranslation(*context);
   registerLLVMDialectTranslation(*context);
+  model::registerMBertDialectTranslation(*context);
   ExecutionEngineOptions engineOptions;
   auto optimize = makeOptimizingTransformer(/*optLevel=*/2, /*sizeLevel=*/0, nullptr);
   engineOptions.transformer = optimize;

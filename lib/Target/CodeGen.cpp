@@ -8,6 +8,7 @@
 
 #include "mbert/Target/Target.h"
 
+#include "dialects/MBert/LLVMIRTranslation.h"
 #include "mbert/Conversion/MicroKernels.h"
 
 #include "mlir/Target/LLVMIR/Dialect/ArmNeon/ArmNeonToLLVMIRTranslation.h"
@@ -101,6 +102,7 @@ std::unique_ptr<llvm::Module> translateToLLVMIR(ModuleOp module, llvm::LLVMConte
   registerArmNeonDialectTranslation(*module.getContext());
   registerBuiltinDialectTranslation(*module.getContext());
   registerLLVMDialectTranslation(*module.getContext());
+  model::registerMBertDialectTranslation(*module.getContext());
   std::vector<DeferredConstant> deferred;
   if (deferredWeights)
     deferred = deferLargeConstants(module);
