@@ -30,6 +30,32 @@ namespace {
 /// threads at MobileBERT's lengths; even, since SMMLA stores rows in pairs.
 constexpr int64_t kQuantizedChunkRows = 8;
 
+/// Accumulator vectors per row of the kernel's tile: one vector of the whole
+/// width, except where an instruction writes narrower ones (SDOT four int32
+/// lanes, the x86 kernels half the row per register). SMMLA's are 2 x 2
+/// blocks of two rows and two columns: nr / 2 per pair of rows.
+int64_t getAccumulatorChunksPerRow(MicroKernelAttr kernel) {
+  switch (kernel.getInstruction()) {
+  case KernelInstruction::Sdot:
+  case KernelInstruction::Smmla:
+    return kernel.getNr() / 4;
+  case KernelInstruction::Pmaddwd:
+  case KernelInstruction::Pmaddubsw:
+  case KernelInstruction::PmaddubswPair:
+  case KernelInstruction::Vpdpbusd:
+    return 2;
+  default:
+    return 1;
+  }
+}
+
+/// The bits of one of the target's vector registers, as the kernel's
+/// accumulators show: each holds nr / chunks lanes of its accumulator type.
+int64_t getVectorRegisterBits(MicroKernelAttr kernel) {
+  return kernel.getNr() / getAccumulatorChunksPerRow(kernel) *
+         kernel.getAccumulator().getIntOrFloatBitWidth();
+}
+
 /// Rows [firstRow, endRow) of a GEMM's result, computed `tileRows` at a time.
 struct RowTiles {
   Value firstRow, endRow;
@@ -216,24 +242,7 @@ private:
     return factor == 1 ? base : arith::MulIOp::create(b, loc, base, index(factor)).getResult();
   }
 
-  /// Accumulator vectors per row of the tile, and their type: one vector of
-  /// the whole width, except where an instruction writes narrower ones (SDOT
-  /// four int32 lanes, the x86 kernels half the row per register). SMMLA's are
-  /// 2 x 2 blocks of two rows and two columns: nr / 2 per pair of rows.
-  int64_t chunksPerRow() const {
-    switch (instruction) {
-    case KernelInstruction::Sdot:
-    case KernelInstruction::Smmla:
-      return nr / 4;
-    case KernelInstruction::Pmaddwd:
-    case KernelInstruction::Pmaddubsw:
-    case KernelInstruction::PmaddubswPair:
-    case KernelInstruction::Vpdpbusd:
-      return 2;
-    default:
-      return 1;
-    }
-  }
+  int64_t chunksPerRow() const { return getAccumulatorChunksPerRow(kernel); }
 
   int64_t accumulatorCount(int64_t tileRows) const {
     if (instruction == KernelInstruction::Smmla)
@@ -1043,12 +1052,21 @@ QuantizedRows buildRowQuantization(OpBuilder &b, Location loc, Value input, Valu
             OwnedSlice{{row}, {one}, RankedTensorType::get({1}, i32)}};
   };
   RowRangeBuilder range(kernel);
-  // Independent minimum and maximum chains of the range pass: four where
-  // whole steps of four vectors cover K (MobileBERT's 128 and 512). The
-  // outputs do not change (a minimum does not depend on the order); the int8
-  // model on one thread (Zen 5) went from 10.54-10.84 to 10.05-10.63 ms,
-  // faster in 6 of 6 alternating pairs.
-  int64_t rangeChains = depth % (4 * width) == 0 ? 4 : depth % (2 * width) == 0 ? 2 : 1;
+  // Independent minimum and maximum chains of the range pass: as many as
+  // whole steps of that many vectors cover K (MobileBERT's 128 and 512) and
+  // their accumulators fit in half of 16 registers, 4 with AVX-512's 512-bit
+  // registers (a 16-float vector is one). The outputs do not change (a
+  // minimum does not depend on the order); on Zen 5 the int8 model on one
+  // thread went from 10.54-10.84 to 10.05-10.63 ms with 4, faster in 6 of 6
+  // alternating pairs. With 256-bit registers (AVX2) 4 chains held 16
+  // accumulators, and LLVM spilled two of them and moved the rest from
+  // register to register in every iteration of the loop.
+  int64_t registersPerVector = std::max<int64_t>(1, width * 32 / getVectorRegisterBits(kernel));
+  int64_t registerChains = std::max<int64_t>(1, 8 / (2 * registersPerVector));
+  int64_t rangeChains = 1;
+  while (rangeChains * 2 <= std::min<int64_t>(registerChains, 4) &&
+         depth % (rangeChains * 2 * width) == 0)
+    rangeChains *= 2;
   // The first of two passes over a row: its range (widened to include 0, so
   // that zeros such as ReLU outputs are exact), as the row's scale and zero
   // point (an integral f32).

@@ -302,10 +302,12 @@ func.func @smmla(%x: tensor<8x32xf32>, %w: tensor<1x4x8x8xi8>, %s: tensor<8xf32>
   return %0 : tensor<8x8xf32>
 }
 
-// K = 128, a whole number of steps of four vectors: the range pass reads
-// four vectors per step, each into its own minimum and maximum, so that no
-// compare waits for the one just before it; the four partial minima (and
-// maxima) are combined after the loop, then reduced across lanes.
+// K = 128, a whole number of steps of four vectors, and 512-bit registers
+// (AVX-512's VPDPBUSD kernel, 16 int32 lanes per accumulator): the range
+// pass reads four vectors per step, each into its own minimum and maximum,
+// so that no compare waits for the one just before it; the four partial
+// minima (and maxima) are combined after the loop, then reduced across
+// lanes.
 // CHECK-LABEL: func.func @range_chains
 // CHECK-DAG: %[[C64:.+]] = arith.constant 64 : index
 // CHECK: scf.forall
@@ -331,8 +333,27 @@ func.func @smmla(%x: tensor<8x32xf32>, %w: tensor<1x4x8x8xi8>, %s: tensor<8xf32>
 // CHECK: arith.cmpf olt, %[[RANGE]]#3,
 // CHECK: arith.cmpf ogt, %[[RANGE]]#7,
 // CHECK: vector.shuffle
-func.func @range_chains(%x: tensor<2x128xf32>, %w: tensor<1x32x16x4xi8>, %s: tensor<16xf32>, %n: tensor<16xi32>) -> tensor<2x16xf32> {
-  %0 = mbert.linear %x, %w scale(%s, %n) {kernel = #mbert.kernel<vpdpbusd, i8 -> i32, mr = 4, nr = 16, kr = 4>} : (tensor<2x128xf32>, tensor<1x32x16x4xi8>, tensor<16xf32>, tensor<16xi32>) -> tensor<2x16xf32>
+func.func @range_chains(%x: tensor<2x128xf32>, %w: tensor<1x32x32x4xi8>, %s: tensor<32xf32>, %n: tensor<32xi32>) -> tensor<2x32xf32> {
+  %0 = mbert.linear %x, %w scale(%s, %n) {kernel = #mbert.kernel<vpdpbusd, i8 -> i32, mr = 8, nr = 32, kr = 4>} : (tensor<2x128xf32>, tensor<1x32x32x4xi8>, tensor<32xf32>, tensor<32xi32>) -> tensor<2x32xf32>
+  return %0 : tensor<2x32xf32>
+}
+
+// With 256-bit registers (AVX2's PMADDUBSW kernel, 8 int32 lanes per
+// accumulator) a 16-float vector takes two, and four chains of minima and
+// maxima would hold all 16 of AVX2's: two. With 128-bit ones (NEON's SDOT)
+// one, each vector being four registers.
+// CHECK-LABEL: func.func @range_chains_256
+// CHECK-DAG: %[[C32:.+]] = arith.constant 32 : index
+// CHECK: %[[RANGE:.+]]:4 = scf.for %{{.+}} = %{{.+}} to %{{.+}} step %[[C32]] iter_args(%{{[^ ]+}} = %{{.+}}, %{{[^ ]+}} = %{{.+}}, %{{[^ ]+}} = %{{.+}}, %{{[^ ]+}} = %{{.+}}) -> (vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>)
+// CHECK-LABEL: func.func @range_chains_128
+// CHECK-DAG: %[[C16:.+]] = arith.constant 16 : index
+// CHECK: %[[RANGE:.+]]:2 = scf.for %{{.+}} = %{{.+}} to %{{.+}} step %[[C16]] iter_args(%{{[^ ]+}} = %{{.+}}, %{{[^ ]+}} = %{{.+}}) -> (vector<16xf32>, vector<16xf32>)
+func.func @range_chains_256(%x: tensor<2x128xf32>, %w: tensor<1x32x16x4xi8>, %s: tensor<16xf32>, %n: tensor<16xi32>) -> tensor<2x16xf32> {
+  %0 = mbert.linear %x, %w scale(%s, %n) {kernel = #mbert.kernel<pmaddubsw, i8 -> i32, mr = 4, nr = 16, kr = 4>} : (tensor<2x128xf32>, tensor<1x32x16x4xi8>, tensor<16xf32>, tensor<16xi32>) -> tensor<2x16xf32>
+  return %0 : tensor<2x16xf32>
+}
+func.func @range_chains_128(%x: tensor<2x128xf32>, %w: tensor<1x32x16x4xi8>, %s: tensor<16xf32>, %n: tensor<16xi32>) -> tensor<2x16xf32> {
+  %0 = mbert.linear %x, %w scale(%s, %n) {kernel = #mbert.kernel<sdot, i8 -> i32, mr = 8, nr = 16, kr = 4>} : (tensor<2x128xf32>, tensor<1x32x16x4xi8>, tensor<16xf32>, tensor<16xi32>) -> tensor<2x16xf32>
   return %0 : tensor<2x16xf32>
 }
 
