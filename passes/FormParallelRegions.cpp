@@ -11,10 +11,9 @@
 // This pass puts each run of two or more such loops that follow one another
 // in the entry block into an mbert.parallel_region. Ops between them that
 // neither read nor write memory (constants, views, allocations) move before
-// the region. The memory plan then keeps every buffer the region touches live
-// for the whole region, since uses inside a region count at the region: no
-// two of them share bytes, so no slot of the region writes bytes that another
-// slot may still be reading.
+// the region. The memory plan then lets two buffers of the region share bytes
+// only where block b's bytes of one are block b's bytes of the other, so that
+// no slot of the region writes bytes that another slot may still be reading.
 //
 // A loop belongs to a run only if its iteration count is T * m with T the
 // mbert.pool_threads that the partition's blocks are counted in (T itself

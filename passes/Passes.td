@@ -438,7 +438,11 @@ def PlanMemoryPass : Pass<"mbert-plan-memory", "mlir::ModuleOp"> {
     whose lifetimes (first definition to last use, through views) do not
     overlap may share bytes. The allocs become `memref.view`s of a new
     trailing `workspace` argument and the arena size is recorded on the
-    module as `mbert.workspace_size`. No allocation remains.
+    module as `mbert.workspace_size`. No allocation remains. Inside an
+    `mbert.parallel_region`, whose loops run without barriers between them,
+    two buffers used by different loops share bytes only from the same
+    offset, both holding the region's `#mbert.row_partition` rows with the
+    same bytes per row.
   }];
   let dependentDialects = ["mlir::arith::ArithDialect"];
 }
@@ -515,8 +519,9 @@ def FormParallelRegionsPass : Pass<"mbert-form-parallel-regions", "mlir::ModuleO
     pool, slot b of the region runs block b of each loop in turn, and
     threads wait for each other only at the region's end. Ops between the
     loops that touch no memory (constants, views) and allocations move
-    before the region; anything else ends a run. Buffers the region's loops
-    touch are then all live across the whole region in the memory plan.
+    before the region; anything else ends a run. The memory plan then lets
+    two buffers of the region share bytes only from the same offset and with
+    the partition's rows laid out alike.
   }];
   let statistics = [
     Statistic<"regions", "regions", "Parallel regions formed">,

@@ -210,7 +210,8 @@ def MBert_RowPartitionAttr : AttrDef<MBert_Dialect, "RowPartition"> {
     On a one-dimensional `scf.forall` of `T * m` iterations, T being
     `mbert.pool_threads`: iterations [b * m, (b + 1) * m) read and write
     only rows [start(b), start(b + 1)) of each buffer the loop touches that
-    is not a constant, where start(b) = ((rows / tile_rows) * s[b] / s[T]) *
+    is not a constant (row r being index r of the buffer's first dimension
+    whose extent is not 1), where start(b) = ((rows / tile_rows) * s[b] / s[T]) *
     tile_rows, s being `mbert.pool_block_starts`, and the last block ends at
     `rows`. The pool sets s once per call of the entry point, so every such
     loop of a call divides its rows alike. A buffer that stores rows in
@@ -451,10 +452,11 @@ def MBert_ParallelRegionOp : Op<MBert_Dialect, "parallel_region",
     from them) that carry the same `#mbert.row_partition`, in program order.
     `threads` is the T of that partition: the region runs T slots in
     parallel, slot b running block b of every loop in turn, so that no
-    thread waits for another between two of the loops. Every buffer a loop
-    of the region touches stays live for the whole region (the memory plan
-    shares no bytes between them), so no slot writes what another still
-    reads.
+    thread waits for another between two of the loops. So the memory plan
+    lets two buffers that the region's loops use share bytes only where no
+    slot can write what another still reads: from the same offset, both
+    holding the partition's rows with the same bytes per row, so that block
+    b's bytes of one are block b's bytes of the other.
 
     `mbert-form-parallel-regions` makes it; `mbert-dispatch-parallel-kernels`
     turns it into one call of the thread pool.

@@ -3,12 +3,12 @@
 // Parallel loops with the same #mbert.row_partition whose counts are
 // mbert.pool_threads times a whole number, one after the other, go into one
 // mbert.parallel_region of that many threads. An allocation or a view
-// between two of them moves before the region (the memory plan then keeps
-// every buffer of the region live across all of it); what comes after the
-// last loop of a run stays where it is. An op that touches memory, a loop
-// with another partition, and a loop whose count is not counted in threads
-// end a run; a run of one loop stays a plain loop. A count of T itself is T
-// times 1.
+// between two of them moves before the region (the memory plan then lets the
+// region's buffers share bytes only block of rows by block of rows); what
+// comes after the last loop of a run stays where it is. An op that touches
+// memory, a loop with another partition, and a loop whose count is not
+// counted in threads end a run; a run of one loop stays a plain loop. A count
+// of T itself is T times 1.
 
 #rows8 = #mbert.row_partition<rows = 8, tile_rows = 4>
 #rows16 = #mbert.row_partition<rows = 16, tile_rows = 4>

@@ -1,17 +1,18 @@
 // RUN: mbert-opt %s --pass-pipeline="builtin.module(mbert-plan-memory)" | FileCheck %s
 
 // Four intermediates of the entry function, with lifetimes (positions of ops
-// in the entry block, from the alloc to the last use, through views):
-//   A 25 x f32 = 100 bytes  [0, 3]
-//   B 25 x f32 = 100 bytes  [2, 6]   (last used through its subview at 6)
-//   C 10 x f32 =  40 bytes  [4, 8]
-//   D 10 x f32 =  40 bytes  [7, 9]
+// in the entry block, from the first to the last op that reads or writes it,
+// through views; the alloc and the view itself touch nothing):
+//   A 25 x f32 = 100 bytes  [1, 3]
+//   B 25 x f32 = 100 bytes  [3, 6]   (last read through its subview at 6)
+//   C 10 x f32 =  40 bytes  [6, 8]
+//   D 10 x f32 =  40 bytes  [8, 9]
 // Placed largest first at the lowest 64-aligned offset free of overlapping
 // buffers: A at 0; B overlaps A, so at align(100) = 128; C overlaps only B
 // and fits below it, at 0 (A is dead by then); D overlaps C, so at
 // align(40) = 64. End of the arena = max(0+100, 128+100, 0+40, 64+40) = 228,
-// aligned to 64: workspace 256. Peak live bytes: A+B at positions 2-3 =
-// 200 (B+C = 140, C+D = 80).
+// aligned to 64: workspace 256. Peak live bytes: A+B at position 3 = 200
+// (B+C = 140, C+D = 80).
 
 // CHECK: module attributes
 // CHECK-SAME: mbert.peak_live_bytes = 200 : i64
