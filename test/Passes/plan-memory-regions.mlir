@@ -1,4 +1,4 @@
-// RUN: mbert-opt %s --pass-pipeline="builtin.module(mbert-plan-memory)" | FileCheck %s
+// RUN: mbert-opt %s --split-input-file --pass-pipeline="builtin.module(mbert-plan-memory)" | FileCheck %s
 
 // The loops of an mbert.parallel_region run without barriers between them:
 // thread b may run block b of L4 while another thread still runs its block of
@@ -106,6 +106,43 @@ module attributes {
     linalg.exp ins(%in : memref<8x4xf32>) outs(%g : memref<8x4xf32>)
     %out_left = memref.subview %out[0, 0] [8, 4] [1, 1] : memref<8x8xf32> to memref<8x4xf32, strided<[8, 1]>>
     linalg.copy ins(%g : memref<8x4xf32>) outs(%out_left : memref<8x4xf32, strided<[8, 1]>>)
+    return
+  }
+}
+
+// -----
+
+// A region whose loops carry no row partition says nothing of which rows a
+// thread touches: its buffers keep bytes of their own even when their ticks
+// do not meet. A [t, t+1], B [t+1, t+2], C [t+2, t+3], 128 bytes each: A at
+// 0, B at 128, C at 256 (where A's bytes would do outside a region).
+
+// CHECK: mbert.workspace_size = 384 : i64
+// CHECK-LABEL: func.func @m_run
+// CHECK: %[[OFF_A:.+]] = arith.constant 0 : index
+// CHECK-NEXT: %[[A:.+]] = memref.view %{{.+}}[%[[OFF_A]]][] : memref<384xi8> to memref<8x4xf32>
+// CHECK: %[[OFF_B:.+]] = arith.constant 128 : index
+// CHECK-NEXT: %[[B:.+]] = memref.view %{{.+}}[%[[OFF_B]]][] : memref<384xi8> to memref<8x4xf32>
+// CHECK: %[[OFF_C:.+]] = arith.constant 256 : index
+// CHECK-NEXT: %[[C:.+]] = memref.view %{{.+}}[%[[OFF_C]]][] : memref<384xi8> to memref<8x4xf32>
+// CHECK: mbert.parallel_region
+module attributes {
+  mbert.model_name = "m",
+  mbert.signature = {
+    inputs = [{name = "x", dtype = 1 : i32, shape = array<i64: 8, 4>}],
+    outputs = [{name = "y", dtype = 1 : i32, shape = array<i64: 8, 4>}]}
+} {
+  func.func @m_run(%in: memref<8x4xf32> {mbert.entry_argument = #mbert.entry_argument<input>},
+                   %out: memref<8x4xf32> {bufferize.result}, %threads: i64) {
+    %a = memref.alloc() {alignment = 64 : i64} : memref<8x4xf32>
+    %b = memref.alloc() {alignment = 64 : i64} : memref<8x4xf32>
+    %c = memref.alloc() {alignment = 64 : i64} : memref<8x4xf32>
+    mbert.parallel_region threads(%threads) {
+      linalg.exp ins(%in : memref<8x4xf32>) outs(%a : memref<8x4xf32>)
+      linalg.exp ins(%a : memref<8x4xf32>) outs(%b : memref<8x4xf32>)
+      linalg.exp ins(%b : memref<8x4xf32>) outs(%c : memref<8x4xf32>)
+      linalg.exp ins(%c : memref<8x4xf32>) outs(%out : memref<8x4xf32>)
+    }
     return
   }
 }
